@@ -1,0 +1,27 @@
+# One interface target carries the project's warning flags; every fleetsim target links it.
+add_library(fleetsim_warnings INTERFACE)
+target_compile_options(fleetsim_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wdouble-promotion
+  -Wimplicit-fallthrough)
+if(FLEETSIM_WERROR)
+  target_compile_options(fleetsim_warnings INTERFACE -Werror)
+endif()
+
+add_library(fleetsim_sanitizers INTERFACE)
+if(FLEETSIM_SANITIZE)
+  target_compile_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+# fleetsim_module(NAME SOURCES... DEPENDS targets...): one library per module under sim/.
+# A module links only the modules it may use (docs/architecture.md), so a wrong include
+# fails to build: the include path of a module not linked is not visible... (all modules share
+# the sim/ root), hence the check in tests/architecture_check.cmake as well.
+function(fleetsim_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;PRIVATE_DEPENDS" ${ARGN})
+  add_library(fleetsim_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(fleetsim_${name} PUBLIC ${PROJECT_SOURCE_DIR}/sim ${PROJECT_BINARY_DIR}/sim)
+  target_link_libraries(fleetsim_${name} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS} fleetsim_warnings fleetsim_sanitizers)
+  add_library(fleetsim::${name} ALIAS fleetsim_${name})
+endfunction()

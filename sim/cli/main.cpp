@@ -1,0 +1,249 @@
+// fleetsim command line: a thin layer over the sim/ libraries.
+//   fleetsim run SCENARIO [-o OUT.h5] [--set key=value]... [--threads N] [--quiet]
+//   fleetsim validate SCENARIO [--set key=value]...   |   fleetsim validate --reference
+//   fleetsim inspect OUT.h5
+//   fleetsim catalog [SCENARIO]
+// Exit codes: 0 ok, 1 simulation error, 2 bad input.
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include "cli/report.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "run/run_file.hpp"
+#include "run/simulation.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/schema.hpp"
+
+namespace po = boost::program_options;
+using namespace fleetsim;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitSimulationError = 1;
+constexpr int kExitBadInput = 2;
+
+const char* const kUsage =
+    "fleetsim " "— discrete-event simulator of AI data-center fleets\n\n"
+    "usage:\n"
+    "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N] [--quiet]\n"
+    "  fleetsim validate SCENARIO [--set key.path=value]...\n"
+    "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
+    "  fleetsim inspect OUT.h5              print a run file's summary\n"
+    "  fleetsim catalog [SCENARIO]          list GPU types and their figures\n"
+    "  fleetsim --version | --help\n\n"
+    "exit codes: 0 ok, 1 simulation error, 2 bad input\n"
+    "docs: docs/scenario-reference.md, docs/output-format.md, docs/models.md\n";
+
+// Parses subcommand options; unknown options and missing values are bad input.
+po::variables_map parse(const std::string& command, int argc, char** argv, const po::options_description& options,
+                        const po::positional_options_description& positional) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw core::InputError(core::SourceLocation{"fleetsim " + command, 0, ""}, e.what());
+  }
+  return vm;
+}
+
+std::vector<cli::Row> rows_of(const std::vector<run::SummaryItem>& items) {
+  std::vector<cli::Row> rows;
+  for (const auto& i : items) rows.push_back({i.name, i.value, i.description});
+  return rows;
+}
+
+std::vector<cli::RegionRow> region_rows(const std::vector<std::string>& names,
+                                        const std::vector<run::RegionSummary>& regions) {
+  std::vector<cli::RegionRow> rows;
+  for (size_t i = 0; i < names.size() && i < regions.size(); ++i) {
+    rows.push_back({names[i], regions[i].facility_energy_mwh, regions[i].peak_load_mw, regions[i].gpus_total,
+                    regions[i].sites});
+  }
+  return rows;
+}
+
+// A one-line progress display on stderr, shown only on a terminal and only once a run has
+// taken longer than a second.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) == 1) {}
+  void update(int64_t hour, int64_t hours) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.2) return;
+    last_ = now;
+    shown_ = true;
+    const double fraction = static_cast<double>(hour) / static_cast<double>(std::max<int64_t>(1, hours));
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r  simulating hour %lld / %lld  %3.0f%%  elapsed %.1f s  remaining ~%.1f s   ",
+                 static_cast<long long>(hour), static_cast<long long>(hours), 100.0 * fraction, elapsed, eta);
+    std::fflush(stderr);
+  }
+  void done() {
+    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
+
+int cmd_run(int argc, char** argv) {
+  po::options_description options("fleetsim run");
+  std::string scenario_path;
+  std::string output;
+  std::vector<std::string> sets;
+  int threads = 0;
+  options.add_options()("scenario", po::value(&scenario_path)->required(), "scenario YAML file")(
+      "output,o", po::value(&output), "output HDF5 file (default: <scenario name>.h5)")(
+      "set", po::value(&sets)->composing(), "override a scenario key: key.path=value (repeatable)")(
+      "threads", po::value(&threads)->default_value(0), "worker threads (0: all cores)")(
+      "quiet,q", "print nothing but errors")("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const auto vm = parse("run", argc, argv, options, positional);
+  if (threads < 0) throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--threads"}, "must be >= 0");
+  const bool quiet = vm.count("quiet") > 0;
+
+  const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  if (threads == 0) threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+
+  Progress progress(!quiet);
+  run::RunOptions run_options;
+  run_options.threads = threads;
+  run_options.progress = [&](int64_t hour, int64_t hours) { progress.update(hour, hours); };
+  const run::RunResult result = run::simulate(sc, run_options);
+  progress.done();
+  const auto write_start = std::chrono::steady_clock::now();
+  run::write_run_file(sc, result, output);
+  const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  if (quiet) return kExitOk;
+
+  std::cout << "fleetsim " << core::kVersion << " — scenario '" << sc.name << "': " << sc.sites.size() << " sites in "
+            << sc.regions.size() << " regions, " << sc.hours << " hours from " << core::format_utc(sc.start_epoch_s)
+            << ", seed " << sc.seed << "\n\n";
+  cli::print_summary(std::cout, rows_of(result.summary), region_rows(result.region_names, result.regions));
+  const auto bytes = std::filesystem::file_size(output);
+  std::cout << "\n  wrote " << output << " (" << std::fixed << std::setprecision(1)
+            << static_cast<double>(bytes) / 1048576.0 << " MiB) — simulated in " << std::setprecision(2)
+            << result.wall_time_s << " s on " << threads << " thread" << (threads == 1 ? "" : "s") << ", written in "
+            << write_s << " s\n";
+  return kExitOk;
+}
+
+int cmd_validate(int argc, char** argv) {
+  po::options_description options("fleetsim validate");
+  std::string scenario_path;
+  std::vector<std::string> sets;
+  options.add_options()("scenario", po::value(&scenario_path), "scenario YAML file")(
+      "set", po::value(&sets)->composing(), "override a scenario key: key.path=value")(
+      "reference", "print the reference of every scenario key (Markdown) and exit")("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const auto vm = parse("validate", argc, argv, options, positional);
+  if (vm.count("reference")) {
+    std::cout << scenario::reference_markdown();
+    return kExitOk;
+  }
+  if (scenario_path.empty()) {
+    throw core::InputError(core::SourceLocation{"fleetsim validate", 0, ""}, "a scenario file is required");
+  }
+  const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  const auto jobs = run::collect_jobs(sc);  // reads traces, so their errors show here too
+  int64_t gpus = 0;
+  for (const auto& s : sc.sites) {
+    for (const auto& c : s.clusters) gpus += c.gpus;
+  }
+  std::cout << scenario_path << ": ok — '" << sc.name << "', " << sc.regions.size() << " regions, " << sc.sites.size()
+            << " sites, " << gpus << " GPUs, " << jobs.size() << " training jobs, " << sc.hours << " hours\n";
+  return kExitOk;
+}
+
+int cmd_inspect(int argc, char** argv) {
+  po::options_description options("fleetsim inspect");
+  std::string path;
+  options.add_options()("file", po::value(&path)->required(), "run file (HDF5)")("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  parse("inspect", argc, argv, options, positional);
+  const run::StoredRun stored = run::read_run_summary(path);
+  std::cout << path << (stored.complete ? "" : "  (INCOMPLETE: the run did not finish writing)") << "\n";
+  for (const auto& [name, value] : stored.info) {
+    if (!value.empty()) std::cout << "  " << std::left << std::setw(20) << name << value << '\n';
+  }
+  std::cout << '\n';
+  cli::print_summary(std::cout, rows_of(stored.summary), region_rows(stored.region_names, stored.regions));
+  return stored.complete ? kExitOk : kExitSimulationError;
+}
+
+int cmd_catalog(int argc, char** argv) {
+  po::options_description options("fleetsim catalog");
+  std::string scenario_path;
+  options.add_options()("scenario", po::value(&scenario_path), "show the catalog as this scenario overrides it")(
+      "help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  parse("catalog", argc, argv, options, positional);
+  const fleet::GpuCatalog catalog =
+      scenario_path.empty() ? fleet::GpuCatalog::builtin() : scenario::load_scenario(scenario_path).catalog;
+  std::cout << std::left << std::setw(8) << "type" << std::right << std::setw(10) << "max W" << std::setw(9)
+            << "idle W" << std::setw(12) << "overhead W" << std::setw(15) << "all-in max W" << std::setw(12)
+            << "throughput" << "  source\n";
+  for (const auto& t : catalog.types()) {
+    std::cout << std::left << std::setw(8) << t.name << std::right << std::fixed << std::setprecision(1)
+              << std::setw(10) << t.max_power_w << std::setw(9) << t.idle_power_w << std::setw(12) << t.overhead_w
+              << std::setw(15) << t.max_power_w + t.overhead_w << std::setprecision(2) << std::setw(12)
+              << t.training_throughput << "  " << t.source << '\n';
+  }
+  std::cout << "\nthroughput: training work per GPU-hour relative to A100; all-in = GPU + server overhead per GPU.\n"
+               "Sources and caveats: docs/models.md.\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  try {
+    if (command == "--version" || command == "-V") {
+      std::cout << "fleetsim " << core::kVersion << " (output format " << core::kFormatVersion << ")\n";
+      return kExitOk;
+    }
+    if (command.empty() || command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return command.empty() ? kExitBadInput : kExitOk;
+    }
+    const bool wants_help = argc > 2 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h");
+    if (wants_help) {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (command == "run") return cmd_run(argc - 1, argv + 1);
+    if (command == "validate") return cmd_validate(argc - 1, argv + 1);
+    if (command == "inspect") return cmd_inspect(argc - 1, argv + 1);
+    if (command == "catalog") return cmd_catalog(argc - 1, argv + 1);
+    std::cerr << "fleetsim: unknown command '" << command << "' (try fleetsim --help)\n";
+    return kExitBadInput;
+  } catch (const core::InputError& e) {
+    std::cerr << "fleetsim: error: " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "fleetsim: simulation error: " << e.what() << '\n';
+    return kExitSimulationError;
+  }
+}

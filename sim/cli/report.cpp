@@ -1,0 +1,53 @@
+#include "cli/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+
+namespace fleetsim::cli {
+
+std::string format_number(double value) {
+  if (!std::isfinite(value)) return value != value ? "nan" : (value > 0 ? "inf" : "-inf");
+  const double magnitude = std::fabs(value);
+  const int decimals = value == std::floor(value) && magnitude < 1e15 ? 0 : magnitude >= 100 ? 1 : magnitude >= 1 ? 3 : 4;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, magnitude);
+  std::string digits = buffer;
+  const size_t dot = digits.find('.');
+  std::string whole = digits.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "" : digits.substr(dot);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
+    grouped += whole[i];
+  }
+  return (value < 0 ? "-" : "") + grouped + fraction;
+}
+
+void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions) {
+  size_t name_width = 0;
+  size_t value_width = 0;
+  for (const Row& r : rows) {
+    name_width = std::max(name_width, r.name.size());
+    value_width = std::max(value_width, format_number(r.value).size());
+  }
+  for (const Row& r : rows) {
+    out << "  " << std::left << std::setw(static_cast<int>(name_width)) << r.name << "  " << std::right
+        << std::setw(static_cast<int>(value_width)) << format_number(r.value);
+    if (!r.description.empty()) out << "  " << r.description;
+    out << '\n';
+  }
+  if (regions.empty()) return;
+  size_t region_width = 6;
+  for (const RegionRow& g : regions) region_width = std::max(region_width, g.region.size());
+  out << "\n  " << std::left << std::setw(static_cast<int>(region_width)) << "region" << std::right
+      << std::setw(8) << "sites" << std::setw(12) << "GPUs" << std::setw(18) << "load MWh" << std::setw(14)
+      << "peak MW" << '\n';
+  for (const RegionRow& g : regions) {
+    out << "  " << std::left << std::setw(static_cast<int>(region_width)) << g.region << std::right << std::setw(8)
+        << g.sites << std::setw(12) << format_number(static_cast<double>(g.gpus)) << std::setw(18)
+        << format_number(g.facility_energy_mwh) << std::setw(14) << format_number(g.peak_load_mw) << '\n';
+  }
+}
+
+}  // namespace fleetsim::cli

@@ -1,0 +1,30 @@
+#pragma once
+// Human-readable tables for the terminal: the run summary (after `run` and in `inspect`)
+// and the GPU catalog.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace fleetsim::cli {
+
+struct Row {
+  std::string name;
+  double value = 0.0;
+  std::string description;
+};
+
+struct RegionRow {
+  std::string region;
+  double facility_energy_mwh = 0.0;
+  double peak_load_mw = 0.0;
+  int64_t gpus = 0;
+  int64_t sites = 0;
+};
+
+// "1,234,567.8": thousands separators and a precision that suits the magnitude.
+std::string format_number(double value);
+
+void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
+
+}  // namespace fleetsim::cli

@@ -1,0 +1,35 @@
+#pragma once
+// The conservative, window-synchronised parallel runner of docs/architecture.md. Logical
+// processes (sites) interact only through decisions taken at hour boundaries, so one hour is
+// the lookahead: for each hour h
+//   1. global phase (one thread): arrivals, placement, routing decisions for hour h;
+//   2. site phase (OpenMP over logical processes): each runs its own events in [h, h+1);
+//   3. ledger phase (OpenMP over regions): per-region accounting for hour h.
+// Each phase writes only state owned by its index, so results do not depend on the
+// number of threads.
+
+#include <cstdint>
+#include <functional>
+
+namespace fleetsim::engine {
+
+class WindowedModel {
+ public:
+  virtual ~WindowedModel() = default;
+  virtual void global_phase(int64_t hour) = 0;
+  virtual void site_phase(size_t site, int64_t hour) = 0;
+  virtual void ledger_phase(size_t region, int64_t hour) = 0;
+};
+
+struct WindowRunOptions {
+  int64_t hours = 0;
+  size_t sites = 0;
+  size_t regions = 0;
+  int threads = 1;
+  // Called from the global phase with the hour about to run (may be empty).
+  std::function<void(int64_t hour)> on_hour;
+};
+
+void run_hour_windows(WindowedModel& model, const WindowRunOptions& options);
+
+}  // namespace fleetsim::engine

@@ -1,0 +1,152 @@
+#pragma once
+// Sites and clusters: what a site is (spec) and how it runs (SiteRuntime, a logical
+// process with its own event queue). The site executes; placement is decided elsewhere
+// (policy/). Inside a site each cluster keeps a FIFO queue scheduled with EASY backfill
+// (Lifka, "The ANL/IBM SP scheduling system", JSSPP 1995; docs/models.md).
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "engine/event_queue.hpp"
+#include "fleet/gpu_catalog.hpp"
+
+namespace fleetsim::fleet {
+
+struct ClusterSpec {
+  size_t gpu_type = 0;  // index into the GpuCatalog
+  int64_t gpus = 0;
+};
+
+struct SiteSpec {
+  std::string name;
+  size_t region = 0;
+  double pue = 1.0;
+  double grid_limit_mw = 0.0;  // facility power may never exceed this
+  std::vector<ClusterSpec> clusters;
+};
+
+// A unit of work handed to a site: one training job on one cluster.
+struct Task {
+  uint32_t job = 0;               // index into the run's job table
+  int64_t gpus = 0;
+  double work_gpu_s = 0.0;        // work in GPU-seconds at the reference (A100) throughput
+  double utilization = 1.0;       // GPU utilisation while running, in (0, 1]
+  core::Seconds submit_s = 0;     // the task joins the cluster queue at this time
+};
+
+// What happened to a task; written by the site that ran it.
+struct TaskOutcome {
+  core::Seconds start_s = -1;
+  core::Seconds end_s = -1;          // -1 while running
+  core::Seconds expected_end_s = -1;
+  double energy_mwh = 0.0;           // facility energy: gpus * P_srv(u) * PUE * run time
+  bool started() const { return start_s >= 0; }
+  bool finished() const { return end_s >= 0; }
+};
+
+// Per-hour totals of one site.
+struct SiteHour {
+  double it_energy_mwh = 0.0;
+  double facility_energy_mwh = 0.0;
+  double gpus_busy_training = 0.0;  // mean number of busy GPUs over the hour
+  int64_t gpus_total = 0;
+  int64_t queue_length = 0;         // tasks waiting at the end of the hour
+  double pue = 1.0;
+};
+
+class SiteRuntime {
+ public:
+  // outcomes: the run's task outcome table, indexed by Task::job; this site writes only the
+  // entries of tasks it was given.
+  SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfill_depth, std::span<TaskOutcome> outcomes);
+
+  const SiteSpec& spec() const { return spec_; }
+  size_t clusters() const { return clusters_.size(); }
+  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].total_gpus; }
+  size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
+  // GPUs free now and not promised to tasks already queued or arriving this hour.
+  int64_t uncommitted_gpus(size_t cluster) const;
+  // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
+  double backlog_s(size_t cluster) const;
+  // Run time of a task on a cluster, s.
+  core::Seconds duration_s(size_t cluster, const Task& task) const;
+  // Facility power the task adds when running, W.
+  double task_facility_power_w(size_t cluster, const Task& task) const;
+  // Facility power with every GPU idle, W (the floor under the grid limit).
+  double idle_facility_power_w() const { return idle_it_power_w_ * spec_.pue; }
+  double grid_limit_w() const { return spec_.grid_limit_mw * 1e6; }
+  // Facility power committed now (running plus queued tasks' power), W.
+  double committed_facility_power_w() const;
+
+  // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
+  void enqueue(size_t cluster, const Task& task);
+
+  // Site phase: run events in [hour, hour+1) and return the hour's totals.
+  SiteHour run_hour(int64_t hour);
+
+  // At the horizon: book the energy of tasks still running up to `horizon_s`.
+  void finish(core::Seconds horizon_s);
+
+ private:
+  struct Waiting {
+    Task task;
+    core::Seconds duration_s;
+  };
+  struct Running {
+    core::Seconds end_s;
+    int64_t gpus;
+    uint32_t job;
+    core::Seconds start_s;
+    double dynamic_w;  // IT power above idle
+    double server_w;   // all-in IT power of the task's GPUs
+    bool operator<(const Running& other) const {
+      return end_s != other.end_s ? end_s < other.end_s : job < other.job;
+    }
+  };
+  struct Cluster {
+    size_t type_index = 0;
+    int64_t total_gpus = 0;
+    int64_t free_gpus = 0;
+    int64_t incoming_gpus = 0;      // queued this hour, not yet arrived
+    double incoming_gpu_s = 0.0;
+    double waiting_gpu_s = 0.0;
+    double incoming_power_w = 0.0;  // dynamic IT power of incoming tasks
+    double waiting_power_w = 0.0;   // dynamic IT power of waiting tasks
+    int64_t waiting_gpus = 0;
+    int64_t running_gpu_end_s = 0;  // sum over running tasks of gpus * end_s (for backlog_s)
+    std::deque<Waiting> waiting;
+    std::set<Running> running;
+  };
+
+  void arrive(size_t cluster, const Task& task, core::Seconds duration);
+  void schedule_cluster(size_t cluster);
+  bool power_allows(double dynamic_w) const;
+  void start(size_t cluster, const Waiting& w);
+  void complete(size_t cluster, Running r);
+  void set_dynamic_power(double new_dynamic_w, int64_t busy_delta);
+  double task_dynamic_power_w(size_t cluster, const Task& task) const;
+  double task_server_power_w(size_t cluster, const Task& task) const;
+
+  SiteSpec spec_;
+  const GpuCatalog* catalog_;
+  size_t backfill_depth_;
+  std::span<TaskOutcome> outcomes_;
+  std::vector<Cluster> clusters_;
+  engine::EventQueue events_;
+
+  double idle_it_power_w_ = 0.0;
+  double dynamic_power_w_ = 0.0;  // IT power above idle of running tasks
+  int64_t busy_gpus_ = 0;
+  int64_t total_gpus_ = 0;
+  // Integrals over the current hour.
+  core::Seconds last_change_s_ = 0;
+  double dynamic_energy_ws_ = 0.0;
+  double busy_gpu_s_ = 0.0;
+};
+
+}  // namespace fleetsim::fleet

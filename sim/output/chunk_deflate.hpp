@@ -1,0 +1,46 @@
+#pragma once
+// Internal to sim/output: compresses dataset chunks exactly as HDF5's built-in shuffle +
+// deflate filter pipeline stores them, so that they can be written with H5Dwrite_chunk and
+// read back by any HDF5 reader (no plugin), but faster than the library's own pipeline:
+//
+// - chunks are compressed in parallel (each chunk independently, so the bytes do not depend
+//   on the number of threads);
+// - after the shuffle, each byte plane of a chunk starts as ordinary deflate at the
+//   requested level; if its first kProbeBytes (the deflate window) do not shrink below
+//   kStoreRatio, the rest of that plane is emitted as stored (uncompressed) deflate blocks.
+//   The low mantissa bytes of measured float64 values are noise that deflate cannot shrink
+//   but spends most of its time on; structured planes are compressed as usual. The result
+//   is one valid zlib stream, as HDF5's deflate filter expects.
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace fleetsim::output::detail {
+
+// Bytes at the start of a byte plane compressed before deciding whether the plane is noise.
+inline constexpr size_t kProbeBytes = size_t{32} << 10;
+// A probe compressed to more than this fraction of its size marks the plane as noise.
+inline constexpr double kStoreRatio = 0.97;
+
+// Layout of the row-major data to split into chunks along the first dimension.
+struct RowChunking {
+  size_t row_bytes = 0;      // bytes of one row (the product of the other dimensions x element)
+  size_t rows = 0;           // rows in the data
+  size_t chunk_rows = 0;     // rows per chunk; the last chunk is zero-padded to full size
+  size_t element_bytes = 0;  // element size, the shuffle filter's parameter
+};
+
+// One compressed chunk per chunk_rows rows of data, in order. data holds rows x row_bytes
+// bytes in the file's byte order. deflate_level is 1..9; threads 0 means one per hardware
+// thread. Throws H5Error if zlib fails.
+std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const unsigned char> data,
+                                                               const RowChunking& layout, int deflate_level,
+                                                               unsigned threads);
+
+// Reverses HDF5's shuffle and zlib compression of one chunk (for tests): returns the
+// chunk's raw bytes, chunk_bytes long. Throws H5Error if the stream is not valid.
+std::vector<unsigned char> inflate_unshuffle_chunk(std::span<const unsigned char> compressed, size_t chunk_bytes,
+                                                   size_t element_bytes);
+
+}  // namespace fleetsim::output::detail

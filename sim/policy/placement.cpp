@@ -1,0 +1,65 @@
+#include "policy/placement.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace fleetsim::policy {
+
+const char* to_string(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kNoCompatibleCluster:
+      return "no_compatible_cluster";
+    case RejectReason::kTooLarge:
+      return "larger_than_any_cluster";
+    case RejectReason::kOverGridLimit:
+      return "over_grid_limit";
+  }
+  return "unknown";
+}
+
+PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const fleet::Task& task,
+                                        const FleetView& fleet) {
+  bool any_compatible = false;
+  bool any_large_enough = false;
+  std::optional<Placement> least_backlog;
+  double best_backlog_s = std::numeric_limits<double>::infinity();
+  for (size_t s = 0; s < fleet.sites.size(); ++s) {
+    const fleet::SiteRuntime& site = fleet.sites[s];
+    if (!job.allowed_regions.empty() &&
+        std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
+                  fleet.region_names[site.spec().region]) == job.allowed_regions.end()) {
+      continue;
+    }
+    for (size_t c = 0; c < site.clusters(); ++c) {
+      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
+      any_compatible = true;
+      if (task.gpus > site.total_gpus(c)) continue;
+      any_large_enough = true;
+      const double power_w = site.task_facility_power_w(c, task);
+      if (site.idle_facility_power_w() + power_w > site.grid_limit_w()) continue;
+      if (site.uncommitted_gpus(c) >= task.gpus &&
+          site.committed_facility_power_w() + power_w <= site.grid_limit_w()) {
+        return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
+      }
+      const double backlog_s = site.backlog_s(c);
+      if (backlog_s < best_backlog_s) {
+        best_backlog_s = backlog_s;
+        least_backlog = Placement{s, c};
+      }
+    }
+  }
+  if (least_backlog) return PlacementDecision{least_backlog, RejectReason::kNoCompatibleCluster};
+  const RejectReason reason = !any_compatible     ? RejectReason::kNoCompatibleCluster
+                              : !any_large_enough ? RejectReason::kTooLarge
+                                                  : RejectReason::kOverGridLimit;
+  return PlacementDecision{std::nullopt, reason};
+}
+
+std::unique_ptr<PlacementPolicy> make_placement_policy(const std::string& name) {
+  if (name == "first_fit") return std::make_unique<FirstFitPolicy>();
+  return nullptr;
+}
+
+std::vector<std::string> placement_policy_names() { return {"first_fit"}; }
+
+}  // namespace fleetsim::policy

@@ -1,0 +1,286 @@
+#include "run/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "engine/hour_window.hpp"
+#include "fleet/site.hpp"
+#include "policy/placement.hpp"
+#include "workload/synthetic.hpp"
+#include "workload/trace_reader.hpp"
+
+namespace fleetsim::run {
+
+const char* to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::kCompleted:
+      return "completed";
+    case JobStatus::kDeadlineMissed:
+      return "deadline_missed";
+    case JobStatus::kRejected:
+      return "rejected";
+    case JobStatus::kRunningAtEnd:
+      return "running_at_end";
+    case JobStatus::kWaitingAtEnd:
+      return "waiting_at_end";
+  }
+  return "unknown";
+}
+
+double RunResult::summary_value(const std::string& name) const {
+  for (const auto& item : summary) {
+    if (item.name == name) return item.value;
+  }
+  throw std::out_of_range("no summary value named " + name);
+}
+
+std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc) {
+  std::vector<workload::TrainingJob> jobs = sc.listed_jobs;
+  for (size_t g = 0; g < sc.synthetic.size(); ++g) {
+    auto generated = workload::generate_synthetic(sc.synthetic[g], sc.seed, g);
+    jobs.insert(jobs.end(), std::make_move_iterator(generated.begin()), std::make_move_iterator(generated.end()));
+  }
+  for (const auto& trace : sc.traces) {
+    auto read = workload::read_trace(trace, sc.horizon_s());
+    for (auto& job : read.jobs) {
+      if (!job.gpu_type.empty() && sc.catalog.find(job.gpu_type) == nullptr) {
+        throw core::InputError(core::SourceLocation{trace.path, 0, "gpu_type"},
+                               "job '" + job.name + "' names unknown GPU type '" + job.gpu_type +
+                                   "'; known types: " + sc.catalog.names());
+      }
+    }
+    jobs.insert(jobs.end(), std::make_move_iterator(read.jobs.begin()), std::make_move_iterator(read.jobs.end()));
+  }
+  workload::sort_by_submit(jobs);
+  return jobs;
+}
+
+namespace {
+
+class FleetModel final : public engine::WindowedModel {
+ public:
+  FleetModel(const scenario::Scenario& sc, std::vector<workload::TrainingJob> jobs, RunResult& result)
+      : sc_(sc), jobs_(std::move(jobs)), result_(result), outcomes_(jobs_.size()) {
+    policy_ = policy::make_placement_policy(sc.scheduler.placement);
+    if (!policy_) throw core::SimulationError("unknown placement policy " + sc.scheduler.placement);
+    sites_.reserve(sc.sites.size());
+    for (const auto& spec : sc.sites) {
+      sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
+    }
+    site_of_job_.assign(jobs_.size(), -1);
+    cluster_of_job_.assign(jobs_.size(), 0);
+    rejected_.assign(jobs_.size(), std::nullopt);
+    for (size_t r = 0; r < sc.regions.size(); ++r) region_sites_.emplace_back();
+    for (size_t s = 0; s < sc.sites.size(); ++s) region_sites_[sc.sites[s].region].push_back(s);
+    const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
+    result_.site_it_energy_mwh.assign(cells, 0.0);
+    result_.site_facility_energy_mwh.assign(cells, 0.0);
+    result_.site_gpus_busy_training.assign(cells, 0.0);
+    result_.site_gpus_busy_inference.assign(cells, 0.0);
+    result_.site_gpus_total.assign(cells, 0);
+    result_.site_queue_length.assign(cells, 0);
+    result_.site_pue.assign(cells, 0.0);
+    result_.region_load_mwh.assign(static_cast<size_t>(sc.hours) * sc.regions.size(), 0.0);
+  }
+
+  void global_phase(int64_t hour) override {
+    const core::Seconds end = core::hour_start(hour + 1);
+    const policy::FleetView view{sites_, &sc_.catalog, sc_.regions};
+    for (; next_job_ < jobs_.size() && jobs_[next_job_].submit_s < end; ++next_job_) {
+      const workload::TrainingJob& job = jobs_[next_job_];
+      const double throughput = job.gpu_type.empty() ? 1.0 : sc_.catalog.find(job.gpu_type)->training_throughput;
+      fleet::Task task;
+      task.job = static_cast<uint32_t>(next_job_);
+      task.gpus = job.gpus;
+      task.work_gpu_s = static_cast<double>(job.duration_s) * static_cast<double>(job.gpus) * throughput;
+      task.utilization = job.utilization;
+      task.submit_s = job.submit_s;
+      const policy::PlacementDecision decision = policy_->place(job, task, view);
+      if (!decision.placement) {
+        rejected_[next_job_] = decision.reason;
+        continue;
+      }
+      site_of_job_[next_job_] = static_cast<int64_t>(decision.placement->site);
+      cluster_of_job_[next_job_] = decision.placement->cluster;
+      sites_[decision.placement->site].enqueue(decision.placement->cluster, task);
+    }
+  }
+
+  void site_phase(size_t site, int64_t hour) override {
+    const fleet::SiteHour h = sites_[site].run_hour(hour);
+    const size_t i = static_cast<size_t>(hour) * sites_.size() + site;
+    result_.site_it_energy_mwh[i] = h.it_energy_mwh;
+    result_.site_facility_energy_mwh[i] = h.facility_energy_mwh;
+    result_.site_gpus_busy_training[i] = h.gpus_busy_training;
+    result_.site_gpus_total[i] = h.gpus_total;
+    result_.site_queue_length[i] = h.queue_length;
+    result_.site_pue[i] = h.pue;
+  }
+
+  void ledger_phase(size_t region, int64_t hour) override {
+    const size_t row = static_cast<size_t>(hour) * sites_.size();
+    double load = 0.0;
+    for (size_t s : region_sites_[region]) load += result_.site_facility_energy_mwh[row + s];
+    result_.region_load_mwh[static_cast<size_t>(hour) * region_sites_.size() + region] = load;
+  }
+
+  void finish() {
+    const core::Seconds horizon = sc_.horizon_s();
+    for (auto& site : sites_) site.finish(horizon);
+    result_.jobs.resize(jobs_.size());
+    for (size_t j = 0; j < jobs_.size(); ++j) {
+      const workload::TrainingJob& job = jobs_[j];
+      const fleet::TaskOutcome& out = outcomes_[j];
+      JobRecord& rec = result_.jobs[j];
+      rec.id = static_cast<int64_t>(j);
+      rec.name = job.name;
+      rec.source = job.source;
+      rec.submit_s = job.submit_s;
+      rec.deadline_s = job.deadline_s.value_or(-1);
+      rec.gpus = job.gpus;
+      rec.gpu_type = job.gpu_type;
+      if (rejected_[j]) {
+        rec.status = JobStatus::kRejected;
+        rec.reason = policy::to_string(*rejected_[j]);
+        continue;
+      }
+      if (site_of_job_[j] < 0) throw core::SimulationError("job " + job.name + " was never placed");
+      const auto site = static_cast<size_t>(site_of_job_[j]);
+      rec.site = site_of_job_[j];
+      rec.gpu_type = sc_.catalog.at(sites_[site].gpu_type(cluster_of_job_[j])).name;
+      rec.start_s = out.start_s;
+      rec.end_s = out.end_s;
+      rec.energy_mwh = out.energy_mwh;
+      const bool deadline_passed = job.deadline_s && *job.deadline_s < horizon;
+      if (out.finished()) {
+        rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
+      } else if (deadline_passed) {
+        rec.status = JobStatus::kDeadlineMissed;
+      } else {
+        rec.status = out.started() ? JobStatus::kRunningAtEnd : JobStatus::kWaitingAtEnd;
+      }
+    }
+  }
+
+ private:
+  const scenario::Scenario& sc_;
+  std::vector<workload::TrainingJob> jobs_;
+  RunResult& result_;
+  std::vector<fleet::TaskOutcome> outcomes_;
+  std::vector<fleet::SiteRuntime> sites_;
+  std::unique_ptr<policy::PlacementPolicy> policy_;
+  std::vector<int64_t> site_of_job_;
+  std::vector<size_t> cluster_of_job_;
+  std::vector<std::optional<policy::RejectReason>> rejected_;
+  std::vector<std::vector<size_t>> region_sites_;
+  size_t next_job_ = 0;
+};
+
+void summarize(const scenario::Scenario& sc, RunResult& r) {
+  const size_t sites = r.site_names.size();
+  const size_t regions = r.region_names.size();
+  const auto hours = static_cast<size_t>(r.hours);
+  double it = 0.0;
+  double facility = 0.0;
+  double busy_gpu_h = 0.0;
+  double gpu_h_total = 0.0;
+  double peak_mw = 0.0;
+  r.regions.assign(regions, RegionSummary{});
+  int64_t gpus_installed = 0;
+  for (size_t s = 0; s < sites; ++s) {
+    RegionSummary& reg = r.regions[sc.sites[s].region];
+    const int64_t gpus = hours == 0 ? 0 : r.site_gpus_total[s];
+    reg.sites += 1;
+    reg.gpus_total += gpus;
+    gpus_installed += gpus;
+  }
+  for (size_t h = 0; h < hours; ++h) {
+    double fleet_hour = 0.0;
+    for (size_t s = 0; s < sites; ++s) {
+      const size_t i = h * sites + s;
+      it += r.site_it_energy_mwh[i];
+      facility += r.site_facility_energy_mwh[i];
+      busy_gpu_h += r.site_gpus_busy_training[i];
+      gpu_h_total += static_cast<double>(r.site_gpus_total[i]);
+      fleet_hour += r.site_facility_energy_mwh[i];
+      RegionSummary& reg = r.regions[sc.sites[s].region];
+      reg.it_energy_mwh += r.site_it_energy_mwh[i];
+    }
+    peak_mw = std::max(peak_mw, fleet_hour);
+    for (size_t g = 0; g < regions; ++g) {
+      const double load = r.region_load_mwh[h * regions + g];
+      r.regions[g].facility_energy_mwh += load;
+      r.regions[g].peak_load_mw = std::max(r.regions[g].peak_load_mw, load);
+    }
+  }
+  int64_t counts[5] = {};
+  double job_energy = 0.0;
+  double wait_h_sum = 0.0;
+  int64_t started = 0;
+  for (const JobRecord& j : r.jobs) {
+    counts[static_cast<int>(j.status)] += 1;
+    job_energy += j.energy_mwh;
+    if (j.start_s >= 0) {
+      wait_h_sum += static_cast<double>(j.start_s - j.submit_s) * core::kHoursPerSecond;
+      ++started;
+    }
+  }
+  const auto submitted = static_cast<int64_t>(r.jobs.size());
+  if (counts[0] + counts[1] + counts[2] + counts[3] + counts[4] != submitted) {
+    throw core::SimulationError("job conservation broken: outcomes do not add up to the jobs submitted");
+  }
+  auto d = [](int64_t v) { return static_cast<double>(v); };
+  r.summary = {
+      {"facility_energy_mwh", facility, "facility energy of all sites (IT x PUE)"},
+      {"it_energy_mwh", it, "IT energy of all sites (GPU servers)"},
+      {"job_energy_mwh", job_energy, "facility energy attributed to training jobs"},
+      {"idle_energy_mwh", facility - job_energy, "facility energy not attributed to any job (idle GPUs)"},
+      {"peak_facility_power_mw", peak_mw, "highest hourly mean facility power of the fleet"},
+      {"gpu_hours_busy_training", busy_gpu_h, "GPU-hours busy with training"},
+      {"gpu_utilization", gpu_h_total > 0 ? busy_gpu_h / gpu_h_total : 0.0, "busy GPU-hours / GPU-hours installed"},
+      {"jobs_submitted", d(submitted), "training jobs submitted within the horizon"},
+      {"jobs_completed", d(counts[0]), "finished by their deadline (or with none) within the horizon"},
+      {"jobs_deadline_missed", d(counts[1]), "finished after, or not finished by, a deadline within the horizon"},
+      {"jobs_rejected", d(counts[2]), "could not be placed on any cluster (reason in /jobs/reason)"},
+      {"jobs_running_at_end", d(counts[3]), "running at the horizon"},
+      {"jobs_waiting_at_end", d(counts[4]), "queued and not started at the horizon"},
+      {"mean_wait_h", started > 0 ? wait_h_sum / d(started) : 0.0, "mean time from submission to start, started jobs"},
+      {"hours", d(r.hours), "simulated hours"},
+      {"sites", d(static_cast<int64_t>(sites)), "number of sites"},
+      {"gpus_total", d(gpus_installed), "GPUs installed"},
+  };
+}
+
+}  // namespace
+
+RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  RunResult result;
+  result.hours = sc.hours;
+  for (int64_t h = 0; h < sc.hours; ++h) result.hour_epoch_s.push_back(sc.start_epoch_s + core::hour_start(h));
+  result.region_names = sc.regions;
+  for (const auto& site : sc.sites) {
+    result.site_names.push_back(site.name);
+    result.site_region.push_back(sc.regions[site.region]);
+  }
+  std::vector<workload::TrainingJob> jobs = collect_jobs(sc);
+  if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
+  FleetModel model(sc, std::move(jobs), result);
+  engine::WindowRunOptions window;
+  window.hours = sc.hours;
+  window.sites = sc.sites.size();
+  window.regions = sc.regions.size();
+  window.threads = options.threads;
+  if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
+  engine::run_hour_windows(model, window);
+  model.finish();
+  summarize(sc, result);
+  result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace fleetsim::run

@@ -1,0 +1,87 @@
+#pragma once
+// One run: wires the workload, the fleet's sites (logical processes), the placement policy
+// and the hour-window engine, and collects the hourly series, the job table and the summary.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "scenario/scenario.hpp"
+#include "workload/job.hpp"
+
+namespace fleetsim::run {
+
+enum class JobStatus { kCompleted, kDeadlineMissed, kRejected, kRunningAtEnd, kWaitingAtEnd };
+const char* to_string(JobStatus status);
+
+struct JobRecord {
+  int64_t id = 0;
+  std::string name;
+  workload::JobSource source = workload::JobSource::kListed;
+  core::Seconds submit_s = 0;
+  core::Seconds start_s = -1;     // -1: never started
+  core::Seconds end_s = -1;       // -1: not finished within the horizon
+  core::Seconds deadline_s = -1;  // -1: none
+  int64_t site = -1;              // index into RunResult::site_names; -1: rejected
+  int64_t gpus = 0;
+  std::string gpu_type;           // the type it ran on (or asked for, if never placed; "" = any)
+  double energy_mwh = 0.0;        // facility energy, booked up to the horizon
+  JobStatus status = JobStatus::kWaitingAtEnd;
+  std::string reason;             // why it was rejected
+};
+
+// One named figure of the run summary; units are in the name.
+struct SummaryItem {
+  std::string name;
+  double value = 0.0;
+  std::string description;
+};
+
+struct RegionSummary {
+  double facility_energy_mwh = 0.0;
+  double it_energy_mwh = 0.0;
+  double peak_load_mw = 0.0;
+  int64_t gpus_total = 0;
+  int64_t sites = 0;
+};
+
+struct RunResult {
+  int64_t hours = 0;
+  std::vector<int64_t> hour_epoch_s;
+  std::vector<std::string> site_names;
+  std::vector<std::string> site_region;
+  std::vector<std::string> region_names;
+  // Site series, [hour x site], hour-major.
+  std::vector<double> site_it_energy_mwh;
+  std::vector<double> site_facility_energy_mwh;
+  std::vector<double> site_gpus_busy_training;
+  std::vector<double> site_gpus_busy_inference;
+  std::vector<int64_t> site_gpus_total;
+  std::vector<int64_t> site_queue_length;
+  std::vector<double> site_pue;
+  // Region series, [hour x region].
+  std::vector<double> region_load_mwh;
+  std::vector<JobRecord> jobs;
+  std::vector<SummaryItem> summary;
+  std::vector<RegionSummary> regions;
+  double wall_time_s = 0.0;
+
+  double summary_value(const std::string& name) const;
+};
+
+struct RunOptions {
+  int threads = 1;
+  // Called once per simulated hour from one thread (may be empty).
+  std::function<void(int64_t hour, int64_t hours)> progress;
+};
+
+// Runs the scenario. Throws core::InputError for bad trace data, core::SimulationError if an
+// invariant breaks.
+RunResult simulate(const scenario::Scenario& scenario, const RunOptions& options = {});
+
+// The jobs of every workload source, merged and ordered by submission time.
+std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& scenario);
+
+}  // namespace fleetsim::run

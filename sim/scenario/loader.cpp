@@ -1,0 +1,561 @@
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/schema.hpp"
+
+namespace fleetsim::scenario {
+namespace {
+
+using core::InputError;
+using core::SourceLocation;
+
+// A YAML node with the key path that reached it, for messages.
+struct At {
+  YAML::Node node;
+  std::string path;
+  const std::string* file;
+  int64_t parent_line = 0;  // where to point when this node is absent
+
+  int64_t line() const {
+    if (!node.IsDefined()) return parent_line;
+    const YAML::Mark mark = node.Mark();
+    return mark.is_null() ? 0 : mark.line + 1;
+  }
+  SourceLocation where() const {
+    const bool from_override = node.IsDefined() && node.Mark().is_null();
+    return SourceLocation{from_override ? *file + " (--set)" : *file, line(), path};
+  }
+  [[noreturn]] void fail(const std::string& what) const { throw InputError(where(), what); }
+
+  At child(const std::string& key) const {
+    const YAML::Node c = node.IsDefined() && node.IsMap() ? node[key] : YAML::Node(YAML::NodeType::Undefined);
+    return At{c, path.empty() ? key : path + "." + key, file, line()};
+  }
+  At item(size_t i) const { return At{node[i], path + "[" + std::to_string(i) + "]", file, line()}; }
+  bool has(const std::string& key) const {
+    return node.IsDefined() && node.IsMap() && node[key].IsDefined() && !node[key].IsNull();
+  }
+};
+
+// ---------------------------------------------------------------- schema validation
+
+std::string scalar_text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string("(not a scalar)"); }
+
+double check_number(const At& at, const Key& key, bool integer) {
+  if (!at.node.IsScalar()) at.fail("expected a " + std::string(integer ? "integer" : "number"));
+  double value = 0.0;
+  if (integer) {
+    int64_t i = 0;
+    if (!YAML::convert<int64_t>::decode(at.node, i)) {
+      // Large seeds do not fit int64 but are valid uint64.
+      uint64_t u = 0;
+      if (!YAML::convert<uint64_t>::decode(at.node, u)) at.fail("'" + scalar_text(at.node) + "' is not an integer");
+      value = static_cast<double>(u);
+    } else {
+      value = static_cast<double>(i);
+    }
+  } else if (!YAML::convert<double>::decode(at.node, value)) {
+    at.fail("'" + scalar_text(at.node) + "' is not a number");
+  }
+  if (!std::isfinite(value)) at.fail("'" + scalar_text(at.node) + "' is not a finite number");
+  const bool low_ok = key.min_exclusive ? value > key.min : value >= key.min;
+  if (!low_ok || value > key.max) {
+    std::ostringstream rule;
+    rule << "must be " << (key.min_exclusive ? "> " : ">= ") << key.min;
+    if (key.max < 1e300) rule << " and <= " << key.max;
+    at.fail(scalar_text(at.node) + " is out of range: " + rule.str() + (key.unit.empty() ? "" : " " + key.unit));
+  }
+  return value;
+}
+
+void validate_section(const At& at, const Section& section);
+
+void validate_value(const At& at, const Key& key) {
+  switch (key.kind) {
+    case Kind::kNumber:
+    case Kind::kInteger:
+      check_number(at, key, key.kind == Kind::kInteger);
+      return;
+    case Kind::kString:
+      if (!at.node.IsScalar()) at.fail("expected a string");
+      if (!key.choices.empty() &&
+          std::find(key.choices.begin(), key.choices.end(), at.node.Scalar()) == key.choices.end()) {
+        std::string all;
+        for (const auto& c : key.choices) all += (all.empty() ? "" : ", ") + c;
+        const std::string hint = closest(at.node.Scalar(), key.choices);
+        at.fail("'" + at.node.Scalar() + "' is not one of: " + all +
+                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+      return;
+    case Kind::kTimestamp:
+      if (!at.node.IsScalar() || !core::parse_utc(at.node.Scalar())) {
+        at.fail("'" + scalar_text(at.node) + "' is not an ISO-8601 UTC time such as 2024-01-01T00:00:00Z");
+      }
+      return;
+    case Kind::kNumberList:
+    case Kind::kIntegerList:
+    case Kind::kStringList:
+      if (!at.node.IsSequence()) at.fail("expected a list");
+      for (size_t i = 0; i < at.node.size(); ++i) {
+        const At item = at.item(i);
+        if (key.kind == Kind::kStringList) {
+          if (!item.node.IsScalar()) item.fail("expected a string");
+        } else {
+          check_number(item, key, key.kind == Kind::kIntegerList);
+        }
+      }
+      return;
+    case Kind::kSection:
+      validate_section(at, *key.section);
+      return;
+    case Kind::kSectionList:
+      if (!at.node.IsSequence()) at.fail("expected a list");
+      for (size_t i = 0; i < at.node.size(); ++i) validate_section(at.item(i), *key.section);
+      return;
+    case Kind::kNamedSections:
+      if (!at.node.IsMap()) at.fail("expected a map from names to settings");
+      for (const auto& kv : at.node) validate_section(at.child(kv.first.Scalar()), *key.section);
+      return;
+  }
+}
+
+void validate_section(const At& at, const Section& section) {
+  if (!at.node.IsMap()) at.fail("expected a map of keys");
+  std::set<std::string> seen;
+  for (const auto& kv : at.node) {
+    const std::string name = kv.first.Scalar();
+    const At key_at{kv.first, at.path.empty() ? name : at.path + "." + name, at.file, at.line()};
+    if (!seen.insert(name).second) key_at.fail("duplicate key");
+    const Key* key = section.find(name);
+    if (key == nullptr) {
+      const std::string hint = suggest_key(section, name);
+      key_at.fail("unknown key" + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+    }
+    if (kv.second.IsNull()) {
+      if (key->required) key_at.fail("a value is required");
+      continue;
+    }
+    validate_value(At{kv.second, key_at.path, at.file, key_at.line()}, *key);
+  }
+  for (const Key& key : section.keys) {
+    if (key.required && !at.has(key.name)) at.fail("required key '" + key.name + "' is missing");
+  }
+}
+
+// ---------------------------------------------------------------- typed reads with defaults
+
+const Key& key_of(const Section& section, const std::string& name) {
+  const Key* key = section.find(name);
+  if (key == nullptr) throw std::logic_error("scenario schema has no key " + section.path + "." + name);
+  return *key;
+}
+
+YAML::Node value_or_default(const At& at, const Section& section, const std::string& name) {
+  if (at.has(name)) return at.node[name];
+  const Key& key = key_of(section, name);
+  if (key.default_text.empty()) return YAML::Node();
+  return YAML::Load(key.default_text);
+}
+
+double get_number(const At& at, const Section& s, const std::string& name) {
+  return value_or_default(at, s, name).as<double>();
+}
+int64_t get_integer(const At& at, const Section& s, const std::string& name) {
+  return value_or_default(at, s, name).as<int64_t>();
+}
+std::string get_string(const At& at, const Section& s, const std::string& name) {
+  const YAML::Node n = value_or_default(at, s, name);
+  return n.IsDefined() && !n.IsNull() ? n.Scalar() : std::string();
+}
+std::optional<double> get_optional(const At& at, const Section& s, const std::string& name) {
+  const YAML::Node n = value_or_default(at, s, name);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  return n.as<double>();
+}
+template <typename T>
+std::vector<T> get_list(const At& at, const Section& s, const std::string& name) {
+  const YAML::Node n = value_or_default(at, s, name);
+  if (!n.IsDefined() || n.IsNull()) return {};
+  return n.as<std::vector<T>>();
+}
+
+core::Seconds hours_to_s(double hours) {
+  return static_cast<core::Seconds>(std::llround(hours * static_cast<double>(core::kSecondsPerHour)));
+}
+
+// ---------------------------------------------------------------- overrides
+
+void apply_override(YAML::Node& root, const std::string& text) {
+  const size_t eq = text.find('=');
+  const SourceLocation where{"--set", 0, text};
+  if (eq == std::string::npos || eq == 0) throw InputError(where, "expected key.path=value");
+  std::string path = text.substr(0, eq);
+  const std::string value = text.substr(eq + 1);
+  std::replace(path.begin(), path.end(), '[', '.');
+  path.erase(std::remove(path.begin(), path.end(), ']'), path.end());
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string part; std::getline(ss, part, '.');) {
+    if (part.empty()) throw InputError(where, "empty segment in key path");
+    parts.push_back(part);
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(where, "value is not valid YAML: " + e.msg);
+  }
+  YAML::Node cur = root;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    if (cur.IsSequence()) {
+      std::optional<size_t> index;
+      if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        index = std::stoul(part);
+        if (*index >= cur.size()) {
+          throw InputError(where, "index " + part + " is out of range (the list has " + std::to_string(cur.size()) +
+                                      " items)");
+        }
+      } else {
+        for (size_t j = 0; j < cur.size(); ++j) {
+          if (cur[j].IsMap() && cur[j]["name"].IsScalar() && cur[j]["name"].Scalar() == part) index = j;
+        }
+        if (!index) throw InputError(where, "no list item named '" + part + "'");
+      }
+      if (last) {
+        cur[*index] = parsed;
+      } else {
+        YAML::Node next = cur[*index];
+        cur.reset(next);
+      }
+    } else {
+      if (cur.IsDefined() && !cur.IsNull() && !cur.IsMap()) {
+        throw InputError(where, "'" + part + "' is below a value that is not a map or list");
+      }
+      if (last) {
+        cur[part] = parsed;
+      } else {
+        if (!cur[part].IsDefined() || cur[part].IsNull()) cur[part] = YAML::Node(YAML::NodeType::Map);
+        YAML::Node next = cur[part];
+        cur.reset(next);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- building
+
+struct Builder {
+  Scenario& sc;
+  const std::string& file;
+  std::filesystem::path base_dir;
+
+  void check_gpu_type_name(const At& at, const std::string& name) const {
+    if (name.empty() || sc.catalog.find(name) != nullptr) return;
+    std::vector<std::string> names;
+    for (const auto& t : sc.catalog.types()) names.push_back(t.name);
+    const std::string hint = closest(name, names);
+    at.fail("unknown GPU type '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+            "; known types: " + sc.catalog.names());
+  }
+
+  void check_regions(const At& at, const std::vector<std::string>& names) const {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (std::find(sc.regions.begin(), sc.regions.end(), names[i]) == sc.regions.end()) {
+        const std::string hint = closest(names[i], sc.regions);
+        at.item(i).fail("unknown region '" + names[i] + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+    }
+  }
+
+  // Largest cluster a job of this type may use in these regions (0 if none).
+  int64_t largest_cluster(const std::string& gpu_type, const std::vector<std::string>& regions) const {
+    int64_t largest = 0;
+    for (const auto& site : sc.sites) {
+      if (!regions.empty() && std::find(regions.begin(), regions.end(), sc.regions[site.region]) == regions.end()) {
+        continue;
+      }
+      for (const auto& c : site.clusters) {
+        if (gpu_type.empty() || sc.catalog.at(c.gpu_type).name == gpu_type) largest = std::max(largest, c.gpus);
+      }
+    }
+    return largest;
+  }
+
+  void check_fits(const At& at, int64_t gpus, const std::string& gpu_type, const std::vector<std::string>& regions) {
+    const int64_t largest = largest_cluster(gpu_type, regions);
+    if (gpus > largest) {
+      at.fail(std::to_string(gpus) + " GPUs is more than any cluster " +
+              (gpu_type.empty() ? std::string("") : "of type " + gpu_type + " ") +
+              (regions.empty() ? "" : "in the allowed regions ") + "has (largest: " + std::to_string(largest) + ")");
+    }
+  }
+
+  void gpu_types(const At& at) {
+    const Section& s = *root_section().find("gpu_types")->section;
+    if (!at.node.IsDefined() || at.node.IsNull()) return;
+    for (const auto& kv : at.node) {
+      const std::string name = kv.first.Scalar();
+      const At t = at.child(name);
+      fleet::GpuType type;
+      if (const fleet::GpuType* existing = sc.catalog.find(name)) {
+        type = *existing;
+        type.source = "scenario override of " + existing->source;
+      } else {
+        for (const char* field : {"max_power_w", "idle_power_w", "overhead_w", "training_throughput"}) {
+          if (!t.has(field)) t.fail("new GPU type '" + name + "' needs '" + field + "'");
+        }
+        type.name = name;
+        type.source = "scenario";
+      }
+      if (t.has("max_power_w")) type.max_power_w = get_number(t, s, "max_power_w");
+      if (t.has("idle_power_w")) type.idle_power_w = get_number(t, s, "idle_power_w");
+      if (t.has("overhead_w")) type.overhead_w = get_number(t, s, "overhead_w");
+      if (t.has("training_throughput")) type.training_throughput = get_number(t, s, "training_throughput");
+      try {
+        sc.catalog.upsert(type);
+      } catch (const std::invalid_argument& e) {
+        t.fail(e.what());
+      }
+    }
+  }
+
+  void regions(const At& at) {
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At r = at.item(i);
+      const std::string name = r.node["name"].Scalar();
+      if (std::find(sc.regions.begin(), sc.regions.end(), name) != sc.regions.end()) {
+        r.child("name").fail("duplicate region name '" + name + "'");
+      }
+      sc.regions.push_back(name);
+    }
+    if (sc.regions.empty()) at.fail("at least one region is needed");
+  }
+
+  void sites(const At& at) {
+    const Section& s = *root_section().find("sites")->section;
+    const Section& cs = *s.find("clusters")->section;
+    std::set<std::string> names;
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At site_at = at.item(i);
+      fleet::SiteSpec site;
+      site.name = get_string(site_at, s, "name");
+      if (!names.insert(site.name).second) site_at.child("name").fail("duplicate site name '" + site.name + "'");
+      const std::string region = get_string(site_at, s, "region");
+      const auto it = std::find(sc.regions.begin(), sc.regions.end(), region);
+      if (it == sc.regions.end()) {
+        const std::string hint = closest(region, sc.regions);
+        site_at.child("region").fail("unknown region '" + region + "'" +
+                                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+      site.region = static_cast<size_t>(it - sc.regions.begin());
+      site.pue = get_number(site_at, s, "pue");
+      site.grid_limit_mw = get_number(site_at, s, "grid_limit_mw");
+      const At clusters = site_at.child("clusters");
+      if (clusters.node.size() == 0) clusters.fail("a site needs at least one cluster");
+      double idle_w = 0.0;
+      for (size_t c = 0; c < clusters.node.size(); ++c) {
+        const At cl = clusters.item(c);
+        const std::string type = get_string(cl, cs, "gpu_type");
+        check_gpu_type_name(cl.child("gpu_type"), type);
+        const fleet::ClusterSpec spec{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus")};
+        const fleet::GpuType& t = sc.catalog.at(spec.gpu_type);
+        idle_w += static_cast<double>(spec.gpus) * (t.idle_power_w + t.overhead_w);
+        site.clusters.push_back(spec);
+      }
+      if (idle_w * site.pue > site.grid_limit_mw * 1e6) {
+        std::ostringstream msg;
+        msg << "the site's idle facility power, " << idle_w * site.pue / 1e6 << " MW, exceeds grid_limit_mw = "
+            << site.grid_limit_mw;
+        site_at.child("grid_limit_mw").fail(msg.str());
+      }
+      sc.sites.push_back(std::move(site));
+    }
+    if (sc.sites.empty()) at.fail("at least one site is needed");
+  }
+
+  core::Seconds time_within_horizon(const At& at, core::Seconds t) const {
+    if (t < 0 || t >= sc.horizon_s()) {
+      at.fail("time " + core::format_utc(sc.start_epoch_s + t) + " is outside the horizon " +
+              core::format_utc(sc.start_epoch_s) + " .. " + core::format_utc(sc.start_epoch_s + sc.horizon_s()));
+    }
+    return t;
+  }
+
+  void jobs(const At& at) {
+    const Section& s = *root_section().find("workload")->section->find("jobs")->section;
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At j = at.item(i);
+      workload::TrainingJob job;
+      job.source = workload::JobSource::kListed;
+      job.name = get_string(j, s, "name");
+      job.gpus = get_integer(j, s, "gpus");
+      job.gpu_type = get_string(j, s, "gpu_type");
+      check_gpu_type_name(j.child("gpu_type"), job.gpu_type);
+      job.allowed_regions = get_list<std::string>(j, s, "allowed_regions");
+      check_regions(j.child("allowed_regions"), job.allowed_regions);
+      job.utilization = get_number(j, s, "utilization");
+      const bool has_duration = j.has("duration_h");
+      const bool has_work = j.has("work_gpu_h");
+      if (has_duration == has_work) j.fail("give exactly one of 'duration_h' and 'work_gpu_h'");
+      if (has_duration) {
+        job.duration_s = std::max<core::Seconds>(1, hours_to_s(get_number(j, s, "duration_h")));
+      } else {
+        const double throughput =
+            job.gpu_type.empty() ? 1.0 : sc.catalog.find(job.gpu_type)->training_throughput;
+        const double hours = get_number(j, s, "work_gpu_h") / (static_cast<double>(job.gpus) * throughput);
+        job.duration_s = std::max<core::Seconds>(1, hours_to_s(hours));
+      }
+      if (j.has("submit") && j.has("submit_h")) j.fail("give at most one of 'submit' and 'submit_h'");
+      if (j.has("submit")) {
+        job.submit_s = time_within_horizon(j.child("submit"), *core::parse_utc(j.node["submit"].Scalar()) -
+                                                                   sc.start_epoch_s);
+      } else {
+        job.submit_s = time_within_horizon(j.child("submit_h"), hours_to_s(get_number(j, s, "submit_h")));
+      }
+      if (const auto deadline_h = get_optional(j, s, "deadline_h")) job.deadline_s = job.submit_s + hours_to_s(*deadline_h);
+      check_fits(j.child("gpus"), job.gpus, job.gpu_type, job.allowed_regions);
+      sc.listed_jobs.push_back(std::move(job));
+    }
+  }
+
+  void synthetic(const At& at) {
+    const Section& s = *root_section().find("workload")->section->find("synthetic")->section;
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At g = at.item(i);
+      workload::SyntheticSpec spec;
+      spec.name = get_string(g, s, "name");
+      spec.arrivals_per_day = get_number(g, s, "arrivals_per_day");
+      spec.start_s = hours_to_s(get_number(g, s, "start_h"));
+      spec.end_s = sc.horizon_s();
+      if (const auto end_h = get_optional(g, s, "end_h")) spec.end_s = std::min(spec.end_s, hours_to_s(*end_h));
+      if (spec.end_s < spec.start_s) g.child("end_h").fail("end_h is before start_h");
+      spec.gpus = get_list<int64_t>(g, s, "gpus");
+      if (spec.gpus.empty()) g.child("gpus").fail("needs at least one size");
+      spec.gpus_weights = get_list<double>(g, s, "gpus_weights");
+      if (!spec.gpus_weights.empty() && spec.gpus_weights.size() != spec.gpus.size()) {
+        g.child("gpus_weights").fail("has " + std::to_string(spec.gpus_weights.size()) + " entries but gpus has " +
+                                     std::to_string(spec.gpus.size()));
+      }
+      spec.duration_median_h = get_number(g, s, "duration_median_h");
+      spec.duration_sigma = get_number(g, s, "duration_sigma");
+      spec.duration_min_h = get_number(g, s, "duration_min_h");
+      spec.duration_max_h = get_number(g, s, "duration_max_h");
+      if (spec.duration_max_h < spec.duration_min_h) g.child("duration_max_h").fail("is less than duration_min_h");
+      spec.deadline_slack = get_optional(g, s, "deadline_slack");
+      spec.gpu_type = get_string(g, s, "gpu_type");
+      check_gpu_type_name(g.child("gpu_type"), spec.gpu_type);
+      spec.utilization = get_number(g, s, "utilization");
+      spec.allowed_regions = get_list<std::string>(g, s, "allowed_regions");
+      check_regions(g.child("allowed_regions"), spec.allowed_regions);
+      const At sizes = g.has("gpus") ? g.child("gpus") : g;
+      for (size_t k = 0; k < spec.gpus.size(); ++k) {
+        check_fits(g.has("gpus") ? sizes.item(k) : g, spec.gpus[k], spec.gpu_type, spec.allowed_regions);
+      }
+      try {
+        workload::check_synthetic(spec);
+      } catch (const std::invalid_argument& e) {
+        g.fail(e.what());
+      }
+      sc.synthetic.push_back(std::move(spec));
+    }
+  }
+
+  void traces(const At& at) {
+    const Section& s = *root_section().find("workload")->section->find("traces")->section;
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At t = at.item(i);
+      workload::TraceSpec spec;
+      std::filesystem::path path = get_string(t, s, "file");
+      if (path.is_relative()) path = base_dir / path;
+      spec.path = path.lexically_normal().string();
+      if (!std::filesystem::is_regular_file(spec.path)) t.child("file").fail("trace file not found: " + spec.path);
+      spec.format = get_string(t, s, "format") == "alibaba_openb" ? workload::TraceFormat::kAlibabaOpenb
+                                                                  : workload::TraceFormat::kFleetsim;
+      spec.offset_s = hours_to_s(get_number(t, s, "offset_h"));
+      spec.gpu_type = get_string(t, s, "gpu_type");
+      check_gpu_type_name(t.child("gpu_type"), spec.gpu_type);
+      spec.deadline_slack = get_optional(t, s, "deadline_slack");
+      spec.utilization = get_number(t, s, "utilization");
+      spec.max_jobs = get_integer(t, s, "max_jobs");
+      spec.allowed_regions = get_list<std::string>(t, s, "allowed_regions");
+      check_regions(t.child("allowed_regions"), spec.allowed_regions);
+      sc.traces.push_back(std::move(spec));
+    }
+  }
+
+  void build(const At& root) {
+    const Section& s = root_section();
+    sc.name = get_string(root, s, "name");
+    sc.description = get_string(root, s, "description");
+    sc.seed = static_cast<uint64_t>(value_or_default(root, s, "seed").as<int64_t>());
+    sc.start_epoch_s = *core::parse_utc(get_string(root, s, "start"));
+    if (sc.start_epoch_s % core::kSecondsPerHour != 0) root.child("start").fail("must be on a whole hour");
+    sc.hours = get_integer(root, s, "hours");
+    sc.catalog = fleet::GpuCatalog::builtin();
+    gpu_types(root.child("gpu_types"));
+    regions(root.child("regions"));
+    sites(root.child("sites"));
+    const At sched = root.child("scheduler");
+    const Section& ss = *s.find("scheduler")->section;
+    sc.scheduler.placement = get_string(sched, ss, "placement");
+    sc.scheduler.backfill_depth = static_cast<size_t>(get_integer(sched, ss, "backfill_depth"));
+    const At wl = root.child("workload");
+    if (wl.has("jobs")) jobs(wl.child("jobs"));
+    if (wl.has("synthetic")) synthetic(wl.child("synthetic"));
+    if (wl.has("traces")) traces(wl.child("traces"));
+    const At out = root.child("output");
+    sc.deflate_level = static_cast<int>(get_integer(out, *s.find("output")->section, "deflate_level"));
+  }
+};
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& source_name,
+                        const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(SourceLocation{source_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""},
+                     "YAML syntax error: " + e.msg);
+  }
+  if (!root.IsMap()) throw InputError(SourceLocation{source_name, 1, ""}, "a scenario must be a YAML map of keys");
+  for (const auto& o : overrides) apply_override(root, o);
+  const At top{root, "", &source_name, 1};
+  validate_section(top, root_section());
+
+  Scenario sc;
+  sc.source_path = source_name;
+  sc.source_text = text;
+  sc.overrides = overrides;
+  Builder builder{sc, source_name, std::filesystem::path(source_name).parent_path()};
+  try {
+    builder.build(top);
+  } catch (const YAML::Exception& e) {
+    throw InputError(SourceLocation{source_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""}, e.msg);
+  }
+  YAML::Emitter emitter;
+  emitter << root;
+  sc.effective_yaml = emitter.c_str();
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(SourceLocation{path, 0, ""}, "cannot open the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path, overrides);
+}
+
+}  // namespace fleetsim::scenario

@@ -1,0 +1,53 @@
+#pragma once
+// A validated scenario: everything a run needs, with defaults filled in and every value
+// range-checked. Built only by load_scenario / parse_scenario (loader.cpp).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "fleet/gpu_catalog.hpp"
+#include "fleet/site.hpp"
+#include "workload/job.hpp"
+#include "workload/synthetic.hpp"
+#include "workload/trace_reader.hpp"
+
+namespace fleetsim::scenario {
+
+struct SchedulerOptions {
+  std::string placement = "first_fit";
+  size_t backfill_depth = 100;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  core::Seconds start_epoch_s = 0;  // UTC
+  int64_t hours = 0;
+  fleet::GpuCatalog catalog;
+  std::vector<std::string> regions;
+  std::vector<fleet::SiteSpec> sites;
+  SchedulerOptions scheduler;
+  std::vector<workload::TrainingJob> listed_jobs;
+  std::vector<workload::SyntheticSpec> synthetic;
+  std::vector<workload::TraceSpec> traces;
+  int deflate_level = 1;
+
+  // Provenance, stored in the output file.
+  std::string source_path;
+  std::string source_text;      // the file as written
+  std::vector<std::string> overrides;  // --set arguments, in order
+  std::string effective_yaml;   // the scenario after overrides
+
+  core::Seconds horizon_s() const { return hours * core::kSecondsPerHour; }
+};
+
+// Reads, overrides, validates and builds. Throws core::InputError (file, line, key path).
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same from text; `source_name` is used in messages and to resolve relative paths.
+Scenario parse_scenario(const std::string& text, const std::string& source_name,
+                        const std::vector<std::string>& overrides = {});
+
+}  // namespace fleetsim::scenario

@@ -1,0 +1,345 @@
+#include "scenario/schema.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace fleetsim::scenario {
+namespace {
+
+constexpr double kInf = 1e300;
+
+Key number(std::string name, std::string unit, std::string def, double min, double max, std::string description,
+           bool min_exclusive = false) {
+  Key k;
+  k.name = std::move(name);
+  k.kind = Kind::kNumber;
+  k.unit = std::move(unit);
+  k.default_text = std::move(def);
+  k.min = min;
+  k.max = max;
+  k.min_exclusive = min_exclusive;
+  k.description = std::move(description);
+  return k;
+}
+
+Key integer(std::string name, std::string unit, std::string def, double min, double max, std::string description) {
+  Key k = number(std::move(name), std::move(unit), std::move(def), min, max, std::move(description));
+  k.kind = Kind::kInteger;
+  return k;
+}
+
+Key string(std::string name, std::string def, std::string description, std::vector<std::string> choices = {}) {
+  Key k;
+  k.name = std::move(name);
+  k.kind = Kind::kString;
+  k.default_text = std::move(def);
+  k.description = std::move(description);
+  k.choices = std::move(choices);
+  return k;
+}
+
+Key of_kind(Key k, Kind kind) {
+  k.kind = kind;
+  return k;
+}
+
+Key required(Key k) {
+  k.required = true;
+  return k;
+}
+
+Key section(std::string name, Kind kind, const Section& s, std::string description, bool is_required = false) {
+  Key k;
+  k.name = std::move(name);
+  k.kind = kind;
+  k.section = &s;
+  k.description = std::move(description);
+  k.required = is_required;
+  return k;
+}
+
+const Section& gpu_type_section() {
+  static const Section s{
+      "gpu_types.<name>",
+      "Overrides fields of a built-in GPU type, or adds a new type (then every field is needed). "
+      "Built-in values and their sources: `fleetsim catalog`, docs/models.md.",
+      {
+          number("max_power_w", "W", "", 0, 5000, "board power at full load (TDP)", true),
+          number("idle_power_w", "W", "", 0, 5000, "board power when on and idle; at most max_power_w"),
+          number("overhead_w", "W", "", 0, 10000,
+                 "per-GPU share of server power outside the GPU (CPUs, memory, NICs, fans, PSU losses)"),
+          number("training_throughput", "", "", 0, 1000, "training work per GPU-hour relative to an A100 (= 1)",
+                 true),
+      }};
+  return s;
+}
+
+const Section& region_section() {
+  static const Section s{"regions[]", "A grid region: the unit of energy accounting.",
+                         {required(string("name", "", "unique region name"))}};
+  return s;
+}
+
+const Section& cluster_section() {
+  static const Section s{
+      "sites[].clusters[]",
+      "A pool of identical GPUs; a job runs inside one cluster.",
+      {
+          required(string("gpu_type", "", "GPU type name from the catalog (built-in or `gpu_types`)")),
+          required(integer("gpus", "GPUs", "", 1, 1e8, "number of GPUs")),
+      }};
+  return s;
+}
+
+const Section& site_section() {
+  static const Section s{
+      "sites[]",
+      "A data-center site: a logical process of the simulation.",
+      {
+          required(string("name", "", "unique site name")),
+          required(string("region", "", "name of the grid region the site draws from (one of `regions`)")),
+          number("pue", "", "1.2", 1.0, 3.0,
+                 "power usage effectiveness: facility power / IT power (constant over the run)"),
+          required(number("grid_limit_mw", "MW", "", 0, 1e5,
+                          "grid connection limit: facility power may never exceed it", true)),
+          section("clusters", Kind::kSectionList, cluster_section(), "the site's GPU clusters", true),
+      }};
+  return s;
+}
+
+const Section& scheduler_section() {
+  static const Section s{
+      "scheduler",
+      "How training jobs are placed and scheduled.",
+      {
+          string("placement", "first_fit",
+                 "global placement policy at hour boundaries (docs/models.md, \"Placement\")", {"first_fit"}),
+          integer("backfill_depth", "jobs", "100", 0, 1e6,
+                  "how many queued jobs behind a blocked head EASY backfill examines per pass (0: plain FIFO)"),
+      }};
+  return s;
+}
+
+const Section& job_section() {
+  static const Section s{
+      "workload.jobs[]",
+      "A training job listed explicitly. Give exactly one of duration_h and work_gpu_h.",
+      {
+          required(string("name", "", "job name")),
+          required(integer("gpus", "GPUs", "", 1, 1e8, "GPUs the job needs, all in one cluster")),
+          string("gpu_type", "", "GPU type; empty or absent: any type"),
+          number("duration_h", "h", "", 0, 1e6,
+                 "run time on `gpu_type` (on an A100-equivalent when no type is given)", true),
+          number("work_gpu_h", "GPU-h", "", 0, 1e12, "work in A100-equivalent GPU-hours", true),
+          of_kind(string("submit", "", "submission time, ISO-8601 UTC (alternative to submit_h)"), Kind::kTimestamp),
+          number("submit_h", "h", "0", 0, 1e7, "submission time in hours after `start`"),
+          number("deadline_h", "h", "", 0, 1e7, "deadline in hours after submission; absent: none", true),
+          number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
+          of_kind(string("allowed_regions", "", "regions the job may run in; absent: all"), Kind::kStringList),
+      }};
+  return s;
+}
+
+const Section& synthetic_section() {
+  static const Section s{
+      "workload.synthetic[]",
+      "A seeded synthetic generator of training jobs (docs/models.md, \"Synthetic training jobs\").",
+      {
+          string("name", "synthetic", "prefix of generated job names"),
+          required(number("arrivals_per_day", "jobs/day", "", 0, 1e7, "mean Poisson arrival rate", true)),
+          number("start_h", "h", "0", 0, 1e7, "first possible arrival, hours after `start`"),
+          number("end_h", "h", "", 0, 1e7, "arrivals stop at this hour; absent: the horizon"),
+          of_kind(integer("gpus", "GPUs", "[8]", 1, 1e8, "job sizes to draw from"), Kind::kIntegerList),
+          of_kind(number("gpus_weights", "", "", 0, 1e12, "relative probability of each size; absent: equal"),
+                  Kind::kNumberList),
+          number("duration_median_h", "h", "24", 0, 1e6, "median run time (A100-equivalent)", true),
+          number("duration_sigma", "", "1", 0, 10, "lognormal shape: standard deviation of ln(duration)"),
+          number("duration_min_h", "h", "0.1", 0, 1e6, "shortest run time", true),
+          number("duration_max_h", "h", "720", 0, 1e6, "longest run time", true),
+          number("deadline_slack", "", "", 1, 1e6, "deadline = submit + slack * duration; absent: no deadline"),
+          string("gpu_type", "", "GPU type of every job; empty or absent: any type"),
+          number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
+          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+      }};
+  return s;
+}
+
+const Section& trace_section() {
+  static const Section s{
+      "workload.traces[]",
+      "A CSV trace of training jobs (columns: docs/models.md, \"Job traces\").",
+      {
+          required(string("file", "", "CSV path, relative to the scenario file's folder")),
+          string("format", "fleetsim", "column layout", {"fleetsim", "alibaba_openb"}),
+          number("offset_h", "h", "0", 0, 1e7, "trace time 0 is this many hours after `start`"),
+          string("gpu_type", "", "GPU type for rows that give none; empty or absent: any"),
+          number("deadline_slack", "", "", 1, 1e6, "deadline = submit + slack * duration for rows without one"),
+          number("utilization", "", "1", 0, 1, "GPU utilisation for rows that give none (fleetsim format)", true),
+          integer("max_jobs", "jobs", "0", 0, 1e9, "read at most this many jobs (0: all)"),
+          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+      }};
+  return s;
+}
+
+const Section& workload_section() {
+  static const Section s{
+      "workload",
+      "Training jobs from three sources, mixable; all are merged and ordered by submission time.",
+      {
+          section("jobs", Kind::kSectionList, job_section(), "jobs listed one by one"),
+          section("synthetic", Kind::kSectionList, synthetic_section(), "synthetic generators"),
+          section("traces", Kind::kSectionList, trace_section(), "CSV traces"),
+      }};
+  return s;
+}
+
+const Section& output_section() {
+  static const Section s{"output",
+                         "The HDF5 output file (docs/output-format.md).",
+                         {integer("deflate_level", "", "1", 0, 9, "deflate compression level (0: none)")}};
+  return s;
+}
+
+}  // namespace
+
+const Key* Section::find(std::string_view name) const {
+  for (const Key& k : keys) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+const Section& root_section() {
+  static const Section s{
+      "",
+      "The top level of a scenario file.",
+      {
+          required(string("name", "", "scenario name")),
+          string("description", "", "free text"),
+          integer("seed", "", "1", 0, 9.2e18, "seed of every random stream in the run"),
+          required(of_kind(string("start", "", "UTC time of the first simulated hour, ISO-8601"), Kind::kTimestamp)),
+          required(integer("hours", "h", "", 1, 1e6, "horizon: number of simulated hours")),
+          section("gpu_types", Kind::kNamedSections, gpu_type_section(), "GPU catalog overrides and additions"),
+          section("regions", Kind::kSectionList, region_section(), "grid regions", true),
+          section("sites", Kind::kSectionList, site_section(), "data-center sites", true),
+          section("scheduler", Kind::kSection, scheduler_section(), "placement and local scheduling"),
+          section("workload", Kind::kSection, workload_section(), "training jobs"),
+          section("output", Kind::kSection, output_section(), "output file settings"),
+      }};
+  return s;
+}
+
+std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = distance(name, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string suggest_key(const Section& section, std::string_view name) {
+  std::vector<std::string> names;
+  for (const Key& k : section.keys) names.push_back(k.name);
+  return closest(name, names);
+}
+
+namespace {
+
+const char* kind_text(Kind kind) {
+  switch (kind) {
+    case Kind::kNumber:
+      return "number";
+    case Kind::kInteger:
+      return "integer";
+    case Kind::kString:
+      return "string";
+    case Kind::kTimestamp:
+      return "timestamp";
+    case Kind::kNumberList:
+      return "list of numbers";
+    case Kind::kIntegerList:
+      return "list of integers";
+    case Kind::kStringList:
+      return "list of strings";
+    case Kind::kSection:
+      return "map";
+    case Kind::kSectionList:
+      return "list of maps";
+    case Kind::kNamedSections:
+      return "map of maps";
+  }
+  return "";
+}
+
+std::string number_text(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+std::string range_text(const Key& k) {
+  if (!k.choices.empty()) {
+    std::string out;
+    for (const auto& c : k.choices) out += (out.empty() ? "" : ", ") + ("`" + c + "`");
+    return "one of " + out;
+  }
+  const bool numeric = k.kind == Kind::kNumber || k.kind == Kind::kInteger || k.kind == Kind::kNumberList ||
+                       k.kind == Kind::kIntegerList;
+  if (!numeric) return "";
+  const std::string low = k.min <= -kInf ? "" : (k.min_exclusive ? "> " : ">= ") + number_text(k.min);
+  const std::string high = k.max >= kInf ? "" : "<= " + number_text(k.max);
+  if (low.empty()) return high;
+  if (high.empty()) return low;
+  return low + ", " + high;
+}
+
+void describe(const Section& s, std::string& out) {
+  out += "\n## `" + (s.path.empty() ? std::string("(top level)") : s.path) + "`\n\n" + s.description + "\n\n";
+  out += "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
+  for (const Key& k : s.keys) {
+    const std::string def = k.required ? "required" : (k.default_text.empty() ? "—" : "`" + k.default_text + "`");
+    out += "| `" + k.name + "` | " + kind_text(k.kind) + " | " + (k.unit.empty() ? "—" : k.unit) + " | " + def +
+           " | " + range_text(k) + " | " + k.description + " |\n";
+  }
+  for (const Key& k : s.keys) {
+    if (k.section != nullptr) describe(*k.section, out);
+  }
+}
+
+}  // namespace
+
+std::string reference_markdown() {
+  std::string out =
+      "# Scenario reference\n\n"
+      "Generated from the schema in `sim/scenario/schema.cpp` by `fleetsim validate --reference`; "
+      "a test checks this file matches. Every key is checked: an unknown key, a value of the wrong "
+      "type, a value out of range, NaN or infinity is an error naming the file, the line and the key "
+      "path, and the run stops with exit code 2 before any output is written.\n\n"
+      "Units are in key names where they apply (`_h` hours, `_w` watts, `_mw` megawatts). Timestamps "
+      "are ISO-8601 in UTC (`2024-01-01T00:00:00Z`). `--set key.path=value` on the command line "
+      "overrides any key before validation; list items are addressed by index or by `name` "
+      "(`--set sites.0.pue=1.3`, `--set sites.oregon.pue=1.3`).\n";
+  describe(root_section(), out);
+  return out;
+}
+
+}  // namespace fleetsim::scenario

@@ -1,0 +1,24 @@
+#include "workload/job.hpp"
+
+#include <algorithm>
+
+namespace fleetsim::workload {
+
+const char* to_string(JobSource source) {
+  switch (source) {
+    case JobSource::kListed:
+      return "listed";
+    case JobSource::kSynthetic:
+      return "synthetic";
+    case JobSource::kTrace:
+      return "trace";
+  }
+  return "unknown";
+}
+
+void sort_by_submit(std::vector<TrainingJob>& jobs) {
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const TrainingJob& a, const TrainingJob& b) { return a.submit_s < b.submit_s; });
+}
+
+}  // namespace fleetsim::workload

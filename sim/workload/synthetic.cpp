@@ -1,0 +1,89 @@
+#include "workload/synthetic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "core/rng.hpp"
+
+namespace fleetsim::workload {
+namespace {
+
+void require(bool ok, const SyntheticSpec& spec, const char* field, double value, const char* rule) {
+  if (!ok) {
+    throw std::invalid_argument("synthetic generator '" + spec.name + "': " + field + " = " + std::to_string(value) +
+                                " must be " + rule);
+  }
+}
+
+}  // namespace
+
+void check_synthetic(const SyntheticSpec& s) {
+  require(std::isfinite(s.arrivals_per_day) && s.arrivals_per_day > 0.0, s, "arrivals_per_day", s.arrivals_per_day,
+          "> 0");
+  require(s.end_s >= s.start_s, s, "end", static_cast<double>(s.end_s), ">= start");
+  if (s.gpus.empty()) throw std::invalid_argument("synthetic generator '" + s.name + "': gpus is empty");
+  for (int64_t g : s.gpus) require(g > 0, s, "gpus", static_cast<double>(g), "> 0");
+  if (!s.gpus_weights.empty() && s.gpus_weights.size() != s.gpus.size()) {
+    throw std::invalid_argument("synthetic generator '" + s.name + "': gpus_weights has " +
+                                std::to_string(s.gpus_weights.size()) + " entries, gpus has " +
+                                std::to_string(s.gpus.size()));
+  }
+  double total = 0.0;
+  for (double w : s.gpus_weights) {
+    require(std::isfinite(w) && w >= 0.0, s, "gpus_weights", w, ">= 0");
+    total += w;
+  }
+  if (!s.gpus_weights.empty()) require(total > 0.0, s, "sum of gpus_weights", total, "> 0");
+  require(std::isfinite(s.duration_median_h) && s.duration_median_h > 0.0, s, "duration_median_h",
+          s.duration_median_h, "> 0");
+  require(std::isfinite(s.duration_sigma) && s.duration_sigma >= 0.0, s, "duration_sigma", s.duration_sigma, ">= 0");
+  require(std::isfinite(s.duration_min_h) && s.duration_min_h > 0.0, s, "duration_min_h", s.duration_min_h, "> 0");
+  require(std::isfinite(s.duration_max_h) && s.duration_max_h >= s.duration_min_h, s, "duration_max_h",
+          s.duration_max_h, ">= duration_min_h");
+  if (s.deadline_slack) {
+    require(std::isfinite(*s.deadline_slack) && *s.deadline_slack >= 1.0, s, "deadline_slack", *s.deadline_slack,
+            ">= 1");
+  }
+  require(std::isfinite(s.utilization) && s.utilization > 0.0 && s.utilization <= 1.0, s, "utilization",
+          s.utilization, "in (0, 1]");
+}
+
+std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity) {
+  check_synthetic(spec);
+  core::RngStream arrivals(seed, entity, core::RngPurpose::kJobArrivals);
+  core::RngStream sizes(seed, entity, core::RngPurpose::kJobSizes);
+  core::RngStream durations(seed, entity, core::RngPurpose::kJobDurations);
+  std::vector<double> weights = spec.gpus_weights;
+  if (weights.empty()) weights.assign(spec.gpus.size(), 1.0);
+
+  const double rate_per_s = spec.arrivals_per_day / static_cast<double>(core::kSecondsPerDay);
+  const double mu = std::log(spec.duration_median_h);
+  std::vector<TrainingJob> jobs;
+  jobs.reserve(static_cast<size_t>(rate_per_s * static_cast<double>(spec.end_s - spec.start_s) * 1.1) + 16);
+  double t = static_cast<double>(spec.start_s);
+  for (int64_t n = 0;; ++n) {
+    t += arrivals.exponential(rate_per_s);
+    const auto submit = static_cast<core::Seconds>(std::floor(t));
+    if (submit >= spec.end_s) break;
+    TrainingJob job;
+    job.name = spec.name + "-" + std::to_string(n);
+    job.gpus = spec.gpus[sizes.weighted_index(weights)];
+    const double hours =
+        std::clamp(durations.lognormal(mu, spec.duration_sigma), spec.duration_min_h, spec.duration_max_h);
+    job.duration_s = std::max<core::Seconds>(1, std::llround(hours * static_cast<double>(core::kSecondsPerHour)));
+    job.submit_s = submit;
+    if (spec.deadline_slack) {
+      job.deadline_s = submit + std::llround(*spec.deadline_slack * static_cast<double>(job.duration_s));
+    }
+    job.gpu_type = spec.gpu_type;
+    job.utilization = spec.utilization;
+    job.allowed_regions = spec.allowed_regions;
+    job.source = JobSource::kSynthetic;
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+}  // namespace fleetsim::workload

@@ -1,0 +1,41 @@
+#pragma once
+// Seeded synthetic training workload (docs/models.md, "Synthetic training jobs"):
+//   arrivals   Poisson process, rate `arrivals_per_day` (exponential gaps)
+//   size       GPUs drawn from `gpus` with probabilities `gpus_weights`
+//   duration   lognormal, median `duration_median_h`, shape `duration_sigma`,
+//              clipped to [duration_min_h, duration_max_h]
+//   deadline   submit + deadline_slack * duration (when a slack is given)
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workload/job.hpp"
+
+namespace fleetsim::workload {
+
+struct SyntheticSpec {
+  std::string name = "synthetic";
+  double arrivals_per_day = 1.0;
+  core::Seconds start_s = 0;  // first possible arrival, from the run start
+  core::Seconds end_s = 0;    // arrivals stop before this time
+  std::vector<int64_t> gpus{8};
+  std::vector<double> gpus_weights;  // empty: equal weights
+  double duration_median_h = 24.0;
+  double duration_sigma = 1.0;
+  double duration_min_h = 0.1;
+  double duration_max_h = 720.0;
+  std::optional<double> deadline_slack;
+  std::string gpu_type;  // empty: any
+  double utilization = 1.0;
+  std::vector<std::string> allowed_regions;
+};
+
+// Checks ranges; throws std::invalid_argument naming the field and value.
+void check_synthetic(const SyntheticSpec& spec);
+
+// The jobs of one generator. `entity` separates the RNG streams of generators in one run.
+std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity);
+
+}  // namespace fleetsim::workload

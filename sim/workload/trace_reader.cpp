@@ -1,0 +1,156 @@
+#include "workload/trace_reader.hpp"
+
+#define CSV_IO_NO_THREAD
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "core/error.hpp"
+
+namespace fleetsim::workload {
+namespace {
+
+using Reader = io::CSVReader<7, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>>;
+
+class FieldParser {
+ public:
+  FieldParser(const std::string& path, const Reader& reader) : path_(path), reader_(reader) {}
+
+  core::SourceLocation at(const char* column) const {
+    return core::SourceLocation{path_, static_cast<int64_t>(reader_.get_file_line()), column};
+  }
+
+  int64_t integer(const char* column, const char* text) const {
+    const std::string_view s = require(column, text);
+    int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || ptr != s.data() + s.size()) {
+      throw core::InputError(at(column), "'" + std::string(s) + "' is not an integer");
+    }
+    return value;
+  }
+
+  double number(const char* column, const char* text) const {
+    const std::string_view s = require(column, text);
+    double value = 0.0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(value)) {
+      throw core::InputError(at(column), "'" + std::string(s) + "' is not a finite number");
+    }
+    return value;
+  }
+
+  static bool empty(const char* text) { return text == nullptr || *text == '\0'; }
+
+ private:
+  std::string_view require(const char* column, const char* text) const {
+    if (empty(text)) throw core::InputError(at(column), "missing value");
+    return text;
+  }
+
+  const std::string& path_;
+  const Reader& reader_;
+};
+
+void require_columns(const Reader& reader, const std::string& path, std::initializer_list<const char*> columns) {
+  for (const char* c : columns) {
+    if (!reader.has_column(c)) {
+      throw core::InputError(core::SourceLocation{path, 1, c}, "required column is missing from the header");
+    }
+  }
+}
+
+}  // namespace
+
+TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
+  if (!std::filesystem::is_regular_file(spec.path)) {
+    throw core::InputError(core::SourceLocation{spec.path, 0, ""}, "trace file not found");
+  }
+  TraceReadResult result;
+  std::unique_ptr<Reader> reader;
+  try {
+    reader = std::make_unique<Reader>(spec.path);
+    const bool alibaba = spec.format == TraceFormat::kAlibabaOpenb;
+    if (alibaba) {
+      reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "num_gpu", "gpu_milli",
+                          "creation_time", "deletion_time", "gpu_spec", "pod_phase");
+      require_columns(*reader, spec.path, {"name", "num_gpu", "gpu_milli", "creation_time", "deletion_time"});
+    } else {
+      reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "submit_s", "gpus",
+                          "duration_s", "gpu_type", "deadline_s", "utilization");
+      require_columns(*reader, spec.path, {"submit_s", "gpus", "duration_s"});
+    }
+    const FieldParser parse(spec.path, *reader);
+    char* f[7] = {};
+    while (reader->read_row(f[0], f[1], f[2], f[3], f[4], f[5], f[6])) {
+      ++result.rows;
+      TrainingJob job;
+      job.source = JobSource::kTrace;
+      job.gpu_type = spec.gpu_type;
+      job.allowed_regions = spec.allowed_regions;
+      job.utilization = spec.utilization;
+      core::Seconds submit_trace_s = 0;
+      if (alibaba) {
+        if (FieldParser::empty(f[0])) throw core::InputError(parse.at("name"), "missing value");
+        job.name = f[0];
+        job.gpus = parse.integer("num_gpu", f[1]);
+        const int64_t milli = parse.integer("gpu_milli", f[2]);
+        submit_trace_s = parse.integer("creation_time", f[3]);
+        const int64_t deleted = parse.integer("deletion_time", f[4]);
+        if (job.gpus < 0) throw core::InputError(parse.at("num_gpu"), "negative GPU count");
+        if (job.gpus == 0) {
+          ++result.skipped_no_gpu;
+          continue;
+        }
+        if (milli <= 0 || milli > 1000) {
+          throw core::InputError(parse.at("gpu_milli"), std::to_string(milli) + " is not in (0, 1000]");
+        }
+        if (deleted < submit_trace_s) {
+          throw core::InputError(parse.at("deletion_time"), "deletion_time is before creation_time");
+        }
+        job.utilization = static_cast<double>(milli) / 1000.0;
+        job.duration_s = std::max<core::Seconds>(1, deleted - submit_trace_s);
+      } else {
+        job.name = FieldParser::empty(f[0]) ? "trace-" + std::to_string(result.rows) : std::string(f[0]);
+        submit_trace_s = parse.integer("submit_s", f[1]);
+        job.gpus = parse.integer("gpus", f[2]);
+        job.duration_s = parse.integer("duration_s", f[3]);
+        if (!FieldParser::empty(f[4])) job.gpu_type = f[4];
+        if (!FieldParser::empty(f[5])) job.deadline_s = parse.integer("deadline_s", f[5]) + spec.offset_s;
+        if (!FieldParser::empty(f[6])) job.utilization = parse.number("utilization", f[6]);
+        if (job.gpus < 0) throw core::InputError(parse.at("gpus"), "negative GPU count");
+        if (job.gpus == 0) {
+          ++result.skipped_no_gpu;
+          continue;
+        }
+        if (job.duration_s <= 0) throw core::InputError(parse.at("duration_s"), "must be > 0");
+        if (!(job.utilization > 0.0 && job.utilization <= 1.0)) {
+          throw core::InputError(parse.at("utilization"), "must be in (0, 1]");
+        }
+      }
+      if (submit_trace_s < 0) throw core::InputError(parse.at(alibaba ? "creation_time" : "submit_s"), "negative time");
+      job.submit_s = submit_trace_s + spec.offset_s;
+      if (job.submit_s >= horizon_s) {
+        ++result.skipped_after_horizon;
+        continue;
+      }
+      if (spec.deadline_slack && !job.deadline_s) {
+        job.deadline_s = job.submit_s + std::llround(*spec.deadline_slack * static_cast<double>(job.duration_s));
+      }
+      result.jobs.push_back(std::move(job));
+      if (spec.max_jobs > 0 && static_cast<int64_t>(result.jobs.size()) >= spec.max_jobs) break;
+    }
+  } catch (const io::error::base& e) {
+    const int64_t line = reader ? static_cast<int64_t>(reader->get_file_line()) : 0;
+    throw core::InputError(core::SourceLocation{spec.path, line, ""}, e.what());
+  }
+  return result;
+}
+
+}  // namespace fleetsim::workload

@@ -1,0 +1,44 @@
+#pragma once
+// Training-job traces from CSV (docs/scenario-reference.md, "workload.traces"; columns in
+// docs/models.md, "Job traces"). Two formats:
+//   fleetsim       columns submit_s, gpus, duration_s (required);
+//                  name, gpu_type, deadline_s, utilization (optional)
+//   alibaba_openb  the Alibaba GPU cluster trace 2023 (openb_pod_list): name, num_gpu,
+//                  gpu_milli, creation_time, deletion_time. A task with num_gpu = 0 uses no
+//                  GPU and is skipped (counted); gpu_milli / 1000 is the GPU utilisation;
+//                  duration = deletion_time - creation_time (the trace's own definition).
+// A missing file, a missing column, or an empty or malformed required field is an
+// InputError naming the file, line and column.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workload/job.hpp"
+
+namespace fleetsim::workload {
+
+enum class TraceFormat { kFleetsim, kAlibabaOpenb };
+
+struct TraceSpec {
+  std::string path;
+  TraceFormat format = TraceFormat::kFleetsim;
+  core::Seconds offset_s = 0;     // trace time 0 is this many seconds after the run start
+  std::string gpu_type;           // type for rows that name none; empty: any
+  std::optional<double> deadline_slack;  // deadline = submit + slack * duration
+  double utilization = 1.0;       // for rows that give none (fleetsim format)
+  int64_t max_jobs = 0;           // 0: all rows
+  std::vector<std::string> allowed_regions;
+};
+
+struct TraceReadResult {
+  std::vector<TrainingJob> jobs;
+  int64_t rows = 0;                   // data rows read
+  int64_t skipped_no_gpu = 0;         // rows asking for no GPU
+  int64_t skipped_after_horizon = 0;  // rows submitted at or after the horizon
+};
+
+TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s);
+
+}  // namespace fleetsim::workload

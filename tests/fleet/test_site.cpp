@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "fleet/site.hpp"
+
+using namespace fleetsim::fleet;
+
+namespace {
+
+constexpr double kWsPerMwh = 3.6e9;
+
+Task make_task(uint32_t job, int64_t gpus, int64_t duration_s, int64_t submit_s, double utilization = 1.0) {
+  Task t;
+  t.job = job;
+  t.gpus = gpus;
+  t.work_gpu_s = static_cast<double>(duration_s * gpus);  // A100: throughput 1
+  t.utilization = utilization;
+  t.submit_s = submit_s;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("a job's energy is integrated exactly across hour boundaries", "[fleet]") {
+  // 16 A100 (idle 50 W, max 400 W, overhead 412.5 W), PUE 1.5. One job of 8 GPUs at
+  // u = 0.5 from 00:30 to 02:00.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> outcomes(1);
+  SiteRuntime site(SiteSpec{"s", 0, 1.5, 1.0, {{*catalog.index_of("A100"), 16}}}, catalog, 100, outcomes);
+  site.enqueue(0, make_task(0, 8, 5400, 1800, 0.5));
+  const SiteHour h0 = site.run_hour(0);
+  const SiteHour h1 = site.run_hour(1);
+  const SiteHour h2 = site.run_hour(2);
+  // Idle IT power 16 x 462.5 = 7400 W; the job adds 8 x 350 x 0.5 = 1400 W.
+  CHECK(h0.it_energy_mwh == Approx((7400.0 * 3600 + 1400.0 * 1800) / kWsPerMwh));
+  CHECK(h1.it_energy_mwh == Approx((7400.0 + 1400.0) * 3600 / kWsPerMwh));
+  CHECK(h2.it_energy_mwh == Approx(7400.0 * 3600 / kWsPerMwh));
+  CHECK(h0.facility_energy_mwh == Approx(1.5 * h0.it_energy_mwh));
+  CHECK(h0.gpus_busy_training == Approx(4.0));
+  CHECK(h1.gpus_busy_training == Approx(8.0));
+  CHECK(h2.gpus_busy_training == 0.0);
+  CHECK(outcomes[0].start_s == 1800);
+  CHECK(outcomes[0].end_s == 7200);
+  // Job energy: 8 x (50 + 175 + 412.5) W x 1.5 x 5400 s.
+  CHECK(outcomes[0].energy_mwh == Approx(8 * 637.5 * 1.5 * 5400 / kWsPerMwh));
+  // Conservation: the site's facility energy = idle floor + the job's dynamic share.
+  const double total = h0.facility_energy_mwh + h1.facility_energy_mwh + h2.facility_energy_mwh;
+  CHECK(total == Approx(1.5 * (7400.0 * 3 * 3600 + 1400.0 * 5400) / kWsPerMwh));
+}
+
+TEST_CASE("EASY backfill starts small jobs without delaying the queue head", "[fleet]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(5);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 10}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 6, 7200, 0));   // A: runs 0..7200
+  site.enqueue(0, make_task(1, 8, 3600, 10));  // B: head, needs 8, reserved at 7200 (extra 2)
+  site.enqueue(0, make_task(2, 2, 3600, 10));  // C: ends 3610 <= shadow: backfills
+  site.enqueue(0, make_task(3, 2, 18000, 20)); // D: runs past shadow but fits the 2 extra GPUs
+  site.enqueue(0, make_task(4, 1, 18000, 30)); // E: no free GPU now; later would delay B
+  for (int64_t h = 0; h < 8; ++h) site.run_hour(h);
+  CHECK(out[0].start_s == 0);
+  CHECK(out[2].start_s == 10);
+  CHECK(out[3].start_s == 20);
+  CHECK(out[1].start_s == 7200);  // the head is not delayed by backfill
+  CHECK(out[4].start_s == 10800); // after B ends
+}
+
+TEST_CASE("with backfill off the queue is strict FIFO", "[fleet]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(3);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 10}}}, catalog, 0, out);
+  site.enqueue(0, make_task(0, 6, 7200, 0));
+  site.enqueue(0, make_task(1, 8, 3600, 10));
+  site.enqueue(0, make_task(2, 2, 3600, 10));
+  for (int64_t h = 0; h < 4; ++h) site.run_hour(h);
+  CHECK(out[1].start_s == 7200);
+  CHECK(out[2].start_s == 7200);
+}
+
+TEST_CASE("the grid connection limit is never exceeded", "[fleet]") {
+  // PUE 1: idle 16 x 462.5 = 7400 W; one 8-GPU job at full load adds 2800 W. The limit
+  // leaves room for one such job at a time.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(2);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 0.0103, {{*catalog.index_of("A100"), 16}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 8, 3600, 0));
+  site.enqueue(0, make_task(1, 8, 3600, 0));
+  double peak_w = 0.0;
+  for (int64_t h = 0; h < 3; ++h) peak_w = std::max(peak_w, site.run_hour(h).facility_energy_mwh * kWsPerMwh / 3600);
+  CHECK(out[0].start_s == 0);
+  CHECK(out[1].start_s == 3600);
+  CHECK(peak_w <= 10300.0);
+}
+
+TEST_CASE("a site whose idle power exceeds its grid limit is refused", "[fleet]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out;
+  CHECK_THROWS_WITH(SiteRuntime(SiteSpec{"s", 0, 1.0, 0.001, {{0, 16}}}, catalog, 10, out),
+                    Catch::Contains("exceeds grid_limit_mw"));
+  CHECK_THROWS_WITH(SiteRuntime(SiteSpec{"s", 0, 0.9, 1.0, {{0, 16}}}, catalog, 10, out), Catch::Contains("pue"));
+}
+
+TEST_CASE("a job still running at the horizon books energy up to the horizon", "[fleet]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(2);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 1.0, {{*catalog.index_of("A100"), 8}}}, catalog, 10, out);
+  site.enqueue(0, make_task(0, 4, 36000, 0));
+  site.enqueue(0, make_task(1, 4, 7200, 0));
+  site.run_hour(0);
+  site.run_hour(1);
+  site.finish(7200);
+  CHECK_FALSE(out[0].finished());
+  CHECK(out[0].energy_mwh == Approx(4 * 812.5 * 7200 / kWsPerMwh));
+  CHECK(out[1].finished());  // ends exactly at the horizon: completed
+  CHECK(out[1].end_s == 7200);
+}

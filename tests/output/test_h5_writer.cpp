@@ -1,0 +1,295 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "output/h5_reader.hpp"
+#include "output/h5_writer.hpp"
+
+namespace fs = std::filesystem;
+using fleetsim::output::Attribute;
+using fleetsim::output::H5Error;
+using fleetsim::output::RunFileReader;
+using fleetsim::output::RunFileWriter;
+
+namespace {
+
+constexpr int64_t kJan1st2024 = 1704067200;  // 2024-01-01T00:00:00Z
+constexpr int64_t kSecondsPerHour = 3600;
+
+// A fresh directory under the system temp directory, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("fleetsim_output_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(path_)) names.push_back(entry.path().filename().string());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<int64_t> hours(size_t n) {
+  std::vector<int64_t> out(n);
+  for (size_t h = 0; h < n; ++h) out[h] = kJan1st2024 + static_cast<int64_t>(h) * kSecondsPerHour;
+  return out;
+}
+
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A small file with every kind of object the run files have; seed varies the content.
+void write_example(RunFileWriter& writer, int64_t seed) {
+  const std::vector<std::string> sites = {"us-east-1a", "eu-north", "ap-süd"};
+  const std::vector<int64_t> hour_s = hours(48);
+  std::vector<double> energy(hour_s.size() * sites.size());
+  std::vector<int64_t> queue(energy.size());
+  for (size_t i = 0; i < energy.size(); ++i) {
+    energy[i] = 0.25 * static_cast<double>(i) + static_cast<double>(seed);
+    queue[i] = static_cast<int64_t>(i % 7) + seed;
+  }
+  writer.set_attribute("/", "format_version", int64_t{1});
+  writer.set_attribute("/", "program_version", std::string("0.1.0"));
+  writer.set_attribute("/", "scenario", std::string("name: test\nseed: ") + std::to_string(seed) + "\n");
+  writer.set_attribute("/", "seed", seed);
+  writer.add_series_group("/site", hour_s, "site", sites);
+  writer.write_series("/site", "it_energy_mwh", energy, "MWh", "IT energy in the hour");
+  writer.write_series("/site", "queue_length", queue, "1", "jobs waiting at the end of the hour");
+  writer.write_entity_column("/site", "site_region", std::vector<std::string>{"us-east", "se", "de"}, "",
+                             "grid region of the site");
+  writer.write_entity_column("/site", "pue_design", std::vector<double>{1.1, 1.2, 1.3}, "1", "design PUE");
+  writer.add_table("/jobs", "job", std::vector<int64_t>{10, 11}, "", "job id");
+  writer.write_column("/jobs", "id", std::vector<int64_t>{10, 11}, "", "job id");
+  writer.write_column("/jobs", "energy_mwh", std::vector<double>{1.5, 2.5}, "MWh", "energy of the job");
+  writer.write_column("/jobs", "status", std::vector<std::string>{"completed", "rejected"}, "", "outcome");
+  writer.set_attribute("/summary", "cfe_score", 0.75);
+  writer.add_table("/summary/region", "region", std::vector<std::string>{"de", "se"});
+  writer.write_column("/summary/region", "cfe_score", std::vector<double>{0.5, 0.9}, "1", "hourly CFE score");
+}
+
+}  // namespace
+
+TEST_CASE("RunFileWriter round-trips series, columns and attributes", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  {
+    RunFileWriter writer(path);
+    write_example(writer, 3);
+    writer.commit();
+  }
+  RunFileReader reader(path);
+
+  CHECK(std::get<int64_t>(*reader.attribute("/", "format_version")) == 1);
+  CHECK(std::get<std::string>(*reader.attribute("/", "program_version")) == "0.1.0");
+  CHECK(std::get<int64_t>(*reader.attribute("/", "seed")) == 3);
+  CHECK(std::get<double>(*reader.attribute("/summary", "cfe_score")) == 0.75);
+  CHECK_FALSE(reader.attribute("/", "no_such_attribute").has_value());
+  CHECK_FALSE(reader.attribute("/no_such_group", "seed").has_value());
+  CHECK(reader.attribute_names("/") ==
+        std::vector<std::string>{"format_version", "program_version", "scenario", "seed", "complete"});
+  CHECK(reader.member_names("/") == std::vector<std::string>{"site", "jobs", "summary"});
+  CHECK(reader.member_names("/site") ==
+        std::vector<std::string>{"hour", "site", "it_energy_mwh", "queue_length", "site_region", "pue_design"});
+
+  // Coordinates: CF time and names, both dimension scales.
+  CHECK(reader.read_int64("/site/hour") == hours(48));
+  CHECK(std::get<std::string>(*reader.attribute("/site/hour", "units")) == "seconds since 1970-01-01 00:00:00");
+  CHECK(std::get<std::string>(*reader.attribute("/site/hour", "calendar")) == "standard");
+  CHECK(std::get<std::string>(*reader.attribute("/site/hour", "CLASS")) == "DIMENSION_SCALE");
+  CHECK(std::get<std::string>(*reader.attribute("/site/site", "NAME")) == "site");
+  CHECK(reader.read_strings("/site/site") == std::vector<std::string>{"us-east-1a", "eu-north", "ap-süd"});
+
+  // Series: shape, values, annotations, attached scales.
+  CHECK(reader.shape("/site/it_energy_mwh") == std::vector<size_t>{48, 3});
+  const std::vector<double> energy = reader.read_doubles("/site/it_energy_mwh");
+  REQUIRE(energy.size() == 144);
+  CHECK(energy[0] == 3.0);
+  CHECK(energy[143] == 0.25 * 143 + 3.0);
+  CHECK(std::get<std::string>(*reader.attribute("/site/it_energy_mwh", "units")) == "MWh");
+  CHECK(std::get<std::string>(*reader.attribute("/site/it_energy_mwh", "description")) == "IT energy in the hour");
+  const std::vector<std::string> series_attributes = reader.attribute_names("/site/it_energy_mwh");
+  CHECK(std::find(series_attributes.begin(), series_attributes.end(), "DIMENSION_LIST") != series_attributes.end());
+  CHECK(reader.read_int64("/site/queue_length")[8] == 1 + 3);
+  CHECK(reader.read_doubles("/site/queue_length")[8] == 4.0);
+  CHECK_THROWS_AS(reader.read_int64("/site/it_energy_mwh"), H5Error);
+  CHECK(reader.chunk_shape("/site/it_energy_mwh") == std::vector<size_t>{48, 3});
+
+  CHECK(reader.read_strings("/site/site_region") == std::vector<std::string>{"us-east", "se", "de"});
+  CHECK(reader.read_doubles("/site/pue_design") == std::vector<double>{1.1, 1.2, 1.3});
+
+  // Tables.
+  CHECK(reader.read_int64("/jobs/job") == std::vector<int64_t>{10, 11});
+  CHECK(reader.read_doubles("/jobs/energy_mwh") == std::vector<double>{1.5, 2.5});
+  CHECK(reader.read_strings("/jobs/status") == std::vector<std::string>{"completed", "rejected"});
+  CHECK(reader.read_strings("/summary/region/region") == std::vector<std::string>{"de", "se"});
+  CHECK(reader.is_group("/summary/region"));
+  CHECK_FALSE(reader.is_group("/jobs/id"));
+  CHECK(reader.exists("/summary/region/cfe_score"));
+  CHECK_FALSE(reader.exists("/summary/nothing/here"));
+  CHECK_THROWS_AS(reader.read_doubles("/jobs/nothing"), H5Error);
+}
+
+TEST_CASE("RunFileWriter leaves nothing at the final path until commit", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  {
+    RunFileWriter writer(path);
+    write_example(writer, 1);
+    CHECK(writer.temp_path() == path + ".tmp-" + std::to_string(::getpid()));
+    CHECK(fs::exists(writer.temp_path()));
+    CHECK_FALSE(fs::exists(path));
+  }
+  // Destroyed without commit: the temporary file is gone and nothing was published.
+  CHECK(dir.entries().empty());
+
+  RunFileWriter writer(path);
+  write_example(writer, 1);
+  writer.commit();
+  CHECK(writer.committed());
+  CHECK(dir.entries() == std::vector<std::string>{"run.h5"});
+  RunFileReader reader(path);
+  CHECK(std::get<int64_t>(*reader.attribute("/", "complete")) == 1);
+  CHECK(reader.attribute_names("/").back() == "complete");
+  CHECK_THROWS_AS(writer.set_attribute("/", "late", int64_t{1}), H5Error);
+}
+
+TEST_CASE("RunFileWriter commit replaces an existing file", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  std::ofstream(path) << "old contents";
+  RunFileWriter writer(path);
+  write_example(writer, 2);
+  writer.commit();
+  RunFileReader reader(path);
+  CHECK(std::get<int64_t>(*reader.attribute("/", "seed")) == 2);
+}
+
+TEST_CASE("RunFileWriter output is bit-identical for the same calls", "[output]") {
+  TempDir dir;
+  const std::string first = dir.file("first.h5");
+  const std::string second = dir.file("second.h5");
+  {
+    RunFileWriter writer(first);
+    write_example(writer, 5);
+    writer.commit();
+  }
+  {
+    // A different file in between, so reused memory holds other content.
+    RunFileWriter other(dir.file("other.h5"), 6);
+    write_example(other, 99);
+    other.set_attribute("/", "extra", std::string(10000, 'x'));
+    other.commit();
+  }
+  {
+    RunFileWriter writer(second);
+    write_example(writer, 5);
+    writer.commit();
+  }
+  const std::vector<char> a = file_bytes(first);
+  const std::vector<char> b = file_bytes(second);
+  REQUIRE_FALSE(a.empty());
+  CHECK(a.size() == b.size());
+  CHECK(a == b);
+}
+
+TEST_CASE("RunFileWriter chunks a year of hourly series along time", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("year.h5");
+  constexpr size_t kHours = 8760;
+  constexpr size_t kSites = 200;
+  std::vector<std::string> names;
+  for (size_t s = 0; s < kSites; ++s) names.push_back("site-" + std::to_string(s));
+  std::vector<double> data(kHours * kSites);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<double>(i % 1000) * 0.001;
+  {
+    RunFileWriter writer(path);
+    writer.add_series_group("/site", hours(kHours), "site", names);
+    writer.write_series("/site", "it_energy_mwh", data, "MWh", "IT energy in the hour");
+    writer.commit();
+  }
+  RunFileReader reader(path);
+  // 1 MiB / (200 x 8 bytes) = 655 hours per chunk.
+  CHECK(reader.chunk_shape("/site/it_energy_mwh") == std::vector<size_t>{655, kSites});
+  CHECK(reader.read_doubles("/site/it_energy_mwh") == data);
+  CHECK(fs::file_size(path) < data.size() * sizeof(double) / 2);
+}
+
+TEST_CASE("RunFileWriter writes empty tables and uncompressed files", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("empty.h5");
+  {
+    RunFileWriter writer(path, 0);
+    writer.add_series_group("/region", hours(0), "region", std::vector<std::string>{});
+    writer.write_series("/region", "load_mwh", std::vector<double>{}, "MWh", "facility load");
+    writer.add_table("/jobs", "job", std::vector<int64_t>{});
+    writer.write_column("/jobs", "status", std::vector<std::string>{}, "", "outcome");
+    writer.write_column("/jobs", "energy_mwh", std::vector<double>{}, "MWh", "energy");
+    writer.commit();
+  }
+  RunFileReader reader(path);
+  CHECK(reader.shape("/region/load_mwh") == std::vector<size_t>{0, 0});
+  CHECK(reader.read_doubles("/region/load_mwh").empty());
+  CHECK(reader.read_strings("/jobs/status").empty());
+  CHECK(reader.chunk_shape("/region/load_mwh").empty());
+}
+
+TEST_CASE("RunFileWriter rejects bad calls with H5Error", "[output]") {
+  TempDir dir;
+  CHECK_THROWS_AS(RunFileWriter(dir.file("x.h5"), 10), H5Error);
+  try {
+    RunFileWriter writer(dir.file("no/such/dir/x.h5"));
+    FAIL("expected H5Error");
+  } catch (const H5Error& error) {
+    CHECK(std::string(error.what()).find("no/such/dir/x.h5") != std::string::npos);
+    CHECK_FALSE(error.error_stack().empty());
+  }
+
+  RunFileWriter writer(dir.file("x.h5"));
+  writer.add_series_group("/site", hours(2), "site", std::vector<std::string>{"a", "b"});
+  CHECK_THROWS_AS(writer.write_series("/site", "short", std::vector<double>{1.0}, "MWh", ""), H5Error);
+  CHECK_THROWS_AS(writer.write_series("/nowhere", "x", std::vector<double>{}, "MWh", ""), H5Error);
+  CHECK_THROWS_AS(writer.add_series_group("/site", hours(2), "site", std::vector<std::string>{"a", "b"}), H5Error);
+  CHECK_THROWS_AS(writer.add_series_group("/dup", hours(2), "site", std::vector<std::string>{"a", "a"}), H5Error);
+  CHECK_THROWS_AS(writer.write_entity_column("/site", "c", std::vector<double>{1.0}, "", ""), H5Error);
+  writer.write_series("/site", "ok", std::vector<double>{1, 2, 3, 4}, "MWh", "");
+  try {
+    writer.write_series("/site", "ok", std::vector<double>{1, 2, 3, 4}, "MWh", "");
+    FAIL("expected H5Error");
+  } catch (const H5Error& error) {
+    CHECK(error.object_path() == "/site/ok");
+    CHECK_FALSE(error.error_stack().empty());
+  }
+}
+
+TEST_CASE("RunFileReader throws H5Error for a missing or non-HDF5 file", "[output]") {
+  TempDir dir;
+  CHECK_THROWS_AS(RunFileReader(dir.file("missing.h5")), H5Error);
+  CHECK_THROWS_WITH(RunFileReader(dir.file("missing.h5")), Catch::Contains("no such file"));
+  const std::string text = dir.file("text.h5");
+  std::ofstream(text) << "not hdf5";
+  CHECK_THROWS_WITH(RunFileReader(text), Catch::Contains("not an HDF5 file"));
+}

@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "workload/synthetic.hpp"
+
+using namespace fleetsim::workload;
+
+namespace {
+
+SyntheticSpec year_spec() {
+  SyntheticSpec s;
+  s.name = "gen";
+  s.arrivals_per_day = 100.0;
+  s.start_s = 0;
+  s.end_s = 365 * 86400;
+  s.gpus = {8, 64, 512};
+  s.gpus_weights = {6.0, 3.0, 1.0};
+  s.duration_median_h = 10.0;
+  s.duration_sigma = 1.0;
+  s.duration_min_h = 0.5;
+  s.duration_max_h = 100.0;
+  s.deadline_slack = 2.0;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the synthetic generator is deterministic per (seed, entity)", "[workload]") {
+  const auto a = generate_synthetic(year_spec(), 11, 0);
+  const auto b = generate_synthetic(year_spec(), 11, 0);
+  const auto c = generate_synthetic(year_spec(), 11, 1);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].submit_s == b[i].submit_s);
+    CHECK(a[i].gpus == b[i].gpus);
+    CHECK(a[i].duration_s == b[i].duration_s);
+  }
+  CHECK((c.size() != a.size() || c.front().submit_s != a.front().submit_s));
+}
+
+TEST_CASE("synthetic jobs follow the declared distributions", "[workload]") {
+  const auto jobs = generate_synthetic(year_spec(), 3, 0);
+  // Poisson count over 365 days at 100/day: mean 36,500, sd ~191.
+  CHECK(static_cast<double>(jobs.size()) == Approx(36500).margin(1000));
+  int64_t eight = 0;
+  std::vector<double> hours;
+  for (const auto& j : jobs) {
+    CHECK((j.gpus == 8 || j.gpus == 64 || j.gpus == 512));
+    eight += j.gpus == 8 ? 1 : 0;
+    const double h = static_cast<double>(j.duration_s) / 3600.0;
+    CHECK(h >= 0.5 - 1e-9);
+    CHECK(h <= 100.0 + 1e-9);
+    REQUIRE(j.deadline_s);
+    CHECK(*j.deadline_s == j.submit_s + 2 * j.duration_s);
+    CHECK(j.submit_s >= 0);
+    CHECK(j.submit_s < 365 * 86400);
+    hours.push_back(h);
+  }
+  CHECK(static_cast<double>(eight) / static_cast<double>(jobs.size()) == Approx(0.6).margin(0.02));
+  std::sort(hours.begin(), hours.end());
+  CHECK(hours[hours.size() / 2] == Approx(10.0).epsilon(0.05));  // median
+  CHECK(std::is_sorted(jobs.begin(), jobs.end(), [](auto& x, auto& y) { return x.submit_s < y.submit_s; }));
+}
+
+TEST_CASE("bad generator settings are refused with the field named", "[workload]") {
+  SyntheticSpec s = year_spec();
+  s.arrivals_per_day = -1.0;
+  CHECK_THROWS_WITH(generate_synthetic(s, 1, 0), Catch::Contains("arrivals_per_day"));
+  s = year_spec();
+  s.gpus_weights = {1.0};
+  CHECK_THROWS_WITH(generate_synthetic(s, 1, 0), Catch::Contains("gpus_weights"));
+  s = year_spec();
+  s.utilization = 1.5;
+  CHECK_THROWS_WITH(generate_synthetic(s, 1, 0), Catch::Contains("utilization"));
+}
