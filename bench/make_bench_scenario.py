@@ -42,10 +42,10 @@ def main() -> None:
     print("    - name: train")
     print("      arrivals_per_day: 546.4   # 200,000 jobs over 366 days")
     print("      gpus: [8, 16, 32, 64, 128, 256, 512, 1024]")
-    print("      gpus_weights: [25, 20, 15, 12, 10, 8, 6, 4]")
-    print("      duration_median_h: 24")
+    print("      gpus_weights: [10, 10, 15, 15, 15, 15, 10, 10]")
+    print("      duration_median_h: 72")
     print("      duration_sigma: 1.2")
-    print("      duration_max_h: 720")
+    print("      duration_max_h: 1440")
     print("      deadline_slack: 3")
     print("      utilization: 0.9")
 

@@ -177,11 +177,17 @@ int cmd_validate(int argc, char** argv) {
 int cmd_inspect(int argc, char** argv) {
   po::options_description options("fleetsim inspect");
   std::string path;
-  options.add_options()("file", po::value(&path)->required(), "run file (HDF5)")("help,h", "show this help");
+  options.add_options()("file", po::value(&path)->required(), "run file (HDF5)")(
+      "json", "print the summary as JSON (exact values) instead of a table")("help,h", "show this help");
   po::positional_options_description positional;
   positional.add("file", 1);
-  parse("inspect", argc, argv, options, positional);
+  const auto vm = parse("inspect", argc, argv, options, positional);
   const run::StoredRun stored = run::read_run_summary(path);
+  if (vm.count("json")) {
+    cli::print_json(std::cout, stored.complete, stored.info, rows_of(stored.summary),
+                    region_rows(stored.region_names, stored.regions));
+    return stored.complete ? kExitOk : kExitSimulationError;
+  }
   std::cout << path << (stored.complete ? "" : "  (INCOMPLETE: the run did not finish writing)") << "\n";
   for (const auto& [name, value] : stored.info) {
     if (!value.empty()) std::cout << "  " << std::left << std::setw(20) << name << value << '\n';

@@ -24,6 +24,55 @@ std::string format_number(double value) {
   return (value < 0 ? "-" : "") + grouped + fraction;
 }
 
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+}  // namespace
+
+void print_json(std::ostream& out, bool complete, const std::vector<std::pair<std::string, std::string>>& info,
+                const std::vector<Row>& rows, const std::vector<RegionRow>& regions) {
+  out << "{\n  \"complete\": " << (complete ? "true" : "false") << ",\n  \"info\": {";
+  for (size_t i = 0; i < info.size(); ++i) {
+    out << (i ? ", " : "") << json_string(info[i].first) << ": " << json_string(info[i].second);
+  }
+  out << "},\n  \"summary\": {";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out << (i ? ", " : "") << "\n    " << json_string(rows[i].name) << ": " << json_number(rows[i].value);
+  }
+  out << "\n  },\n  \"regions\": [";
+  for (size_t i = 0; i < regions.size(); ++i) {
+    const RegionRow& g = regions[i];
+    out << (i ? ", " : "") << "\n    {\"region\": " << json_string(g.region)
+        << ", \"facility_energy_mwh\": " << json_number(g.facility_energy_mwh)
+        << ", \"peak_load_mw\": " << json_number(g.peak_load_mw) << ", \"gpus_total\": " << g.gpus
+        << ", \"sites\": " << g.sites << "}";
+  }
+  out << "\n  ]\n}\n";
+}
+
 void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions) {
   size_t name_width = 0;
   size_t value_width = 0;

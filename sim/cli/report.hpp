@@ -25,6 +25,10 @@ struct RegionRow {
 // "1,234,567.8": thousands separators and a precision that suits the magnitude.
 std::string format_number(double value);
 
+// The same as JSON, numbers with 17 significant digits (round-trip exact).
+void print_json(std::ostream& out, bool complete, const std::vector<std::pair<std::string, std::string>>& info,
+                const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
+
 void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
 
 }  // namespace fleetsim::cli

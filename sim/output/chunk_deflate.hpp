@@ -38,9 +38,4 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
                                                                const RowChunking& layout, int deflate_level,
                                                                unsigned threads);
 
-// Reverses HDF5's shuffle and zlib compression of one chunk (for tests): returns the
-// chunk's raw bytes, chunk_bytes long. Throws H5Error if the stream is not valid.
-std::vector<unsigned char> inflate_unshuffle_chunk(std::span<const unsigned char> compressed, size_t chunk_bytes,
-                                                   size_t element_bytes);
-
 }  // namespace fleetsim::output::detail

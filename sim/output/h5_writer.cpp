@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "output/chunk_deflate.hpp"
 #include "output/h5_handles.hpp"
 
 namespace fleetsim::output {
@@ -173,6 +175,7 @@ struct RunFileWriter::Impl {
   std::string final_path;
   std::string temp_path;
   unsigned deflate_level = 1;
+  unsigned compression_threads = 0;
   FileHandle file;
   bool committed = false;
   std::map<std::string, SeriesGroup> series_groups;
@@ -233,8 +236,37 @@ struct RunFileWriter::Impl {
   template <class T>
   DatasetHandle write_numeric(const DatasetSpec& spec, std::span<const T> values) {
     return create_dataset(spec, NumericType<T>::file(), [&](hid_t dataset) {
-      return H5Dwrite(dataset, NumericType<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+      // Compressed chunks are made here and written as they are (same bytes as HDF5's
+      // shuffle + deflate pipeline would store, see chunk_deflate.hpp), which needs the
+      // memory byte order to be the file's (little-endian).
+      if (spec.chunk.empty() || deflate_level == 0 || std::endian::native != std::endian::little) {
+        return H5Dwrite(dataset, NumericType<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+      }
+      return write_compressed_chunks(dataset, spec, std::as_bytes(values), sizeof(T));
     });
+  }
+
+  // Writes data (row-major, dims of spec) as precompressed chunks with H5Dwrite_chunk. The
+  // chunks of spec span whole rows, so chunk k holds rows [k * chunk[0], (k + 1) * chunk[0]).
+  herr_t write_compressed_chunks(hid_t dataset, const DatasetSpec& spec, std::span<const std::byte> data,
+                                 size_t element_bytes) const {
+    detail::RowChunking layout;
+    layout.element_bytes = element_bytes;
+    layout.row_bytes = element_bytes;
+    for (size_t i = 1; i < spec.dims.size(); ++i) layout.row_bytes *= spec.dims[i];
+    layout.rows = spec.dims[0];
+    layout.chunk_rows = spec.chunk[0];
+    const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    const std::vector<std::vector<unsigned char>> chunks =
+        detail::shuffle_deflate_chunks(bytes, layout, static_cast<int>(deflate_level), compression_threads);
+    std::vector<hsize_t> offset(spec.dims.size(), 0);
+    for (size_t k = 0; k < chunks.size(); ++k) {
+      offset[0] = k * spec.chunk[0];
+      // Filter mask 0: every filter of the pipeline (shuffle, deflate) has been applied.
+      const herr_t status = H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, offset.data(), chunks[k].size(), chunks[k].data());
+      if (status < 0) return status;
+    }
+    return 0;
   }
 
   DatasetHandle write_strings(const DatasetSpec& spec, std::span<const std::string> values) {
@@ -522,6 +554,8 @@ void RunFileWriter::commit() {
   }
   impl_->committed = true;
 }
+
+void RunFileWriter::set_compression_threads(unsigned threads) { impl_->compression_threads = threads; }
 
 const std::string& RunFileWriter::final_path() const { return impl_->final_path; }
 

@@ -12,7 +12,9 @@
 //
 // Every dataset has `units` and `description` attributes (vlen UTF-8 strings). Numeric
 // series are chunked along time (~1 MiB chunks) with the built-in shuffle + deflate filters
-// only. The same calls in the same order give a bit-identical file: no object timestamps.
+// only; the chunks are compressed in parallel by fleetsim (chunk_deflate.hpp) and stored
+// with H5Dwrite_chunk. The same calls in the same order give a bit-identical file: no
+// object timestamps, and chunk bytes independent of the thread count.
 //
 // The file is written to "<final_path>.tmp-<pid>" and renamed to final_path by commit(),
 // after the root attribute `complete` = 1 has been written last; a writer destroyed
@@ -76,6 +78,10 @@ class RunFileWriter {
                     const std::string& units, const std::string& description);
   void write_column(const std::string& group, const std::string& name, std::span<const std::string> values,
                     const std::string& units, const std::string& description);
+
+  // Threads that compress the chunks of one dataset; 0 (the default) uses one per hardware
+  // thread. The file's bytes do not depend on it.
+  void set_compression_threads(unsigned threads);
 
   // Writes the root attribute `complete` = int64 1, flushes and closes the file and renames
   // it to final_path (replacing an existing file). Any later call except destruction throws.

@@ -44,8 +44,15 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc) {
     auto generated = workload::generate_synthetic(sc.synthetic[g], sc.seed, g);
     jobs.insert(jobs.end(), std::make_move_iterator(generated.begin()), std::make_move_iterator(generated.end()));
   }
-  for (const auto& trace : sc.traces) {
-    auto read = workload::read_trace(trace, sc.horizon_s());
+  for (size_t t = 0; t < sc.traces.size(); ++t) {
+    const workload::TraceSpec& trace = sc.traces[t];
+    workload::TraceReadResult read;
+    try {
+      read = workload::read_trace(trace, sc.horizon_s());
+    } catch (const core::InputError& e) {
+      throw core::InputError(e.where(), e.detail() + " (trace workload.traces[" + std::to_string(t) + "] of " +
+                                            sc.source_path + ")");
+    }
     for (auto& job : read.jobs) {
       if (!job.gpu_type.empty() && sc.catalog.find(job.gpu_type) == nullptr) {
         throw core::InputError(core::SourceLocation{trace.path, 0, "gpu_type"},

@@ -17,11 +17,27 @@ namespace {
 using core::InputError;
 using core::SourceLocation;
 
+// Where messages point: the scenario file, and the key paths that --set replaced.
+struct Context {
+  std::string file;
+  std::vector<std::pair<std::string, std::string>> overridden;  // (key path, "--set" text)
+
+  const std::string* override_of(const std::string& path) const {
+    for (const auto& [key, text] : overridden) {
+      if (path == key || (path.size() > key.size() && path.compare(0, key.size(), key) == 0 &&
+                          (path[key.size()] == '.' || path[key.size()] == '['))) {
+        return &text;
+      }
+    }
+    return nullptr;
+  }
+};
+
 // A YAML node with the key path that reached it, for messages.
 struct At {
   YAML::Node node;
   std::string path;
-  const std::string* file;
+  const Context* context;
   int64_t parent_line = 0;  // where to point when this node is absent
 
   int64_t line() const {
@@ -30,16 +46,18 @@ struct At {
     return mark.is_null() ? 0 : mark.line + 1;
   }
   SourceLocation where() const {
-    const bool from_override = node.IsDefined() && node.Mark().is_null();
-    return SourceLocation{from_override ? *file + " (--set)" : *file, line(), path};
+    if (const std::string* text = context->override_of(path)) {
+      return SourceLocation{context->file + " (--set " + *text + ")", 0, path};
+    }
+    return SourceLocation{context->file, line(), path};
   }
   [[noreturn]] void fail(const std::string& what) const { throw InputError(where(), what); }
 
   At child(const std::string& key) const {
     const YAML::Node c = node.IsDefined() && node.IsMap() ? node[key] : YAML::Node(YAML::NodeType::Undefined);
-    return At{c, path.empty() ? key : path + "." + key, file, line()};
+    return At{c, path.empty() ? key : path + "." + key, context, line()};
   }
-  At item(size_t i) const { return At{node[i], path + "[" + std::to_string(i) + "]", file, line()}; }
+  At item(size_t i) const { return At{node[i], path + "[" + std::to_string(i) + "]", context, line()}; }
   bool has(const std::string& key) const {
     return node.IsDefined() && node.IsMap() && node[key].IsDefined() && !node[key].IsNull();
   }
@@ -132,7 +150,7 @@ void validate_section(const At& at, const Section& section) {
   std::set<std::string> seen;
   for (const auto& kv : at.node) {
     const std::string name = kv.first.Scalar();
-    const At key_at{kv.first, at.path.empty() ? name : at.path + "." + name, at.file, at.line()};
+    const At key_at{kv.first, at.path.empty() ? name : at.path + "." + name, at.context, at.line()};
     if (!seen.insert(name).second) key_at.fail("duplicate key");
     const Key* key = section.find(name);
     if (key == nullptr) {
@@ -143,7 +161,7 @@ void validate_section(const At& at, const Section& section) {
       if (key->required) key_at.fail("a value is required");
       continue;
     }
-    validate_value(At{kv.second, key_at.path, at.file, key_at.line()}, *key);
+    validate_value(At{kv.second, key_at.path, at.context, key_at.line()}, *key);
   }
   for (const Key& key : section.keys) {
     if (key.required && !at.has(key.name)) at.fail("required key '" + key.name + "' is missing");
@@ -193,7 +211,8 @@ core::Seconds hours_to_s(double hours) {
 
 // ---------------------------------------------------------------- overrides
 
-void apply_override(YAML::Node& root, const std::string& text) {
+// Applies one --set and returns the key path it replaced, in message form ("sites[0].pue").
+std::string apply_override(YAML::Node& root, const std::string& text) {
   const size_t eq = text.find('=');
   const SourceLocation where{"--set", 0, text};
   if (eq == std::string::npos || eq == 0) throw InputError(where, "expected key.path=value");
@@ -214,6 +233,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
     throw InputError(where, "value is not valid YAML: " + e.msg);
   }
   YAML::Node cur = root;
+  std::string resolved;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
@@ -231,6 +251,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
         }
         if (!index) throw InputError(where, "no list item named '" + part + "'");
       }
+      resolved += "[" + std::to_string(*index) + "]";
       if (last) {
         cur[*index] = parsed;
       } else {
@@ -241,6 +262,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
       if (cur.IsDefined() && !cur.IsNull() && !cur.IsMap()) {
         throw InputError(where, "'" + part + "' is below a value that is not a map or list");
       }
+      resolved += (resolved.empty() ? "" : ".") + part;
       if (last) {
         cur[part] = parsed;
       } else {
@@ -250,6 +272,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
       }
     }
   }
+  return resolved;
 }
 
 // ---------------------------------------------------------------- building
@@ -530,8 +553,9 @@ Scenario parse_scenario(const std::string& text, const std::string& source_name,
                      "YAML syntax error: " + e.msg);
   }
   if (!root.IsMap()) throw InputError(SourceLocation{source_name, 1, ""}, "a scenario must be a YAML map of keys");
-  for (const auto& o : overrides) apply_override(root, o);
-  const At top{root, "", &source_name, 1};
+  Context context{source_name, {}};
+  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, o), o);
+  const At top{root, "", &context, 1};
   validate_section(top, root_section());
 
   Scenario sc;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set-up, build and run on a fresh Debian machine (the README's two commands).
+#   scripts/bootstrap.sh quickstart   install, build, run scenarios/quickstart.yaml
+#   scripts/bootstrap.sh test         install, build, run every test (ctest)
+#   scripts/bootstrap.sh deps|build   only install / only install and build
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-Release}
+
+# Every package comes from Debian; docs/dependencies.md says why each is used.
+PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libboost-graph-dev libboost-program-options-dev
+  libhdf5-dev libyaml-cpp-dev libfccp-dev
+  catch2 libbenchmark-dev
+  python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
+  python3-xarray python3-h5netcdf python3-pytest
+)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "== all ${#PACKAGES[@]} Debian packages are installed"
+    return
+  fi
+  echo "== installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  echo "== configuring ($BUILD_TYPE) in $BUILD_DIR"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+  echo "== building with 2 jobs"
+  cmake --build "$BUILD_DIR" -j2
+}
+
+case "${1:-}" in
+  deps) install_deps ;;
+  build) install_deps; build ;;
+  quickstart)
+    install_deps
+    build
+    echo "== running scenarios/quickstart.yaml"
+    "$BUILD_DIR/sim/cli/fleetsim" run scenarios/quickstart.yaml -o quickstart.h5
+    echo "== inspect it again any time with: $BUILD_DIR/sim/cli/fleetsim inspect quickstart.h5"
+    ;;
+  test)
+    install_deps
+    build
+    echo "== running the tests"
+    ctest --test-dir "$BUILD_DIR" -j2 --output-on-failure
+    ;;
+  *)
+    echo "usage: $0 quickstart|test|deps|build" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,23 @@
+# Python tests (pytest on Debian's python3): the command line end to end, the bad-input
+# corpus, and the HDF5 file read with h5py and xarray. Each file is one ctest test.
+if(NOT Python3_Interpreter_FOUND)
+  message(WARNING "python3 not found: the Python tests are not registered")
+  return()
+endif()
+execute_process(COMMAND ${Python3_EXECUTABLE} -c "import pytest, h5py, xarray, h5netcdf, pandas"
+                RESULT_VARIABLE python_modules_missing OUTPUT_QUIET ERROR_QUIET)
+if(python_modules_missing)
+  message(WARNING "${Python3_EXECUTABLE} lacks pytest/h5py/xarray/h5netcdf/pandas: Python tests not registered "
+                  "(install them with scripts/bootstrap.sh deps)")
+  return()
+endif()
+file(GLOB python_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
+foreach(test_file ${python_tests})
+  get_filename_component(test_name ${test_file} NAME_WE)
+  add_test(NAME "python: ${test_name}"
+           COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider ${test_file}
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties("python: ${test_name}" PROPERTIES
+    LABELS python
+    ENVIRONMENT "FLEETSIM_BIN=$<TARGET_FILE:fleetsim>;FLEETSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};FLEETSIM_SHARED_DATA=${FLEETSIM_SHARED_DATA};PYTHONPATH=${PROJECT_SOURCE_DIR}/analysis")
+endforeach()
