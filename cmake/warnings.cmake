@@ -14,10 +14,11 @@ if(FLEETSIM_SANITIZE)
   target_link_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
-# fleetsim_module(NAME SOURCES... DEPENDS targets...): one library per module under sim/.
-# A module links only the modules it may use (docs/architecture.md), so a wrong include
-# fails to build: the include path of a module not linked is not visible... (all modules share
-# the sim/ root), hence the check in tests/architecture_check.cmake as well.
+# fleetsim_module(NAME SOURCES... DEPENDS targets... PRIVATE_DEPENDS targets...): one static
+# library per module under sim/. A module links only the modules it may use
+# (docs/architecture.md), so a call into a module it may not use fails to link. All modules
+# share the sim/ include root, so tests/python/test_architecture.py also checks every
+# #include against the same map.
 function(fleetsim_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;PRIVATE_DEPENDS" ${ARGN})
   add_library(fleetsim_${name} STATIC ${ARG_SOURCES})

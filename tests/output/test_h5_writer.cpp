@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -236,6 +238,46 @@ TEST_CASE("RunFileWriter chunks a year of hourly series along time", "[output]")
   CHECK(reader.chunk_shape("/site/it_energy_mwh") == std::vector<size_t>{655, kSites});
   CHECK(reader.read_doubles("/site/it_energy_mwh") == data);
   CHECK(fs::file_size(path) < data.size() * sizeof(double) / 2);
+}
+
+TEST_CASE("RunFileWriter compressed chunks read back exactly and do not depend on threads", "[output]") {
+  TempDir dir;
+  // Several chunks and an edge chunk; noise (stored planes), smooth and integer-valued data.
+  constexpr size_t kHours = 2000;
+  constexpr size_t kRegions = 300;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> uniform(0.0, 100.0);
+  std::vector<double> noise(kHours * kRegions);
+  std::vector<double> smooth(noise.size());
+  std::vector<int64_t> counts(noise.size());
+  for (size_t i = 0; i < noise.size(); ++i) {
+    noise[i] = uniform(rng);
+    smooth[i] = 5.0 + std::sin(static_cast<double>(i / kRegions) * 0.26) + static_cast<double>(i % kRegions);
+    counts[i] = static_cast<int64_t>((i / kRegions / 24 + i % kRegions) % 9);
+  }
+  std::vector<std::string> names;
+  for (size_t r = 0; r < kRegions; ++r) names.push_back("r" + std::to_string(r));
+  const auto write = [&](const std::string& path, unsigned threads, int level) {
+    RunFileWriter writer(path, level);
+    writer.set_compression_threads(threads);
+    writer.add_series_group("/region", hours(kHours), "region", names);
+    writer.write_series("/region", "noise", noise, "1", "uniform noise");
+    writer.write_series("/region", "smooth", smooth, "1", "smooth");
+    writer.write_series("/region", "counts", counts, "1", "integers");
+    writer.commit();
+  };
+  write(dir.file("one.h5"), 1, 1);
+  write(dir.file("four.h5"), 4, 1);
+  write(dir.file("plain.h5"), 1, 0);
+  CHECK(file_bytes(dir.file("one.h5")) == file_bytes(dir.file("four.h5")));
+  for (const char* name : {"one.h5", "plain.h5"}) {
+    RunFileReader reader(dir.file(name));
+    CHECK(reader.chunk_shape("/region/noise") == std::vector<size_t>{436, kRegions});  // 1 MiB / 2400 B
+    CHECK(reader.read_doubles("/region/noise") == noise);
+    CHECK(reader.read_doubles("/region/smooth") == smooth);
+    CHECK(reader.read_int64("/region/counts") == counts);
+  }
+  CHECK(fs::file_size(dir.file("one.h5")) < fs::file_size(dir.file("plain.h5")));
 }
 
 TEST_CASE("RunFileWriter writes empty tables and uncompressed files", "[output]") {
