@@ -35,8 +35,12 @@ constexpr int kMaxGrowRetries = 16;
 
 // zlib allocator returning zeroed memory, so that no byte of a stream can depend on what an
 // earlier allocation left in the window.
-voidpf zeroed_alloc(voidpf /*opaque*/, uInt items, uInt size) { return std::calloc(items, size); }
-void release(voidpf /*opaque*/, voidpf address) { std::free(address); }
+voidpf zeroed_alloc(voidpf /*opaque*/, uInt items, uInt size) {
+  return std::calloc(items, size);
+}
+void release(voidpf /*opaque*/, voidpf address) {
+  std::free(address);
+}
 
 [[noreturn]] void zlib_failure(const char* call, int status) {
   throw H5Error(std::string("zlib: ") + call + " failed with status " + std::to_string(status));
@@ -61,8 +65,9 @@ class DeflateStream {
     stream_.opaque = nullptr;
     const int status = deflateInit2(&stream_, level, Z_DEFLATED, kWindowBits, kMemoryLevel, Z_DEFAULT_STRATEGY);
     if (status != Z_OK) zlib_failure("deflateInit2", status);
-    const size_t bound = deflateBound(&stream_, static_cast<uLong>(input_bytes)) + kSlackBytes;
-    if (out_.size() < bound) out_.resize(bound);
+    // Always start with exactly this much room: zlib sizes stored blocks by the output space
+    // left, so a buffer grown by an earlier chunk must not change this chunk's bytes.
+    out_.resize(deflateBound(&stream_, static_cast<uLong>(input_bytes)) + kSlackBytes);
     stream_.next_out = out_.data();
     stream_.avail_out = static_cast<uInt>(out_.size());
   }
@@ -147,8 +152,8 @@ void shuffle(std::span<const unsigned char> raw, size_t element_bytes, std::vect
 // Shuffles and deflates one full chunk (see the header for the per-plane noise probe). The
 // first valid_bytes of raw are data, the rest is the zero padding of an edge chunk: the probe
 // looks at data only, and the padding of each plane is always deflated (to almost nothing).
-std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, size_t valid_bytes,
-                                          size_t element_bytes, int level, Scratch& scratch) {
+std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, size_t valid_bytes, size_t element_bytes,
+                                          int level, Scratch& scratch) {
   shuffle(raw, element_bytes, scratch.shuffled);
   const std::span<const unsigned char> shuffled(scratch.shuffled.data(), raw.size());
   const size_t n_elements = raw.size() / element_bytes;
@@ -165,8 +170,7 @@ std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, si
       stream.write({}, Z_BLOCK);
       const size_t before = stream.bytes_out();
       stream.write(data.first(kProbeBytes), Z_BLOCK);
-      const double probe_ratio =
-          static_cast<double>(stream.bytes_out() - before) / static_cast<double>(kProbeBytes);
+      const double probe_ratio = static_cast<double>(stream.bytes_out() - before) / static_cast<double>(kProbeBytes);
       if (probe_ratio > kStoreRatio) stream.set_level(0);
       stream.write(data.subspan(kProbeBytes), Z_NO_FLUSH);
     } else {

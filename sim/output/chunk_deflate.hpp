@@ -1,7 +1,7 @@
 #pragma once
-// Internal to sim/output: compresses dataset chunks exactly as HDF5's built-in shuffle +
-// deflate filter pipeline stores them, so that they can be written with H5Dwrite_chunk and
-// read back by any HDF5 reader (no plugin), but faster than the library's own pipeline:
+// Internal to sim/output: compresses dataset chunks in the format of HDF5's built-in
+// shuffle + deflate filter pipeline, so that they can be written with H5Dwrite_chunk and read
+// back by any HDF5 reader (no plugin), but faster than the library's own pipeline:
 //
 // - chunks are compressed in parallel (each chunk independently, so the bytes do not depend
 //   on the number of threads);
@@ -9,8 +9,9 @@
 //   requested level; if its first kProbeBytes (the deflate window) do not shrink below
 //   kStoreRatio, the rest of that plane is emitted as stored (uncompressed) deflate blocks.
 //   The low mantissa bytes of measured float64 values are noise that deflate cannot shrink
-//   but spends most of its time on; structured planes are compressed as usual. The result
-//   is one valid zlib stream, as HDF5's deflate filter expects.
+//   but spends most of its time on; structured planes are compressed as usual. The zero
+//   padding of an edge chunk is always deflated. The result is one valid zlib stream, as
+//   HDF5's deflate filter expects, typically a little smaller than the filter's own output.
 
 #include <cstddef>
 #include <span>

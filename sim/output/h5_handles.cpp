@@ -35,8 +35,8 @@ herr_t append_error_entry(unsigned index, const H5E_error2_t* entry, void* clien
   if (number.size() < 3) number.insert(0, 3 - number.size(), '0');
   *text += "  #" + number + ": " + (entry->file_name ? entry->file_name : "?") + " line " +
            std::to_string(entry->line) + " in " + (entry->func_name ? entry->func_name : "?") +
-           "(): " + (entry->desc ? entry->desc : "") + "\n    major: " + major.data() +
-           "\n    minor: " + minor.data() + "\n";
+           "(): " + (entry->desc ? entry->desc : "") + "\n    major: " + major.data() + "\n    minor: " + minor.data() +
+           "\n";
   return 0;
 }
 
@@ -113,6 +113,14 @@ bool path_exists(hid_t loc, const std::string& canonical_path) {
     if (!check_bool(H5Lexists(loc, prefix.c_str(), H5P_DEFAULT), "look up", prefix)) return false;
   }
   return true;
+}
+
+PropertyListHandle make_file_access_properties(const std::string& path) {
+  auto fapl = make<PropertyListHandle>(H5Pcreate(H5P_FILE_ACCESS), "create file access properties for", path);
+#if H5_VERSION_GE(1, 12, 1) || (H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 10 && H5_VERS_RELEASE >= 7)
+  check(H5Pset_file_locking(fapl.get(), true, true), "set file locking for", path);
+#endif
+  return fapl;
 }
 
 DatatypeHandle make_vlen_utf8_type() {

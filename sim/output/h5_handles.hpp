@@ -108,6 +108,11 @@ std::vector<std::string> split_path(const std::string& canonical_path);
 // Whether every link along a canonical path exists below loc ("/" always exists).
 bool path_exists(hid_t loc, const std::string& canonical_path);
 
+// File access properties for fleetsim's files: HDF5's file locking is kept where the file
+// system supports it and skipped (instead of failing to open) where it does not, as on some
+// parallel file systems of HPC clusters.
+PropertyListHandle make_file_access_properties(const std::string& path);
+
 // A variable-length UTF-8 string datatype (file and memory type alike).
 DatatypeHandle make_vlen_utf8_type();
 

@@ -135,9 +135,8 @@ struct RunFileReader::Impl {
     const auto type = make<DatatypeHandle>(H5Dget_type(dataset.get()), "get the type of", name);
     const H5T_class_t type_class = H5Tget_class(type.get());
     if (type_class != H5T_INTEGER && !(allow_float && type_class == H5T_FLOAT)) {
-      throw H5Error(std::string("HDF5: dataset '") + name + "' is not " +
-                        (allow_float ? "numeric" : "an integer dataset"),
-                    name);
+      throw H5Error(
+          std::string("HDF5: dataset '") + name + "' is not " + (allow_float ? "numeric" : "an integer dataset"), name);
     }
     const auto space = make<DataspaceHandle>(H5Dget_space(dataset.get()), "get the dataspace of", name);
     std::vector<T> values(point_count(space.get(), name));
@@ -158,14 +157,17 @@ RunFileReader::RunFileReader(const std::string& path) : impl_(std::make_unique<I
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 == 0) throw H5Error("HDF5: '" + path + "' is not an HDF5 file", path);
   if (is_hdf5 < 0) detail::throw_h5_error("read file", path);
-  impl_->file = make<FileHandle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open file", path);
+  const PropertyListHandle fapl = detail::make_file_access_properties(path);
+  impl_->file = make<FileHandle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), "open file", path);
 }
 
 RunFileReader::~RunFileReader() = default;
 RunFileReader::RunFileReader(RunFileReader&&) noexcept = default;
 RunFileReader& RunFileReader::operator=(RunFileReader&&) noexcept = default;
 
-const std::string& RunFileReader::path() const { return impl_->path; }
+const std::string& RunFileReader::path() const {
+  return impl_->path;
+}
 
 bool RunFileReader::exists(const std::string& object_path) const {
   return detail::path_exists(impl_->file.get(), impl_->canonical(object_path));
@@ -177,8 +179,8 @@ std::optional<Attribute> RunFileReader::attribute(const std::string& object_path
   const ObjectHandle object = impl_->open_object(object_name);
   const std::string what = "attribute '" + name + "' of";
   if (!check_bool(H5Aexists(object.get(), name.c_str()), "look up " + what, object_name)) return std::nullopt;
-  const auto attr = make<AttributeHandle>(H5Aopen(object.get(), name.c_str(), H5P_DEFAULT), "open " + what,
-                                          object_name);
+  const auto attr =
+      make<AttributeHandle>(H5Aopen(object.get(), name.c_str(), H5P_DEFAULT), "open " + what, object_name);
   const auto space = make<DataspaceHandle>(H5Aget_space(attr.get()), "get the dataspace of " + what, object_name);
   if (point_count(space.get(), object_name) != 1) return std::nullopt;
   const auto type = make<DatatypeHandle>(H5Aget_type(attr.get()), "get the type of " + what, object_name);
@@ -194,8 +196,9 @@ std::optional<Attribute> RunFileReader::attribute(const std::string& object_path
       return Attribute{value};
     }
     case H5T_STRING: {
-      std::vector<std::string> values = read_string_values(
-          type.get(), 1, object_name, [&](hid_t memory_type, void* buffer) { return H5Aread(attr.get(), memory_type, buffer); });
+      std::vector<std::string> values =
+          read_string_values(type.get(), 1, object_name,
+                             [&](hid_t memory_type, void* buffer) { return H5Aread(attr.get(), memory_type, buffer); });
       return Attribute{std::move(values.front())};
     }
     default:
@@ -209,12 +212,12 @@ std::vector<std::string> RunFileReader::attribute_names(const std::string& objec
   PropertyListHandle plist;
   switch (H5Iget_type(object.get())) {
     case H5I_GROUP:
-      plist = make<PropertyListHandle>(H5Gget_create_plist(object.get()), "get the creation properties of",
-                                       object_name);
+      plist =
+          make<PropertyListHandle>(H5Gget_create_plist(object.get()), "get the creation properties of", object_name);
       break;
     case H5I_DATASET:
-      plist = make<PropertyListHandle>(H5Dget_create_plist(object.get()), "get the creation properties of",
-                                       object_name);
+      plist =
+          make<PropertyListHandle>(H5Dget_create_plist(object.get()), "get the creation properties of", object_name);
       break;
     default:
       break;
@@ -298,7 +301,8 @@ std::vector<std::string> RunFileReader::read_strings(const std::string& dataset_
   const std::string name = impl_->canonical(dataset_path);
   const DatasetHandle dataset = impl_->open_dataset(name);
   const auto type = make<DatatypeHandle>(H5Dget_type(dataset.get()), "get the type of", name);
-  if (H5Tget_class(type.get()) != H5T_STRING) throw H5Error("HDF5: dataset '" + name + "' is not a string dataset", name);
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw H5Error("HDF5: dataset '" + name + "' is not a string dataset", name);
   const auto space = make<DataspaceHandle>(H5Dget_space(dataset.get()), "get the dataspace of", name);
   const size_t count = point_count(space.get(), name);
   return read_string_values(type.get(), count, name, [&](hid_t memory_type, void* buffer) {

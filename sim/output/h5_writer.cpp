@@ -81,11 +81,11 @@ struct Table {
 
 // Shape, storage and annotation of one dataset to create.
 struct DatasetSpec {
-  std::string group;                 // canonical path of the parent group
-  std::string name;                  // link name inside the group
-  std::vector<hsize_t> dims;         // extent
-  std::vector<hsize_t> chunk;        // chunk extent; empty = contiguous and unfiltered
-  std::vector<std::string> scales;   // dimension scale (a dataset in the group) per dimension
+  std::string group;                // canonical path of the parent group
+  std::string name;                 // link name inside the group
+  std::vector<hsize_t> dims;        // extent
+  std::vector<hsize_t> chunk;       // chunk extent; empty = contiguous and unfiltered
+  std::vector<std::string> scales;  // dimension scale (a dataset in the group) per dimension
   std::string units;
   std::string description;
 };
@@ -137,8 +137,7 @@ std::vector<hsize_t> column_chunk(hsize_t n, hsize_t element_bytes) {
   return time_chunk({n}, element_bytes);
 }
 
-void write_attribute(hid_t object, const std::string& object_path, const std::string& name,
-                     const Attribute& value) {
+void write_attribute(hid_t object, const std::string& object_path, const std::string& name, const Attribute& value) {
   const std::string action = "write attribute '" + name + "' of";
   if (check_bool(H5Aexists(object, name.c_str()), "look up attribute '" + name + "' of", object_path)) {
     check(H5Adelete(object, name.c_str()), "replace attribute '" + name + "' of", object_path);
@@ -146,13 +145,11 @@ void write_attribute(hid_t object, const std::string& object_path, const std::st
   auto space = make<DataspaceHandle>(H5Screate(H5S_SCALAR), action, object_path);
   if (const auto* integer = std::get_if<int64_t>(&value)) {
     auto attr = make<AttributeHandle>(
-        H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), action,
-        object_path);
+        H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), action, object_path);
     check(H5Awrite(attr.get(), H5T_NATIVE_INT64, integer), action, object_path);
   } else if (const auto* real = std::get_if<double>(&value)) {
     auto attr = make<AttributeHandle>(
-        H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), action,
-        object_path);
+        H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), action, object_path);
     check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, real), action, object_path);
   } else {
     const char* text = std::get<std::string>(value).c_str();
@@ -211,12 +208,11 @@ struct RunFileWriter::Impl {
   template <class WriteData>
   DatasetHandle create_dataset(const DatasetSpec& spec, hid_t file_type, WriteData&& write_data) {
     const std::string path = detail::join_path(spec.group, spec.name);
-    const GroupHandle group = make<GroupHandle>(H5Gopen2(file.get(), spec.group.c_str(), H5P_DEFAULT), "open group",
-                                                spec.group);
+    const GroupHandle group =
+        make<GroupHandle>(H5Gopen2(file.get(), spec.group.c_str(), H5P_DEFAULT), "open group", spec.group);
     const PropertyListHandle dcpl = make_dataset_creation_properties(spec, deflate_level);
     const auto space = make<DataspaceHandle>(
-        H5Screate_simple(static_cast<int>(spec.dims.size()), spec.dims.data(), nullptr), "create dataspace for",
-        path);
+        H5Screate_simple(static_cast<int>(spec.dims.size()), spec.dims.data(), nullptr), "create dataspace for", path);
     auto dataset = make<DatasetHandle>(
         H5Dcreate2(group.get(), spec.name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
         "create dataset", path);
@@ -236,9 +232,9 @@ struct RunFileWriter::Impl {
   template <class T>
   DatasetHandle write_numeric(const DatasetSpec& spec, std::span<const T> values) {
     return create_dataset(spec, NumericType<T>::file(), [&](hid_t dataset) {
-      // Compressed chunks are made here and written as they are (same bytes as HDF5's
-      // shuffle + deflate pipeline would store, see chunk_deflate.hpp), which needs the
-      // memory byte order to be the file's (little-endian).
+      // Compressed chunks are made here, in the format of HDF5's shuffle + deflate pipeline
+      // (chunk_deflate.hpp), and written as they are; this needs the memory byte order to
+      // be the file's (little-endian). Otherwise HDF5's own pipeline compresses.
       if (spec.chunk.empty() || deflate_level == 0 || std::endian::native != std::endian::little) {
         return H5Dwrite(dataset, NumericType<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
       }
@@ -277,6 +273,28 @@ struct RunFileWriter::Impl {
     return create_dataset(spec, type.get(), [&](hid_t dataset) {
       return H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data());
     });
+  }
+
+  // Table columns of text: fixed-length, null-padded UTF-8 strings, as wide as the longest
+  // value, chunked and compressed like numeric columns (variable-length strings live in the
+  // global heap, uncompressed, at 16+ bytes each). `_Encoding = "utf-8"` is the netCDF/CF
+  // convention that makes xarray decode them to str; h5py users call .asstr().
+  DatasetHandle write_fixed_strings(DatasetSpec spec, std::span<const std::string> values) {
+    size_t width = 1;
+    for (const std::string& value : values) width = std::max(width, value.size());
+    std::vector<char> buffer(values.size() * width, '\0');
+    for (size_t i = 0; i < values.size(); ++i) std::memcpy(buffer.data() + i * width, values[i].data(), values[i].size());
+    const std::string path = detail::join_path(spec.group, spec.name);
+    const auto type = make<DatatypeHandle>(H5Tcopy(H5T_C_S1), "copy string datatype for", path);
+    check(H5Tset_size(type.get(), width), "set the string width of", path);
+    check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8 for", path);
+    check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "set null padding for", path);
+    spec.chunk = column_chunk(values.size(), width);
+    DatasetHandle dataset = create_dataset(spec, type.get(), [&](hid_t id) {
+      return H5Dwrite(id, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
+    });
+    write_attribute(dataset.get(), path, "_Encoding", std::string("utf-8"));
+    return dataset;
   }
 
   // Makes a 1-D dataset written by write_numeric/write_strings a dimension scale named
@@ -323,7 +341,7 @@ struct RunFileWriter::Impl {
                         info.entity_dim + " = " + std::to_string(expected),
                     path);
     }
-    DatasetSpec spec{canonical, name, {info.n_hours, info.n_entities}, {}, {kHourDim, info.entity_dim},
+    DatasetSpec spec{canonical, name,       {info.n_hours, info.n_entities}, {}, {kHourDim, info.entity_dim},
                      units,     description};
     spec.chunk = time_chunk(spec.dims, sizeof(T));
     write_numeric(spec, data);
@@ -387,7 +405,7 @@ struct RunFileWriter::Impl {
     check_length(detail::join_path(canonical, name), values.size(), info.n_rows, info.row_dim);
     DatasetSpec spec{canonical, name, {info.n_rows}, {}, {info.row_dim}, units, description};
     if constexpr (std::is_same_v<T, std::string>) {
-      write_strings(spec, values);
+      write_fixed_strings(spec, values);
     } else {
       spec.chunk = column_chunk(info.n_rows, sizeof(T));
       write_numeric(spec, values);
@@ -416,7 +434,7 @@ RunFileWriter::RunFileWriter(std::string final_path, int deflate_level) : impl_(
   const std::string& temp = impl_->temp_path;
   auto fcpl = make<PropertyListHandle>(H5Pcreate(H5P_FILE_CREATE), "create file properties for", temp);
   set_group_creation_properties(fcpl.get(), temp);
-  auto fapl = make<PropertyListHandle>(H5Pcreate(H5P_FILE_ACCESS), "create file access properties for", temp);
+  const PropertyListHandle fapl = detail::make_file_access_properties(temp);
   // Closing the file closes anything still open in it, so an abandoned writer releases all.
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set close degree for", temp);
   impl_->file = make<FileHandle>(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "create file", temp);
@@ -460,8 +478,7 @@ void RunFileWriter::add_series_group(const std::string& group, std::span<const i
   }
   for (size_t i = 1; i < hour_epoch_s.size(); ++i) {
     if (hour_epoch_s[i] <= hour_epoch_s[i - 1]) {
-      throw H5Error("HDF5: hours of series group '" + canonical + "' are not increasing at index " +
-                        std::to_string(i),
+      throw H5Error("HDF5: hours of series group '" + canonical + "' are not increasing at index " + std::to_string(i),
                     canonical);
     }
   }
@@ -469,7 +486,12 @@ void RunFileWriter::add_series_group(const std::string& group, std::span<const i
   impl_->open_or_create_group(canonical);
 
   const hsize_t n_hours = hour_epoch_s.size();
-  DatasetSpec hour_spec{canonical, kHourDim, {n_hours}, column_chunk(n_hours, sizeof(int64_t)), {}, kHourUnits,
+  DatasetSpec hour_spec{canonical,
+                        kHourDim,
+                        {n_hours},
+                        column_chunk(n_hours, sizeof(int64_t)),
+                        {},
+                        kHourUnits,
                         "start of the hour (UTC)"};
   const DatasetHandle hour = impl_->write_numeric(hour_spec, hour_epoch_s);
   write_attribute(hour.get(), detail::join_path(canonical, kHourDim), "calendar", std::string(kHourCalendar));
@@ -516,9 +538,8 @@ void RunFileWriter::add_table(const std::string& group, const std::string& row_d
   impl_->add_table(group, row_dim, keys, units, description);
 }
 
-void RunFileWriter::add_table(const std::string& group, const std::string& row_dim,
-                              std::span<const std::string> keys, const std::string& units,
-                              const std::string& description) {
+void RunFileWriter::add_table(const std::string& group, const std::string& row_dim, std::span<const std::string> keys,
+                              const std::string& units, const std::string& description) {
   impl_->add_table(group, row_dim, keys, units, description);
 }
 
@@ -532,9 +553,8 @@ void RunFileWriter::write_column(const std::string& group, const std::string& na
   impl_->column(group, name, values, units, description);
 }
 
-void RunFileWriter::write_column(const std::string& group, const std::string& name,
-                                 std::span<const std::string> values, const std::string& units,
-                                 const std::string& description) {
+void RunFileWriter::write_column(const std::string& group, const std::string& name, std::span<const std::string> values,
+                                 const std::string& units, const std::string& description) {
   impl_->column(group, name, values, units, description);
 }
 
@@ -555,12 +575,20 @@ void RunFileWriter::commit() {
   impl_->committed = true;
 }
 
-void RunFileWriter::set_compression_threads(unsigned threads) { impl_->compression_threads = threads; }
+void RunFileWriter::set_compression_threads(unsigned threads) {
+  impl_->compression_threads = threads;
+}
 
-const std::string& RunFileWriter::final_path() const { return impl_->final_path; }
+const std::string& RunFileWriter::final_path() const {
+  return impl_->final_path;
+}
 
-const std::string& RunFileWriter::temp_path() const { return impl_->temp_path; }
+const std::string& RunFileWriter::temp_path() const {
+  return impl_->temp_path;
+}
 
-bool RunFileWriter::committed() const { return impl_->committed; }
+bool RunFileWriter::committed() const {
+  return impl_->committed;
+}
 
 }  // namespace fleetsim::output

@@ -47,8 +47,8 @@ class RunFileWriter {
   // Creates a series group with its coordinates `hour` (the start of each hour, int64
   // seconds since the Unix epoch) and `<entity_dim>` (the entity names), both dimension
   // scales. Series and entity columns of the group must match these lengths.
-  void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s,
-                        const std::string& entity_dim, std::span<const std::string> entity_names);
+  void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s, const std::string& entity_dim,
+                        std::span<const std::string> entity_names);
 
   // A [hour x entity] series, data hour-major (data[h * n_entities + e]).
   void write_series(const std::string& group, const std::string& name, std::span<const double> data,
@@ -57,9 +57,8 @@ class RunFileWriter {
                     const std::string& units, const std::string& description);
 
   // A 1-D dataset along the entity dimension of a series group (e.g. /site/site_region).
-  void write_entity_column(const std::string& group, const std::string& name,
-                           std::span<const std::string> values, const std::string& units,
-                           const std::string& description);
+  void write_entity_column(const std::string& group, const std::string& name, std::span<const std::string> values,
+                           const std::string& units, const std::string& description);
   void write_entity_column(const std::string& group, const std::string& name, std::span<const double> values,
                            const std::string& units, const std::string& description);
   void write_entity_column(const std::string& group, const std::string& name, std::span<const int64_t> values,

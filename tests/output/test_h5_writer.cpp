@@ -77,10 +77,12 @@ void write_example(RunFileWriter& writer, int64_t seed) {
   writer.set_attribute("/", "format_version", int64_t{1});
   writer.set_attribute("/", "program_version", std::string("0.1.0"));
   writer.set_attribute("/", "scenario", std::string("name: test\nseed: ") + std::to_string(seed) + "\n");
-  writer.set_attribute("/", "seed", seed);
+  writer.set_attribute("/", "seed", int64_t{-1});
+  writer.set_attribute("/", "seed", seed);  // replaces the value
   writer.add_series_group("/site", hour_s, "site", sites);
   writer.write_series("/site", "it_energy_mwh", energy, "MWh", "IT energy in the hour");
   writer.write_series("/site", "queue_length", queue, "1", "jobs waiting at the end of the hour");
+  writer.set_attribute("/site/it_energy_mwh", "long_name", std::string("IT energy"));
   writer.write_entity_column("/site", "site_region", std::vector<std::string>{"us-east", "se", "de"}, "",
                              "grid region of the site");
   writer.write_entity_column("/site", "pue_design", std::vector<double>{1.1, 1.2, 1.3}, "1", "design PUE");
@@ -133,6 +135,7 @@ TEST_CASE("RunFileWriter round-trips series, columns and attributes", "[output]"
   CHECK(energy[143] == 0.25 * 143 + 3.0);
   CHECK(std::get<std::string>(*reader.attribute("/site/it_energy_mwh", "units")) == "MWh");
   CHECK(std::get<std::string>(*reader.attribute("/site/it_energy_mwh", "description")) == "IT energy in the hour");
+  CHECK(std::get<std::string>(*reader.attribute("/site/it_energy_mwh", "long_name")) == "IT energy");
   const std::vector<std::string> series_attributes = reader.attribute_names("/site/it_energy_mwh");
   CHECK(std::find(series_attributes.begin(), series_attributes.end(), "DIMENSION_LIST") != series_attributes.end());
   CHECK(reader.read_int64("/site/queue_length")[8] == 1 + 3);
@@ -256,7 +259,7 @@ TEST_CASE("RunFileWriter compressed chunks read back exactly and do not depend o
     counts[i] = static_cast<int64_t>((i / kRegions / 24 + i % kRegions) % 9);
   }
   std::vector<std::string> names;
-  for (size_t r = 0; r < kRegions; ++r) names.push_back("r" + std::to_string(r));
+  for (size_t r = 0; r < kRegions; ++r) names.push_back("region-" + std::to_string(r));
   const auto write = [&](const std::string& path, unsigned threads, int level) {
     RunFileWriter writer(path, level);
     writer.set_compression_threads(threads);

@@ -1,7 +1,8 @@
 """Checks that a fleetsim run file has the documented HDF5 layout (DESIGN.md "Output" and
 "Output names") and opens in h5py and in xarray with the h5netcdf engine.
 
-The file to check is given by the environment variable FLEETSIM_TEST_H5, e.g.
+By default it checks a fresh run of scenarios/quickstart.yaml (the conftest fixture); the
+environment variable FLEETSIM_TEST_H5 points it at another file instead, e.g.
 
     FLEETSIM_TEST_H5=out.h5 /usr/bin/python3 -m pytest tests/python/test_output_layout.py
 
@@ -67,10 +68,10 @@ ROOT_STRING_ATTRIBUTES = {"program_version", "scenario"}
 
 
 @pytest.fixture(scope="module")
-def h5_path() -> Path:
+def h5_path(request: pytest.FixtureRequest) -> Path:
     value = os.environ.get("FLEETSIM_TEST_H5")
     if not value:
-        pytest.skip("set FLEETSIM_TEST_H5 to the path of a fleetsim run file (.h5) to check its layout")
+        return request.getfixturevalue("quickstart_h5")
     path = Path(value)
     assert path.is_file(), f"FLEETSIM_TEST_H5={value}: no such file"
     return path
@@ -114,10 +115,12 @@ def test_root_attributes(h5: h5py.File) -> None:
     attrs = h5.attrs
     for name in ROOT_INT_ATTRIBUTES:
         assert name in attrs, f"root attribute {name!r} missing"
-        assert np.issubdtype(np.asarray(attrs[name]).dtype, np.integer), f"root attribute {name!r} is not an integer"
+        is_int = np.issubdtype(np.asarray(attrs[name]).dtype, np.integer)
+        assert is_int, f"root attribute {name!r} is not an integer"
     for name in ROOT_STRING_ATTRIBUTES:
         assert name in attrs, f"root attribute {name!r} missing"
-        assert _is_str(attrs[name]), f"root attribute {name!r} is not a variable-length string (h5py gives {type(attrs[name])})"
+        got = type(attrs[name]).__name__
+        assert _is_str(attrs[name]), f"root attribute {name!r} is not a variable-length string (h5py gives {got})"
     assert int(attrs["complete"]) == 1, "the file is not marked complete"
     assert int(attrs["format_version"]) >= 1
     assert attrs["scenario"].strip(), "the scenario text is empty"
@@ -160,15 +163,13 @@ def test_only_builtin_filters(h5: h5py.File) -> None:
 # --- series groups --------------------------------------------------------------------
 
 
-def _series_group_params() -> list[tuple[str, str, set[str], set[str]]]:
-    return [(group, dim, required, documented) for group, (dim, required, documented) in SERIES_GROUPS.items()]
-
-
-@pytest.mark.parametrize(("group", "entity_dim", "required", "documented"), _series_group_params())
-def test_series_group_with_xarray(h5_path: Path, group: str, entity_dim: str, required: set[str], documented: set[str]) -> None:
+@pytest.mark.parametrize("group", sorted(SERIES_GROUPS))
+def test_series_group_with_xarray(h5_path: Path, group: str) -> None:
+    entity_dim, required, documented = SERIES_GROUPS[group]
     with xr.open_dataset(h5_path, engine="h5netcdf", group=group) as ds:
         assert "hour" in ds.coords and "hour" in ds.indexes, f"/{group}: no hour index"
-        assert np.issubdtype(ds["hour"].dtype, np.datetime64), f"/{group}/hour decodes to {ds['hour'].dtype}, not datetime64"
+        hour_dtype = ds["hour"].dtype
+        assert np.issubdtype(hour_dtype, np.datetime64), f"/{group}/hour decodes to {hour_dtype}, not datetime64"
         hours = ds["hour"].values
         if hours.size > 1:
             steps = np.diff(hours).astype("timedelta64[s]").astype(np.int64)
@@ -176,7 +177,7 @@ def test_series_group_with_xarray(h5_path: Path, group: str, entity_dim: str, re
 
         assert entity_dim in ds.coords and entity_dim in ds.indexes, f"/{group}: no {entity_dim} index"
         names = list(ds[entity_dim].values)
-        assert all(_is_str(n) and n for n in names), f"/{group}/{entity_dim}: names are not non-empty str: {names[:5]}"
+        assert all(_is_str(n) and n for n in names), f"/{group}/{entity_dim}: not non-empty str: {names[:5]}"
         assert len(set(names)) == len(names), f"/{group}/{entity_dim}: duplicate names"
 
         missing = required - set(ds.data_vars)
@@ -195,8 +196,9 @@ def test_series_group_with_xarray(h5_path: Path, group: str, entity_dim: str, re
             assert np.all(np.isfinite(values)), f"/{group}/{name} has non-finite values"
 
 
-@pytest.mark.parametrize(("group", "entity_dim", "required", "documented"), _series_group_params())
-def test_series_group_layout_with_h5py(h5: h5py.File, group: str, entity_dim: str, required: set[str], documented: set[str]) -> None:
+@pytest.mark.parametrize("group", sorted(SERIES_GROUPS))
+def test_series_group_layout_with_h5py(h5: h5py.File, group: str) -> None:
+    entity_dim = SERIES_GROUPS[group][0]
     g = h5[group]
     hour = g["hour"]
     assert hour.dtype == np.int64
@@ -208,7 +210,8 @@ def test_series_group_layout_with_h5py(h5: h5py.File, group: str, entity_dim: st
         if ds.ndim == 2:
             assert _scale_names(ds) == ["hour", entity_dim], f"/{group}/{name}: scales {_scale_names(ds)}"
             if ds.size > 0:
-                assert ds.chunks is not None and ds.chunks[1] == ds.shape[1], f"/{group}/{name}: not chunked along time"
+                chunked_along_time = ds.chunks is not None and ds.chunks[1] == ds.shape[1]
+                assert chunked_along_time, f"/{group}/{name}: not chunked along time"
         elif name not in ("hour", entity_dim):
             assert _scale_names(ds) == [entity_dim], f"/{group}/{name}: scales {_scale_names(ds)}"
 
@@ -229,7 +232,8 @@ def test_series_groups_share_hours(h5: h5py.File) -> None:
     groups = [g for g in [*SERIES_GROUPS, *OPTIONAL_SERIES_GROUPS] if g in h5]
     reference = h5[groups[0]]["hour"][()]
     for group in groups[1:]:
-        np.testing.assert_array_equal(h5[group]["hour"][()], reference, err_msg=f"/{group}/hour differs from /{groups[0]}/hour")
+        message = f"/{group}/hour differs from /{groups[0]}/hour"
+        np.testing.assert_array_equal(h5[group]["hour"][()], reference, err_msg=message)
 
 
 def test_optional_series_groups(h5_path: Path, h5: h5py.File) -> None:
@@ -262,7 +266,7 @@ def test_jobs_columns_with_h5py(h5: h5py.File) -> None:
     n = jobs["id"].shape[0]
 
     for name in JOB_INT_COLUMNS:
-        assert np.issubdtype(jobs[name].dtype, np.integer), f"/jobs/{name} is {jobs[name].dtype}, not an integer"
+        assert np.issubdtype(jobs[name].dtype, np.integer), f"/jobs/{name} is {jobs[name].dtype}, not integer"
     for name in JOB_FLOAT_COLUMNS:
         assert np.issubdtype(jobs[name].dtype, np.floating), f"/jobs/{name} is {jobs[name].dtype}, not a float"
     for name in JOB_STRING_COLUMNS:
