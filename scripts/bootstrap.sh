@@ -12,7 +12,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 
 # Every package comes from Debian; docs/dependencies.md says why each is used.
 PACKAGES=(
-  cmake ninja-build g++ pkg-config
+  cmake ninja-build g++ pkg-config clang-format
   libboost-graph-dev libboost-program-options-dev
   libhdf5-dev libyaml-cpp-dev libfccp-dev
   catch2 libbenchmark-dev

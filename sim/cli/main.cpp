@@ -33,7 +33,8 @@ constexpr int kExitSimulationError = 1;
 constexpr int kExitBadInput = 2;
 
 const char* const kUsage =
-    "fleetsim " "— discrete-event simulator of AI data-center fleets\n\n"
+    "fleetsim "
+    "— discrete-event simulator of AI data-center fleets\n\n"
     "usage:\n"
     "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
@@ -67,8 +68,8 @@ std::vector<cli::RegionRow> region_rows(const std::vector<std::string>& names,
                                         const std::vector<run::RegionSummary>& regions) {
   std::vector<cli::RegionRow> rows;
   for (size_t i = 0; i < names.size() && i < regions.size(); ++i) {
-    rows.push_back({names[i], regions[i].facility_energy_mwh, regions[i].peak_load_mw, regions[i].gpus_total,
-                    regions[i].sites});
+    rows.push_back(
+        {names[i], regions[i].facility_energy_mwh, regions[i].peak_load_mw, regions[i].gpus_total, regions[i].sites});
   }
   return rows;
 }
@@ -207,9 +208,9 @@ int cmd_catalog(int argc, char** argv) {
   parse("catalog", argc, argv, options, positional);
   const fleet::GpuCatalog catalog =
       scenario_path.empty() ? fleet::GpuCatalog::builtin() : scenario::load_scenario(scenario_path).catalog;
-  std::cout << std::left << std::setw(8) << "type" << std::right << std::setw(10) << "max W" << std::setw(9)
-            << "idle W" << std::setw(12) << "overhead W" << std::setw(15) << "all-in max W" << std::setw(12)
-            << "throughput" << "  source\n";
+  std::cout << std::left << std::setw(8) << "type" << std::right << std::setw(10) << "max W" << std::setw(9) << "idle W"
+            << std::setw(12) << "overhead W" << std::setw(15) << "all-in max W" << std::setw(12) << "throughput"
+            << "  source\n";
   for (const auto& t : catalog.types()) {
     std::cout << std::left << std::setw(8) << t.name << std::right << std::fixed << std::setprecision(1)
               << std::setw(10) << t.max_power_w << std::setw(9) << t.idle_power_w << std::setw(12) << t.overhead_w

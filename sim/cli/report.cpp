@@ -9,7 +9,10 @@ namespace fleetsim::cli {
 std::string format_number(double value) {
   if (!std::isfinite(value)) return value != value ? "nan" : (value > 0 ? "inf" : "-inf");
   const double magnitude = std::fabs(value);
-  const int decimals = value == std::floor(value) && magnitude < 1e15 ? 0 : magnitude >= 100 ? 1 : magnitude >= 1 ? 3 : 4;
+  const int decimals = value == std::floor(value) && magnitude < 1e15 ? 0
+                       : magnitude >= 100                             ? 1
+                       : magnitude >= 1                               ? 3
+                                                                      : 4;
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, magnitude);
   std::string digits = buffer;
@@ -89,9 +92,8 @@ void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::v
   if (regions.empty()) return;
   size_t region_width = 6;
   for (const RegionRow& g : regions) region_width = std::max(region_width, g.region.size());
-  out << "\n  " << std::left << std::setw(static_cast<int>(region_width)) << "region" << std::right
-      << std::setw(8) << "sites" << std::setw(12) << "GPUs" << std::setw(18) << "load MWh" << std::setw(14)
-      << "peak MW" << '\n';
+  out << "\n  " << std::left << std::setw(static_cast<int>(region_width)) << "region" << std::right << std::setw(8)
+      << "sites" << std::setw(12) << "GPUs" << std::setw(18) << "load MWh" << std::setw(14) << "peak MW" << '\n';
   for (const RegionRow& g : regions) {
     out << "  " << std::left << std::setw(static_cast<int>(region_width)) << g.region << std::right << std::setw(8)
         << g.sites << std::setw(12) << format_number(static_cast<double>(g.gpus)) << std::setw(18)

@@ -20,9 +20,13 @@ double RngStream::uniform() {
   return static_cast<double>(engine_() >> 11U) * kTwoPowMinus53;
 }
 
-double RngStream::uniform_open_low() { return 1.0 - uniform(); }
+double RngStream::uniform_open_low() {
+  return 1.0 - uniform();
+}
 
-double RngStream::exponential(double rate) { return -std::log(uniform_open_low()) / rate; }
+double RngStream::exponential(double rate) {
+  return -std::log(uniform_open_low()) / rate;
+}
 
 double RngStream::normal() {
   if (has_spare_) {
@@ -36,6 +40,8 @@ double RngStream::normal() {
   return radius * std::cos(angle);
 }
 
-double RngStream::lognormal(double mu, double sigma) { return std::exp(mu + sigma * normal()); }
+double RngStream::lognormal(double mu, double sigma) {
+  return std::exp(mu + sigma * normal());
+}
 
 }  // namespace fleetsim::core

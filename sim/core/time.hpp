@@ -16,8 +16,12 @@ constexpr Seconds kSecondsPerDay = 24 * kSecondsPerHour;
 constexpr double kHoursPerSecond = 1.0 / static_cast<double>(kSecondsPerHour);
 
 // Hour index that contains time t (t >= 0).
-constexpr int64_t hour_of(Seconds t) { return t / kSecondsPerHour; }
-constexpr Seconds hour_start(int64_t hour) { return hour * kSecondsPerHour; }
+constexpr int64_t hour_of(Seconds t) {
+  return t / kSecondsPerHour;
+}
+constexpr Seconds hour_start(int64_t hour) {
+  return hour * kSecondsPerHour;
+}
 
 // Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" with optional "Z" or "+00:00"
 // (also a space instead of 'T'). Only UTC is accepted. Returns nullopt when malformed.

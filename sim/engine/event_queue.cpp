@@ -10,8 +10,8 @@ namespace fleetsim::engine {
 
 EventId EventQueue::schedule_at(core::Seconds at, Callback fn) {
   if (at < now_) {
-    throw std::logic_error("EventQueue: event scheduled in the past (at " + std::to_string(at) +
-                           " s, now " + std::to_string(now_) + " s)");
+    throw std::logic_error("EventQueue: event scheduled in the past (at " + std::to_string(at) + " s, now " +
+                           std::to_string(now_) + " s)");
   }
   uint32_t slot = 0;
   if (free_slots_.empty()) {

@@ -8,8 +8,8 @@ namespace {
 
 void require(bool ok, const std::string& type, const std::string& field, double value, const char* rule) {
   if (!ok) {
-    throw std::invalid_argument("GPU type '" + type + "': " + field + " = " + std::to_string(value) +
-                                " must be " + rule);
+    throw std::invalid_argument("GPU type '" + type + "': " + field + " = " + std::to_string(value) + " must be " +
+                                rule);
   }
 }
 

@@ -37,8 +37,8 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
   }
   if (idle_facility_power_w() > grid_limit_w()) {
     throw std::invalid_argument("site '" + spec_.name + "': idle facility power " +
-                                std::to_string(idle_facility_power_w() / 1e6) + " MW exceeds grid_limit_mw = " +
-                                std::to_string(spec_.grid_limit_mw));
+                                std::to_string(idle_facility_power_w() / 1e6) +
+                                " MW exceeds grid_limit_mw = " + std::to_string(spec_.grid_limit_mw));
   }
 }
 

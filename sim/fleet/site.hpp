@@ -32,19 +32,19 @@ struct SiteSpec {
 
 // A unit of work handed to a site: one training job on one cluster.
 struct Task {
-  uint32_t job = 0;               // index into the run's job table
+  uint32_t job = 0;  // index into the run's job table
   int64_t gpus = 0;
-  double work_gpu_s = 0.0;        // work in GPU-seconds at the reference (A100) throughput
-  double utilization = 1.0;       // GPU utilisation while running, in (0, 1]
-  core::Seconds submit_s = 0;     // the task joins the cluster queue at this time
+  double work_gpu_s = 0.0;     // work in GPU-seconds at the reference (A100) throughput
+  double utilization = 1.0;    // GPU utilisation while running, in (0, 1]
+  core::Seconds submit_s = 0;  // the task joins the cluster queue at this time
 };
 
 // What happened to a task; written by the site that ran it.
 struct TaskOutcome {
   core::Seconds start_s = -1;
-  core::Seconds end_s = -1;          // -1 while running
+  core::Seconds end_s = -1;  // -1 while running
   core::Seconds expected_end_s = -1;
-  double energy_mwh = 0.0;           // facility energy: gpus * P_srv(u) * PUE * run time
+  double energy_mwh = 0.0;  // facility energy: gpus * P_srv(u) * PUE * run time
   bool started() const { return start_s >= 0; }
   bool finished() const { return end_s >= 0; }
 };
@@ -55,7 +55,7 @@ struct SiteHour {
   double facility_energy_mwh = 0.0;
   double gpus_busy_training = 0.0;  // mean number of busy GPUs over the hour
   int64_t gpus_total = 0;
-  int64_t queue_length = 0;         // tasks waiting at the end of the hour
+  int64_t queue_length = 0;  // tasks waiting at the end of the hour
   double pue = 1.0;
 };
 
@@ -104,15 +104,13 @@ class SiteRuntime {
     core::Seconds start_s;
     double dynamic_w;  // IT power above idle
     double server_w;   // all-in IT power of the task's GPUs
-    bool operator<(const Running& other) const {
-      return end_s != other.end_s ? end_s < other.end_s : job < other.job;
-    }
+    bool operator<(const Running& other) const { return end_s != other.end_s ? end_s < other.end_s : job < other.job; }
   };
   struct Cluster {
     size_t type_index = 0;
     int64_t total_gpus = 0;
     int64_t free_gpus = 0;
-    int64_t incoming_gpus = 0;      // queued this hour, not yet arrived
+    int64_t incoming_gpus = 0;  // queued this hour, not yet arrived
     double incoming_gpu_s = 0.0;
     double waiting_gpu_s = 0.0;
     double incoming_power_w = 0.0;  // dynamic IT power of incoming tasks

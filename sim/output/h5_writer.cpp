@@ -283,7 +283,8 @@ struct RunFileWriter::Impl {
     size_t width = 1;
     for (const std::string& value : values) width = std::max(width, value.size());
     std::vector<char> buffer(values.size() * width, '\0');
-    for (size_t i = 0; i < values.size(); ++i) std::memcpy(buffer.data() + i * width, values[i].data(), values[i].size());
+    for (size_t i = 0; i < values.size(); ++i)
+      std::memcpy(buffer.data() + i * width, values[i].data(), values[i].size());
     const std::string path = detail::join_path(spec.group, spec.name);
     const auto type = make<DatatypeHandle>(H5Tcopy(H5T_C_S1), "copy string datatype for", path);
     check(H5Tset_size(type.get(), width), "set the string width of", path);

@@ -26,8 +26,8 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
   for (size_t s = 0; s < fleet.sites.size(); ++s) {
     const fleet::SiteRuntime& site = fleet.sites[s];
     if (!job.allowed_regions.empty() &&
-        std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
-                  fleet.region_names[site.spec().region]) == job.allowed_regions.end()) {
+        std::find(job.allowed_regions.begin(), job.allowed_regions.end(), fleet.region_names[site.spec().region]) ==
+            job.allowed_regions.end()) {
       continue;
     }
     for (size_t c = 0; c < site.clusters(); ++c) {
@@ -37,8 +37,7 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
       any_large_enough = true;
       const double power_w = site.task_facility_power_w(c, task);
       if (site.idle_facility_power_w() + power_w > site.grid_limit_w()) continue;
-      if (site.uncommitted_gpus(c) >= task.gpus &&
-          site.committed_facility_power_w() + power_w <= site.grid_limit_w()) {
+      if (site.uncommitted_gpus(c) >= task.gpus && site.committed_facility_power_w() + power_w <= site.grid_limit_w()) {
         return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
       }
       const double backlog_s = site.backlog_s(c);
@@ -60,6 +59,8 @@ std::unique_ptr<PlacementPolicy> make_placement_policy(const std::string& name) 
   return nullptr;
 }
 
-std::vector<std::string> placement_policy_names() { return {"first_fit"}; }
+std::vector<std::string> placement_policy_names() {
+  return {"first_fit"};
+}
 
 }  // namespace fleetsim::policy

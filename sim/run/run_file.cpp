@@ -76,9 +76,11 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_column("/jobs", "id", ids, "", "job id: position in submission order");
   w.write_column("/jobs", "name", name, "", "job name");
   w.write_column("/jobs", "source", source, "", "listed, synthetic or trace");
-  w.write_column("/jobs", "submit_s", submit, "s", "submission time, seconds after the run start (root attribute start)");
+  w.write_column("/jobs", "submit_s", submit, "s",
+                 "submission time, seconds after the run start (root attribute start)");
   w.write_column("/jobs", "start_s", start, "s", "start time, seconds after the run start; -1: never started");
-  w.write_column("/jobs", "end_s", end, "s", "end time, seconds after the run start; -1: not finished within the horizon");
+  w.write_column("/jobs", "end_s", end, "s",
+                 "end time, seconds after the run start; -1: not finished within the horizon");
   w.write_column("/jobs", "deadline_s", deadline, "s", "deadline, seconds after the run start; -1: none");
   w.write_column("/jobs", "site", site, "", "site it was placed on; empty: rejected");
   w.write_column("/jobs", "gpus", gpus, "GPUs", "GPUs used");
@@ -122,7 +124,8 @@ std::string attribute_text(const output::Attribute& a) {
 }  // namespace
 
 StoredRun read_run_summary(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw core::InputError(core::SourceLocation{path, 0, ""}, "no such file");
+  if (!std::filesystem::is_regular_file(path))
+    throw core::InputError(core::SourceLocation{path, 0, ""}, "no such file");
   StoredRun run;
   try {
     const output::RunFileReader reader(path);

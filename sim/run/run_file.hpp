@@ -15,9 +15,9 @@ void write_run_file(const scenario::Scenario& scenario, const RunResult& result,
 // What `fleetsim inspect` shows of a stored run.
 struct StoredRun {
   std::vector<std::pair<std::string, std::string>> info;  // root attributes worth showing
-  std::vector<SummaryItem> summary;                        // /summary attributes
+  std::vector<SummaryItem> summary;                       // /summary attributes
   std::vector<std::string> region_names;
-  std::vector<RegionSummary> regions;                      // /summary/region
+  std::vector<RegionSummary> regions;  // /summary/region
   bool complete = false;
 };
 

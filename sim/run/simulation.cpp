@@ -50,14 +50,14 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc) {
     try {
       read = workload::read_trace(trace, sc.horizon_s());
     } catch (const core::InputError& e) {
-      throw core::InputError(e.where(), e.detail() + " (trace workload.traces[" + std::to_string(t) + "] of " +
-                                            sc.source_path + ")");
+      throw core::InputError(
+          e.where(), e.detail() + " (trace workload.traces[" + std::to_string(t) + "] of " + sc.source_path + ")");
     }
     for (auto& job : read.jobs) {
       if (!job.gpu_type.empty() && sc.catalog.find(job.gpu_type) == nullptr) {
-        throw core::InputError(core::SourceLocation{trace.path, 0, "gpu_type"},
-                               "job '" + job.name + "' names unknown GPU type '" + job.gpu_type +
-                                   "'; known types: " + sc.catalog.names());
+        throw core::InputError(
+            core::SourceLocation{trace.path, 0, "gpu_type"},
+            "job '" + job.name + "' names unknown GPU type '" + job.gpu_type + "'; known types: " + sc.catalog.names());
       }
     }
     jobs.insert(jobs.end(), std::make_move_iterator(read.jobs.begin()), std::make_move_iterator(read.jobs.end()));

@@ -26,10 +26,10 @@ struct JobRecord {
   core::Seconds deadline_s = -1;  // -1: none
   int64_t site = -1;              // index into RunResult::site_names; -1: rejected
   int64_t gpus = 0;
-  std::string gpu_type;           // the type it ran on (or asked for, if never placed; "" = any)
-  double energy_mwh = 0.0;        // facility energy, booked up to the horizon
+  std::string gpu_type;     // the type it ran on (or asked for, if never placed; "" = any)
+  double energy_mwh = 0.0;  // facility energy, booked up to the horizon
   JobStatus status = JobStatus::kWaitingAtEnd;
-  std::string reason;             // why it was rejected
+  std::string reason;  // why it was rejected
 };
 
 // One named figure of the run summary; units are in the name.

@@ -65,7 +65,9 @@ struct At {
 
 // ---------------------------------------------------------------- schema validation
 
-std::string scalar_text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string("(not a scalar)"); }
+std::string scalar_text(const YAML::Node& n) {
+  return n.IsScalar() ? n.Scalar() : std::string("(not a scalar)");
+}
 
 double check_number(const At& at, const Key& key, bool integer) {
   if (!at.node.IsScalar()) at.fail("expected a " + std::string(integer ? "integer" : "number"));
@@ -242,8 +244,8 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
       if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         index = std::stoul(part);
         if (*index >= cur.size()) {
-          throw InputError(where, "index " + part + " is out of range (the list has " + std::to_string(cur.size()) +
-                                      " items)");
+          throw InputError(
+              where, "index " + part + " is out of range (the list has " + std::to_string(cur.size()) + " items)");
         }
       } else {
         for (size_t j = 0; j < cur.size(); ++j) {
@@ -397,8 +399,8 @@ struct Builder {
       }
       if (idle_w * site.pue > site.grid_limit_mw * 1e6) {
         std::ostringstream msg;
-        msg << "the site's idle facility power, " << idle_w * site.pue / 1e6 << " MW, exceeds grid_limit_mw = "
-            << site.grid_limit_mw;
+        msg << "the site's idle facility power, " << idle_w * site.pue / 1e6
+            << " MW, exceeds grid_limit_mw = " << site.grid_limit_mw;
         site_at.child("grid_limit_mw").fail(msg.str());
       }
       sc.sites.push_back(std::move(site));
@@ -433,19 +435,19 @@ struct Builder {
       if (has_duration) {
         job.duration_s = std::max<core::Seconds>(1, hours_to_s(get_number(j, s, "duration_h")));
       } else {
-        const double throughput =
-            job.gpu_type.empty() ? 1.0 : sc.catalog.find(job.gpu_type)->training_throughput;
+        const double throughput = job.gpu_type.empty() ? 1.0 : sc.catalog.find(job.gpu_type)->training_throughput;
         const double hours = get_number(j, s, "work_gpu_h") / (static_cast<double>(job.gpus) * throughput);
         job.duration_s = std::max<core::Seconds>(1, hours_to_s(hours));
       }
       if (j.has("submit") && j.has("submit_h")) j.fail("give at most one of 'submit' and 'submit_h'");
       if (j.has("submit")) {
-        job.submit_s = time_within_horizon(j.child("submit"), *core::parse_utc(j.node["submit"].Scalar()) -
-                                                                   sc.start_epoch_s);
+        job.submit_s =
+            time_within_horizon(j.child("submit"), *core::parse_utc(j.node["submit"].Scalar()) - sc.start_epoch_s);
       } else {
         job.submit_s = time_within_horizon(j.child("submit_h"), hours_to_s(get_number(j, s, "submit_h")));
       }
-      if (const auto deadline_h = get_optional(j, s, "deadline_h")) job.deadline_s = job.submit_s + hours_to_s(*deadline_h);
+      if (const auto deadline_h = get_optional(j, s, "deadline_h"))
+        job.deadline_s = job.submit_s + hours_to_s(*deadline_h);
       check_fits(j.child("gpus"), job.gpus, job.gpu_type, job.allowed_regions);
       sc.listed_jobs.push_back(std::move(job));
     }
@@ -466,8 +468,9 @@ struct Builder {
       if (spec.gpus.empty()) g.child("gpus").fail("needs at least one size");
       spec.gpus_weights = get_list<double>(g, s, "gpus_weights");
       if (!spec.gpus_weights.empty() && spec.gpus_weights.size() != spec.gpus.size()) {
-        g.child("gpus_weights").fail("has " + std::to_string(spec.gpus_weights.size()) + " entries but gpus has " +
-                                     std::to_string(spec.gpus.size()));
+        g.child("gpus_weights")
+            .fail("has " + std::to_string(spec.gpus_weights.size()) + " entries but gpus has " +
+                  std::to_string(spec.gpus.size()));
       }
       spec.duration_median_h = get_number(g, s, "duration_median_h");
       spec.duration_sigma = get_number(g, s, "duration_sigma");

@@ -37,9 +37,9 @@ struct Scenario {
 
   // Provenance, stored in the output file.
   std::string source_path;
-  std::string source_text;      // the file as written
+  std::string source_text;             // the file as written
   std::vector<std::string> overrides;  // --set arguments, in order
-  std::string effective_yaml;   // the scenario after overrides
+  std::string effective_yaml;          // the scenario after overrides
 
   core::Seconds horizon_s() const { return hours * core::kSecondsPerHour; }
 };

@@ -68,14 +68,14 @@ const Section& gpu_type_section() {
           number("idle_power_w", "W", "", 0, 5000, "board power when on and idle; at most max_power_w"),
           number("overhead_w", "W", "", 0, 10000,
                  "per-GPU share of server power outside the GPU (CPUs, memory, NICs, fans, PSU losses)"),
-          number("training_throughput", "", "", 0, 1000, "training work per GPU-hour relative to an A100 (= 1)",
-                 true),
+          number("training_throughput", "", "", 0, 1000, "training work per GPU-hour relative to an A100 (= 1)", true),
       }};
   return s;
 }
 
 const Section& region_section() {
-  static const Section s{"regions[]", "A grid region: the unit of energy accounting.",
+  static const Section s{"regions[]",
+                         "A grid region: the unit of energy accounting.",
                          {required(string("name", "", "unique region name"))}};
   return s;
 }
@@ -112,8 +112,8 @@ const Section& scheduler_section() {
       "scheduler",
       "How training jobs are placed and scheduled.",
       {
-          string("placement", "first_fit",
-                 "global placement policy at hour boundaries (docs/models.md, \"Placement\")", {"first_fit"}),
+          string("placement", "first_fit", "global placement policy at hour boundaries (docs/models.md, \"Placement\")",
+                 {"first_fit"}),
           integer("backfill_depth", "jobs", "100", 0, 1e6,
                   "how many queued jobs behind a blocked head EASY backfill examines per pass (0: plain FIFO)"),
       }};
@@ -128,8 +128,8 @@ const Section& job_section() {
           required(string("name", "", "job name")),
           required(integer("gpus", "GPUs", "", 1, 1e8, "GPUs the job needs, all in one cluster")),
           string("gpu_type", "", "GPU type; empty or absent: any type"),
-          number("duration_h", "h", "", 0, 1e6,
-                 "run time on `gpu_type` (on an A100-equivalent when no type is given)", true),
+          number("duration_h", "h", "", 0, 1e6, "run time on `gpu_type` (on an A100-equivalent when no type is given)",
+                 true),
           number("work_gpu_h", "GPU-h", "", 0, 1e12, "work in A100-equivalent GPU-hours", true),
           of_kind(string("submit", "", "submission time, ISO-8601 UTC (alternative to submit_h)"), Kind::kTimestamp),
           number("submit_h", "h", "0", 0, 1e7, "submission time in hours after `start`"),
@@ -182,14 +182,13 @@ const Section& trace_section() {
 }
 
 const Section& workload_section() {
-  static const Section s{
-      "workload",
-      "Training jobs from three sources, mixable; all are merged and ordered by submission time.",
-      {
-          section("jobs", Kind::kSectionList, job_section(), "jobs listed one by one"),
-          section("synthetic", Kind::kSectionList, synthetic_section(), "synthetic generators"),
-          section("traces", Kind::kSectionList, trace_section(), "CSV traces"),
-      }};
+  static const Section s{"workload",
+                         "Training jobs from three sources, mixable; all are merged and ordered by submission time.",
+                         {
+                             section("jobs", Kind::kSectionList, job_section(), "jobs listed one by one"),
+                             section("synthetic", Kind::kSectionList, synthetic_section(), "synthetic generators"),
+                             section("traces", Kind::kSectionList, trace_section(), "CSV traces"),
+                         }};
   return s;
 }
 
@@ -317,8 +316,8 @@ void describe(const Section& s, std::string& out) {
   out += "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
   for (const Key& k : s.keys) {
     const std::string def = k.required ? "required" : (k.default_text.empty() ? "—" : "`" + k.default_text + "`");
-    out += "| `" + k.name + "` | " + kind_text(k.kind) + " | " + (k.unit.empty() ? "—" : k.unit) + " | " + def +
-           " | " + range_text(k) + " | " + k.description + " |\n";
+    out += "| `" + k.name + "` | " + kind_text(k.kind) + " | " + (k.unit.empty() ? "—" : k.unit) + " | " + def + " | " +
+           range_text(k) + " | " + k.description + " |\n";
   }
   for (const Key& k : s.keys) {
     if (k.section != nullptr) describe(*k.section, out);

@@ -11,16 +11,16 @@
 namespace fleetsim::scenario {
 
 enum class Kind {
-  kNumber,       // float64
-  kInteger,      // int64
+  kNumber,   // float64
+  kInteger,  // int64
   kString,
-  kTimestamp,    // ISO-8601 UTC string
+  kTimestamp,  // ISO-8601 UTC string
   kNumberList,
   kIntegerList,
   kStringList,
-  kSection,      // a map with its own keys
-  kSectionList,  // a list of maps with the same keys
-  kNamedSections // a map from a user-chosen name to a map with the same keys
+  kSection,       // a map with its own keys
+  kSectionList,   // a list of maps with the same keys
+  kNamedSections  // a map from a user-chosen name to a map with the same keys
 };
 
 struct Section;
@@ -28,11 +28,11 @@ struct Section;
 struct Key {
   std::string name;
   Kind kind = Kind::kNumber;
-  std::string unit;         // "" when dimensionless or not a number
+  std::string unit;  // "" when dimensionless or not a number
   std::string description;
-  std::string default_text; // YAML scalar text of the default; "" with required = false: no default
+  std::string default_text;  // YAML scalar text of the default; "" with required = false: no default
   bool required = false;
-  double min = -1e300;      // numeric range (numbers, integers and list elements)
+  double min = -1e300;  // numeric range (numbers, integers and list elements)
   double max = 1e300;
   bool min_exclusive = false;
   std::vector<std::string> choices;  // allowed values of a string

@@ -20,10 +20,10 @@ struct TrainingJob {
   // Run time, s: on `gpu_type` when one is given, else on a GPU of training throughput 1
   // (the A100 reference); on another type it scales with 1 / training_throughput.
   core::Seconds duration_s = 0;
-  core::Seconds submit_s = 0;                 // from the scenario start
-  std::optional<core::Seconds> deadline_s;    // from the scenario start
-  double utilization = 1.0;                   // GPU utilisation while running, (0, 1]
-  std::vector<std::string> allowed_regions;   // empty: any region
+  core::Seconds submit_s = 0;                // from the scenario start
+  std::optional<core::Seconds> deadline_s;   // from the scenario start
+  double utilization = 1.0;                  // GPU utilisation while running, (0, 1]
+  std::vector<std::string> allowed_regions;  // empty: any region
   JobSource source = JobSource::kListed;
 };
 

@@ -36,8 +36,8 @@ void check_synthetic(const SyntheticSpec& s) {
     total += w;
   }
   if (!s.gpus_weights.empty()) require(total > 0.0, s, "sum of gpus_weights", total, "> 0");
-  require(std::isfinite(s.duration_median_h) && s.duration_median_h > 0.0, s, "duration_median_h",
-          s.duration_median_h, "> 0");
+  require(std::isfinite(s.duration_median_h) && s.duration_median_h > 0.0, s, "duration_median_h", s.duration_median_h,
+          "> 0");
   require(std::isfinite(s.duration_sigma) && s.duration_sigma >= 0.0, s, "duration_sigma", s.duration_sigma, ">= 0");
   require(std::isfinite(s.duration_min_h) && s.duration_min_h > 0.0, s, "duration_min_h", s.duration_min_h, "> 0");
   require(std::isfinite(s.duration_max_h) && s.duration_max_h >= s.duration_min_h, s, "duration_max_h",
@@ -46,8 +46,8 @@ void check_synthetic(const SyntheticSpec& s) {
     require(std::isfinite(*s.deadline_slack) && *s.deadline_slack >= 1.0, s, "deadline_slack", *s.deadline_slack,
             ">= 1");
   }
-  require(std::isfinite(s.utilization) && s.utilization > 0.0 && s.utilization <= 1.0, s, "utilization",
-          s.utilization, "in (0, 1]");
+  require(std::isfinite(s.utilization) && s.utilization > 0.0 && s.utilization <= 1.0, s, "utilization", s.utilization,
+          "in (0, 1]");
 }
 
 std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity) {

@@ -82,8 +82,8 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
                           "creation_time", "deletion_time", "gpu_spec", "pod_phase");
       require_columns(*reader, spec.path, {"name", "num_gpu", "gpu_milli", "creation_time", "deletion_time"});
     } else {
-      reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "submit_s", "gpus",
-                          "duration_s", "gpu_type", "deadline_s", "utilization");
+      reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "submit_s", "gpus", "duration_s",
+                          "gpu_type", "deadline_s", "utilization");
       require_columns(*reader, spec.path, {"submit_s", "gpus", "duration_s"});
     }
     const FieldParser parse(spec.path, *reader);

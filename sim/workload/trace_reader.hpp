@@ -24,11 +24,11 @@ enum class TraceFormat { kFleetsim, kAlibabaOpenb };
 struct TraceSpec {
   std::string path;
   TraceFormat format = TraceFormat::kFleetsim;
-  core::Seconds offset_s = 0;     // trace time 0 is this many seconds after the run start
-  std::string gpu_type;           // type for rows that name none; empty: any
+  core::Seconds offset_s = 0;            // trace time 0 is this many seconds after the run start
+  std::string gpu_type;                  // type for rows that name none; empty: any
   std::optional<double> deadline_slack;  // deadline = submit + slack * duration
-  double utilization = 1.0;       // for rows that give none (fleetsim format)
-  int64_t max_jobs = 0;           // 0: all rows
+  double utilization = 1.0;              // for rows that give none (fleetsim format)
+  int64_t max_jobs = 0;                  // 0: all rows
   std::vector<std::string> allowed_regions;
 };
 

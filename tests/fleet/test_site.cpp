@@ -53,17 +53,17 @@ TEST_CASE("EASY backfill starts small jobs without delaying the queue head", "[f
   const GpuCatalog catalog = GpuCatalog::builtin();
   std::vector<TaskOutcome> out(5);
   SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 10}}}, catalog, 100, out);
-  site.enqueue(0, make_task(0, 6, 7200, 0));   // A: runs 0..7200
-  site.enqueue(0, make_task(1, 8, 3600, 10));  // B: head, needs 8, reserved at 7200 (extra 2)
-  site.enqueue(0, make_task(2, 2, 3600, 10));  // C: ends 3610 <= shadow: backfills
-  site.enqueue(0, make_task(3, 2, 18000, 20)); // D: runs past shadow but fits the 2 extra GPUs
-  site.enqueue(0, make_task(4, 1, 18000, 30)); // E: no free GPU now; later would delay B
+  site.enqueue(0, make_task(0, 6, 7200, 0));    // A: runs 0..7200
+  site.enqueue(0, make_task(1, 8, 3600, 10));   // B: head, needs 8, reserved at 7200 (extra 2)
+  site.enqueue(0, make_task(2, 2, 3600, 10));   // C: ends 3610 <= shadow: backfills
+  site.enqueue(0, make_task(3, 2, 18000, 20));  // D: runs past shadow but fits the 2 extra GPUs
+  site.enqueue(0, make_task(4, 1, 18000, 30));  // E: no free GPU now; later would delay B
   for (int64_t h = 0; h < 8; ++h) site.run_hour(h);
   CHECK(out[0].start_s == 0);
   CHECK(out[2].start_s == 10);
   CHECK(out[3].start_s == 20);
-  CHECK(out[1].start_s == 7200);  // the head is not delayed by backfill
-  CHECK(out[4].start_s == 10800); // after B ends
+  CHECK(out[1].start_s == 7200);   // the head is not delayed by backfill
+  CHECK(out[4].start_s == 10800);  // after B ends
 }
 
 TEST_CASE("with backfill off the queue is strict FIFO", "[fleet]") {

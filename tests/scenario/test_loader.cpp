@@ -79,7 +79,8 @@ TEST_CASE("command-line overrides set keys by path, list index and item name", "
 TEST_CASE("work_gpu_h converts to a run time at the job's GPU type", "[scenario]") {
   std::string text = kMinimal;
   text.replace(text.find("duration_h: 3"), 13, "work_gpu_h: 317");
-  const auto sc = parse_scenario(text, "test.yaml", {"workload.jobs.0.gpu_type=H100", "sites.0.clusters.0.gpu_type=H100"});
+  const auto sc =
+      parse_scenario(text, "test.yaml", {"workload.jobs.0.gpu_type=H100", "sites.0.clusters.0.gpu_type=H100"});
   // 317 A100-GPU-hours on 16 H100 (throughput 989/312): 317 * 312 / (16 * 989) h
   // = 6.25034 h = 22,501.2 s, rounded to the second.
   CHECK(sc.listed_jobs[0].duration_s == 22501);
