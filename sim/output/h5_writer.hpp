@@ -8,7 +8,8 @@
 //   /<group>/<series>        float64 or int64 [hour x entity], both scales attached
 //   /<group>/<column>        [entity], the entity scale attached (e.g. /site/site_region)
 //   /<table>/<row_dim>       int64 or string [row], row keys, dimension scale
-//   /<table>/<column>        [row], the row scale attached (e.g. /jobs/energy_mwh)
+//   /<table>/<column>        [row], the row scale attached (e.g. /jobs/energy_mwh); text
+//                            columns are fixed-width null-padded UTF-8 with _Encoding="utf-8"
 //
 // Every dataset has `units` and `description` attributes (vlen UTF-8 strings). Numeric
 // series are chunked along time (~1 MiB chunks) with the built-in shuffle + deflate filters
