@@ -112,7 +112,8 @@ int cmd_run(int argc, char** argv) {
   options.add_options()("scenario", po::value(&scenario_path)->required(), "scenario YAML file")(
       "output,o", po::value(&output), "output HDF5 file (default: <scenario name>.h5)")(
       "set", po::value(&sets)->composing(), "override a scenario key: key.path=value (repeatable)")(
-      "threads", po::value(&threads)->default_value(0), "worker threads (0: all cores)")(
+      "threads", po::value(&threads)->default_value(1),
+      "threads for the per-site phase (0: all cores); output is identical for any count")(
       "quiet,q", "print nothing but errors")("help,h", "show this help");
   po::positional_options_description positional;
   positional.add("scenario", 1);
