@@ -82,24 +82,36 @@ class Progress {
   void update(int64_t hour, int64_t hours) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.2) return;
+    if (hour == 0) first_hour_ = now;  // the workload is generated before hour 0
+    const double elapsed = seconds(start_, now);
+    if (elapsed < 1.0 || seconds(last_, now) < 0.2) return;
     last_ = now;
     shown_ = true;
     const double fraction = static_cast<double>(hour) / static_cast<double>(std::max<int64_t>(1, hours));
-    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-    std::fprintf(stderr, "\r  simulating hour %lld / %lld  %3.0f%%  elapsed %.1f s  remaining ~%.1f s   ",
-                 static_cast<long long>(hour), static_cast<long long>(hours), 100.0 * fraction, elapsed, eta);
+    const double simulating = seconds(first_hour_, now);
+    std::fprintf(stderr, "\r  simulating hour %lld / %lld  %3.0f%%  elapsed %.1f s", static_cast<long long>(hour),
+                 static_cast<long long>(hours), 100.0 * fraction, elapsed);
+    if (fraction > 0.02) std::fprintf(stderr, "  remaining ~%.1f s", simulating * (1.0 - fraction) / fraction);
+    std::fprintf(stderr, "    ");
+    std::fflush(stderr);
+  }
+  void writing(const std::string& path) {
+    if (!shown_) return;
+    std::fprintf(stderr, "\r  writing %s ...%40s", path.c_str(), "");
     std::fflush(stderr);
   }
   void done() {
-    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+    if (shown_) std::fprintf(stderr, "\r%100s\r", "");
   }
 
  private:
+  static double seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  }
   bool enabled_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point first_hour_ = start_;
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
@@ -130,9 +142,10 @@ int cmd_run(int argc, char** argv) {
   run_options.threads = threads;
   run_options.progress = [&](int64_t hour, int64_t hours) { progress.update(hour, hours); };
   const run::RunResult result = run::simulate(sc, run_options);
-  progress.done();
+  progress.writing(output);
   const auto write_start = std::chrono::steady_clock::now();
   run::write_run_file(sc, result, output);
+  progress.done();
   const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
   if (quiet) return kExitOk;
 

@@ -292,7 +292,10 @@ struct RunFileWriter::Impl {
     check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "set null padding for", path);
     spec.chunk = column_chunk(values.size(), width);
     DatasetHandle dataset = create_dataset(spec, type.get(), [&](hid_t id) {
-      return H5Dwrite(id, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
+      if (spec.chunk.empty() || deflate_level == 0) {
+        return H5Dwrite(id, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
+      }
+      return write_compressed_chunks(id, spec, std::as_bytes(std::span<const char>(buffer)), width);
     });
     write_attribute(dataset.get(), path, "_Encoding", std::string("utf-8"));
     return dataset;

@@ -17,6 +17,8 @@ const char* to_string(JobSource source) {
 }
 
 void sort_by_submit(std::vector<TrainingJob>& jobs) {
+  const auto earlier = [](const TrainingJob& a, const TrainingJob& b) { return a.submit_s < b.submit_s; };
+  if (std::is_sorted(jobs.begin(), jobs.end(), earlier)) return;  // one source is already in order
   std::stable_sort(jobs.begin(), jobs.end(),
                    [](const TrainingJob& a, const TrainingJob& b) { return a.submit_s < b.submit_s; });
 }
