@@ -9,7 +9,10 @@
 namespace fleetsim::fleet {
 namespace {
 constexpr double kWsPerMwh = 3.6e9;
-}
+// Relative tolerance of the grid-limit test, so that a job that exactly fills the limit fits
+// despite rounding in PUE x power products.
+constexpr double kGridTolerance = 1e-9;
+}  // namespace
 
 SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfill_depth,
                          std::span<TaskOutcome> outcomes)
@@ -71,14 +74,14 @@ double SiteRuntime::task_server_power_w(size_t cluster, const Task& task) const 
          server_power_per_gpu_w(catalog_->at(clusters_[cluster].type_index), task.utilization);
 }
 
-double SiteRuntime::task_facility_power_w(size_t cluster, const Task& task) const {
-  return task_dynamic_power_w(cluster, task) * spec_.pue;
-}
-
-double SiteRuntime::committed_facility_power_w() const {
+double SiteRuntime::committed_dynamic_power_w() const {
   double dynamic = dynamic_power_w_;
   for (const Cluster& c : clusters_) dynamic += c.incoming_power_w + c.waiting_power_w;
-  return (idle_it_power_w_ + dynamic) * spec_.pue;
+  return dynamic;
+}
+
+bool SiteRuntime::within_grid_limit(double dynamic_w) const {
+  return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
 void SiteRuntime::enqueue(size_t cluster, const Task& task) {
@@ -86,10 +89,9 @@ void SiteRuntime::enqueue(size_t cluster, const Task& task) {
   Cluster& c = clusters_[cluster];
   if (task.gpus > c.total_gpus) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
   const core::Seconds duration = duration_s(cluster, task);
-  const double dynamic_w = task_dynamic_power_w(cluster, task);
   c.incoming_gpus += task.gpus;
   c.incoming_gpu_s += static_cast<double>(task.gpus) * static_cast<double>(duration);
-  c.incoming_power_w += dynamic_w;
+  c.incoming_power_w += task_dynamic_power_w(cluster, task);
   const core::Seconds at = std::max(task.submit_s, events_.now());
   events_.schedule_at(at, [this, cluster, task, duration] { arrive(cluster, task, duration); });
 }
@@ -101,15 +103,15 @@ void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duratio
   c.incoming_gpus -= task.gpus;
   c.incoming_gpu_s -= gpu_s;
   c.incoming_power_w -= dynamic_w;
-  c.waiting.push_back(Waiting{task, duration});
+  if (c.incoming_gpus == 0) {  // drop rounding residue of the running sums
+    c.incoming_gpu_s = 0.0;
+    c.incoming_power_w = 0.0;
+  }
+  c.waiting.push_back(Waiting{task, duration, arrivals_++});
   c.waiting_gpus += task.gpus;
   c.waiting_gpu_s += gpu_s;
   c.waiting_power_w += dynamic_w;
-  schedule_cluster(cluster);
-}
-
-bool SiteRuntime::power_allows(double dynamic_w) const {
-  return (idle_it_power_w_ + dynamic_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + 1e-12);
+  schedule();
 }
 
 void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
@@ -130,75 +132,111 @@ void SiteRuntime::start(size_t cluster, const Waiting& w) {
   c.waiting_gpus -= w.task.gpus;
   c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
   c.waiting_power_w -= dynamic_w;
+  if (c.waiting_gpus == 0) {
+    c.waiting_gpu_s = 0.0;
+    c.waiting_power_w = 0.0;
+  }
   set_dynamic_power(dynamic_power_w_ + dynamic_w, w.task.gpus);
-  const Running r{now + w.duration_s, w.task.gpus, w.task.job, now, dynamic_w, task_server_power_w(cluster, w.task)};
-  c.running.insert(r);
+  const Running r{
+      now + w.duration_s, w.task.gpus, w.task.job, cluster, now, dynamic_w, task_server_power_w(cluster, w.task)};
+  running_.insert(r);
   c.running_gpu_end_s += r.gpus * r.end_s;
   TaskOutcome& out = outcomes_[w.task.job];
   out.start_s = now;
   out.expected_end_s = r.end_s;
-  events_.schedule_at(r.end_s, [this, cluster, r] { complete(cluster, r); });
+  events_.schedule_at(r.end_s, [this, r] { complete(r); });
 }
 
-void SiteRuntime::complete(size_t cluster, Running r) {
-  Cluster& c = clusters_[cluster];
-  c.running.erase(r);
+void SiteRuntime::complete(Running r) {
+  Cluster& c = clusters_[r.cluster];
+  running_.erase(r);
   c.running_gpu_end_s -= r.gpus * r.end_s;
   c.free_gpus += r.gpus;
-  // Subtracting can leave rounding residue; recompute from zero when the site is empty.
-  const double remaining = busy_gpus_ == r.gpus ? 0.0 : dynamic_power_w_ - r.dynamic_w;
+  // Subtracting leaves rounding residue; an empty site is exactly at its idle floor.
+  const double remaining = running_.empty() ? 0.0 : dynamic_power_w_ - r.dynamic_w;
   set_dynamic_power(remaining, -r.gpus);
   TaskOutcome& out = outcomes_[r.job];
   out.end_s = r.end_s;
   out.energy_mwh = r.server_w * spec_.pue * static_cast<double>(r.end_s - r.start_s) / kWsPerMwh;
-  schedule_cluster(cluster);
-  // Freed power may let tasks blocked by the grid limit in other clusters start.
-  for (size_t other = 0; other < clusters_.size(); ++other) {
-    if (other != cluster && !clusters_[other].waiting.empty()) schedule_cluster(other);
-  }
+  schedule();
 }
 
-void SiteRuntime::schedule_cluster(size_t cluster) {
-  Cluster& c = clusters_[cluster];
-  // FIFO: start the head while it fits.
-  while (!c.waiting.empty()) {
-    const Waiting& head = c.waiting.front();
-    if (head.task.gpus > c.free_gpus || !power_allows(task_dynamic_power_w(cluster, head.task))) break;
-    const Waiting w = head;
-    c.waiting.pop_front();
-    start(cluster, w);
+// The shadow time of a blocked cluster head: walk the site's running tasks in end order,
+// adding back the GPUs of its cluster and the power of all, until both suffice.
+SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& head) const {
+  const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
+  const double need_w = task_dynamic_power_w(cluster, head.task);
+  int64_t free_gpus = clusters_[cluster].free_gpus;
+  double headroom_w = limit_dynamic_w - dynamic_power_w_;
+  core::Seconds shadow_s = events_.now();
+  auto satisfied = [&] { return free_gpus >= head.task.gpus && headroom_w >= need_w; };
+  for (auto it = running_.begin(); it != running_.end() && !satisfied(); ++it) {
+    if (it->cluster == cluster) free_gpus += it->gpus;
+    headroom_w += it->dynamic_w;
+    shadow_s = it->end_s;
   }
-  if (c.waiting.size() < 2 || backfill_depth_ == 0) return;
+  if (!satisfied()) return Reservation{cluster, INT64_MAX, 0, 0.0};  // cannot happen for a placed task
+  return Reservation{cluster, shadow_s, free_gpus - head.task.gpus, headroom_w - need_w};
+}
 
-  // EASY backfill: reserve the head's start at the shadow time, the earliest time enough
-  // GPUs are free for it; later tasks may start now if they end before the shadow time or
-  // use only GPUs the head will not need ("extra" GPUs).
+// One scheduling pass over the whole site. Waiting tasks are visited in arrival order
+// (merging the cluster queues). A task starts if its GPUs and the grid headroom are free
+// now and it respects every reservation made so far in the pass. The first task of a
+// cluster queue that cannot start (a blocked head) makes a reservation: later tasks that
+// would still run at its shadow time must fit in the GPUs (same cluster) and power it leaves
+// spare. So the oldest blocked task starts by its shadow time at the latest, whatever limits
+// it (GPUs or power). At most backfill_depth tasks that are not at the head of their queue
+// are examined per pass.
+void SiteRuntime::schedule() {
   const core::Seconds now = events_.now();
-  const int64_t need = c.waiting.front().task.gpus;
-  int64_t free_at_shadow = c.free_gpus;
-  core::Seconds shadow_s = now;
-  for (const Running& r : c.running) {
-    if (free_at_shadow >= need) break;
-    free_at_shadow += r.gpus;
-    shadow_s = r.end_s;
-  }
-  int64_t extra = free_at_shadow - need;
+  std::vector<Reservation> reservations;
+  std::vector<std::list<Waiting>::iterator> cursor;
+  cursor.reserve(clusters_.size());
+  for (Cluster& c : clusters_) cursor.push_back(c.waiting.begin());
+  std::vector<bool> reserved(clusters_.size(), false);
   size_t examined = 0;
-  for (auto it = std::next(c.waiting.begin()); it != c.waiting.end() && examined < backfill_depth_;) {
-    ++examined;
-    if (c.free_gpus == 0) break;
-    const Waiting& w = *it;
-    const bool fits_now = w.task.gpus <= c.free_gpus && power_allows(task_dynamic_power_w(cluster, w.task));
-    const bool ends_before_shadow = now + w.duration_s <= shadow_s;
-    const bool uses_extra = w.task.gpus <= extra;
-    if (fits_now && (ends_before_shadow || uses_extra)) {
-      if (!ends_before_shadow) extra -= w.task.gpus;
-      const Waiting started = w;
-      it = c.waiting.erase(it);
-      start(cluster, started);
-    } else {
-      ++it;
+  for (;;) {
+    size_t best = clusters_.size();
+    for (size_t c = 0; c < clusters_.size(); ++c) {
+      if (cursor[c] != clusters_[c].waiting.end() &&
+          (best == clusters_.size() || cursor[c]->arrival < cursor[best]->arrival)) {
+        best = c;
+      }
     }
+    if (best == clusters_.size()) break;
+    Cluster& c = clusters_[best];
+    const auto it = cursor[best];
+    const bool is_head = it == c.waiting.begin();
+    if (!is_head) {
+      if (examined >= backfill_depth_) {
+        cursor[best] = c.waiting.end();  // no more backfill candidates from this queue
+        continue;
+      }
+      ++examined;
+    }
+    const double dynamic_w = task_dynamic_power_w(best, it->task);
+    const core::Seconds end_s = now + it->duration_s;
+    bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
+    for (const Reservation& r : reservations) {
+      if (!can_start || end_s <= r.shadow_s) continue;
+      if ((r.cluster == best && it->task.gpus > r.spare_gpus) || dynamic_w > r.spare_dynamic_w) can_start = false;
+    }
+    if (can_start) {
+      for (Reservation& r : reservations) {
+        if (end_s <= r.shadow_s) continue;
+        if (r.cluster == best) r.spare_gpus -= it->task.gpus;
+        r.spare_dynamic_w -= dynamic_w;
+      }
+      const Waiting w = *it;
+      cursor[best] = c.waiting.erase(it);
+      start(best, w);
+      continue;
+    }
+    if (is_head && !reserved[best]) {
+      reservations.push_back(reserve(best, *it));
+      reserved[best] = true;
+    }
+    ++cursor[best];
   }
 }
 
@@ -220,14 +258,12 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
 }
 
 void SiteRuntime::finish(core::Seconds horizon_s) {
-  for (const Cluster& c : clusters_) {
-    for (const Running& r : c.running) {
-      TaskOutcome& out = outcomes_[r.job];
-      // A task due to end exactly at the horizon has completed (run_hour stops before it).
-      if (r.end_s <= horizon_s) out.end_s = r.end_s;
-      const core::Seconds ran = std::min(horizon_s, r.end_s) - r.start_s;
-      out.energy_mwh = r.server_w * spec_.pue * static_cast<double>(ran) / kWsPerMwh;
-    }
+  for (const Running& r : running_) {
+    TaskOutcome& out = outcomes_[r.job];
+    // A task due to end exactly at the horizon has completed (run_hour stops before it).
+    if (r.end_s <= horizon_s) out.end_s = r.end_s;
+    const core::Seconds ran = std::min(horizon_s, r.end_s) - r.start_s;
+    out.energy_mwh = r.server_w * spec_.pue * static_cast<double>(ran) / kWsPerMwh;
   }
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // Sites and clusters: what a site is (spec) and how it runs (SiteRuntime, a logical
 // process with its own event queue). The site executes; placement is decided elsewhere
-// (policy/). Inside a site each cluster keeps a FIFO queue scheduled with EASY backfill
-// (Lifka, "The ANL/IBM SP scheduling system", JSSPP 1995; docs/models.md).
+// (policy/). Inside a site each cluster keeps a FIFO queue; the site schedules all of them
+// together with EASY backfill over two resources, the cluster's GPUs and the site's grid
+// connection (Lifka, "The ANL/IBM SP scheduling system", JSSPP 1995; docs/models.md).
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <set>
 #include <span>
 #include <string>
@@ -75,13 +76,19 @@ class SiteRuntime {
   double backlog_s(size_t cluster) const;
   // Run time of a task on a cluster, s.
   core::Seconds duration_s(size_t cluster, const Task& task) const;
-  // Facility power the task adds when running, W.
-  double task_facility_power_w(size_t cluster, const Task& task) const;
   // Facility power with every GPU idle, W (the floor under the grid limit).
   double idle_facility_power_w() const { return idle_it_power_w_ * spec_.pue; }
   double grid_limit_w() const { return spec_.grid_limit_mw * 1e6; }
-  // Facility power committed now (running plus queued tasks' power), W.
-  double committed_facility_power_w() const;
+  // The one grid-limit test used by the site and by placement: is the facility power with
+  // `dynamic_w` of IT power above the idle floor within the limit (to a 1e-9 relative
+  // tolerance, so a task that exactly fills the limit fits)?
+  bool within_grid_limit(double dynamic_w) const;
+  // Would the limit hold if a task adding `extra_dynamic_w` started now?
+  bool fits_grid(double extra_dynamic_w) const { return within_grid_limit(dynamic_power_w_ + extra_dynamic_w); }
+  // Dynamic IT power (above idle) of a task on a cluster, W.
+  double task_dynamic_power_w(size_t cluster, const Task& task) const;
+  // Dynamic IT power of running tasks plus queued and incoming ones, W.
+  double committed_dynamic_power_w() const;
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
   void enqueue(size_t cluster, const Task& task);
@@ -96,15 +103,25 @@ class SiteRuntime {
   struct Waiting {
     Task task;
     core::Seconds duration_s;
+    uint64_t arrival;  // arrival order at this site (FIFO across clusters)
   };
   struct Running {
     core::Seconds end_s;
     int64_t gpus;
     uint32_t job;
+    size_t cluster;
     core::Seconds start_s;
     double dynamic_w;  // IT power above idle
     double server_w;   // all-in IT power of the task's GPUs
     bool operator<(const Running& other) const { return end_s != other.end_s ? end_s < other.end_s : job < other.job; }
+  };
+  // A blocked cluster head's reservation: it will start at shadow_s; until then later tasks
+  // may start only if they end by shadow_s or fit in what the head leaves spare.
+  struct Reservation {
+    size_t cluster;
+    core::Seconds shadow_s;
+    int64_t spare_gpus;
+    double spare_dynamic_w;
   };
   struct Cluster {
     size_t type_index = 0;
@@ -117,17 +134,15 @@ class SiteRuntime {
     double waiting_power_w = 0.0;   // dynamic IT power of waiting tasks
     int64_t waiting_gpus = 0;
     int64_t running_gpu_end_s = 0;  // sum over running tasks of gpus * end_s (for backlog_s)
-    std::deque<Waiting> waiting;
-    std::set<Running> running;
+    std::list<Waiting> waiting;
   };
 
   void arrive(size_t cluster, const Task& task, core::Seconds duration);
-  void schedule_cluster(size_t cluster);
-  bool power_allows(double dynamic_w) const;
+  void schedule();
+  Reservation reserve(size_t cluster, const Waiting& head) const;
   void start(size_t cluster, const Waiting& w);
-  void complete(size_t cluster, Running r);
+  void complete(Running r);
   void set_dynamic_power(double new_dynamic_w, int64_t busy_delta);
-  double task_dynamic_power_w(size_t cluster, const Task& task) const;
   double task_server_power_w(size_t cluster, const Task& task) const;
 
   SiteSpec spec_;
@@ -135,6 +150,8 @@ class SiteRuntime {
   size_t backfill_depth_;
   std::span<TaskOutcome> outcomes_;
   std::vector<Cluster> clusters_;
+  std::set<Running> running_;  // every running task of the site, by end time
+  uint64_t arrivals_ = 0;
   engine::EventQueue events_;
 
   double idle_it_power_w_ = 0.0;

@@ -35,9 +35,10 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
       any_compatible = true;
       if (task.gpus > site.total_gpus(c)) continue;
       any_large_enough = true;
-      const double power_w = site.task_facility_power_w(c, task);
-      if (site.idle_facility_power_w() + power_w > site.grid_limit_w()) continue;
-      if (site.uncommitted_gpus(c) >= task.gpus && site.committed_facility_power_w() + power_w <= site.grid_limit_w()) {
+      const double dynamic_w = site.task_dynamic_power_w(c, task);
+      if (!site.within_grid_limit(dynamic_w)) continue;  // too much power even on an idle site
+      if (site.uncommitted_gpus(c) >= task.gpus &&
+          site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w)) {
         return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
       }
       const double backlog_s = site.backlog_s(c);

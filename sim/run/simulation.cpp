@@ -38,7 +38,7 @@ double RunResult::summary_value(const std::string& name) const {
   throw std::out_of_range("no summary value named " + name);
 }
 
-std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc) {
+std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, TraceCounts* counts) {
   std::vector<workload::TrainingJob> jobs = sc.listed_jobs;
   for (size_t g = 0; g < sc.synthetic.size(); ++g) {
     auto generated = workload::generate_synthetic(sc.synthetic[g], sc.seed, g);
@@ -53,12 +53,11 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc) {
       throw core::InputError(
           e.where(), e.detail() + " (trace workload.traces[" + std::to_string(t) + "] of " + sc.source_path + ")");
     }
-    for (auto& job : read.jobs) {
-      if (!job.gpu_type.empty() && sc.catalog.find(job.gpu_type) == nullptr) {
-        throw core::InputError(
-            core::SourceLocation{trace.path, 0, "gpu_type"},
-            "job '" + job.name + "' names unknown GPU type '" + job.gpu_type + "'; known types: " + sc.catalog.names());
-      }
+    if (counts != nullptr) {
+      counts->rows += read.rows;
+      counts->skipped_no_gpu += read.skipped_no_gpu;
+      counts->skipped_never_ran += read.skipped_never_ran;
+      counts->skipped_after_horizon += read.skipped_after_horizon;
     }
     jobs.insert(jobs.end(), std::make_move_iterator(read.jobs.begin()), std::make_move_iterator(read.jobs.end()));
   }
@@ -162,7 +161,7 @@ class FleetModel final : public engine::WindowedModel {
       rec.start_s = out.start_s;
       rec.end_s = out.end_s;
       rec.energy_mwh = out.energy_mwh;
-      const bool deadline_passed = job.deadline_s && *job.deadline_s < horizon;
+      const bool deadline_passed = job.deadline_s && *job.deadline_s <= horizon;
       if (out.finished()) {
         rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
       } else if (deadline_passed) {
@@ -187,7 +186,7 @@ class FleetModel final : public engine::WindowedModel {
   size_t next_job_ = 0;
 };
 
-void summarize(const scenario::Scenario& sc, RunResult& r) {
+void summarize(const scenario::Scenario& sc, const TraceCounts& traces, RunResult& r) {
   const size_t sites = r.site_names.size();
   const size_t regions = r.region_names.size();
   const auto hours = static_cast<size_t>(r.hours);
@@ -259,6 +258,10 @@ void summarize(const scenario::Scenario& sc, RunResult& r) {
       {"hours", d(r.hours), "simulated hours"},
       {"sites", d(static_cast<int64_t>(sites)), "number of sites"},
       {"gpus_total", d(gpus_installed), "GPUs installed"},
+      {"trace_rows", d(traces.rows), "data rows read from job traces"},
+      {"trace_rows_no_gpu", d(traces.skipped_no_gpu), "trace rows skipped: no GPU requested"},
+      {"trace_rows_never_ran", d(traces.skipped_never_ran), "trace rows skipped: never scheduled in the trace"},
+      {"trace_rows_after_horizon", d(traces.skipped_after_horizon), "trace rows skipped: submitted after the horizon"},
   };
 }
 
@@ -274,7 +277,8 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
     result.site_names.push_back(site.name);
     result.site_region.push_back(sc.regions[site.region]);
   }
-  std::vector<workload::TrainingJob> jobs = collect_jobs(sc);
+  TraceCounts trace_counts;
+  std::vector<workload::TrainingJob> jobs = collect_jobs(sc, &trace_counts);
   if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
   FleetModel model(sc, std::move(jobs), result);
   engine::WindowRunOptions window;
@@ -285,7 +289,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
   engine::run_hour_windows(model, window);
   model.finish();
-  summarize(sc, result);
+  summarize(sc, trace_counts, result);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -81,7 +81,15 @@ struct RunOptions {
 // invariant breaks.
 RunResult simulate(const scenario::Scenario& scenario, const RunOptions& options = {});
 
+// Rows of the scenario's traces that did not become jobs, by reason.
+struct TraceCounts {
+  int64_t rows = 0;
+  int64_t skipped_no_gpu = 0;
+  int64_t skipped_never_ran = 0;
+  int64_t skipped_after_horizon = 0;
+};
+
 // The jobs of every workload source, merged and ordered by submission time.
-std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& scenario);
+std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& scenario, TraceCounts* counts = nullptr);
 
 }  // namespace fleetsim::run

@@ -213,6 +213,18 @@ core::Seconds hours_to_s(double hours) {
 
 // ---------------------------------------------------------------- overrides
 
+// How many times `target` is reachable in the tree: more than once means it sits behind a
+// YAML alias, where assigning to it would change every place the anchor is used.
+size_t occurrences(const YAML::Node& node, const YAML::Node& target) {
+  size_t count = node.is(target) ? 1 : 0;
+  if (node.IsMap()) {
+    for (const auto& kv : node) count += occurrences(kv.second, target);
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) count += occurrences(item, target);
+  }
+  return count;
+}
+
 // Applies one --set and returns the key path it replaced, in message form ("sites[0].pue").
 std::string apply_override(YAML::Node& root, const std::string& text) {
   const size_t eq = text.find('=');
@@ -239,6 +251,11 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
+    if (i > 0 && (cur.IsMap() || cur.IsSequence()) && occurrences(root, cur) > 1) {
+      throw InputError(where, "'" + resolved +
+                                  "' is a YAML alias shared with another part of the scenario; write it out in full "
+                                  "to override one copy");
+    }
     if (cur.IsSequence()) {
       std::optional<size_t> index;
       if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -461,6 +478,7 @@ struct Builder {
       spec.name = get_string(g, s, "name");
       spec.arrivals_per_day = get_number(g, s, "arrivals_per_day");
       spec.start_s = hours_to_s(get_number(g, s, "start_h"));
+      if (spec.start_s >= sc.horizon_s()) g.child("start_h").fail("is at or after the end of the horizon");
       spec.end_s = sc.horizon_s();
       if (const auto end_h = get_optional(g, s, "end_h")) spec.end_s = std::min(spec.end_s, hours_to_s(*end_h));
       if (spec.end_s < spec.start_s) g.child("end_h").fail("end_h is before start_h");
@@ -515,6 +533,7 @@ struct Builder {
       spec.max_jobs = get_integer(t, s, "max_jobs");
       spec.allowed_regions = get_list<std::string>(t, s, "allowed_regions");
       check_regions(t.child("allowed_regions"), spec.allowed_regions);
+      for (const auto& type : sc.catalog.types()) spec.known_gpu_types.push_back(type.name);
       sc.traces.push_back(std::move(spec));
     }
   }

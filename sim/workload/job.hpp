@@ -27,8 +27,8 @@ struct TrainingJob {
   JobSource source = JobSource::kListed;
 };
 
-// Sorts jobs by (submit_s, source, name) so the run's job ids do not depend on where a job
-// was declared; ties keep their declaration order (stable).
+// Sorts jobs by submit_s; jobs submitted at the same second keep their order (listed jobs,
+// then synthetic generators in order, then traces), so job ids are deterministic.
 void sort_by_submit(std::vector<TrainingJob>& jobs);
 
 }  // namespace fleetsim::workload

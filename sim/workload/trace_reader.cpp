@@ -6,6 +6,7 @@
 #include <libfccp/csv.h>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -79,8 +80,9 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
     const bool alibaba = spec.format == TraceFormat::kAlibabaOpenb;
     if (alibaba) {
       reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "num_gpu", "gpu_milli",
-                          "creation_time", "deletion_time", "gpu_spec", "pod_phase");
-      require_columns(*reader, spec.path, {"name", "num_gpu", "gpu_milli", "creation_time", "deletion_time"});
+                          "creation_time", "deletion_time", "scheduled_time", "pod_phase");
+      require_columns(*reader, spec.path,
+                      {"name", "num_gpu", "gpu_milli", "creation_time", "deletion_time", "scheduled_time"});
     } else {
       reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "name", "submit_s", "gpus", "duration_s",
                           "gpu_type", "deadline_s", "utilization");
@@ -108,33 +110,60 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
           ++result.skipped_no_gpu;
           continue;
         }
+        if (FieldParser::empty(f[5])) {  // never scheduled: it never ran
+          ++result.skipped_never_ran;
+          continue;
+        }
+        const int64_t scheduled = parse.integer("scheduled_time", f[5]);
         if (milli <= 0 || milli > 1000) {
           throw core::InputError(parse.at("gpu_milli"), std::to_string(milli) + " is not in (0, 1000]");
         }
-        if (deleted < submit_trace_s) {
-          throw core::InputError(parse.at("deletion_time"), "deletion_time is before creation_time");
+        if (scheduled < submit_trace_s) {
+          throw core::InputError(parse.at("scheduled_time"), "scheduled_time is before creation_time");
         }
+        if (deleted < scheduled)
+          throw core::InputError(parse.at("deletion_time"), "deletion_time is before scheduled_time");
+        if (deleted > kMaxTraceTimeS) throw core::InputError(parse.at("deletion_time"), "larger than 1e7 hours");
         job.utilization = static_cast<double>(milli) / 1000.0;
-        job.duration_s = std::max<core::Seconds>(1, deleted - submit_trace_s);
+        job.duration_s = std::max<core::Seconds>(1, deleted - scheduled);
       } else {
         job.name = FieldParser::empty(f[0]) ? "trace-" + std::to_string(result.rows) : std::string(f[0]);
         submit_trace_s = parse.integer("submit_s", f[1]);
         job.gpus = parse.integer("gpus", f[2]);
         job.duration_s = parse.integer("duration_s", f[3]);
-        if (!FieldParser::empty(f[4])) job.gpu_type = f[4];
-        if (!FieldParser::empty(f[5])) job.deadline_s = parse.integer("deadline_s", f[5]) + spec.offset_s;
-        if (!FieldParser::empty(f[6])) job.utilization = parse.number("utilization", f[6]);
+        if (!FieldParser::empty(f[4])) {
+          job.gpu_type = f[4];
+          const auto& known = spec.known_gpu_types;
+          if (!known.empty() && std::find(known.begin(), known.end(), job.gpu_type) == known.end()) {
+            std::string names;
+            for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+            throw core::InputError(parse.at("gpu_type"),
+                                   "unknown GPU type '" + job.gpu_type + "'; known types: " + names);
+          }
+        }
         if (job.gpus < 0) throw core::InputError(parse.at("gpus"), "negative GPU count");
+        if (job.duration_s <= 0) throw core::InputError(parse.at("duration_s"), "must be > 0");
+        if (job.duration_s > kMaxTraceDurationS)
+          throw core::InputError(parse.at("duration_s"), "larger than 1e6 hours");
+        if (submit_trace_s > kMaxTraceTimeS) throw core::InputError(parse.at("submit_s"), "larger than 1e7 hours");
+        if (!FieldParser::empty(f[5])) {
+          const int64_t deadline = parse.integer("deadline_s", f[5]);
+          if (deadline < submit_trace_s) throw core::InputError(parse.at("deadline_s"), "before submit_s");
+          if (deadline > kMaxTraceTimeS) throw core::InputError(parse.at("deadline_s"), "larger than 1e7 hours");
+          job.deadline_s = deadline + spec.offset_s;
+        }
+        if (!FieldParser::empty(f[6])) job.utilization = parse.number("utilization", f[6]);
         if (job.gpus == 0) {
           ++result.skipped_no_gpu;
           continue;
         }
-        if (job.duration_s <= 0) throw core::InputError(parse.at("duration_s"), "must be > 0");
         if (!(job.utilization > 0.0 && job.utilization <= 1.0)) {
           throw core::InputError(parse.at("utilization"), "must be in (0, 1]");
         }
       }
-      if (submit_trace_s < 0) throw core::InputError(parse.at(alibaba ? "creation_time" : "submit_s"), "negative time");
+      const char* submit_column = alibaba ? "creation_time" : "submit_s";
+      if (submit_trace_s < 0) throw core::InputError(parse.at(submit_column), "negative time");
+      if (submit_trace_s > kMaxTraceTimeS) throw core::InputError(parse.at(submit_column), "larger than 1e7 hours");
       job.submit_s = submit_trace_s + spec.offset_s;
       if (job.submit_s >= horizon_s) {
         ++result.skipped_after_horizon;

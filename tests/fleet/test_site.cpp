@@ -115,3 +115,38 @@ TEST_CASE("a job still running at the horizon books energy up to the horizon", "
   CHECK(out[1].finished());  // ends exactly at the horizon: completed
   CHECK(out[1].end_s == 7200);
 }
+
+TEST_CASE("a queue head blocked by the grid limit is not overtaken indefinitely", "[fleet]") {
+  // 16 A100, PUE 1: idle 7,400 W; the limit leaves 2,800 W, one 8-GPU job at full load.
+  // A 4-GPU job runs from 0 to 2 h; an 8-GPU head arrives at 36 s and cannot start for power;
+  // ten later 4-GPU jobs would fit the remaining power but would delay the head.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(12);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 0.0102, {{*catalog.index_of("A100"), 16}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 4, 7200, 0));
+  site.enqueue(0, make_task(1, 8, 7200, 36));
+  for (uint32_t j = 2; j < 12; ++j) site.enqueue(0, make_task(j, 4, 7200, 72));
+  for (int64_t h = 0; h < 40; ++h) site.run_hour(h);
+  CHECK(out[0].start_s == 0);
+  CHECK(out[1].start_s == 7200);  // at its shadow time: when job 0 frees the power
+  for (uint32_t j = 2; j < 12; ++j) CHECK(out[j].start_s >= 7200);
+}
+
+TEST_CASE("the grid-limit reservation holds across clusters of a site", "[fleet]") {
+  // Two clusters share one connection. An H100 head that needs the power must not be
+  // overtaken by A100 jobs submitted after it.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  const size_t a100 = *catalog.index_of("A100");
+  const size_t h100 = *catalog.index_of("H100");
+  // Idle: 8 x 462.5 + 8 x 645 = 8,860 W. 8 H100 at full load add 8 x 630 = 5,040 W.
+  std::vector<TaskOutcome> out(8);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, (8860.0 + 5040.0) / 1e6, {{a100, 8}, {h100, 8}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 4, 7200, 0));  // A100 job: 1,400 W from 0 to 2 h
+  Task head = make_task(1, 8, 3600, 36);      // H100 head: needs 5,040 W
+  head.work_gpu_s = 3600.0 * 8 * catalog.at(h100).training_throughput;
+  site.enqueue(1, head);
+  for (uint32_t j = 2; j < 8; ++j) site.enqueue(0, make_task(j, 4, 7200, 72));
+  for (int64_t h = 0; h < 20; ++h) site.run_hour(h);
+  CHECK(out[1].start_s == 7200);
+  for (uint32_t j = 2; j < 8; ++j) CHECK(out[j].start_s >= 7200);
+}

@@ -137,7 +137,9 @@ def test_alibaba_trace_runs_end_to_end(fleetsim_bin: Path, tmp_path: Path):
     assert result.returncode == 0, result.stderr
     with h5py.File(out, "r") as f:
         status = f["jobs/status"].asstr()[...]
-        assert len(status) == 8152 - 1088
+        assert len(status) == 8152 - 1088 - 861  # no GPU; never scheduled
+        assert f["summary"].attrs["trace_rows"] == 8152
+        assert f["summary"].attrs["trace_rows_never_ran"] == 861
         assert f["summary"].attrs["jobs_submitted"] == len(status)
         counts = {s: int((status == s).sum()) for s in set(status)}
         total = sum(counts.values())

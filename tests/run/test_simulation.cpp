@@ -214,3 +214,38 @@ TEST_CASE("bad trace data fails the run before any output", "[run]") {
   const auto sc = scenario::parse_scenario(text, "conservation.yaml");
   CHECK_THROWS_AS(run::simulate(sc, {1, {}}), core::InputError);
 }
+
+TEST_CASE("a job that exactly fills the grid limit is placed and runs", "[run]") {
+  // 4,096 A100 at PUE 1.1, all busy: 4,096 x 812.5 W x 1.1 = 3.6608 MW, the limit itself.
+  const std::string text = R"(name: exact
+start: 2024-01-01T00:00:00Z
+hours: 4
+regions: [{name: r}]
+sites: [{name: s, region: r, pue: 1.1, grid_limit_mw: 3.6608, clusters: [{gpu_type: A100, gpus: 4096}]}]
+workload:
+  jobs: [{name: all, gpus: 4096, gpu_type: A100, duration_h: 2}]
+)";
+  const auto r = run::simulate(scenario::parse_scenario(text, "exact.yaml"), {1, {}});
+  REQUIRE(r.jobs.size() == 1);
+  CHECK(r.jobs[0].status == run::JobStatus::kCompleted);
+  CHECK(r.jobs[0].start_s == 0);
+}
+
+TEST_CASE("a deadline exactly at the horizon that is not met counts as missed", "[run]") {
+  // The cluster is busy until the horizon, so the second job never starts; its deadline is
+  // the horizon itself.
+  const std::string text = R"(name: edge
+start: 2024-01-01T00:00:00Z
+hours: 3
+regions: [{name: r}]
+sites: [{name: s, region: r, grid_limit_mw: 1, clusters: [{gpu_type: A100, gpus: 16}]}]
+workload:
+  jobs:
+    - {name: first, gpus: 16, duration_h: 3}
+    - {name: second, gpus: 16, duration_h: 1, submit_h: 0.5, deadline_h: 2.5}
+)";
+  const auto r = run::simulate(scenario::parse_scenario(text, "edge.yaml"), {1, {}});
+  REQUIRE(r.jobs.size() == 2);
+  CHECK(r.jobs[0].status == run::JobStatus::kCompleted);  // ends exactly at the horizon
+  CHECK(r.jobs[1].status == run::JobStatus::kDeadlineMissed);
+}

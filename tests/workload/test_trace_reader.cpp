@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "core/error.hpp"
@@ -63,11 +64,13 @@ TEST_CASE("the Alibaba GPU trace 2023 reads completely", "[workload][data]") {
   spec.path = path;
   spec.format = TraceFormat::kAlibabaOpenb;
   const TraceReadResult r = read_trace(spec, 400LL * 86400);
-  // 8,152 tasks, of which 1,088 ask for no GPU (num_gpu = 0).
+  // 8,152 tasks: 1,088 ask for no GPU (num_gpu = 0); 861 others were never scheduled
+  // (Pending, empty scheduled_time).
   CHECK(r.rows == 8152);
   CHECK(r.skipped_no_gpu == 1088);
+  CHECK(r.skipped_never_ran == 861);
   CHECK(r.skipped_after_horizon == 0);
-  CHECK(r.jobs.size() == 8152 - 1088);
+  CHECK(r.jobs.size() == 8152 - 1088 - 861);
   int64_t gpus = 0;
   for (const auto& j : r.jobs) {
     gpus += j.gpus;
@@ -75,8 +78,43 @@ TEST_CASE("the Alibaba GPU trace 2023 reads completely", "[workload][data]") {
     CHECK(j.utilization > 0.0);
     CHECK(j.utilization <= 1.0);
   }
-  // num_gpu counts: 6,989 x 1 + 16 x 2 + 15 x 4 + 44 x 8.
-  CHECK(gpus == 6989 + 32 + 60 + 352);
+  // num_gpu of the tasks that ran: 6,129 x 1 + 15 x 2 + 15 x 4 + 44 x 8.
+  CHECK(gpus == 6129 + 30 + 60 + 352);
   CHECK(r.jobs.front().name == "openb-pod-0000");
   CHECK(r.jobs.front().duration_s == 12537496);
+}
+
+namespace {
+
+// Writes a fleetsim-format trace with one data row and returns the error reading it gives.
+std::string error_for_row(const std::string& row) {
+  const auto path = std::filesystem::temp_directory_path() / "fleetsim_trace_row.csv";
+  {
+    std::ofstream out(path);
+    out << "name,submit_s,gpus,duration_s,gpu_type,deadline_s,utilization\n" << row << "\n";
+  }
+  TraceSpec spec;
+  spec.path = path.string();
+  spec.known_gpu_types = {"A100", "H100"};
+  try {
+    read_trace(spec, 1000000000);
+  } catch (const fleetsim::core::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("bad trace values are refused with file, line and column", "[workload]") {
+  CHECK_THAT(error_for_row("a,0,8,3600,H900,,"),
+             Catch::Contains("fleetsim_trace_row.csv:2: gpu_type: unknown GPU type 'H900'"));
+  CHECK_THAT(error_for_row("a,100,8,3600,,50,"), Catch::Contains(":2: deadline_s: before submit_s"));
+  CHECK_THAT(error_for_row("a,9223372036854775000,8,3600,,,"), Catch::Contains(":2: submit_s: larger than"));
+  CHECK_THAT(error_for_row("a,0,8,9223372036854775000,,,"), Catch::Contains(":2: duration_s: larger than"));
+  CHECK_THAT(error_for_row("a,0,-8,3600,,,"), Catch::Contains(":2: gpus: negative GPU count"));
+  CHECK_THAT(error_for_row("a,0,8,3600,,,1.5"), Catch::Contains(":2: utilization: must be in (0, 1]"));
+  CHECK_THAT(error_for_row("a,0,8,3600,,,nan"), Catch::Contains(":2: utilization: 'nan' is not a finite number"));
+  CHECK_THAT(error_for_row("a,zero,8,3600,,,"), Catch::Contains(":2: submit_s: 'zero' is not an integer"));
+  CHECK(error_for_row("a,0,8,3600,A100,7200,0.5") == "no error");
 }
