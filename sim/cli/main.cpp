@@ -68,8 +68,10 @@ std::vector<cli::RegionRow> region_rows(const std::vector<std::string>& names,
                                         const std::vector<run::RegionSummary>& regions) {
   std::vector<cli::RegionRow> rows;
   for (size_t i = 0; i < names.size() && i < regions.size(); ++i) {
-    rows.push_back(
-        {names[i], regions[i].facility_energy_mwh, regions[i].peak_load_mw, regions[i].gpus_total, regions[i].sites});
+    const run::RegionSummary& g = regions[i];
+    rows.push_back({names[i], g.facility_energy_mwh, g.peak_load_mw, g.gpus_total, g.sites, g.cfe_score,
+                    g.annual_matching, g.emissions_location_t, g.emissions_market_hourly_t,
+                    g.emissions_market_annual_t});
   }
   return rows;
 }

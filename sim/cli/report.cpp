@@ -71,7 +71,11 @@ void print_json(std::ostream& out, bool complete, const std::vector<std::pair<st
     out << (i ? ", " : "") << "\n    {\"region\": " << json_string(g.region)
         << ", \"facility_energy_mwh\": " << json_number(g.facility_energy_mwh)
         << ", \"peak_load_mw\": " << json_number(g.peak_load_mw) << ", \"gpus_total\": " << g.gpus
-        << ", \"sites\": " << g.sites << "}";
+        << ", \"sites\": " << g.sites << ", \"cfe_score\": " << json_number(g.cfe_score)
+        << ", \"annual_matching\": " << json_number(g.annual_matching)
+        << ", \"emissions_location_t\": " << json_number(g.emissions_location_t)
+        << ", \"emissions_market_hourly_t\": " << json_number(g.emissions_market_hourly_t)
+        << ", \"emissions_market_annual_t\": " << json_number(g.emissions_market_annual_t) << "}";
   }
   out << "\n  ]\n}\n";
 }
@@ -92,13 +96,27 @@ void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::v
   if (regions.empty()) return;
   size_t region_width = 6;
   for (const RegionRow& g : regions) region_width = std::max(region_width, g.region.size());
-  out << "\n  " << std::left << std::setw(static_cast<int>(region_width)) << "region" << std::right << std::setw(8)
-      << "sites" << std::setw(12) << "GPUs" << std::setw(18) << "load MWh" << std::setw(14) << "peak MW" << '\n';
+  auto percent = [](double v) {
+    if (std::isnan(v)) return std::string("—");
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f%%", 100.0 * v);
+    return std::string(buffer);
+  };
+  const int w = static_cast<int>(region_width);
+  out << "\n  " << std::left << std::setw(w) << "region" << std::right << std::setw(7) << "sites" << std::setw(10)
+      << "GPUs" << std::setw(15) << "load MWh" << std::setw(10) << "peak MW" << std::setw(9) << "CFE" << std::setw(10)
+      << "annual" << std::setw(14) << "location t" << std::setw(14) << "market/h t" << std::setw(14) << "market/yr t"
+      << '\n';
   for (const RegionRow& g : regions) {
-    out << "  " << std::left << std::setw(static_cast<int>(region_width)) << g.region << std::right << std::setw(8)
-        << g.sites << std::setw(12) << format_number(static_cast<double>(g.gpus)) << std::setw(18)
-        << format_number(g.facility_energy_mwh) << std::setw(14) << format_number(g.peak_load_mw) << '\n';
+    out << "  " << std::left << std::setw(w) << g.region << std::right << std::setw(7) << g.sites << std::setw(10)
+        << format_number(static_cast<double>(g.gpus)) << std::setw(15) << format_number(g.facility_energy_mwh)
+        << std::setw(10) << format_number(g.peak_load_mw) << std::setw(9) << percent(g.cfe_score) << std::setw(10)
+        << percent(g.annual_matching) << std::setw(14) << format_number(std::round(g.emissions_location_t))
+        << std::setw(14) << format_number(std::round(g.emissions_market_hourly_t)) << std::setw(14)
+        << format_number(std::round(g.emissions_market_annual_t)) << '\n';
   }
+  out << "\n  CFE: hourly carbon-free share of the load (24/7 method); annual: contracted / load, capped at 100%;\n"
+         "  emissions in tCO2: location-based, hourly market-based, annual market-based (docs/energy.md).\n";
 }
 
 }  // namespace fleetsim::cli

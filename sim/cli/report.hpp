@@ -20,6 +20,11 @@ struct RegionRow {
   double peak_load_mw = 0.0;
   int64_t gpus = 0;
   int64_t sites = 0;
+  double cfe_score = 0.0;
+  double annual_matching = 0.0;
+  double emissions_location_t = 0.0;
+  double emissions_market_hourly_t = 0.0;
+  double emissions_market_annual_t = 0.0;
 };
 
 // "1,234,567.8": thousands separators and a precision that suits the magnitude.

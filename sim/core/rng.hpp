@@ -18,6 +18,10 @@ enum class RngPurpose : uint64_t {
   kJobDurations = 3,
   kJobDeadlines = 4,
   kJobTypes = 5,
+  kSolarClouds = 10,
+  kWindSpeed = 11,
+  kGridSolar = 12,
+  kGridWind = 13,
 };
 
 uint64_t splitmix64(uint64_t x);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
 #include "fleet/site.hpp"
 #include "policy/placement.hpp"
@@ -90,8 +91,20 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_gpus_total.assign(cells, 0);
     result_.site_queue_length.assign(cells, 0);
     result_.site_pue.assign(cells, 0.0);
-    result_.region_load_mwh.assign(static_cast<size_t>(sc.hours) * sc.regions.size(), 0.0);
+    const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
+    for (std::vector<double>* series :
+         {&result_.region_load_mwh, &result_.region_contracted_cfe_mwh, &result_.region_grid_cfe_share,
+          &result_.region_carbon_intensity_g_per_kwh, &result_.region_cfe_mwh, &result_.region_grid_draw_mwh,
+          &result_.region_battery_charge_mwh, &result_.region_battery_discharge_mwh, &result_.region_battery_soc_mwh,
+          &result_.region_excess_mwh, &result_.region_emissions_location_t,
+          &result_.region_emissions_market_hourly_t}) {
+      series->assign(region_cells, 0.0);
+    }
+    if (sc.region_supply.size() != sc.regions.size()) throw core::SimulationError("region supply was not built");
+    for (const auto& spec : sc.region_supply_specs) ledgers_.emplace_back(spec.battery);
   }
+
+  const std::vector<energy::RegionLedger>& ledgers() const { return ledgers_; }
 
   void global_phase(int64_t hour) override {
     const core::Seconds end = core::hour_start(hour + 1);
@@ -131,7 +144,57 @@ class FleetModel final : public engine::WindowedModel {
     const size_t row = static_cast<size_t>(hour) * sites_.size();
     double load = 0.0;
     for (size_t s : region_sites_[region]) load += result_.site_facility_energy_mwh[row + s];
-    result_.region_load_mwh[static_cast<size_t>(hour) * region_sites_.size() + region] = load;
+    const energy::RegionSupply& supply = sc_.region_supply[region];
+    const auto h = static_cast<size_t>(hour);
+    const double g = supply.grid.cfe_share[h];
+    const double ci = supply.grid.carbon_intensity_g_per_kwh[h];
+    const energy::LedgerHour l = ledgers_[region].step(load, supply.contracted_mwh[h], g, ci);
+    const size_t i = h * region_sites_.size() + region;
+    result_.region_load_mwh[i] = load;
+    result_.region_contracted_cfe_mwh[i] = l.contracted_mwh;
+    result_.region_grid_cfe_share[i] = g;
+    result_.region_carbon_intensity_g_per_kwh[i] = ci;
+    result_.region_cfe_mwh[i] = l.cfe_mwh;
+    result_.region_grid_draw_mwh[i] = l.grid_draw_mwh;
+    result_.region_battery_charge_mwh[i] = l.battery_charge_mwh;
+    result_.region_battery_discharge_mwh[i] = l.battery_discharge_mwh;
+    result_.region_battery_soc_mwh[i] = l.battery_soc_mwh;
+    result_.region_excess_mwh[i] = l.excess_mwh;
+    result_.region_emissions_location_t[i] = l.emissions_location_t;
+    result_.region_emissions_market_hourly_t[i] = l.emissions_market_hourly_t;
+  }
+
+  // Location-based emissions of a job: its power is constant while it runs, so its energy
+  // in hour h is energy x overlap(h) / run time, and emissions = sum_h energy(h) x CI(h).
+  // CI prefix sums per region make whole hours O(1).
+  double job_emissions_t(size_t region, core::Seconds start_s, core::Seconds end_s, double energy_mwh) {
+    if (end_s <= start_s || energy_mwh == 0.0) return 0.0;
+    const std::vector<double>& prefix = ci_prefix(region);
+    const std::vector<double>& ci = sc_.region_supply[region].grid.carbon_intensity_g_per_kwh;
+    const int64_t first = core::hour_of(start_s);
+    const int64_t last = core::hour_of(end_s - 1);
+    double weighted_s = 0.0;  // sum over hours of overlap seconds x CI
+    if (first == last) {
+      weighted_s = static_cast<double>(end_s - start_s) * ci[static_cast<size_t>(first)];
+    } else {
+      weighted_s += static_cast<double>(core::hour_start(first + 1) - start_s) * ci[static_cast<size_t>(first)];
+      weighted_s += static_cast<double>(end_s - core::hour_start(last)) * ci[static_cast<size_t>(last)];
+      weighted_s += static_cast<double>(core::kSecondsPerHour) *
+                    (prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first + 1)]);
+    }
+    const double mwh_per_s = energy_mwh / static_cast<double>(end_s - start_s);
+    return mwh_per_s * weighted_s * 1e-3;  // MWh x g/kWh = kg; / 1000 = t
+  }
+
+  const std::vector<double>& ci_prefix(size_t region) {
+    if (ci_prefix_.empty()) ci_prefix_.resize(sc_.regions.size());
+    std::vector<double>& p = ci_prefix_[region];
+    if (p.empty()) {
+      const std::vector<double>& ci = sc_.region_supply[region].grid.carbon_intensity_g_per_kwh;
+      p.assign(ci.size() + 1, 0.0);
+      for (size_t h = 0; h < ci.size(); ++h) p[h + 1] = p[h] + ci[h];
+    }
+    return p;
   }
 
   void finish() {
@@ -161,6 +224,10 @@ class FleetModel final : public engine::WindowedModel {
       rec.start_s = out.start_s;
       rec.end_s = out.end_s;
       rec.energy_mwh = out.energy_mwh;
+      if (out.started()) {
+        const core::Seconds ran_until = out.finished() ? out.end_s : horizon;
+        rec.emissions_t = job_emissions_t(sc_.sites[site].region, out.start_s, ran_until, out.energy_mwh);
+      }
       const bool deadline_passed = job.deadline_s && *job.deadline_s <= horizon;
       if (out.finished()) {
         rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
@@ -183,10 +250,13 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<size_t> cluster_of_job_;
   std::vector<std::optional<policy::RejectReason>> rejected_;
   std::vector<std::vector<size_t>> region_sites_;
+  std::vector<energy::RegionLedger> ledgers_;
+  std::vector<std::vector<double>> ci_prefix_;
   size_t next_job_ = 0;
 };
 
-void summarize(const scenario::Scenario& sc, const TraceCounts& traces, RunResult& r) {
+void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
+               const std::vector<energy::RegionLedger>& ledgers, RunResult& r) {
   const size_t sites = r.site_names.size();
   const size_t regions = r.region_names.size();
   const auto hours = static_cast<size_t>(r.hours);
@@ -223,6 +293,28 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces, RunResul
       r.regions[g].peak_load_mw = std::max(r.regions[g].peak_load_mw, load);
     }
   }
+  // The ledger: per region, and the fleet as the sum of regions in region order.
+  energy::LedgerTotals fleet;
+  int64_t hours_filled = 0;
+  for (size_t g = 0; g < regions; ++g) {
+    const energy::LedgerTotals& t = ledgers[g].totals();
+    RegionSummary& reg = r.regions[g];
+    reg.contracted_cfe_mwh = t.contracted_mwh;
+    reg.cfe_mwh = t.cfe_mwh;
+    reg.cfe_score = t.cfe_score();
+    reg.annual_matching = t.annual_matching();
+    reg.grid_draw_mwh = t.grid_draw_mwh;
+    reg.excess_mwh = t.excess_mwh;
+    reg.emissions_location_t = t.emissions_location_t;
+    reg.emissions_market_hourly_t = t.emissions_market_hourly_t;
+    reg.emissions_market_annual_t = t.emissions_market_annual_t();
+    reg.mean_carbon_intensity_g_per_kwh = t.mean_carbon_intensity_g_per_kwh();
+    reg.hours_filled = sc.region_supply[g].filled_hours;
+    hours_filled += reg.hours_filled;
+    fleet.add(t);
+  }
+  double market_annual = 0.0;  // certificates cannot cross regions: sum of regional values
+  for (const RegionSummary& reg : r.regions) market_annual += reg.emissions_market_annual_t;
   int64_t counts[5] = {};
   double job_energy = 0.0;
   double wait_h_sum = 0.0;
@@ -244,6 +336,17 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces, RunResul
       {"facility_energy_mwh", facility, "facility energy of all sites (IT x PUE)"},
       {"it_energy_mwh", it, "IT energy of all sites (GPU servers)"},
       {"job_energy_mwh", job_energy, "facility energy attributed to training jobs"},
+      {"contracted_cfe_mwh", fleet.contracted_mwh, "carbon-free energy generated by contracts"},
+      {"cfe_mwh", fleet.cfe_mwh, "hourly carbon-free energy consumed (contracts, battery, grid CFE share)"},
+      {"cfe_score", fleet.cfe_score(), "fleet hourly CFE score: sum of hourly CFE / load (24/7 method)"},
+      {"annual_matching_global", fleet.annual_matching(), "min(1, contracted / load) over the year, all regions pooled"},
+      {"grid_draw_mwh", fleet.grid_draw_mwh, "energy drawn from the grids"},
+      {"excess_mwh", fleet.excess_mwh, "contracted energy not consumed or stored (exported or curtailed)"},
+      {"battery_discharge_mwh", fleet.battery_discharge_mwh, "energy delivered by batteries"},
+      {"emissions_location_t", fleet.emissions_location_t, "location-based: sum of load x grid CI, tCO2"},
+      {"emissions_market_hourly_t", fleet.emissions_market_hourly_t, "hourly market-based: grid draw x grid CI, tCO2"},
+      {"emissions_market_annual_t", market_annual, "annual market-based: per region max(0, load - contracted) x mean CI"},
+      {"grid_hours_filled", d(hours_filled), "hours of grid and profile data filled by a fill policy"},
       {"idle_energy_mwh", facility - job_energy, "facility energy not attributed to any job (idle GPUs)"},
       {"peak_facility_power_mw", peak_mw, "highest hourly mean facility power of the fleet"},
       {"gpu_hours_busy_training", busy_gpu_h, "GPU-hours busy with training"},
@@ -289,7 +392,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
   engine::run_hour_windows(model, window);
   model.finish();
-  summarize(sc, trace_counts, result);
+  summarize(sc, trace_counts, model.ledgers(), result);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -28,6 +28,7 @@ struct JobRecord {
   int64_t gpus = 0;
   std::string gpu_type;     // the type it ran on (or asked for, if never placed; "" = any)
   double energy_mwh = 0.0;  // facility energy, booked up to the horizon
+  double emissions_t = 0.0;  // location-based: its hourly energy x its region's hourly CI
   JobStatus status = JobStatus::kWaitingAtEnd;
   std::string reason;  // why it was rejected
 };
@@ -45,6 +46,18 @@ struct RegionSummary {
   double peak_load_mw = 0.0;
   int64_t gpus_total = 0;
   int64_t sites = 0;
+  // The CFE ledger (docs/energy.md); NaN where the region has no load.
+  double contracted_cfe_mwh = 0.0;
+  double cfe_mwh = 0.0;
+  double cfe_score = 0.0;
+  double annual_matching = 0.0;
+  double grid_draw_mwh = 0.0;
+  double excess_mwh = 0.0;
+  double emissions_location_t = 0.0;
+  double emissions_market_hourly_t = 0.0;
+  double emissions_market_annual_t = 0.0;
+  double mean_carbon_intensity_g_per_kwh = 0.0;
+  int64_t hours_filled = 0;
 };
 
 struct RunResult {
@@ -61,8 +74,19 @@ struct RunResult {
   std::vector<int64_t> site_gpus_total;
   std::vector<int64_t> site_queue_length;
   std::vector<double> site_pue;
-  // Region series, [hour x region].
+  // Region series, [hour x region] (the ledger of docs/energy.md).
   std::vector<double> region_load_mwh;
+  std::vector<double> region_contracted_cfe_mwh;
+  std::vector<double> region_grid_cfe_share;
+  std::vector<double> region_carbon_intensity_g_per_kwh;
+  std::vector<double> region_cfe_mwh;
+  std::vector<double> region_grid_draw_mwh;
+  std::vector<double> region_battery_charge_mwh;
+  std::vector<double> region_battery_discharge_mwh;
+  std::vector<double> region_battery_soc_mwh;
+  std::vector<double> region_excess_mwh;
+  std::vector<double> region_emissions_location_t;
+  std::vector<double> region_emissions_market_hourly_t;
   std::vector<JobRecord> jobs;
   std::vector<SummaryItem> summary;
   std::vector<RegionSummary> regions;

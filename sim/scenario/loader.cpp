@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -144,6 +145,10 @@ void validate_value(const At& at, const Key& key) {
       if (!at.node.IsMap()) at.fail("expected a map from names to settings");
       for (const auto& kv : at.node) validate_section(at.child(kv.first.Scalar()), *key.section);
       return;
+    case Kind::kNumberMap:
+      if (!at.node.IsMap()) at.fail("expected a map from names to numbers");
+      for (const auto& kv : at.node) check_number(at.child(kv.first.Scalar()), key, false);
+      return;
   }
 }
 
@@ -205,6 +210,19 @@ std::vector<T> get_list(const At& at, const Section& s, const std::string& name)
   const YAML::Node n = value_or_default(at, s, name);
   if (!n.IsDefined() || n.IsNull()) return {};
   return n.as<std::vector<T>>();
+}
+
+std::map<std::string, double> get_number_map(const At& at, const std::string& name) {
+  std::map<std::string, double> out;
+  if (!at.has(name)) return out;
+  for (const auto& kv : at.node[name]) out[kv.first.Scalar()] = kv.second.as<double>();
+  return out;
+}
+
+energy::FillPolicy fill_policy(const std::string& text) {
+  if (text == "previous") return energy::FillPolicy::kPrevious;
+  if (text == "linear") return energy::FillPolicy::kLinear;
+  return energy::FillPolicy::kNone;
 }
 
 core::Seconds hours_to_s(double hours) {
@@ -371,7 +389,158 @@ struct Builder {
     }
   }
 
+  std::string resolve_path(const std::string& path_text) const {
+    std::filesystem::path path = path_text;
+    if (path.is_relative()) path = base_dir / path;
+    return path.lexically_normal().string();
+  }
+
+  // Keys that only make sense with one choice of a switch (e.g. grid source csv).
+  static void only_with(const At& at, std::initializer_list<const char*> keys, const std::string& condition) {
+    for (const char* key : keys) {
+      if (at.has(key)) at.child(key).fail("applies only with " + condition);
+    }
+  }
+
+  energy::GridSpec grid(const At& g, double latitude, double longitude) {
+    const Section& s = *root_section().find("regions")->section->find("grid")->section;
+    energy::GridSpec spec;
+    spec.from_csv = get_string(g, s, "source") == "csv";
+    const std::initializer_list<const char*> synthetic_keys{"mean_carbon_intensity_g_per_kwh", "mean_cfe_share",
+                                                            "solar_share", "wind_share", "clean_ci_g_per_kwh"};
+    const std::initializer_list<const char*> csv_keys{"file",    "format", "carbon_intensity_column",
+                                                      "cfe_share_column", "cfe_share_scale", "fill",
+                                                      "shift_h", "emission_factors_g_per_kwh"};
+    if (spec.from_csv) {
+      only_with(g, synthetic_keys, "source: synthetic");
+      if (!g.has("file")) g.fail("source: csv needs 'file'");
+      energy::GridCsvSpec& c = spec.csv;
+      c.path = resolve_path(get_string(g, s, "file"));
+      if (!std::filesystem::is_regular_file(c.path)) g.child("file").fail("grid file not found: " + c.path);
+      const std::string format = get_string(g, s, "format");
+      c.format = format == "eia930"            ? energy::GridFormat::kEia930
+                 : format == "electricitymaps" ? energy::GridFormat::kElectricityMaps
+                 : format == "entsoe"          ? energy::GridFormat::kEntsoe
+                                               : energy::GridFormat::kColumns;
+      c.carbon_intensity_column = get_string(g, s, "carbon_intensity_column");
+      c.cfe_share_column = get_string(g, s, "cfe_share_column");
+      if (c.format == energy::GridFormat::kColumns) {
+        if (c.carbon_intensity_column.empty()) g.fail("format: columns needs 'carbon_intensity_column'");
+        if (c.cfe_share_column.empty()) g.fail("format: columns needs 'cfe_share_column'");
+      } else if (g.has("cfe_share_column") || g.has("cfe_share_scale")) {
+        g.child(g.has("cfe_share_column") ? "cfe_share_column" : "cfe_share_scale").fail("applies only with format: columns");
+      }
+      c.cfe_share_scale = get_number(g, s, "cfe_share_scale");
+      c.fill = fill_policy(get_string(g, s, "fill"));
+      c.shift_s = hours_to_s(get_number(g, s, "shift_h"));
+      const At factors = g.child("emission_factors_g_per_kwh");
+      for (const auto& [fuel, value] : get_number_map(g, "emission_factors_g_per_kwh")) {
+        if (c.factors.g_per_kwh.count(fuel) == 0) {
+          std::vector<std::string> fuels;
+          for (const auto& kv : c.factors.g_per_kwh) fuels.push_back(kv.first);
+          const std::string hint = closest(fuel, fuels);
+          factors.child(fuel).fail("unknown fuel" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        }
+        c.factors.g_per_kwh[fuel] = value;
+      }
+    } else {
+      only_with(g, csv_keys, "source: csv");
+      energy::SyntheticGridSpec& y = spec.synthetic;
+      y.mean_carbon_intensity_g_per_kwh = get_number(g, s, "mean_carbon_intensity_g_per_kwh");
+      y.mean_cfe_share = get_number(g, s, "mean_cfe_share");
+      y.solar_share = get_number(g, s, "solar_share");
+      y.wind_share = get_number(g, s, "wind_share");
+      y.clean_ci_g_per_kwh = get_number(g, s, "clean_ci_g_per_kwh");
+      y.latitude_deg = latitude;
+      y.longitude_deg = longitude;
+      if (y.solar_share + y.wind_share > y.mean_cfe_share + 1e-12) {
+        g.fail("solar_share + wind_share exceeds mean_cfe_share (solar and wind are part of the carbon-free share)");
+      }
+    }
+    return spec;
+  }
+
+  energy::ContractSpec contract(const At& c, size_t index, double latitude, double longitude) {
+    const Section& s = *root_section().find("regions")->section->find("contracts")->section;
+    energy::ContractSpec spec;
+    spec.technology = get_string(c, s, "type");
+    spec.name = c.has("name") ? get_string(c, s, "name") : spec.technology + "-" + std::to_string(index);
+    spec.capacity_mw = get_number(c, s, "capacity_mw");
+    const bool variable = spec.technology == "solar" || spec.technology == "wind";
+    const std::string profile = c.has("profile") ? get_string(c, s, "profile") : (variable ? "synthetic" : "constant");
+    const double default_cf = spec.technology == "solar"     ? 0.2
+                              : spec.technology == "wind"    ? 0.35
+                              : spec.technology == "hydro"   ? 0.4
+                              : spec.technology == "nuclear" ? 0.92
+                                                             : 0.75;
+    spec.capacity_factor = c.has("capacity_factor") ? get_number(c, s, "capacity_factor") : default_cf;
+    const std::initializer_list<const char*> csv_keys{"file", "column", "scale", "divisor_mw", "fill", "shift_h"};
+    const std::initializer_list<const char*> solar_keys{"latitude_deg", "longitude_deg", "cloudiness",
+                                                        "cloud_correlation_h"};
+    const std::initializer_list<const char*> wind_keys{"weibull_shape", "correlation_h"};
+    if (profile == "csv") {
+      spec.profile = energy::ContractProfile::kCsv;
+      only_with(c, solar_keys, "profile: synthetic");
+      only_with(c, wind_keys, "profile: synthetic");
+      if (c.has("capacity_factor")) c.child("capacity_factor").fail("applies only with profile synthetic or constant");
+      if (!c.has("file")) c.fail("profile: csv needs 'file'");
+      if (!c.has("column")) c.fail("profile: csv needs 'column'");
+      energy::ProfileCsvSpec& p = spec.csv;
+      p.path = resolve_path(get_string(c, s, "file"));
+      if (!std::filesystem::is_regular_file(p.path)) c.child("file").fail("profile file not found: " + p.path);
+      p.column = get_string(c, s, "column");
+      const std::string scale = get_string(c, s, "scale");
+      p.scale = scale == "divide_by_max" ? energy::ProfileCsvSpec::Scale::kDivideByMax
+                : scale == "divide_by"   ? energy::ProfileCsvSpec::Scale::kDivideBy
+                                         : energy::ProfileCsvSpec::Scale::kCapacityFactor;
+      if (p.scale == energy::ProfileCsvSpec::Scale::kDivideBy) {
+        if (!c.has("divisor_mw")) c.fail("scale: divide_by needs 'divisor_mw'");
+        p.divisor_mw = get_number(c, s, "divisor_mw");
+      } else if (c.has("divisor_mw")) {
+        c.child("divisor_mw").fail("applies only with scale: divide_by");
+      }
+      p.fill = fill_policy(get_string(c, s, "fill"));
+      p.shift_s = hours_to_s(get_number(c, s, "shift_h"));
+    } else {
+      only_with(c, csv_keys, "profile: csv");
+      if (profile == "synthetic") {
+        if (!variable) c.child("profile").fail("a synthetic profile exists only for solar and wind");
+        spec.profile = energy::ContractProfile::kSynthetic;
+        if (spec.technology == "solar") {
+          only_with(c, wind_keys, "type: wind");
+          spec.solar.latitude_deg = c.has("latitude_deg") ? get_number(c, s, "latitude_deg") : latitude;
+          spec.solar.longitude_deg = c.has("longitude_deg") ? get_number(c, s, "longitude_deg") : longitude;
+          spec.solar.target_capacity_factor = spec.capacity_factor;
+          spec.solar.cloudiness = get_number(c, s, "cloudiness");
+          spec.solar.cloud_correlation_h = get_number(c, s, "cloud_correlation_h");
+        } else {
+          only_with(c, solar_keys, "type: solar");
+          spec.wind.target_capacity_factor = spec.capacity_factor;
+          spec.wind.weibull_shape = get_number(c, s, "weibull_shape");
+          spec.wind.correlation_h = get_number(c, s, "correlation_h");
+        }
+      } else {
+        spec.profile = energy::ContractProfile::kConstant;
+        only_with(c, solar_keys, "profile: synthetic");
+        only_with(c, wind_keys, "profile: synthetic");
+      }
+    }
+    return spec;
+  }
+
+  energy::BatterySpec battery(const At& b) {
+    const Section& s = *root_section().find("regions")->section->find("battery")->section;
+    energy::BatterySpec spec;
+    if (!b.node.IsDefined() || b.node.IsNull()) return spec;
+    spec.energy_mwh = get_number(b, s, "energy_mwh");
+    spec.power_mw = get_number(b, s, "power_mw");
+    spec.round_trip_efficiency = get_number(b, s, "round_trip_efficiency");
+    spec.initial_soc = get_number(b, s, "initial_soc");
+    return spec;
+  }
+
   void regions(const At& at) {
+    const Section& s = *root_section().find("regions")->section;
     for (size_t i = 0; i < at.node.size(); ++i) {
       const At r = at.item(i);
       const std::string name = r.node["name"].Scalar();
@@ -379,8 +548,58 @@ struct Builder {
         r.child("name").fail("duplicate region name '" + name + "'");
       }
       sc.regions.push_back(name);
+      const double latitude = get_number(r, s, "latitude_deg");
+      const double longitude = get_number(r, s, "longitude_deg");
+      energy::RegionSupplySpec spec;
+      spec.name = name;
+      spec.grid = grid(r.child("grid"), latitude, longitude);
+      const At contracts = r.child("contracts");
+      if (r.has("contracts")) {
+        for (size_t k = 0; k < contracts.node.size(); ++k) {
+          spec.contracts.push_back(contract(contracts.item(k), k, latitude, longitude));
+        }
+      }
+      spec.battery = battery(r.child("battery"));
+      sc.region_supply_specs.push_back(std::move(spec));
     }
     if (sc.regions.empty()) at.fail("at least one region is needed");
+  }
+
+  // Builds every region's hourly supply; an impossible synthetic target is reported at the
+  // region's grid or contract, CSV problems at the CSV's own file and line.
+  void build_supply(const At& at) {
+    for (size_t i = 0; i < sc.region_supply_specs.size(); ++i) {
+      const At r = at.item(i);
+      const energy::RegionSupplySpec& spec = sc.region_supply_specs[i];
+      try {
+        sc.region_supply.push_back(energy::build_supply(spec, sc.time_axis(), sc.seed, i));
+      } catch (const std::invalid_argument& e) {
+        // Find which part failed: try the grid alone, then each contract.
+        try {
+          energy::RegionSupplySpec grid_only = spec;
+          grid_only.contracts.clear();
+          energy::build_supply(grid_only, sc.time_axis(), sc.seed, i);
+        } catch (const std::invalid_argument&) {
+          r.child("grid").fail(e.what());
+        }
+        const At contracts = r.child("contracts");
+        for (size_t k = 0; k < spec.contracts.size(); ++k) {
+          energy::RegionSupplySpec one = spec;
+          one.contracts = {spec.contracts[k]};
+          try {
+            energy::build_supply(one, sc.time_axis(), sc.seed, i);
+          } catch (const std::invalid_argument& ek) {
+            contracts.item(k).fail(ek.what());
+          }
+        }
+        r.fail(e.what());
+      }
+      try {
+        energy::check_battery(spec.battery);
+      } catch (const std::invalid_argument& e) {
+        r.child("battery").fail(e.what());
+      }
+    }
   }
 
   void sites(const At& at) {
@@ -549,6 +768,7 @@ struct Builder {
     sc.catalog = fleet::GpuCatalog::builtin();
     gpu_types(root.child("gpu_types"));
     regions(root.child("regions"));
+    build_supply(root.child("regions"));
     sites(root.child("sites"));
     const At sched = root.child("scheduler");
     const Section& ss = *s.find("scheduler")->section;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "energy/supply.hpp"
 #include "fleet/gpu_catalog.hpp"
 #include "fleet/site.hpp"
 #include "workload/job.hpp"
@@ -28,6 +29,8 @@ struct Scenario {
   int64_t hours = 0;
   fleet::GpuCatalog catalog;
   std::vector<std::string> regions;
+  std::vector<energy::RegionSupplySpec> region_supply_specs;  // per region, as configured
+  std::vector<energy::RegionSupply> region_supply;            // per region, built hour by hour
   std::vector<fleet::SiteSpec> sites;
   SchedulerOptions scheduler;
   std::vector<workload::TrainingJob> listed_jobs;
@@ -42,6 +45,7 @@ struct Scenario {
   std::string effective_yaml;          // the scenario after overrides
 
   core::Seconds horizon_s() const { return hours * core::kSecondsPerHour; }
+  energy::TimeAxis time_axis() const { return energy::TimeAxis{start_epoch_s, hours}; }
 };
 
 // Reads, overrides, validates and builds. Throws core::InputError (file, line, key path).

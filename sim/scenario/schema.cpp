@@ -73,10 +73,97 @@ const Section& gpu_type_section() {
   return s;
 }
 
+const Section& grid_section() {
+  static const Section s{
+      "regions[].grid",
+      "The region's grid: hourly carbon intensity and carbon-free share, from the built-in synthetic "
+      "generator or a CSV file (docs/energy.md, \"Grid supply\"). Absent: synthetic with the defaults below "
+      "(the 2022 world average, Ember Global Electricity Review 2023).",
+      {
+          string("source", "synthetic", "where the hourly values come from", {"synthetic", "csv"}),
+          number("mean_carbon_intensity_g_per_kwh", "gCO2/kWh", "436", 0, 2000,
+                 "synthetic: time-mean carbon intensity of grid electricity"),
+          number("mean_cfe_share", "", "0.39", 0, 1, "synthetic: time-mean carbon-free share of grid electricity"),
+          number("solar_share", "", "0.045", 0, 1, "synthetic: annual share of grid energy from solar"),
+          number("wind_share", "", "0.075", 0, 1, "synthetic: annual share of grid energy from wind"),
+          number("clean_ci_g_per_kwh", "gCO2/kWh", "20", 0, 200,
+                 "synthetic: life-cycle intensity of the grid's carbon-free part"),
+          string("file", "", "csv: path, relative to the scenario file's folder"),
+          string("format", "columns", "csv: layout (docs/energy.md, \"Grid data\")",
+                 {"eia930", "electricitymaps", "entsoe", "columns"}),
+          string("carbon_intensity_column", "",
+                 "csv: intensity column (columns format; electricitymaps: default ci_lifecycle_gco2eq_per_kwh)"),
+          string("cfe_share_column", "", "csv, columns format: carbon-free share column"),
+          number("cfe_share_scale", "", "1", 0, 1, "csv, columns format: factor to a 0..1 share (0.01 for percent)",
+                 true),
+          string("fill", "none", "csv: how missing hours and empty values are treated",
+                 {"none", "previous", "linear"}),
+          number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
+          of_kind(number("emission_factors_g_per_kwh", "gCO2/kWh", "", 0, 5000,
+                         "csv, eia930/entsoe: overrides of the IPCC AR5 life-cycle factors by fuel, e.g. {gas: 450}"),
+                  Kind::kNumberMap),
+      }};
+  return s;
+}
+
+const Section& contract_section() {
+  static const Section s{
+      "regions[].contracts[]",
+      "Procured carbon-free supply delivered on the region's grid: capacity x an hourly capacity factor "
+      "(docs/energy.md, \"Contracts\").",
+      {
+          string("name", "", "label; default: the type and index"),
+          required(string("type", "", "technology", {"solar", "wind", "hydro", "nuclear", "geothermal"})),
+          required(number("capacity_mw", "MW", "", 0, 1e6, "nameplate capacity")),
+          string("profile", "", "hourly capacity factor: synthetic (default for solar and wind), constant "
+                 "(default for the others) or csv", {"synthetic", "constant", "csv"}),
+          number("capacity_factor", "", "", 0, 1,
+                 "synthetic: target annual mean; constant: the value. Defaults: solar 0.2, wind 0.35, hydro 0.4, "
+                 "nuclear 0.92, geothermal 0.75", true),
+          number("latitude_deg", "deg", "", -90, 90, "synthetic solar: location; default the region's"),
+          number("longitude_deg", "deg", "", -180, 180, "synthetic solar: location, east positive; default the region's"),
+          number("cloudiness", "", "0.4", 0, 1, "synthetic solar: mean cloud cover"),
+          number("cloud_correlation_h", "h", "24", 0, 1e4, "synthetic solar: correlation time of cloud cover", true),
+          number("weibull_shape", "", "2", 0, 20, "synthetic wind: Weibull shape k of wind speed", true),
+          number("correlation_h", "h", "18", 0, 1e4, "synthetic wind: correlation time of wind speed", true),
+          string("file", "", "csv: path, relative to the scenario file's folder"),
+          string("column", "", "csv: the column to read"),
+          string("scale", "capacity_factor", "csv: how the column becomes a capacity factor",
+                 {"capacity_factor", "divide_by_max", "divide_by"}),
+          number("divisor_mw", "MW", "", 0, 1e7, "csv, scale divide_by: the installed capacity behind the column",
+                 true),
+          string("fill", "none", "csv: how missing hours and empty values are treated",
+                 {"none", "previous", "linear"}),
+          number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
+      }};
+  return s;
+}
+
+const Section& battery_section() {
+  static const Section s{
+      "regions[].battery",
+      "A battery charged only from excess contracted CFE and discharged to cover the region's deficit.",
+      {
+          required(number("energy_mwh", "MWh", "", 0, 1e7, "usable energy capacity")),
+          required(number("power_mw", "MW", "", 0, 1e6, "charge and discharge power limit")),
+          number("round_trip_efficiency", "", "0.9", 0, 1, "energy out / energy in, losses booked on charging", true),
+          number("initial_soc", "", "0", 0, 1, "state of charge at the start, fraction of energy_mwh"),
+      }};
+  return s;
+}
+
 const Section& region_section() {
-  static const Section s{"regions[]",
-                         "A grid region: the unit of energy accounting.",
-                         {required(string("name", "", "unique region name"))}};
+  static const Section s{
+      "regions[]",
+      "A grid region: the unit of energy accounting. Surplus in one region never offsets a deficit in another.",
+      {
+          required(string("name", "", "unique region name")),
+          number("latitude_deg", "deg", "40", -90, 90, "location for synthetic solar and grid profiles"),
+          number("longitude_deg", "deg", "0", -180, 180, "location, east positive"),
+          section("grid", Kind::kSection, grid_section(), "grid supply (default: synthetic world average)"),
+          section("contracts", Kind::kSectionList, contract_section(), "procured carbon-free supply"),
+          section("battery", Kind::kSection, battery_section(), "storage for excess contracted CFE"),
+      }};
   return s;
 }
 
@@ -285,6 +372,8 @@ const char* kind_text(Kind kind) {
       return "list of maps";
     case Kind::kNamedSections:
       return "map of maps";
+    case Kind::kNumberMap:
+      return "map of numbers";
   }
   return "";
 }
@@ -302,7 +391,7 @@ std::string range_text(const Key& k) {
     return "one of " + out;
   }
   const bool numeric = k.kind == Kind::kNumber || k.kind == Kind::kInteger || k.kind == Kind::kNumberList ||
-                       k.kind == Kind::kIntegerList;
+                       k.kind == Kind::kIntegerList || k.kind == Kind::kNumberMap;
   if (!numeric) return "";
   const std::string low = k.min <= -kInf ? "" : (k.min_exclusive ? "> " : ">= ") + number_text(k.min);
   const std::string high = k.max >= kInf ? "" : "<= " + number_text(k.max);

@@ -14,12 +14,13 @@ SIM = SOURCE_DIR / "sim"
 ALLOWED = {
     "core": set(),
     "engine": {"core"},
+    "energy": {"core"},
     "fleet": {"core", "engine"},
     "workload": {"core"},
     "policy": {"core", "fleet", "workload"},
-    "scenario": {"core", "fleet", "workload", "policy"},
+    "scenario": {"core", "energy", "fleet", "workload", "policy"},
     "output": {"core"},
-    "run": {"core", "engine", "fleet", "workload", "policy", "scenario", "output"},
+    "run": {"core", "engine", "energy", "fleet", "workload", "policy", "scenario", "output"},
     "cli": {"core", "run", "scenario"},
 }
 # Third-party headers confined to one module.

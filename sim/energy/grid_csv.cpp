@@ -1,0 +1,617 @@
+#include "energy/grid_csv.hpp"
+
+#define CSV_IO_NO_THREAD
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace fleetsim::energy {
+namespace {
+
+// Time rules shared by every reader (documented in grid_csv.hpp and docs/energy.md):
+//  * every row is one hour after the previous one; a duplicate, a step back or a step that
+//    is not a whole number of hours is always an error; a step of several hours (missing
+//    hours, a "gap") is an error unless a fill policy is set;
+//  * the run needs the rows at axis.epoch_of(h) + shift_s for h = 0..axis.hours-1; rows
+//    outside that range are checked for their timestamps (and column count) only;
+//  * with a fill policy, a file may start up to kMaxEdgeFillHours after the first hour the
+//    run needs and end up to kMaxEdgeFillHours before the last one: those hours take the
+//    nearest good value and count as filled. A file missing more at either end, or with no
+//    row in the range at all, is an error whatever the policy (a day of made-up grid data at
+//    the edge is the most we accept silently);
+//  * interior gaps and empty values are filled whatever their length, and counted.
+constexpr int64_t kMaxEdgeFillHours = 24;
+
+// Generation columns are net generation, so a unit that is off but draws its auxiliary load
+// shows a small negative value (ENTSO-E France 2020: hard coal down to -41 MW, hydro
+// reservoir down to -93 MW, at most 0.17% of the hour's generation). Such values enter the
+// sums as they are (as in the data's own derived intensity); negative generation of more
+// than this share of the hour's positive generation is an error (a sign or unit error).
+constexpr double kMaxNegativeGenerationShare = 0.01;
+
+// A ratio computed by division (CFE share times a scale, generation / capacity) may exceed 1
+// by this much through rounding; it is then set to 1. More than that is an error.
+constexpr double kRatioTolerance = 1e-9;
+
+constexpr const char* kTimeColumn = "datetime_utc";
+constexpr unsigned kMaxColumns = 16;  // datetime_utc plus up to 15 value columns
+using Reader = io::CSVReader<kMaxColumns, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>,
+                             io::throw_on_overflow, io::empty_line_comment>;
+
+// Floor division and the matching non-negative remainder, for times before the run start.
+constexpr int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b < 0 ? 1 : 0);
+}
+constexpr int64_t floor_mod(int64_t a, int64_t b) {
+  return a - floor_div(a, b) * b;
+}
+
+std::string format_number(double value) {
+  std::array<char, 32> buffer{};
+  auto [ptr, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::general, 10);
+  return ec == std::errc() ? std::string(buffer.data(), ptr) : std::to_string(value);
+}
+
+std::string plural_hours(int64_t n) {
+  return std::to_string(n) + (n == 1 ? " hour" : " hours");
+}
+
+// A value column the reader needs.
+struct Column {
+  std::string name;
+  bool required = true;
+  bool allow_negative = false;  // net generation: the row check limits negative values
+};
+
+// The value columns of every run hour after the time rules and the fill policy (row-major,
+// hours x columns; 0 for an absent optional column), the file line of each hour's row (0 for
+// a missing hour), and how many hours had a missing row or at least one filled value.
+struct HourTable {
+  size_t columns = 0;
+  std::vector<double> values;
+  std::vector<int64_t> lines;
+  int64_t filled_hours = 0;
+  const double* row(size_t h) const { return values.data() + h * columns; }
+};
+
+// Replaces the values of one column (stride apart) at the hours that are not good. kPrevious
+// takes the last good hour before (the first good hour after, for hours before any good one);
+// kLinear interpolates in time between the good hours a and b on both sides,
+//   v(j) = v(a) + (v(b) - v(a)) * (j - a) / (b - a)   for a < j < b,
+// and takes the nearest good hour at either end. At least one hour must be good.
+void fill_column(double* v, const uint8_t* good, size_t stride, size_t n, FillPolicy fill) {
+  auto at = [&](size_t h) -> double& { return v[h * stride]; };
+  size_t first_good = 0;
+  while (first_good < n && !good[first_good * stride]) ++first_good;
+  for (size_t h = 0; h < first_good; ++h) at(h) = at(first_good);
+  size_t last_good = first_good;
+  for (size_t h = first_good + 1; h < n; ++h) {
+    if (!good[h * stride]) {
+      if (fill == FillPolicy::kPrevious) at(h) = at(last_good);
+      continue;
+    }
+    if (fill == FillPolicy::kLinear && h - last_good > 1) {
+      const double span = static_cast<double>(h - last_good);
+      for (size_t j = last_good + 1; j < h; ++j) {
+        at(j) = at(last_good) + (at(h) - at(last_good)) * (static_cast<double>(j - last_good) / span);
+      }
+    }
+    last_good = h;
+  }
+  for (size_t h = last_good + 1; h < n; ++h) at(h) = at(last_good);
+}
+
+// An hourly CSV file with a datetime_utc column and up to kMaxColumns - 1 value columns.
+class HourlyCsv {
+ public:
+  HourlyCsv(std::string path, std::vector<Column> columns) : path_(std::move(path)), columns_(std::move(columns)) {
+    if (columns_.size() + 1 > kMaxColumns) throw std::logic_error("HourlyCsv: too many columns");
+    if (!std::filesystem::is_regular_file(path_)) throw error(0, "", "grid or profile CSV file not found");
+    std::array<std::string, kMaxColumns> names;
+    names[0] = kTimeColumn;
+    for (size_t i = 0; i < kMaxColumns - 1; ++i) {
+      // Columns the reader does not need get names no header contains.
+      names[i + 1] = i < columns_.size() ? columns_[i].name : "\x1f unused " + std::to_string(i);
+    }
+    try {
+      reader_ = std::make_unique<Reader>(path_);
+      std::apply(
+          [this](const auto&... name) {
+            reader_->read_header(io::ignore_extra_column | io::ignore_missing_column, name...);
+          },
+          names);
+    } catch (const io::error::base& e) {
+      rethrow(e);
+    }
+    if (!reader_->has_column(kTimeColumn)) throw error(1, kTimeColumn, "required column is missing from the header");
+    present_.resize(columns_.size());
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      present_[i] = reader_->has_column(columns_[i].name) ? 1 : 0;
+      if (columns_[i].required && !present_[i]) {
+        throw error(1, columns_[i].name, "required column is missing from the header");
+      }
+    }
+  }
+
+  bool has(size_t column) const { return present_[column] != 0; }
+
+  core::InputError error(int64_t line, const std::string& key, const std::string& what) const {
+    return core::InputError(core::SourceLocation{path_, line, key}, what);
+  }
+
+  // Reads every row and checks the time rules above. For every row the run needs, calls
+  //   bool check(const double* values, const uint8_t* have, int64_t line)
+  // (values in column order; have[c] is 0 for an empty value), which throws for a bad value
+  // and returns false for a row that cannot be used as it is (then filled). Then fills the
+  // missing hours and values, column by column.
+  template <class Check>
+  HourTable read(const TimeAxis& axis, core::Seconds shift_s, FillPolicy fill, Check&& check) {
+    if (axis.hours < 0) throw std::invalid_argument("TimeAxis with a negative number of hours");
+    const auto hours = static_cast<size_t>(axis.hours);
+    const size_t n_columns = columns_.size();
+    const core::Seconds first_needed = axis.epoch_of(0) + shift_s;
+    const core::Seconds last_needed = first_needed + core::hour_start(axis.hours - 1);
+    HourTable table;
+    table.columns = n_columns;
+    table.values.assign(hours * n_columns, 0.0);
+    table.lines.assign(hours, 0);
+    // good[h * n_columns + c]: the value is usable; absent columns are good (0).
+    std::vector<uint8_t> good(hours * n_columns, 0);
+    std::vector<uint8_t> have(n_columns, 0);
+    std::array<char*, kMaxColumns> fields{};
+    core::Seconds first_time = 0;
+    core::Seconds last_time = 0;
+    int64_t first_line = 0;
+    int64_t last_line = 0;
+    int64_t rows = 0;
+    try {
+      while (std::apply([this](auto&... field) { return reader_->read_row(field...); }, fields)) {
+        const auto line = static_cast<int64_t>(reader_->get_file_line());
+        const core::Seconds t = timestamp(fields[0], line);
+        if (rows == 0) {
+          first_time = t;
+          first_line = line;
+          if (floor_mod(t - first_needed, core::kSecondsPerHour) != 0) {
+            throw error(line, kTimeColumn,
+                        core::format_utc(t) + " is not on the run's hourly grid (the run needs rows at " +
+                            core::format_utc(first_needed) + " plus whole hours)");
+          }
+        } else {
+          check_step(last_time, t, line, fill);
+        }
+        last_time = t;
+        last_line = line;
+        ++rows;
+        const int64_t hour = floor_div(t - first_needed, core::kSecondsPerHour);
+        if (hour < 0 || hour >= axis.hours) continue;
+        const auto h = static_cast<size_t>(hour);
+        double* values = table.values.data() + h * n_columns;
+        table.lines[h] = line;
+        for (size_t c = 0; c < n_columns; ++c) {
+          have[c] = 1;
+          if (!present_[c]) continue;
+          const char* text = fields[c + 1];
+          if (text == nullptr || *text == '\0') {
+            if (fill == FillPolicy::kNone) throw error(line, columns_[c].name, "empty value (no fill policy is set)");
+            have[c] = 0;
+            continue;
+          }
+          values[c] = number(text, columns_[c], line);
+        }
+        const bool usable = check(static_cast<const double*>(values), static_cast<const uint8_t*>(have.data()), line);
+        for (size_t c = 0; c < n_columns; ++c) good[h * n_columns + c] = usable ? have[c] : 0;
+      }
+    } catch (const io::error::base& e) {
+      rethrow(e);
+    }
+    if (rows == 0) throw error(1, "", "no data rows");
+    if (hours == 0) return table;
+
+    // Coverage: the hours the run needs that have no row, before the first and after the last.
+    const int64_t missing_before = std::max<int64_t>(0, (first_time - first_needed) / core::kSecondsPerHour);
+    const int64_t missing_after = std::max<int64_t>(0, (last_needed - last_time) / core::kSecondsPerHour);
+    const bool overlaps = first_time <= last_needed && last_time >= first_needed;
+    const bool edges_missing = missing_before > 0 || missing_after > 0;
+    if (!overlaps || (edges_missing && (fill == FillPolicy::kNone || missing_before > kMaxEdgeFillHours ||
+                                        missing_after > kMaxEdgeFillHours))) {
+      std::string what = "covers " + core::format_utc(first_time) + ".." + core::format_utc(last_time) +
+                         ", the run needs " + core::format_utc(first_needed) + ".." + core::format_utc(last_needed);
+      if (missing_before > 0) what += " (" + plural_hours(missing_before) + " missing at the start)";
+      if (missing_after > 0) what += " (" + plural_hours(missing_after) + " missing at the end)";
+      if (fill != FillPolicy::kNone) {
+        what += "; a fill policy extends a file by at most " + plural_hours(kMaxEdgeFillHours) + " at either end";
+      }
+      throw error(missing_before > 0 ? first_line : last_line, kTimeColumn, what);
+    }
+
+    // Absent optional columns are 0 and good; then count and fill the hours with a bad value.
+    for (size_t c = 0; c < n_columns; ++c) {
+      if (present_[c]) continue;
+      for (size_t h = 0; h < hours; ++h) good[h * n_columns + c] = 1;
+    }
+    for (size_t h = 0; h < hours; ++h) {
+      const auto first = good.begin() + static_cast<std::ptrdiff_t>(h * n_columns);
+      if (std::find(first, first + static_cast<std::ptrdiff_t>(n_columns), uint8_t{0}) !=
+          first + static_cast<std::ptrdiff_t>(n_columns)) {
+        ++table.filled_hours;
+      }
+    }
+    if (table.filled_hours == 0) return table;
+    for (size_t c = 0; c < n_columns; ++c) {
+      bool any_good = false;
+      for (size_t h = 0; h < hours && !any_good; ++h) any_good = good[h * n_columns + c] != 0;
+      if (!any_good) throw error(first_line, columns_[c].name, "no usable value in the rows the run needs");
+      fill_column(table.values.data() + c, good.data() + c, n_columns, hours, fill);
+    }
+    return table;
+  }
+
+ private:
+  [[noreturn]] void rethrow(const io::error::base& e) const {
+    const int64_t line = reader_ ? static_cast<int64_t>(reader_->get_file_line()) : 0;
+    if (dynamic_cast<const io::error::too_few_columns*>(&e) != nullptr) throw error(line, "", "too few columns");
+    if (dynamic_cast<const io::error::too_many_columns*>(&e) != nullptr) throw error(line, "", "too many columns");
+    if (dynamic_cast<const io::error::header_missing*>(&e) != nullptr) throw error(1, "", "empty file: no header");
+    if (const auto* d = dynamic_cast<const io::error::duplicated_column_in_header*>(&e)) {
+      throw error(line, d->column_name, "column appears twice in the header");
+    }
+    throw error(line, "", e.what());
+  }
+
+  core::Seconds timestamp(const char* text, int64_t line) const {
+    if (text == nullptr || *text == '\0') throw error(line, kTimeColumn, "empty timestamp");
+    const auto t = core::parse_utc(text);
+    if (!t) {
+      throw error(line, kTimeColumn,
+                  "'" + std::string(text) + "' is not an ISO-8601 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)");
+    }
+    return *t;
+  }
+
+  void check_step(core::Seconds previous, core::Seconds t, int64_t line, FillPolicy fill) const {
+    const core::Seconds step = t - previous;
+    if (step == core::kSecondsPerHour) return;
+    const std::string now = core::format_utc(t);
+    const std::string before = core::format_utc(previous);
+    if (step == 0) throw error(line, kTimeColumn, "duplicate timestamp " + now + " (the previous row has it too)");
+    if (step < 0) throw error(line, kTimeColumn, now + " is before the previous row's " + before);
+    if (step % core::kSecondsPerHour != 0) {
+      throw error(
+          line, kTimeColumn,
+          now + " is " + std::to_string(step) + " s after the previous row's " + before + ": rows must be hourly");
+    }
+    if (fill == FillPolicy::kNone) {
+      throw error(line, kTimeColumn,
+                  plural_hours(step / core::kSecondsPerHour - 1) + " missing between " + before + " and " + now +
+                      " (no fill policy is set)");
+    }
+  }
+
+  double number(const char* text, const Column& column, int64_t line) const {
+    std::string_view s(text);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    double value = 0.0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || ptr != s.data() + s.size()) {
+      throw error(line, column.name, "'" + std::string(text) + "' is not a number");
+    }
+    if (!std::isfinite(value)) throw error(line, column.name, "'" + std::string(text) + "' is not a finite number");
+    if (value < 0.0 && !column.allow_negative) throw error(line, column.name, "negative value " + std::string(text));
+    return value;
+  }
+
+  std::string path_;
+  std::vector<Column> columns_;
+  std::vector<uint8_t> present_;
+  std::unique_ptr<Reader> reader_;
+};
+
+// A generation column and the fuel whose emission factor it takes.
+struct FuelColumn {
+  const char* column;
+  const char* fuel;
+  bool carbon_free;  // wind, solar, hydro (not pumped storage), nuclear, geothermal
+  bool required;
+};
+
+// EIA-930 fuel codes WND, SUN, WAT, OIL, NG, COL, NUC, OTH (../shared/data/README.md, section
+// 1); OTH holds biomass, geothermal, storage and other sources and is not carbon-free. An
+// optional geothermal_mw column (GEO in newer EIA-930 files) is carbon-free.
+constexpr std::array<FuelColumn, 9> kEia930Columns{{
+    {"wind_mw", "wind", true, true},
+    {"solar_mw", "solar", true, true},
+    {"hydro_mw", "hydro", true, true},
+    {"oil_mw", "oil", false, true},
+    {"gas_mw", "gas", false, true},
+    {"coal_mw", "coal", false, true},
+    {"nuclear_mw", "nuclear", true, true},
+    {"other_mw", "other", false, true},
+    {"geothermal_mw", "geothermal", true, false},
+}};
+
+// ENTSO-E production types (README section 3); a country's file has a subset. Lignite and
+// geothermal are not in the shared files but are ENTSO-E types of other countries. Imports
+// (import_from_*_mw) and hydro_pumped_storage_mw (stored grid energy, negative when pumping)
+// are excluded from generation.
+constexpr std::array<FuelColumn, 14> kEntsoeColumns{{
+    {"biomass_mw", "biomass", false, false},
+    {"gas_mw", "gas", false, false},
+    {"hard_coal_mw", "coal", false, false},
+    {"lignite_mw", "coal", false, false},
+    {"oil_mw", "oil", false, false},
+    {"hydro_run_of_river_mw", "hydro", true, false},
+    {"hydro_reservoir_mw", "hydro", true, false},
+    {"nuclear_mw", "nuclear", true, false},
+    {"solar_mw", "solar", true, false},
+    {"waste_mw", "waste", false, false},
+    {"other_mw", "other", false, false},
+    {"wind_onshore_mw", "wind", true, false},
+    {"wind_offshore_mw", "wind_offshore", true, false},
+    {"geothermal_mw", "geothermal", true, false},
+}};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// The header's column names (unquoted, trimmed), for the ENTSO-E check of unknown columns.
+std::vector<std::string> header_names(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (begin <= line.size()) {
+    size_t end = line.find(',', begin);
+    if (end == std::string::npos) end = line.size();
+    std::string name = line.substr(begin, end - begin);
+    const auto first = name.find_first_not_of(" \t\"");
+    const auto last = name.find_last_not_of(" \t\"");
+    names.push_back(first == std::string::npos ? "" : name.substr(first, last - first + 1));
+    begin = end + 1;
+  }
+  return names;
+}
+
+// An ENTSO-E *_mw column that is neither a known production type nor excluded would be
+// silently left out of the generation mix; it is an error instead.
+void check_entsoe_header(const std::string& path) {
+  for (const std::string& name : header_names(path)) {
+    if (!ends_with(name, "_mw") || name.rfind("import_", 0) == 0 || name.rfind("export_", 0) == 0 ||
+        name == "hydro_pumped_storage_mw") {
+      continue;
+    }
+    const bool known = std::any_of(kEntsoeColumns.begin(), kEntsoeColumns.end(),
+                                   [&](const FuelColumn& f) { return name == f.column; });
+    if (!known) {
+      std::string list;
+      for (const FuelColumn& f : kEntsoeColumns) list += (list.empty() ? "" : ", ") + std::string(f.column);
+      throw core::InputError(
+          core::SourceLocation{path, 1, name},
+          "unknown ENTSO-E generation column (known: " + list + "; imports and hydro_pumped_storage_mw are excluded)");
+    }
+  }
+}
+
+// Carbon intensity and CFE share from generation by fuel, hour by hour (gen in MW, the
+// hour's mean, i.e. MWh in the hour; EF in gCO2eq/kWh = kgCO2eq/MWh):
+//   CI(h)  = sum_f gen_f(h) * EF_f / sum_f gen_f(h)                              [g/kWh]
+//   CFE(h) = sum_{f carbon-free} gen_f(h) / sum_f gen_f(h)                       [0..1]
+// Small negative net generation enters the sums as it is (kMaxNegativeGenerationShare); CI is
+// then kept >= 0 and CFE in [0, 1]. A total of 0 MW (or less) leaves CI undefined: an error,
+// or, with a fill policy, an hour whose generation is filled like a missing row. Filling works
+// on the generation columns (kLinear interpolates each fuel), then CI and CFE are computed.
+template <size_t N>
+GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const std::array<FuelColumn, N>& fuels,
+                           bool entsoe) {
+  if (entsoe && std::filesystem::is_regular_file(spec.path)) check_entsoe_header(spec.path);
+  std::vector<Column> columns;
+  for (const FuelColumn& f : fuels) columns.push_back(Column{f.column, f.required, true});
+  HourlyCsv csv(spec.path, columns);
+  std::array<double, N> factor{};
+  std::array<double, N> carbon_free{};
+  bool any = false;
+  for (size_t i = 0; i < N; ++i) {
+    if (!csv.has(i)) continue;
+    any = true;
+    try {
+      factor[i] = spec.factors.at(fuels[i].fuel);
+    } catch (const std::out_of_range& e) {
+      throw csv.error(1, fuels[i].column, e.what());
+    }
+    if (!std::isfinite(factor[i]) || factor[i] < 0.0) {
+      throw csv.error(1, fuels[i].column,
+                      "the emission factor of '" + std::string(fuels[i].fuel) + "' must be a finite number >= 0");
+    }
+    carbon_free[i] = fuels[i].carbon_free ? 1.0 : 0.0;
+  }
+  if (!any) throw csv.error(1, "", "no generation column in the header");
+
+  // A complete row: negative net generation within limits, total > 0.
+  auto check = [&](const double* gen, const uint8_t* have, int64_t line) {
+    if (!std::all_of(have, have + N, [](uint8_t x) { return x != 0; })) return true;
+    double total = 0.0;
+    double positive = 0.0;
+    double negative = 0.0;
+    size_t most_negative = 0;
+    for (size_t i = 0; i < N; ++i) {
+      total += gen[i];
+      if (gen[i] > 0.0) positive += gen[i];
+      if (gen[i] < 0.0) {
+        negative -= gen[i];
+        if (gen[i] < gen[most_negative]) most_negative = i;
+      }
+    }
+    if (negative > kMaxNegativeGenerationShare * positive) {
+      throw csv.error(line, fuels[most_negative].column,
+                      "negative value " + format_number(gen[most_negative]) + ": negative net generation (" +
+                          format_number(-negative) + " MW in total) is more than 1% of the hour's generation (" +
+                          format_number(positive) + " MW)");
+    }
+    if (!(total > 0.0)) {
+      if (spec.fill == FillPolicy::kNone) {
+        throw csv.error(line, "", "total generation is 0 MW: the hour's carbon intensity is undefined");
+      }
+      return false;
+    }
+    return true;
+  };
+  const HourTable table = csv.read(axis, spec.shift_s, spec.fill, check);
+
+  const auto hours = static_cast<size_t>(axis.hours);
+  GridSeries grid;
+  grid.carbon_intensity_g_per_kwh.resize(hours);
+  grid.cfe_share.resize(hours);
+  grid.filled_hours = table.filled_hours;
+  for (size_t h = 0; h < hours; ++h) {
+    const double* gen = table.row(h);
+    double total = 0.0;
+    double emissions = 0.0;
+    double cfe = 0.0;
+    for (size_t i = 0; i < N; ++i) {
+      total += gen[i];
+      emissions += gen[i] * factor[i];
+      cfe += gen[i] * carbon_free[i];
+    }
+    if (!(total > 0.0)) {  // only possible for a row with values partly filled
+      throw csv.error(table.lines[h], "", "total generation is 0 MW after filling the empty values");
+    }
+    grid.carbon_intensity_g_per_kwh[h] = std::max(0.0, emissions / total);
+    grid.cfe_share[h] = std::clamp(cfe / total, 0.0, 1.0);
+  }
+  return grid;
+}
+
+// A carbon-intensity column and a CFE-share column; the share is share_column * scale, in
+// [0, 1] (Electricity Maps: low_carbon_pct * 0.01). Each column is filled on its own.
+GridSeries read_two_columns(const GridCsvSpec& spec, const TimeAxis& axis, const std::string& ci_column,
+                            const std::string& cfe_column, double scale) {
+  if (ci_column.empty() || cfe_column.empty()) {
+    throw core::InputError(
+        core::SourceLocation{spec.path, 0, ci_column.empty() ? "carbon_intensity_column" : "cfe_share_column"},
+        "the columns format needs the name of this column");
+  }
+  if (ci_column == cfe_column || ci_column == kTimeColumn || cfe_column == kTimeColumn) {
+    throw core::InputError(core::SourceLocation{spec.path, 0, cfe_column},
+                           "the carbon-intensity and CFE-share columns must be two different value columns");
+  }
+  if (!std::isfinite(scale) || scale <= 0.0) {
+    throw core::InputError(core::SourceLocation{spec.path, 0, "cfe_share_scale"}, "must be a finite number > 0");
+  }
+  HourlyCsv csv(spec.path, {Column{ci_column}, Column{cfe_column}});
+  auto check = [&](const double* v, const uint8_t* have, int64_t line) {
+    if (have[1] && v[1] * scale > 1.0 + kRatioTolerance) {
+      throw csv.error(line, cfe_column,
+                      format_number(v[1]) + " times the scale " + format_number(scale) + " is " +
+                          format_number(v[1] * scale) + ", above a CFE share of 1");
+    }
+    return true;
+  };
+  const HourTable table = csv.read(axis, spec.shift_s, spec.fill, check);
+  const auto hours = static_cast<size_t>(axis.hours);
+  GridSeries grid;
+  grid.carbon_intensity_g_per_kwh.resize(hours);
+  grid.cfe_share.resize(hours);
+  grid.filled_hours = table.filled_hours;
+  for (size_t h = 0; h < hours; ++h) {
+    grid.carbon_intensity_g_per_kwh[h] = table.row(h)[0];
+    grid.cfe_share[h] = std::min(table.row(h)[1] * scale, 1.0);
+  }
+  return grid;
+}
+
+}  // namespace
+
+// IPCC AR5 WG III (2014), annex III, table A.III.2: median life-cycle emissions, gCO2eq/kWh.
+// Keys are the fuel names of the generation columns ("wind_offshore" for offshore wind).
+EmissionFactors EmissionFactors::ipcc_ar5_lifecycle() {
+  EmissionFactors f;
+  f.g_per_kwh = {
+      {"wind", 11.0},     {"solar", 41.0},  {"hydro", 24.0},      {"oil", 650.0},
+      {"gas", 490.0},     {"coal", 820.0},  {"nuclear", 12.0},    {"other", 230.0},
+      {"biomass", 230.0}, {"waste", 230.0}, {"geothermal", 38.0}, {"wind_offshore", 12.0},
+  };
+  return f;
+}
+
+double EmissionFactors::at(const std::string& fuel) const {
+  const auto it = g_per_kwh.find(fuel);
+  if (it == g_per_kwh.end()) throw std::out_of_range("no emission factor for fuel '" + fuel + "'");
+  return it->second;
+}
+
+GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
+  switch (spec.format) {
+    case GridFormat::kEia930:
+      return read_generation(spec, axis, kEia930Columns, false);
+    case GridFormat::kEntsoe:
+      return read_generation(spec, axis, kEntsoeColumns, true);
+    case GridFormat::kElectricityMaps: {
+      // Electricity Maps: consumption-based intensity; low_carbon_pct = renewables + nuclear, %.
+      const std::string ci =
+          spec.carbon_intensity_column.empty() ? "ci_lifecycle_gco2eq_per_kwh" : spec.carbon_intensity_column;
+      return read_two_columns(spec, axis, ci, "low_carbon_pct", 0.01);
+    }
+    case GridFormat::kColumns:
+      return read_two_columns(spec, axis, spec.carbon_intensity_column, spec.cfe_share_column, spec.cfe_share_scale);
+  }
+  throw std::invalid_argument("read_grid_csv: unknown GridFormat");
+}
+
+// Capacity factor from one column x (filled first, then scaled):
+//   kCapacityFactor: cf(h) = x(h), which must be in [0, 1]
+//   kDivideBy:       cf(h) = x(h) / divisor_mw (an installed capacity, MW), which must be <= 1
+//   kDivideByMax:    cf(h) = x(h) / max_h' x(h') over the run's hours (all 0 if the maximum is 0)
+HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours) {
+  using Scale = ProfileCsvSpec::Scale;
+  if (spec.column.empty() || spec.column == kTimeColumn) {
+    throw core::InputError(core::SourceLocation{spec.path, 0, "column"}, "the profile needs a value column name");
+  }
+  if (spec.scale == Scale::kDivideBy && !(std::isfinite(spec.divisor_mw) && spec.divisor_mw > 0.0)) {
+    throw core::InputError(core::SourceLocation{spec.path, 0, "divisor_mw"}, "must be a finite number > 0");
+  }
+  HourlyCsv csv(spec.path, {Column{spec.column}});
+  auto check = [&](const double* v, const uint8_t* have, int64_t line) {
+    if (!have[0]) return true;
+    if (spec.scale == Scale::kCapacityFactor && v[0] > 1.0) {
+      throw csv.error(line, spec.column, format_number(v[0]) + " is not a capacity factor in [0, 1]");
+    }
+    if (spec.scale == Scale::kDivideBy && v[0] / spec.divisor_mw > 1.0 + kRatioTolerance) {
+      throw csv.error(line, spec.column,
+                      format_number(v[0]) + " MW / " + format_number(spec.divisor_mw) +
+                          " MW = " + format_number(v[0] / spec.divisor_mw) + " is above a capacity factor of 1");
+    }
+    return true;
+  };
+  const HourTable table = csv.read(axis, spec.shift_s, spec.fill, check);
+  HourlySeries profile(table.values);
+  if (spec.scale == Scale::kDivideBy) {
+    for (double& x : profile) x = std::min(x / spec.divisor_mw, 1.0);
+  } else if (spec.scale == Scale::kDivideByMax) {
+    const double max = profile.empty() ? 0.0 : *std::max_element(profile.begin(), profile.end());
+    if (max > 0.0) {
+      for (double& x : profile) x /= max;
+    }
+  }
+  if (filled_hours != nullptr) *filled_hours = table.filled_hours;
+  return profile;
+}
+
+}  // namespace fleetsim::energy

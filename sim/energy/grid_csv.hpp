@@ -1,0 +1,71 @@
+#pragma once
+// Hourly grid data and capacity-factor profiles from CSV files (docs/energy.md, "Grid data";
+// formats of ../shared/data/README.md). Every file has a header row and a first column
+// `datetime_utc` (ISO-8601 UTC, the start of the hour). Rows must be hourly and increasing;
+// the rows needed are those of the run's hours shifted by `shift_s`. A gap, duplicate,
+// out-of-order or non-hourly timestamp, a missing or empty value, NaN, a negative value, or
+// a file that does not cover the run's hours is a core::InputError naming the file, line and
+// column, unless the fill policy fills it (missing hours and empty values only).
+
+#include <map>
+#include <string>
+
+#include "energy/series.hpp"
+
+namespace fleetsim::energy {
+
+// Life-cycle emission factors by fuel, gCO2eq/kWh. The defaults are the IPCC AR5 (2014,
+// WG III annex III, table A.III.2) medians used by the shared EIA-930 and ENTSO-E files:
+// wind 11, solar 41, hydro 24, oil 650, gas 490, coal 820, nuclear 12, other 230,
+// biomass 230, waste 230, offshore wind 12, geothermal 38.
+struct EmissionFactors {
+  std::map<std::string, double> g_per_kwh;
+  static EmissionFactors ipcc_ar5_lifecycle();
+  double at(const std::string& fuel) const;  // throws std::out_of_range naming the fuel
+};
+
+enum class GridFormat {
+  kEia930,           // generation by fuel: wind_mw, solar_mw, hydro_mw, oil_mw, gas_mw, coal_mw, nuclear_mw, other_mw
+  kElectricityMaps,  // ci_lifecycle_gco2eq_per_kwh (or ci_direct_...), low_carbon_pct
+  kEntsoe,           // generation by production type (*_mw columns), imports and pumped storage excluded
+  kColumns,          // datetime_utc plus a carbon-intensity column and a CFE-share column named in the spec
+};
+
+struct GridCsvSpec {
+  std::string path;
+  GridFormat format = GridFormat::kColumns;
+  FillPolicy fill = FillPolicy::kNone;
+  core::Seconds shift_s = 0;  // the data for run time t is the row at t + shift_s
+  // kElectricityMaps: which intensity column (default ci_lifecycle_gco2eq_per_kwh).
+  // kColumns: the intensity column (required).
+  std::string carbon_intensity_column;
+  // kColumns: the CFE-share column (required); its values times cfe_share_scale must be in [0, 1].
+  std::string cfe_share_column;
+  double cfe_share_scale = 1.0;  // 0.01 when the column is in percent
+  EmissionFactors factors = EmissionFactors::ipcc_ar5_lifecycle();  // kEia930, kEntsoe
+};
+
+// Reads the grid's hourly carbon intensity and CFE share for the run's hours.
+// For generation-by-fuel formats:
+//   CI(h)        = sum_f gen_f(h) * EF_f / sum_f gen_f(h)
+//   CFE share(h) = (wind + solar + hydro + nuclear (+ geothermal)) / sum_f gen_f(h)
+GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis);
+
+// An hourly capacity-factor profile (0..1) from one column of a CSV file.
+struct ProfileCsvSpec {
+  std::string path;
+  std::string column;
+  enum class Scale {
+    kCapacityFactor,  // the column is already a capacity factor in [0, 1]
+    kDivideByMax,     // generation / its maximum over the rows used (Carbon Explorer convention)
+    kDivideBy,        // generation / divisor_mw (an installed capacity)
+  } scale = Scale::kCapacityFactor;
+  double divisor_mw = 0.0;
+  FillPolicy fill = FillPolicy::kNone;
+  core::Seconds shift_s = 0;
+};
+
+// Values above 1 after scaling are an error (naming file, line, column), except kDivideByMax.
+HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours = nullptr);
+
+}  // namespace fleetsim::energy

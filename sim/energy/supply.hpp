@@ -1,0 +1,54 @@
+#pragma once
+// A region's supply: its grid (carbon intensity, CFE share) and its procured carbon-free
+// contracts, hour by hour, built from synthetic generators or CSV files
+// (docs/energy.md, "Grid supply" and "Contracts").
+
+#include <string>
+#include <vector>
+
+#include "energy/grid_csv.hpp"
+#include "energy/ledger.hpp"
+#include "energy/series.hpp"
+#include "energy/synthetic.hpp"
+
+namespace fleetsim::energy {
+
+enum class ContractProfile { kSynthetic, kConstant, kCsv };
+
+struct ContractSpec {
+  std::string name;
+  std::string technology;  // solar, wind, hydro, nuclear, geothermal
+  double capacity_mw = 0.0;
+  ContractProfile profile = ContractProfile::kConstant;
+  double capacity_factor = 0.0;  // constant value, or the synthetic target
+  SolarSpec solar;               // synthetic solar
+  WindSpec wind;                 // synthetic wind
+  ProfileCsvSpec csv;            // csv
+};
+
+struct GridSpec {
+  bool from_csv = false;
+  SyntheticGridSpec synthetic;
+  GridCsvSpec csv;
+};
+
+struct RegionSupplySpec {
+  std::string name;
+  GridSpec grid;
+  std::vector<ContractSpec> contracts;
+  BatterySpec battery;
+};
+
+struct RegionSupply {
+  GridSeries grid;
+  HourlySeries contracted_mwh;  // sum over contracts of capacity_mw x capacity factor x 1 h
+  std::vector<double> contract_energy_mwh;  // per contract, over the run
+  int64_t filled_hours = 0;      // grid and profile hours filled by a fill policy
+};
+
+// Builds the hourly supply of one region. Random streams use entity ids derived from
+// region_index, so regions are independent. Throws std::invalid_argument for an impossible
+// synthetic target and core::InputError for bad CSV data.
+RegionSupply build_supply(const RegionSupplySpec& spec, const TimeAxis& axis, uint64_t seed, uint64_t region_index);
+
+}  // namespace fleetsim::energy

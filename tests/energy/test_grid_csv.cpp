@@ -1,0 +1,668 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "energy/grid_csv.hpp"
+
+using namespace fleetsim::energy;
+using fleetsim::core::InputError;
+
+namespace {
+
+const std::string kFixtures = std::string(FLEETSIM_SOURCE_DIR) + "/tests/fixtures/grid/";
+const std::string kBadCsv = std::string(FLEETSIM_SOURCE_DIR) + "/tests/bad_csv/";
+const std::string kGridData = std::string(FLEETSIM_SHARED_DATA) + "/grid/";
+
+fleetsim::core::Seconds utc(const char* text) {
+  const auto t = fleetsim::core::parse_utc(text);
+  REQUIRE(t);
+  return *t;
+}
+
+TimeAxis axis(const char* start, int64_t hours) {
+  return TimeAxis{utc(start), hours};
+}
+
+// The InputError message of `read`, or "" if it does not throw.
+template <class Read>
+std::string error_of(Read&& read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<std::string> split(const std::string& line, char separator) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream in(line);
+  while (std::getline(in, field, separator)) fields.push_back(field);
+  if (!line.empty() && line.back() == separator) fields.emplace_back();
+  return fields;
+}
+
+// A plain CSV table read independently of the reader under test: header names and the
+// numeric value of every cell (NaN for an empty or non-numeric cell). Enough for the shared
+// grid files, whose quoted fields (if any) come after the numeric columns.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<double>> rows;
+  size_t column(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    REQUIRE(it != header.end());
+    return static_cast<size_t>(it - header.begin());
+  }
+};
+
+Table read_table(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  Table t;
+  std::string line;
+  std::getline(in, line);
+  t.header = split(line, ',');
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    for (const std::string& cell : split(line, ',')) {
+      char* end = nullptr;
+      const double v = std::strtod(cell.c_str(), &end);
+      row.push_back(cell.empty() || *end != '\0' ? std::nan("") : v);
+    }
+    row.resize(t.header.size(), std::nan(""));
+    t.rows.push_back(row);
+  }
+  return t;
+}
+
+double mean(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+}
+
+std::vector<std::string> shared_files(const std::string& prefix) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(kGridData)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".csv") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool shared_data_present() {
+  return std::filesystem::is_directory(kGridData);
+}
+
+// Emission factors that turn the reader's intensity into 1000 x the share of the given fuels:
+//   CI(h) = sum_f gen_f * EF_f / sum_f gen_f = 1000 * gen_fuels / gen_total.
+EmissionFactors share_probe(std::initializer_list<const char*> fuels) {
+  EmissionFactors f = EmissionFactors::ipcc_ar5_lifecycle();
+  for (auto& [fuel, value] : f.g_per_kwh) value = 0.0;
+  for (const char* fuel : fuels) f.g_per_kwh[fuel] = 1000.0;
+  return f;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Emission factors
+
+TEST_CASE("the default emission factors are the IPCC AR5 life-cycle medians", "[energy]") {
+  const EmissionFactors f = EmissionFactors::ipcc_ar5_lifecycle();
+  const std::map<std::string, double> expected = {
+      {"wind", 11},    {"solar", 41},  {"hydro", 24},    {"oil", 650},   {"gas", 490},          {"coal", 820},
+      {"nuclear", 12}, {"other", 230}, {"biomass", 230}, {"waste", 230}, {"wind_offshore", 12}, {"geothermal", 38}};
+  CHECK(f.g_per_kwh == expected);
+  CHECK(f.at("gas") == 490.0);
+  try {
+    (void)f.at("peat");
+    FAIL("expected std::out_of_range");
+  } catch (const std::out_of_range& e) {
+    CHECK_THAT(e.what(), Catch::Contains("peat"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Small fixtures, values by hand
+
+TEST_CASE("EIA-930 generation by fuel gives intensity and CFE share by hand", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "eia930_small.csv";
+  spec.format = GridFormat::kEia930;
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 4);
+
+  // Row 3 is empty: without a fill policy that is an error naming the line.
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, run); }), Catch::Contains("eia930_small.csv:4: wind_mw: empty value"));
+
+  // h0: 100 MW wind + 100 MW gas: CI = (100 * 11 + 100 * 490) / 200 = 250.5, CFE 0.5.
+  // h1: 50 solar + 50 hydro + 100 coal: CI = (50 * 41 + 50 * 24 + 100 * 820) / 200 = 426.25,
+  //     CFE = 100 / 200 = 0.5.
+  // h3: 10 oil + 90 nuclear + 100 other: CI = (6500 + 1080 + 23000) / 200 = 152.9, CFE 0.45
+  //     (other is not carbon-free).
+  spec.fill = FillPolicy::kPrevious;
+  GridSeries g = read_grid_csv(spec, run);
+  REQUIRE(g.carbon_intensity_g_per_kwh.size() == 4);
+  REQUIRE(g.cfe_share.size() == 4);
+  CHECK(g.filled_hours == 1);
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(250.5));
+  CHECK(g.cfe_share[0] == Approx(0.5));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(426.25));
+  CHECK(g.cfe_share[1] == Approx(0.5));
+  CHECK(g.carbon_intensity_g_per_kwh[2] == Approx(426.25));  // the previous hour
+  CHECK(g.cfe_share[2] == Approx(0.5));
+  CHECK(g.carbon_intensity_g_per_kwh[3] == Approx(152.9));
+  CHECK(g.cfe_share[3] == Approx(0.45));
+
+  // kLinear interpolates each fuel: h2 = 25 solar, 25 hydro, 5 oil, 50 coal, 45 nuclear,
+  // 50 other (200 MW): CI = (1025 + 600 + 3250 + 41000 + 540 + 11500) / 200 = 289.575.
+  spec.fill = FillPolicy::kLinear;
+  g = read_grid_csv(spec, run);
+  CHECK(g.filled_hours == 1);
+  CHECK(g.carbon_intensity_g_per_kwh[2] == Approx(289.575));
+  CHECK(g.cfe_share[2] == Approx((25.0 + 25.0 + 45.0) / 200.0));
+
+  // shift_s: run hour h reads the row at h + 1 hour.
+  spec.shift_s = 3600;
+  g = read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 3));
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(426.25));
+  CHECK(g.carbon_intensity_g_per_kwh[2] == Approx(152.9));
+}
+
+TEST_CASE("EIA-930 emission factors can be overridden", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "eia930_small.csv";
+  spec.format = GridFormat::kEia930;
+  spec.factors.g_per_kwh["gas"] = 400.0;  // a different gas factor
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 2);
+  const GridSeries g = read_grid_csv(spec, run);
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx((100.0 * 11 + 100.0 * 400) / 200.0));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(426.25));
+
+  spec.factors.g_per_kwh.erase("coal");
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, run); }),
+             Catch::Contains("eia930_small.csv:1: coal_mw: no emission factor for fuel 'coal'"));
+}
+
+TEST_CASE("ENTSO-E generation excludes imports and pumped storage, by hand", "[energy]") {
+  GridCsvSpec spec;
+  spec.format = GridFormat::kEntsoe;
+
+  // GB columns, across the 2020 leap day. Pumped storage (-500, 300) and imports are left out.
+  // h0: 100 biomass, 200 gas, 100 run-of-river, 200 nuclear, 200 offshore, 200 onshore wind:
+  //     CI = (23000 + 98000 + 2400 + 2400 + 2400 + 2200) / 1000 = 130.4, CFE = 700 / 1000.
+  // h1: 505 gas, -5 hard coal (net generation of an idle unit), 500 nuclear:
+  //     CI = (247450 - 4100 + 6000) / 1000 = 249.35, CFE = 0.5.
+  // h2: 100 other + 100 solar: CI = (23000 + 4100) / 200 = 135.5, CFE 0.5.
+  spec.path = kFixtures + "entsoe_small_gb.csv";
+  GridSeries g = read_grid_csv(spec, axis("2020-02-29T22:00:00Z", 3));
+  CHECK(g.filled_hours == 0);
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(130.4));
+  CHECK(g.cfe_share[0] == Approx(0.7));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(249.35));
+  CHECK(g.cfe_share[1] == Approx(0.5));
+  CHECK(g.carbon_intensity_g_per_kwh[2] == Approx(135.5));
+  CHECK(g.cfe_share[2] == Approx(0.5));
+
+  // FR columns. h0: 100 gas, 100 run-of-river, 100 reservoir, 600 nuclear, 100 waste:
+  //     CI = (49000 + 2400 + 2400 + 7200 + 23000) / 1000 = 84, CFE = 800 / 1000 (waste is not
+  //     carbon-free).
+  // h1: 50 biomass, 50 oil, 100 solar, 800 onshore wind:
+  //     CI = (11500 + 32500 + 4100 + 8800) / 1000 = 56.9, CFE = 0.9.
+  spec.path = kFixtures + "entsoe_small_fr.csv";
+  g = read_grid_csv(spec, axis("2020-01-01T00:00:00Z", 2));
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(84.0));
+  CHECK(g.cfe_share[0] == Approx(0.8));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(56.9));
+  CHECK(g.cfe_share[1] == Approx(0.9));
+}
+
+TEST_CASE("Electricity Maps: the chosen intensity column and low_carbon_pct / 100", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "electricitymaps_small.csv";
+  spec.format = GridFormat::kElectricityMaps;
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 3);
+  GridSeries g = read_grid_csv(spec, run);  // default: ci_lifecycle_gco2eq_per_kwh
+  CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{89.98, 91.58, 350.5});
+  CHECK(g.cfe_share[0] == Approx(0.869));
+  CHECK(g.cfe_share[1] == Approx(0.8663));
+  CHECK(g.cfe_share[2] == 0.0);
+  spec.carbon_intensity_column = "ci_direct_gco2eq_per_kwh";
+  g = read_grid_csv(spec, run);
+  CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{52.2, 53.12, 300.0});
+}
+
+TEST_CASE("the columns format reads named columns with a CFE scale and a time shift", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "columns_small.csv";
+  spec.format = GridFormat::kColumns;
+  spec.carbon_intensity_column = "ci_g_per_kwh";
+  spec.cfe_share_column = "cfe_pct";
+  spec.cfe_share_scale = 0.01;
+  spec.shift_s = -2 * 3600;  // the run starts on 1 July; the data two hours earlier
+  const GridSeries g = read_grid_csv(spec, axis("2022-07-01T00:00:00Z", 3));
+  CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{120.0, 80.0, 0.0});
+  CHECK(g.cfe_share[0] == Approx(0.4));
+  CHECK(g.cfe_share[1] == Approx(0.605));
+  CHECK(g.cfe_share[2] == 1.0);
+
+  spec.cfe_share_column.clear();
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, axis("2022-07-01T00:00:00Z", 3)); }),
+             Catch::Contains("cfe_share_column"));
+}
+
+TEST_CASE("a missing grid file is an input error", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "no_such_file.csv";
+  spec.format = GridFormat::kEia930;
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 1)); }),
+             Catch::Contains("no_such_file.csv: grid or profile CSV file not found"));
+}
+
+TEST_CASE("capacity-factor profiles: as given, divided by the maximum or by a capacity", "[energy]") {
+  ProfileCsvSpec spec;
+  spec.path = kFixtures + "profile_small.csv";
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 4);
+  spec.column = "cf";
+  int64_t filled = -1;
+  CHECK(read_profile_csv(spec, run, &filled) == HourlySeries{0.0, 0.5, 1.0, 0.25});
+  CHECK(filled == 0);
+
+  spec.column = "mw";
+  spec.scale = ProfileCsvSpec::Scale::kDivideByMax;  // max over the run's rows: 100 MW
+  CHECK(read_profile_csv(spec, run) == HourlySeries{0.0, 0.5, 1.0, 0.25});
+  // Over hours 0..1 only, the maximum is 50 MW.
+  CHECK(read_profile_csv(spec, axis("2022-01-01T00:00:00Z", 2)) == HourlySeries{0.0, 1.0});
+
+  spec.scale = ProfileCsvSpec::Scale::kDivideBy;
+  spec.divisor_mw = 200.0;
+  CHECK(read_profile_csv(spec, run) == HourlySeries{0.0, 0.25, 0.5, 0.125});
+  spec.divisor_mw = 100.0;  // exactly 1 at the peak
+  CHECK(read_profile_csv(spec, run) == HourlySeries{0.0, 0.5, 1.0, 0.25});
+  spec.divisor_mw = 99.9999;  // slightly above 1: an error naming the line
+  CHECK_THAT(error_of([&] { read_profile_csv(spec, run); }),
+             Catch::Contains("profile_small.csv:4: mw: 100 MW / 99.9999 MW = 1.000001") &&
+                 Catch::Contains("above a capacity factor of 1"));
+  spec.divisor_mw = 0.0;
+  CHECK_THAT(error_of([&] { read_profile_csv(spec, run); }), Catch::Contains("divisor_mw"));
+}
+
+TEST_CASE("a fill policy extends a file by at most 24 hours at either end", "[energy]") {
+  ProfileCsvSpec spec;
+  spec.path = kFixtures + "profile_late.csv";  // 2022-01-01T02:00 .. 05:00
+  spec.column = "cf";
+
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 6);
+  CHECK_THAT(error_of([&] { read_profile_csv(spec, run); }),
+             Catch::Contains("profile_late.csv:2: datetime_utc: covers 2022-01-01T02:00:00Z..2022-01-01T05:00:00Z, "
+                             "the run needs 2022-01-01T00:00:00Z..2022-01-01T05:00:00Z"));
+  int64_t filled = 0;
+  spec.fill = FillPolicy::kPrevious;
+  const HourlySeries p = read_profile_csv(spec, run, &filled);
+  CHECK(filled == 2);
+  CHECK(p == HourlySeries{0.2, 0.2, 0.2, 0.4, 0.6, 0.8});
+  spec.fill = FillPolicy::kLinear;
+  CHECK(read_profile_csv(spec, run, &filled) == HourlySeries{0.2, 0.2, 0.2, 0.4, 0.6, 0.8});
+
+  // 24 hours missing at the end is the most a fill policy extends; 25 is an error.
+  const HourlySeries extended = read_profile_csv(spec, axis("2022-01-01T02:00:00Z", 4 + 24), &filled);
+  CHECK(filled == 24);
+  CHECK(extended.back() == 0.8);
+  CHECK_THAT(error_of([&] { read_profile_csv(spec, axis("2022-01-01T02:00:00Z", 4 + 25)); }),
+             Catch::Contains("profile_late.csv:5: datetime_utc: covers") &&
+                 Catch::Contains("25 hours missing at the end") && Catch::Contains("at most 24 hours"));
+  // The same at the start: 24 hours before the first row, but not 25.
+  CHECK(read_profile_csv(spec, axis("2021-12-31T02:00:00Z", 28), &filled).front() == 0.2);
+  CHECK(filled == 24);
+  CHECK_THAT(
+      error_of([&] { read_profile_csv(spec, axis("2021-12-31T01:00:00Z", 29)); }),
+      Catch::Contains("profile_late.csv:2: datetime_utc: covers") && Catch::Contains("25 hours missing at the start"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The bad-CSV corpus: tests/bad_csv/cases.txt
+
+TEST_CASE("the bad-CSV corpus", "[energy]") {
+  std::ifstream manifest(kBadCsv + "cases.txt");
+  REQUIRE(manifest);
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 6);
+  std::string line;
+  int cases = 0;
+  int errors = 0;
+  while (std::getline(manifest, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::vector<std::string> f = split(line, '|');
+    REQUIRE(f.size() == 4);
+    const std::string& file = f[0];
+    const std::string& format = f[1];
+    const std::string& fill_name = f[2];
+    const std::string& expected = f[3];
+    INFO("case: " << line);
+    ++cases;
+    REQUIRE((fill_name == "none" || fill_name == "previous" || fill_name == "linear"));
+    const FillPolicy fill = fill_name == "none"       ? FillPolicy::kNone
+                            : fill_name == "previous" ? FillPolicy::kPrevious
+                                                      : FillPolicy::kLinear;
+    const bool profile = format.rfind("profile_", 0) == 0;
+    GridSeries grid;
+    HourlySeries cf;
+    int64_t filled = -1;
+    const std::string message = error_of([&] {
+      if (profile) {
+        ProfileCsvSpec spec;
+        spec.path = kBadCsv + file;
+        spec.fill = fill;
+        if (format == "profile_cf") {
+          spec.column = "cf";
+        } else {
+          REQUIRE(format == "profile_div100");
+          spec.column = "mw";
+          spec.scale = ProfileCsvSpec::Scale::kDivideBy;
+          spec.divisor_mw = 100.0;
+        }
+        cf = read_profile_csv(spec, run, &filled);
+        return;
+      }
+      GridCsvSpec spec;
+      spec.path = kBadCsv + file;
+      spec.fill = fill;
+      if (format == "eia930") {
+        spec.format = GridFormat::kEia930;
+      } else if (format == "electricitymaps") {
+        spec.format = GridFormat::kElectricityMaps;
+      } else if (format == "entsoe") {
+        spec.format = GridFormat::kEntsoe;
+      } else {
+        REQUIRE(format == "columns");
+        spec.format = GridFormat::kColumns;
+        spec.carbon_intensity_column = "ci";
+        spec.cfe_share_column = "cfe";
+      }
+      grid = read_grid_csv(spec, run);
+      filled = grid.filled_hours;
+    });
+
+    if (expected.rfind("filled=", 0) != 0) {
+      // An error case: the message names the file and line.
+      ++errors;
+      REQUIRE(expected.find(file + ":") != std::string::npos);
+      CHECK_THAT(message, Catch::Contains(expected));
+      continue;
+    }
+    // An accepted file: "filled=N key=v0,...,v5 ...".
+    REQUIRE(message.empty());
+    for (const std::string& item : split(expected, ' ')) {
+      const size_t eq = item.find('=');
+      REQUIRE(eq != std::string::npos);
+      const std::string key = item.substr(0, eq);
+      const std::string value = item.substr(eq + 1);
+      if (key == "filled") {
+        CHECK(filled == std::stoll(value));
+        continue;
+      }
+      const HourlySeries& got = key == "ci" ? grid.carbon_intensity_g_per_kwh : key == "cfe" ? grid.cfe_share : cf;
+      REQUIRE((key == "ci" || key == "cfe" || key == "cf"));
+      const std::vector<std::string> want = split(value, ',');
+      REQUIRE(got.size() == want.size());
+      for (size_t h = 0; h < want.size(); ++h) {
+        INFO(key << "[" << h << "]");
+        CHECK(got[h] == Approx(std::stod(want[h])).margin(1e-9));
+      }
+    }
+  }
+  CHECK(cases >= 40);
+  CHECK(errors >= 25);
+}
+
+// ---------------------------------------------------------------------------------------
+// The real files of ../shared/data/grid
+
+TEST_CASE("EIA-930 files: our intensity from fuels matches the file's own column", "[energy][data]") {
+  if (!shared_data_present()) {
+    WARN("skipped: " << kGridData << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  const std::vector<std::string> files = shared_files("eia930_2022_");
+  REQUIRE(files.size() == 8);
+  // The files run 2021-12-31T23:00Z .. 2022-12-31T22:00Z (EIA stamps hour ends; the shared
+  // data shifted them by -1 h): run hours of 2022 read the row one hour earlier.
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 8760);
+  const std::map<std::string, int64_t> empty_rows = {{"CISO", 3}, {"MISO", 3}, {"PJM", 23}};
+  const char* fuels[] = {"wind_mw", "solar_mw", "hydro_mw", "oil_mw", "gas_mw", "coal_mw", "nuclear_mw", "other_mw"};
+  for (const std::string& path : files) {
+    const std::string ba = path.substr(path.rfind('_') + 1, path.size() - path.rfind('_') - 5);
+    INFO(path);
+    GridCsvSpec spec;
+    spec.path = path;
+    spec.format = GridFormat::kEia930;
+    spec.shift_s = -3600;
+    if (empty_rows.count(ba)) {
+      CHECK_THROWS_AS(read_grid_csv(spec, run), InputError);  // empty rows and no fill policy
+    }
+    spec.fill = FillPolicy::kPrevious;
+    const auto start = std::chrono::steady_clock::now();
+    const GridSeries g = read_grid_csv(spec, run);
+    const double elapsed = seconds_since(start);
+    CHECK(elapsed < 0.25);  // about 3 ms in a release build; generous for sanitizer builds
+    REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8760);
+    CHECK(g.filled_hours == (empty_rows.count(ba) ? empty_rows.at(ba) : 0));
+
+    const Table t = read_table(path);
+    REQUIRE(t.rows.size() == 8760);
+    const size_t ci_column = t.column("ci_ipcc_ar5_lifecycle_gco2eq_per_kwh");
+    // Hourly: the file rounds to 2 decimals, so |ours - file| <= 0.01 + 0.005 g/kWh.
+    double worst = 0.0;
+    std::vector<double> ours_where_file;
+    std::vector<double> file_ci;
+    for (size_t h = 0; h < t.rows.size(); ++h) {
+      const double file_value = t.rows[h][ci_column];
+      if (std::isnan(file_value)) continue;
+      worst = std::max(worst, std::abs(g.carbon_intensity_g_per_kwh[h] - file_value));
+      ours_where_file.push_back(g.carbon_intensity_g_per_kwh[h]);
+      file_ci.push_back(file_value);
+    }
+    CHECK(worst <= 0.015);
+    // Annual mean: ours over every run hour (filled ones included) and the file's over its
+    // non-empty rows, within 0.5%; over the same rows, within the rounding.
+    CHECK(mean(g.carbon_intensity_g_per_kwh) == Approx(mean(file_ci)).epsilon(0.005));
+    CHECK(mean(ours_where_file) == Approx(mean(file_ci)).margin(0.005));
+
+    // Solar, wind and CFE annual shares: sum of the columns / sum of all generation, computed
+    // here from the file, against what the reader implies. With factors of 1000 g/kWh for the
+    // probed fuels and 0 for the others the reader's intensity is 1000 x the hourly share; the
+    // generation-weighted mean over the complete rows is the annual share.
+    double total = 0.0;
+    double solar = 0.0;
+    double wind = 0.0;
+    double cfe = 0.0;
+    std::vector<double> row_total(t.rows.size(), std::nan(""));
+    for (size_t h = 0; h < t.rows.size(); ++h) {
+      double sum = 0.0;
+      for (const char* fuel : fuels) sum += t.rows[h][t.column(fuel)];
+      if (std::isnan(sum)) continue;
+      row_total[h] = sum;
+      total += sum;
+      solar += t.rows[h][t.column("solar_mw")];
+      wind += t.rows[h][t.column("wind_mw")];
+      cfe += t.rows[h][t.column("wind_mw")] + t.rows[h][t.column("solar_mw")] + t.rows[h][t.column("hydro_mw")] +
+             t.rows[h][t.column("nuclear_mw")];
+    }
+    auto implied = [&](const HourlySeries& share, double scale) {
+      double weighted = 0.0;
+      for (size_t h = 0; h < share.size(); ++h) {
+        if (!std::isnan(row_total[h])) weighted += share[h] / scale * row_total[h];
+      }
+      return weighted / total;
+    };
+    spec.factors = share_probe({"solar"});
+    const double solar_share = implied(read_grid_csv(spec, run).carbon_intensity_g_per_kwh, 1000.0);
+    spec.factors = share_probe({"wind"});
+    const double wind_share = implied(read_grid_csv(spec, run).carbon_intensity_g_per_kwh, 1000.0);
+    CHECK(solar_share == Approx(solar / total).epsilon(0.005).margin(1e-9));
+    CHECK(wind_share == Approx(wind / total).epsilon(0.005).margin(1e-9));
+    CHECK(implied(g.cfe_share, 1.0) == Approx(cfe / total).epsilon(0.005));
+  }
+}
+
+TEST_CASE("ENTSO-E 2020 files: 8784 hours matching the derived intensity column", "[energy][data]") {
+  if (!shared_data_present()) {
+    WARN("skipped: " << kGridData << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  const TimeAxis run = axis("2020-01-01T00:00:00Z", fleetsim::core::hours_in_year(2020));
+  REQUIRE(run.hours == 8784);
+  for (const char* country : {"FR", "GB"}) {
+    const std::string path = kGridData + "entsoe_2020_" + country + ".csv";
+    INFO(path);
+    GridCsvSpec spec;
+    spec.path = path;
+    spec.format = GridFormat::kEntsoe;
+    const auto start = std::chrono::steady_clock::now();
+    const GridSeries g = read_grid_csv(spec, run);
+    CHECK(seconds_since(start) < 0.25);
+    REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8784);
+    CHECK(g.filled_hours == 0);
+
+    const Table t = read_table(path);
+    REQUIRE(t.rows.size() == 8784);
+    const size_t ci_column = t.column("ci_ipcc_ar5_lifecycle_gco2eq_per_kwh_derived");
+    double worst = 0.0;
+    std::vector<double> file_ci;
+    for (size_t h = 0; h < t.rows.size(); ++h) {
+      worst = std::max(worst, std::abs(g.carbon_intensity_g_per_kwh[h] - t.rows[h][ci_column]));
+      file_ci.push_back(t.rows[h][ci_column]);
+    }
+    CHECK(worst <= 0.015);
+    CHECK(mean(g.carbon_intensity_g_per_kwh) == Approx(mean(file_ci)).epsilon(0.005));
+    CHECK(mean(g.carbon_intensity_g_per_kwh) == Approx(mean(file_ci)).margin(0.005));
+
+    // Shares from the README's generation columns (imports and pumped storage excluded).
+    std::vector<std::string> generation;
+    for (const std::string& name : t.header) {
+      const bool mw = name.size() > 3 && name.compare(name.size() - 3, 3, "_mw") == 0;
+      if (mw && name.rfind("import_", 0) != 0 && name != "hydro_pumped_storage_mw") generation.push_back(name);
+    }
+    CHECK(generation.size() == 10u);  // FR and GB have 10 generation columns each
+    double total = 0.0;
+    double solar = 0.0;
+    double wind = 0.0;
+    double cfe = 0.0;
+    std::vector<double> row_total(t.rows.size(), 0.0);
+    for (size_t h = 0; h < t.rows.size(); ++h) {
+      for (const std::string& name : generation) {
+        const double v = t.rows[h][t.column(name)];
+        row_total[h] += v;
+        if (name == "solar_mw") solar += v;
+        if (name.rfind("wind_", 0) == 0) wind += v;
+        if (name.rfind("wind_", 0) == 0 || name == "solar_mw" || name == "nuclear_mw" || name.rfind("hydro_", 0) == 0) {
+          cfe += v;
+        }
+      }
+      total += row_total[h];
+    }
+    auto implied = [&](const HourlySeries& share, double scale) {
+      double weighted = 0.0;
+      for (size_t h = 0; h < share.size(); ++h) weighted += share[h] / scale * row_total[h];
+      return weighted / total;
+    };
+    spec.factors = share_probe({"solar"});
+    CHECK(implied(read_grid_csv(spec, run).carbon_intensity_g_per_kwh, 1000.0) == Approx(solar / total).epsilon(0.005));
+    spec.factors = share_probe({"wind", "wind_offshore"});
+    CHECK(implied(read_grid_csv(spec, run).carbon_intensity_g_per_kwh, 1000.0) == Approx(wind / total).epsilon(0.005));
+    CHECK(implied(g.cfe_share, 1.0) == Approx(cfe / total).epsilon(0.005));
+  }
+}
+
+TEST_CASE("Electricity Maps files: annual means equal the files' columns", "[energy][data]") {
+  if (!shared_data_present()) {
+    WARN("skipped: " << kGridData << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  const std::vector<std::string> files = shared_files("electricitymaps_2022_");
+  REQUIRE(files.size() == 15);
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 8760);
+  for (const std::string& path : files) {
+    INFO(path);
+    const Table t = read_table(path);
+    REQUIRE(t.rows.size() == 8760);
+    for (const char* column : {"ci_lifecycle_gco2eq_per_kwh", "ci_direct_gco2eq_per_kwh"}) {
+      GridCsvSpec spec;
+      spec.path = path;
+      spec.format = GridFormat::kElectricityMaps;
+      if (std::string(column) != "ci_lifecycle_gco2eq_per_kwh") spec.carbon_intensity_column = column;
+      const auto start = std::chrono::steady_clock::now();
+      const GridSeries g = read_grid_csv(spec, run);
+      CHECK(seconds_since(start) < 0.25);
+      REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8760);
+      CHECK(g.filled_hours == 0);
+      std::vector<double> file_ci;
+      std::vector<double> file_share;
+      for (const auto& row : t.rows) {
+        file_ci.push_back(row[t.column(column)]);
+        file_share.push_back(row[t.column("low_carbon_pct")] / 100.0);
+      }
+      CHECK(mean(g.carbon_intensity_g_per_kwh) == Approx(mean(file_ci)).epsilon(1e-12));
+      CHECK(mean(g.cfe_share) == Approx(mean(file_share)).epsilon(1e-12));
+      CHECK(g.carbon_intensity_g_per_kwh == file_ci);
+    }
+  }
+}
+
+TEST_CASE("profiles from real files: NESO capacity factors and EIA solar", "[energy][data]") {
+  if (!shared_data_present()) {
+    WARN("skipped: " << kGridData << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  // NESO 2021: the file's capacity factor (4 decimals) and generation / 6527 MW agree.
+  const TimeAxis run = axis("2021-01-01T00:00:00Z", 8760);
+  ProfileCsvSpec spec;
+  spec.path = kGridData + "neso_gb_demand_embedded_renewables_2021.csv";
+  spec.column = "embedded_wind_cf";
+  const auto start = std::chrono::steady_clock::now();
+  const HourlySeries cf = read_profile_csv(spec, run);
+  CHECK(seconds_since(start) < 0.25);
+  spec.column = "embedded_wind_generation_mw";
+  spec.scale = ProfileCsvSpec::Scale::kDivideBy;
+  spec.divisor_mw = 6527.0;
+  const HourlySeries divided = read_profile_csv(spec, run);
+  REQUIRE(cf.size() == 8760);
+  REQUIRE(divided.size() == 8760);
+  double worst = 0.0;
+  for (size_t h = 0; h < cf.size(); ++h) worst = std::max(worst, std::abs(cf[h] - divided[h]));
+  CHECK(worst <= 0.5e-4 + 1e-12);
+  CHECK(mean(cf) == Approx(mean(divided)).epsilon(0.001));
+  // The same year used for a 2022 run: shift by -365 days.
+  spec.shift_s = -365 * fleetsim::core::kSecondsPerDay;
+  CHECK(read_profile_csv(spec, axis("2022-01-01T00:00:00Z", 8760)) == divided);
+
+  // EIA CISO solar divided by its maximum; the filled empty rows are counted.
+  ProfileCsvSpec solar;
+  solar.path = kGridData + "eia930_2022_CISO.csv";
+  solar.column = "solar_mw";
+  solar.scale = ProfileCsvSpec::Scale::kDivideByMax;
+  solar.shift_s = -3600;
+  const TimeAxis year = axis("2022-01-01T00:00:00Z", 8760);
+  CHECK_THROWS_AS(read_profile_csv(solar, year), InputError);
+  solar.fill = FillPolicy::kLinear;
+  int64_t filled = 0;
+  const HourlySeries s = read_profile_csv(solar, year, &filled);
+  CHECK(filled == 3);
+  CHECK(*std::max_element(s.begin(), s.end()) == 1.0);
+  CHECK(*std::min_element(s.begin(), s.end()) >= 0.0);
+}
