@@ -35,7 +35,11 @@ namespace {
 //    nearest good value and count as filled. A file missing more at either end, or with no
 //    row in the range at all, is an error whatever the policy (a day of made-up grid data at
 //    the edge is the most we accept silently);
-//  * interior gaps and empty values are filled whatever their length, and counted.
+//  * interior gaps and empty values are filled whatever their length, column by column, from
+//    the good values of the run's own rows (values outside the range are not read); a run
+//    hour counts as filled if its row is missing or has at least one filled value;
+//  * NaN, inf, malformed and negative values (see kMaxNegativeGenerationShare) in the rows
+//    the run needs are errors whatever the policy; blank lines are skipped.
 constexpr int64_t kMaxEdgeFillHours = 24;
 
 // Generation columns are net generation, so a unit that is off but draws its auxiliary load

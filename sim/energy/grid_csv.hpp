@@ -41,7 +41,7 @@ struct GridCsvSpec {
   std::string carbon_intensity_column;
   // kColumns: the CFE-share column (required); its values times cfe_share_scale must be in [0, 1].
   std::string cfe_share_column;
-  double cfe_share_scale = 1.0;  // 0.01 when the column is in percent
+  double cfe_share_scale = 1.0;                                     // 0.01 when the column is in percent
   EmissionFactors factors = EmissionFactors::ipcc_ar5_lifecycle();  // kEia930, kEntsoe
 };
 

@@ -15,7 +15,8 @@ constexpr double kTonnesPerMwhPerGPerKwh = 1e-3;  // 1 MWh x 1 g/kWh = 1 kg = 1e
 constexpr double kBalanceTolerance = 1e-9;
 
 void require(bool ok, const char* field, double value, const char* rule) {
-  if (!ok) throw std::invalid_argument(std::string("battery ") + field + " = " + std::to_string(value) + " must be " + rule);
+  if (!ok)
+    throw std::invalid_argument(std::string("battery ") + field + " = " + std::to_string(value) + " must be " + rule);
 }
 
 void check_balance(double lhs, double rhs, const char* what) {
@@ -40,7 +41,9 @@ void check_battery(const BatterySpec& b) {
           "in [0, 1]");
 }
 
-double LedgerTotals::cfe_score() const { return ratio_or_nan(cfe_mwh, load_mwh); }
+double LedgerTotals::cfe_score() const {
+  return ratio_or_nan(cfe_mwh, load_mwh);
+}
 
 double LedgerTotals::annual_matching() const {
   const double m = ratio_or_nan(contracted_mwh, load_mwh);
@@ -95,8 +98,10 @@ LedgerHour RegionLedger::step(double load_mwh, double contracted_mwh, double gri
   h.emissions_location_t = load_mwh * carbon_intensity_g_per_kwh * kTonnesPerMwhPerGPerKwh;
   h.emissions_market_hourly_t = h.grid_draw_mwh * carbon_intensity_g_per_kwh * kTonnesPerMwhPerGPerKwh;
 
-  check_balance(h.contracted_used_mwh + h.battery_charge_mwh + h.excess_mwh, contracted_mwh, "C_used + charge + excess = C");
-  check_balance(h.grid_draw_mwh + h.contracted_used_mwh + h.battery_discharge_mwh, load_mwh, "grid + C_used + discharge = L");
+  check_balance(h.contracted_used_mwh + h.battery_charge_mwh + h.excess_mwh, contracted_mwh,
+                "C_used + charge + excess = C");
+  check_balance(h.grid_draw_mwh + h.contracted_used_mwh + h.battery_discharge_mwh, load_mwh,
+                "grid + C_used + discharge = L");
 
   totals_.hours += 1;
   totals_.load_mwh += load_mwh;

@@ -26,10 +26,10 @@
 namespace fleetsim::energy {
 
 struct BatterySpec {
-  double energy_mwh = 0.0;              // usable capacity; 0: no battery
-  double power_mw = 0.0;                // charge and discharge limit
-  double round_trip_efficiency = 0.9;   // (0, 1]
-  double initial_soc = 0.0;             // fraction of energy_mwh at the start
+  double energy_mwh = 0.0;             // usable capacity; 0: no battery
+  double power_mw = 0.0;               // charge and discharge limit
+  double round_trip_efficiency = 0.9;  // (0, 1]
+  double initial_soc = 0.0;            // fraction of energy_mwh at the start
 };
 
 // Throws std::invalid_argument naming a field out of range.

@@ -71,4 +71,21 @@ RegionSupply build_supply(const RegionSupplySpec& spec, const TimeAxis& axis, ui
   return supply;
 }
 
+SupplyBuild build_supplies(const std::vector<RegionSupplySpec>& specs, const TimeAxis& axis, uint64_t seed) {
+  SupplyBuild build;
+  build.supplies.resize(specs.size());
+  build.errors.resize(specs.size());
+  const auto n = static_cast<int64_t>(specs.size());
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t i = 0; i < n; ++i) {
+    const auto r = static_cast<size_t>(i);
+    try {
+      build.supplies[r] = build_supply(specs[r], axis, seed, r);
+    } catch (...) {
+      build.errors[r] = std::current_exception();
+    }
+  }
+  return build;
+}
+
 }  // namespace fleetsim::energy

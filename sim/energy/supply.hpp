@@ -3,6 +3,7 @@
 // contracts, hour by hour, built from synthetic generators or CSV files
 // (docs/energy.md, "Grid supply" and "Contracts").
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -41,14 +42,23 @@ struct RegionSupplySpec {
 
 struct RegionSupply {
   GridSeries grid;
-  HourlySeries contracted_mwh;  // sum over contracts of capacity_mw x capacity factor x 1 h
+  HourlySeries contracted_mwh;              // sum over contracts of capacity_mw x capacity factor x 1 h
   std::vector<double> contract_energy_mwh;  // per contract, over the run
-  int64_t filled_hours = 0;      // grid and profile hours filled by a fill policy
+  int64_t filled_hours = 0;                 // grid and profile hours filled by a fill policy
 };
 
 // Builds the hourly supply of one region. Random streams use entity ids derived from
 // region_index, so regions are independent. Throws std::invalid_argument for an impossible
 // synthetic target and core::InputError for bad CSV data.
 RegionSupply build_supply(const RegionSupplySpec& spec, const TimeAxis& axis, uint64_t seed, uint64_t region_index);
+
+// Builds every region's supply, regions in parallel (OpenMP; each region's result depends
+// only on its own spec and index, so the thread count does not matter). errors[i] holds the
+// exception of region i, if it failed; supplies[i] is then empty.
+struct SupplyBuild {
+  std::vector<RegionSupply> supplies;
+  std::vector<std::exception_ptr> errors;
+};
+SupplyBuild build_supplies(const std::vector<RegionSupplySpec>& specs, const TimeAxis& axis, uint64_t seed);
 
 }  // namespace fleetsim::energy

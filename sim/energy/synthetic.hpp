@@ -14,10 +14,10 @@ namespace fleetsim::energy {
 // scaled so that the annual mean equals target_capacity_factor (capped at 1 per hour).
 // Exactly 0 when the sun is below the horizon.
 struct SolarSpec {
-  double latitude_deg = 0.0;    // -90..90
-  double longitude_deg = 0.0;   // -180..180, east positive
+  double latitude_deg = 0.0;   // -90..90
+  double longitude_deg = 0.0;  // -180..180, east positive
   double target_capacity_factor = 0.2;
-  double cloudiness = 0.4;      // mean cloud cover 0..1 (how much weather noise)
+  double cloudiness = 0.4;            // mean cloud cover 0..1 (how much weather noise)
   double cloud_correlation_h = 24.0;  // e-folding time of the cloud process, hours
 };
 HourlySeries synthetic_solar(const SolarSpec& spec, const TimeAxis& axis, uint64_t seed, uint64_t entity);

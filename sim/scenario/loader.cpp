@@ -408,9 +408,9 @@ struct Builder {
     spec.from_csv = get_string(g, s, "source") == "csv";
     const std::initializer_list<const char*> synthetic_keys{"mean_carbon_intensity_g_per_kwh", "mean_cfe_share",
                                                             "solar_share", "wind_share", "clean_ci_g_per_kwh"};
-    const std::initializer_list<const char*> csv_keys{"file",    "format", "carbon_intensity_column",
-                                                      "cfe_share_column", "cfe_share_scale", "fill",
-                                                      "shift_h", "emission_factors_g_per_kwh"};
+    const std::initializer_list<const char*> csv_keys{
+        "file", "format",  "carbon_intensity_column",   "cfe_share_column", "cfe_share_scale",
+        "fill", "shift_h", "emission_factors_g_per_kwh"};
     if (spec.from_csv) {
       only_with(g, synthetic_keys, "source: synthetic");
       if (!g.has("file")) g.fail("source: csv needs 'file'");
@@ -428,7 +428,8 @@ struct Builder {
         if (c.carbon_intensity_column.empty()) g.fail("format: columns needs 'carbon_intensity_column'");
         if (c.cfe_share_column.empty()) g.fail("format: columns needs 'cfe_share_column'");
       } else if (g.has("cfe_share_column") || g.has("cfe_share_scale")) {
-        g.child(g.has("cfe_share_column") ? "cfe_share_column" : "cfe_share_scale").fail("applies only with format: columns");
+        g.child(g.has("cfe_share_column") ? "cfe_share_column" : "cfe_share_scale")
+            .fail("applies only with format: columns");
       }
       c.cfe_share_scale = get_number(g, s, "cfe_share_scale");
       c.fill = fill_policy(get_string(g, s, "fill"));
@@ -568,31 +569,16 @@ struct Builder {
   // Builds every region's hourly supply; an impossible synthetic target is reported at the
   // region's grid or contract, CSV problems at the CSV's own file and line.
   void build_supply(const At& at) {
+    energy::SupplyBuild build = energy::build_supplies(sc.region_supply_specs, sc.time_axis(), sc.seed);
     for (size_t i = 0; i < sc.region_supply_specs.size(); ++i) {
       const At r = at.item(i);
       const energy::RegionSupplySpec& spec = sc.region_supply_specs[i];
-      try {
-        sc.region_supply.push_back(energy::build_supply(spec, sc.time_axis(), sc.seed, i));
-      } catch (const std::invalid_argument& e) {
-        // Find which part failed: try the grid alone, then each contract.
+      if (build.errors[i]) {
         try {
-          energy::RegionSupplySpec grid_only = spec;
-          grid_only.contracts.clear();
-          energy::build_supply(grid_only, sc.time_axis(), sc.seed, i);
-        } catch (const std::invalid_argument&) {
-          r.child("grid").fail(e.what());
+          std::rethrow_exception(build.errors[i]);
+        } catch (const std::invalid_argument& e) {
+          locate_supply_error(r, spec, i, e.what());
         }
-        const At contracts = r.child("contracts");
-        for (size_t k = 0; k < spec.contracts.size(); ++k) {
-          energy::RegionSupplySpec one = spec;
-          one.contracts = {spec.contracts[k]};
-          try {
-            energy::build_supply(one, sc.time_axis(), sc.seed, i);
-          } catch (const std::invalid_argument& ek) {
-            contracts.item(k).fail(ek.what());
-          }
-        }
-        r.fail(e.what());
       }
       try {
         energy::check_battery(spec.battery);
@@ -600,6 +586,30 @@ struct Builder {
         r.child("battery").fail(e.what());
       }
     }
+    sc.region_supply = std::move(build.supplies);
+  }
+
+  // An impossible synthetic target: find which part of the region failed, so the message
+  // points at the grid or at the contract's line.
+  void locate_supply_error(const At& r, const energy::RegionSupplySpec& spec, size_t index, const std::string& what) {
+    try {
+      energy::RegionSupplySpec grid_only = spec;
+      grid_only.contracts.clear();
+      energy::build_supply(grid_only, sc.time_axis(), sc.seed, index);
+    } catch (const std::invalid_argument&) {
+      r.child("grid").fail(what);
+    }
+    const At contracts = r.child("contracts");
+    for (size_t k = 0; k < spec.contracts.size(); ++k) {
+      energy::RegionSupplySpec one = spec;
+      one.contracts = {spec.contracts[k]};
+      try {
+        energy::build_supply(one, sc.time_axis(), sc.seed, index);
+      } catch (const std::invalid_argument& e) {
+        contracts.item(k).fail(e.what());
+      }
+    }
+    r.fail(what);
   }
 
   void sites(const At& at) {

@@ -96,8 +96,7 @@ const Section& grid_section() {
           string("cfe_share_column", "", "csv, columns format: carbon-free share column"),
           number("cfe_share_scale", "", "1", 0, 1, "csv, columns format: factor to a 0..1 share (0.01 for percent)",
                  true),
-          string("fill", "none", "csv: how missing hours and empty values are treated",
-                 {"none", "previous", "linear"}),
+          string("fill", "none", "csv: how missing hours and empty values are treated", {"none", "previous", "linear"}),
           number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
           of_kind(number("emission_factors_g_per_kwh", "gCO2/kWh", "", 0, 5000,
                          "csv, eia930/entsoe: overrides of the IPCC AR5 life-cycle factors by fuel, e.g. {gas: 450}"),
@@ -115,13 +114,17 @@ const Section& contract_section() {
           string("name", "", "label; default: the type and index"),
           required(string("type", "", "technology", {"solar", "wind", "hydro", "nuclear", "geothermal"})),
           required(number("capacity_mw", "MW", "", 0, 1e6, "nameplate capacity")),
-          string("profile", "", "hourly capacity factor: synthetic (default for solar and wind), constant "
-                 "(default for the others) or csv", {"synthetic", "constant", "csv"}),
+          string("profile", "",
+                 "hourly capacity factor: synthetic (default for solar and wind), constant "
+                 "(default for the others) or csv",
+                 {"synthetic", "constant", "csv"}),
           number("capacity_factor", "", "", 0, 1,
                  "synthetic: target annual mean; constant: the value. Defaults: solar 0.2, wind 0.35, hydro 0.4, "
-                 "nuclear 0.92, geothermal 0.75", true),
+                 "nuclear 0.92, geothermal 0.75",
+                 true),
           number("latitude_deg", "deg", "", -90, 90, "synthetic solar: location; default the region's"),
-          number("longitude_deg", "deg", "", -180, 180, "synthetic solar: location, east positive; default the region's"),
+          number("longitude_deg", "deg", "", -180, 180,
+                 "synthetic solar: location, east positive; default the region's"),
           number("cloudiness", "", "0.4", 0, 1, "synthetic solar: mean cloud cover"),
           number("cloud_correlation_h", "h", "24", 0, 1e4, "synthetic solar: correlation time of cloud cover", true),
           number("weibull_shape", "", "2", 0, 20, "synthetic wind: Weibull shape k of wind speed", true),
@@ -132,8 +135,7 @@ const Section& contract_section() {
                  {"capacity_factor", "divide_by_max", "divide_by"}),
           number("divisor_mw", "MW", "", 0, 1e7, "csv, scale divide_by: the installed capacity behind the column",
                  true),
-          string("fill", "none", "csv: how missing hours and empty values are treated",
-                 {"none", "previous", "linear"}),
+          string("fill", "none", "csv: how missing hours and empty values are treated", {"none", "previous", "linear"}),
           number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
       }};
   return s;

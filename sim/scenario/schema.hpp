@@ -18,8 +18,8 @@ enum class Kind {
   kNumberList,
   kIntegerList,
   kStringList,
-  kSection,       // a map with its own keys
-  kSectionList,   // a list of maps with the same keys
+  kSection,        // a map with its own keys
+  kSectionList,    // a list of maps with the same keys
   kNamedSections,  // a map from a user-chosen name to a map with the same keys
   kNumberMap,      // a map from a user-chosen name to a number
 };

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,14 @@ EmissionFactors share_probe(std::initializer_list<const char*> fuels) {
   for (const char* fuel : fuels) f.g_per_kwh[fuel] = 1000.0;
   return f;
 }
+
+// Reading a year of one file takes 3-7 ms in a release build; the issue asks for well under
+// 50 ms. Debug and sanitizer builds get a looser bound.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+constexpr double kYearReadBudgetS = 0.05;
+#else
+constexpr double kYearReadBudgetS = 1.0;
+#endif
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -459,7 +469,7 @@ TEST_CASE("EIA-930 files: our intensity from fuels matches the file's own column
     const auto start = std::chrono::steady_clock::now();
     const GridSeries g = read_grid_csv(spec, run);
     const double elapsed = seconds_since(start);
-    CHECK(elapsed < 0.25);  // about 3 ms in a release build; generous for sanitizer builds
+    CHECK(elapsed < kYearReadBudgetS);
     REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8760);
     CHECK(g.filled_hours == (empty_rows.count(ba) ? empty_rows.at(ba) : 0));
 
@@ -491,17 +501,23 @@ TEST_CASE("EIA-930 files: our intensity from fuels matches the file's own column
     double solar = 0.0;
     double wind = 0.0;
     double cfe = 0.0;
+    std::vector<size_t> fuel_columns;
+    for (const char* fuel : fuels) fuel_columns.push_back(t.column(fuel));
+    const size_t solar_column = t.column("solar_mw");
+    const size_t wind_column = t.column("wind_mw");
+    const size_t hydro_column = t.column("hydro_mw");
+    const size_t nuclear_column = t.column("nuclear_mw");
     std::vector<double> row_total(t.rows.size(), std::nan(""));
     for (size_t h = 0; h < t.rows.size(); ++h) {
+      const std::vector<double>& row = t.rows[h];
       double sum = 0.0;
-      for (const char* fuel : fuels) sum += t.rows[h][t.column(fuel)];
+      for (size_t c : fuel_columns) sum += row[c];
       if (std::isnan(sum)) continue;
       row_total[h] = sum;
       total += sum;
-      solar += t.rows[h][t.column("solar_mw")];
-      wind += t.rows[h][t.column("wind_mw")];
-      cfe += t.rows[h][t.column("wind_mw")] + t.rows[h][t.column("solar_mw")] + t.rows[h][t.column("hydro_mw")] +
-             t.rows[h][t.column("nuclear_mw")];
+      solar += row[solar_column];
+      wind += row[wind_column];
+      cfe += row[wind_column] + row[solar_column] + row[hydro_column] + row[nuclear_column];
     }
     auto implied = [&](const HourlySeries& share, double scale) {
       double weighted = 0.0;
@@ -535,7 +551,7 @@ TEST_CASE("ENTSO-E 2020 files: 8784 hours matching the derived intensity column"
     spec.format = GridFormat::kEntsoe;
     const auto start = std::chrono::steady_clock::now();
     const GridSeries g = read_grid_csv(spec, run);
-    CHECK(seconds_since(start) < 0.25);
+    CHECK(seconds_since(start) < kYearReadBudgetS);
     REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8784);
     CHECK(g.filled_hours == 0);
 
@@ -564,9 +580,12 @@ TEST_CASE("ENTSO-E 2020 files: 8784 hours matching the derived intensity column"
     double wind = 0.0;
     double cfe = 0.0;
     std::vector<double> row_total(t.rows.size(), 0.0);
+    std::vector<size_t> generation_columns;
+    for (const std::string& name : generation) generation_columns.push_back(t.column(name));
     for (size_t h = 0; h < t.rows.size(); ++h) {
-      for (const std::string& name : generation) {
-        const double v = t.rows[h][t.column(name)];
+      for (size_t i = 0; i < generation.size(); ++i) {
+        const std::string& name = generation[i];
+        const double v = t.rows[h][generation_columns[i]];
         row_total[h] += v;
         if (name == "solar_mw") solar += v;
         if (name.rfind("wind_", 0) == 0) wind += v;
@@ -608,14 +627,16 @@ TEST_CASE("Electricity Maps files: annual means equal the files' columns", "[ene
       if (std::string(column) != "ci_lifecycle_gco2eq_per_kwh") spec.carbon_intensity_column = column;
       const auto start = std::chrono::steady_clock::now();
       const GridSeries g = read_grid_csv(spec, run);
-      CHECK(seconds_since(start) < 0.25);
+      CHECK(seconds_since(start) < kYearReadBudgetS);
       REQUIRE(g.carbon_intensity_g_per_kwh.size() == 8760);
       CHECK(g.filled_hours == 0);
+      const size_t ci_column = t.column(column);
+      const size_t pct_column = t.column("low_carbon_pct");
       std::vector<double> file_ci;
       std::vector<double> file_share;
       for (const auto& row : t.rows) {
-        file_ci.push_back(row[t.column(column)]);
-        file_share.push_back(row[t.column("low_carbon_pct")] / 100.0);
+        file_ci.push_back(row[ci_column]);
+        file_share.push_back(row[pct_column] / 100.0);
       }
       CHECK(mean(g.carbon_intensity_g_per_kwh) == Approx(mean(file_ci)).epsilon(1e-12));
       CHECK(mean(g.cfe_share) == Approx(mean(file_share)).epsilon(1e-12));
@@ -636,7 +657,7 @@ TEST_CASE("profiles from real files: NESO capacity factors and EIA solar", "[ene
   spec.column = "embedded_wind_cf";
   const auto start = std::chrono::steady_clock::now();
   const HourlySeries cf = read_profile_csv(spec, run);
-  CHECK(seconds_since(start) < 0.25);
+  CHECK(seconds_since(start) < kYearReadBudgetS);
   spec.column = "embedded_wind_generation_mw";
   spec.scale = ProfileCsvSpec::Scale::kDivideBy;
   spec.divisor_mw = 6527.0;

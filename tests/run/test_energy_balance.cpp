@@ -13,7 +13,9 @@ using namespace fleetsim;
 
 namespace {
 
-bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool close(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 // The ledger invariants of docs/energy.md, hour by hour and region by region, from a run's
 // output series alone.
