@@ -249,3 +249,45 @@ workload:
   CHECK(r.jobs[0].status == run::JobStatus::kCompleted);  // ends exactly at the horizon
   CHECK(r.jobs[1].status == run::JobStatus::kDeadlineMissed);
 }
+
+TEST_CASE("regional mismatch: 100% annual matching globally, far less hour by hour", "[run][energy]") {
+  const auto sc = scenario::load_scenario(kSource + "/scenarios/regional_mismatch.yaml");
+  const auto r = run::simulate(sc, {2, {}});
+  CHECK(r.summary_value("annual_matching_global") == 1.0);
+  const double score = r.summary_value("cfe_score");
+  CHECK(score > 0.4);
+  CHECK(score < 0.7);  // well below 100%
+  CHECK(r.summary_value("emissions_market_annual_t") > 0.0);
+  CHECK(r.summary_value("emissions_market_hourly_t") > r.summary_value("emissions_market_annual_t"));
+  CHECK(r.summary_value("emissions_location_t") > r.summary_value("emissions_market_hourly_t"));
+  // Per region: eu-west over-procured, asia-pacific under-procured.
+  REQUIRE(r.region_names == std::vector<std::string>{"eu-west", "us-west", "asia-pacific"});
+  CHECK(r.regions[0].contracted_cfe_mwh > 1.5 * r.regions[0].facility_energy_mwh);
+  CHECK(r.regions[2].contracted_cfe_mwh < 0.5 * r.regions[2].facility_energy_mwh);
+  CHECK(r.regions[0].annual_matching == 1.0);
+  CHECK(r.regions[2].annual_matching < 1.0);
+  CHECK(r.regions[0].emissions_market_annual_t == 0.0);
+  CHECK(r.regions[1].cfe_score < 0.9);  // 100% matched annually, solar cannot cover the night
+}
+
+TEST_CASE("job emissions are the job's hourly energy times its region's hourly intensity", "[run][energy]") {
+  // One job from 00:30 to 02:30 at constant power on a grid whose intensity is read from CSV.
+  const std::string text = R"(name: job-emissions
+start: 2024-01-01T00:00:00Z
+hours: 4
+regions:
+  - name: r
+    grid: {source: csv, file: )" +
+                           kSource + R"(/tests/fixtures/grid_four_hours.csv, carbon_intensity_column: ci,
+           cfe_share_column: cfe}
+sites: [{name: s, region: r, pue: 1.0, grid_limit_mw: 1, clusters: [{gpu_type: A100, gpus: 8}]}]
+workload:
+  jobs: [{name: j, gpus: 8, gpu_type: A100, duration_h: 2, submit_h: 0.5}]
+)";
+  const auto r = run::simulate(scenario::parse_scenario(text, "job-emissions.yaml"), {1, {}});
+  REQUIRE(r.jobs.size() == 1);
+  // 8 x 812.5 W = 6.5 kW for 2 h = 0.013 MWh; half an hour at 100, an hour at 200, half at 400.
+  const double mwh_per_h = 0.0065;
+  CHECK(r.jobs[0].energy_mwh == Approx(2 * mwh_per_h));
+  CHECK(r.jobs[0].emissions_t == Approx(mwh_per_h * (0.5 * 100 + 1.0 * 200 + 0.5 * 400) / 1000));
+}
