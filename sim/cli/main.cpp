@@ -137,6 +137,21 @@ int cmd_run(int argc, char** argv) {
 
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  if (!quiet) {
+    for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
+  }
+  if (sc.inference.routing_matrix && !quiet) {
+    size_t pairs = 0;
+    for (size_t d = 0; d < sc.demand_regions.size(); ++d) {
+      for (size_t site = 0; site < sc.sites.size(); ++site) {
+        pairs += sc.latency_ms[d][site] <= sc.demand_regions[d].latency_slo_ms ? 1U : 0U;
+      }
+    }
+    std::cerr << "fleetsim: routing matrix: " << sc.hours << " hours x " << pairs << " (demand region, site) pairs = "
+              << std::fixed << std::setprecision(1)
+              << static_cast<double>(sc.hours) * static_cast<double>(pairs) * 8.0 / 1048576.0
+              << " MiB before compression\n";
+  }
   if (threads == 0) threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
 
   Progress progress(!quiet);
@@ -182,6 +197,7 @@ int cmd_validate(int argc, char** argv) {
   }
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
   const auto jobs = run::collect_jobs(sc);  // reads traces, so their errors show here too
+  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
   int64_t gpus = 0;
   for (const auto& s : sc.sites) {
     for (const auto& c : s.clusters) gpus += c.gpus;

@@ -583,6 +583,7 @@ GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
 //   kCapacityFactor: cf(h) = x(h), which must be in [0, 1]
 //   kDivideBy:       cf(h) = x(h) / divisor_mw (an installed capacity, MW), which must be <= 1
 //   kDivideByMax:    cf(h) = x(h) / max_h' x(h') over the run's hours (all 0 if the maximum is 0)
+//   kRaw:            x(h) as it is (an hourly series that is not a capacity factor)
 HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours) {
   using Scale = ProfileCsvSpec::Scale;
   if (spec.column.empty() || spec.column == kTimeColumn) {

@@ -59,13 +59,15 @@ struct ProfileCsvSpec {
     kCapacityFactor,  // the column is already a capacity factor in [0, 1]
     kDivideByMax,     // generation / its maximum over the rows used (Carbon Explorer convention)
     kDivideBy,        // generation / divisor_mw (an installed capacity)
+    kRaw,             // the values as they are (>= 0, any size), e.g. hourly query counts
   } scale = Scale::kCapacityFactor;
   double divisor_mw = 0.0;
   FillPolicy fill = FillPolicy::kNone;
   core::Seconds shift_s = 0;
 };
 
-// Values above 1 after scaling are an error (naming file, line, column), except kDivideByMax.
+// Values above 1 after scaling are an error (naming file, line, column), except with
+// kDivideByMax and kRaw.
 HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours = nullptr);
 
 }  // namespace fleetsim::energy

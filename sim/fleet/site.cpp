@@ -34,8 +34,11 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
     cluster.type_index = c.gpu_type;
     cluster.total_gpus = c.gpus;
     cluster.free_gpus = c.gpus;
+    cluster.role = c.role;
     clusters_.push_back(std::move(cluster));
-    idle_it_power_w_ += static_cast<double>(c.gpus) * server_power_per_gpu_w(type, 0.0);
+    has_inference_clusters_ = has_inference_clusters_ || c.role != ClusterRole::kTraining;
+    const bool draws_power = c.role != ClusterRole::kInference || spec_.inference_clusters_draw_power;
+    if (draws_power) idle_it_power_w_ += static_cast<double>(c.gpus) * server_power_per_gpu_w(type, 0.0);
     total_gpus_ += c.gpus;
   }
   if (idle_facility_power_w() > grid_limit_w()) {
@@ -88,6 +91,7 @@ void SiteRuntime::enqueue(size_t cluster, const Task& task) {
   if (cluster >= clusters_.size()) throw std::out_of_range("SiteRuntime::enqueue: no such cluster");
   Cluster& c = clusters_[cluster];
   if (task.gpus > c.total_gpus) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
+  if (c.role == ClusterRole::kInference) throw std::logic_error("SiteRuntime::enqueue: training on an inference pool");
   const core::Seconds duration = duration_s(cluster, task);
   c.incoming_gpus += task.gpus;
   c.incoming_gpu_s += static_cast<double>(task.gpus) * static_cast<double>(duration);
@@ -152,8 +156,8 @@ void SiteRuntime::complete(Running r) {
   running_.erase(r);
   c.running_gpu_end_s -= r.gpus * r.end_s;
   c.free_gpus += r.gpus;
-  // Subtracting leaves rounding residue; an empty site is exactly at its idle floor.
-  const double remaining = running_.empty() ? 0.0 : dynamic_power_w_ - r.dynamic_w;
+  // Subtracting leaves rounding residue; with no training running only inference remains.
+  const double remaining = running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w;
   set_dynamic_power(remaining, -r.gpus);
   TaskOutcome& out = outcomes_[r.job];
   out.end_s = r.end_s;
@@ -240,6 +244,88 @@ void SiteRuntime::schedule() {
   }
 }
 
+bool SiteRuntime::serves_inference() const { return has_inference_clusters_; }
+
+double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
+  // End the previous hour's reservation (no scheduling yet: inference chooses first).
+  for (size_t c = 0; c < clusters_.size() && c < inference_.gpus.size(); ++c) clusters_[c].free_gpus += inference_.gpus[c];
+  if (inference_.dynamic_w != 0.0) {
+    set_dynamic_power(running_.empty() ? 0.0 : dynamic_power_w_ - inference_.dynamic_w, 0);
+  }
+  inference_ = InferenceHour{};
+  if (!has_inference_clusters_) return 0.0;
+  const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
+  double headroom_w = model.per_query_energy ? 1e300 : limit_dynamic_w - dynamic_power_w_;
+  // Per-query model: the hour's queries x Wh, spread over the hour, must fit the grid
+  // headroom too: at most headroom (W) x 1 h / Wh per query.
+  const double per_query_cap = model.per_query_energy && model.wh_per_query > 0.0
+                                   ? std::max(0.0, (limit_dynamic_w - dynamic_power_w_) * spec_.pue) / model.wh_per_query
+                                   : 1e300;
+  double capacity = 0.0;
+  for (const Cluster& c : clusters_) {
+    if (c.role == ClusterRole::kTraining) continue;
+    const double per_gpu = model.queries_per_gpu_hour[c.type_index] * model.target_utilization;
+    if (per_gpu <= 0.0) continue;
+    int64_t gpus = c.free_gpus;
+    if (!model.per_query_energy) {
+      const double dyn_per_gpu =
+          dynamic_power_per_gpu_w(catalog_->at(c.type_index), model.target_utilization);
+      if (dyn_per_gpu > 0.0) gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
+      headroom_w -= static_cast<double>(gpus) * dyn_per_gpu;
+    }
+    capacity += static_cast<double>(gpus) * per_gpu;
+  }
+  per_query_cap_ = per_query_cap;
+  return std::min(capacity, per_query_cap);
+}
+
+InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel& model) {
+  InferenceHour hour;
+  hour.gpus.assign(clusters_.size(), 0);
+  double remaining = std::min(queries, per_query_cap_);
+  for (size_t ci = 0; ci < clusters_.size() && remaining > 0.0; ++ci) {
+    Cluster& c = clusters_[ci];
+    if (c.role == ClusterRole::kTraining) continue;
+    const double per_gpu_hour = model.queries_per_gpu_hour[c.type_index];
+    const double per_gpu = per_gpu_hour * model.target_utilization;
+    if (per_gpu <= 0.0 || c.free_gpus == 0) continue;
+    const GpuType& type = catalog_->at(c.type_index);
+    // GPUs sized for the target utilisation: n = ceil(q / (Q x u_target)).
+    int64_t gpus = std::min<int64_t>(c.free_gpus, static_cast<int64_t>(std::ceil(remaining / per_gpu - 1e-9)));
+    if (!model.per_query_energy) {
+      const double dyn_per_gpu = dynamic_power_per_gpu_w(type, model.target_utilization);
+      const double headroom_w =
+          grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_ - dynamic_power_w_ - hour.dynamic_w;
+      if (dyn_per_gpu > 0.0) gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
+    }
+    if (gpus <= 0) continue;
+    const double served = std::min(remaining, static_cast<double>(gpus) * per_gpu);
+    // The GPUs' mean utilisation: the queries over what they could do flat out.
+    const double utilization = served / (static_cast<double>(gpus) * per_gpu_hour);
+    hour.gpus[ci] = gpus;
+    hour.gpus_total += static_cast<double>(gpus);
+    hour.queries += served;
+    if (!model.per_query_energy) hour.dynamic_w += static_cast<double>(gpus) * dynamic_power_per_gpu_w(type, utilization);
+    c.free_gpus -= gpus;
+    remaining -= served;
+  }
+  if (model.per_query_energy) {
+    hour.facility_energy_mwh = hour.queries * model.wh_per_query * 1e-6;
+  } else {
+    // Idle power of inference's GPUs: a dedicated pool all the time, shared GPUs when reserved.
+    for (size_t ci = 0; ci < clusters_.size(); ++ci) {
+      const Cluster& c = clusters_[ci];
+      const double idle_w = server_power_per_gpu_w(catalog_->at(c.type_index), 0.0);
+      if (c.role == ClusterRole::kInference) hour.floor_w += static_cast<double>(c.total_gpus) * idle_w;
+      if (c.role == ClusterRole::kShared) hour.floor_w += static_cast<double>(hour.gpus[ci]) * idle_w;
+    }
+  }
+  if (hour.dynamic_w != 0.0) set_dynamic_power(dynamic_power_w_ + hour.dynamic_w, 0);
+  inference_ = hour;
+  schedule();  // training on what inference left
+  return hour;
+}
+
 SiteHour SiteRuntime::run_hour(int64_t hour) {
   const core::Seconds end = core::hour_start(hour + 1);
   events_.run_until(end);
@@ -252,6 +338,13 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.gpus_total = total_gpus_;
   for (const Cluster& c : clusters_) out.queue_length += static_cast<int64_t>(c.waiting.size());
   out.pue = spec_.pue;
+  out.gpus_busy_inference = inference_.gpus_total;
+  out.inference_queries = inference_.queries;
+  out.inference_energy_mwh =
+      inference_.facility_energy_mwh +
+      (inference_.floor_w + inference_.dynamic_w) * static_cast<double>(core::kSecondsPerHour) * spec_.pue / kWsPerMwh;
+  out.facility_energy_mwh += inference_.facility_energy_mwh;
+  out.it_energy_mwh += inference_.facility_energy_mwh / spec_.pue;
   dynamic_energy_ws_ = 0.0;
   busy_gpu_s_ = 0.0;
   return out;

@@ -18,9 +18,33 @@
 
 namespace fleetsim::fleet {
 
+// What a cluster's GPUs do: training jobs only, inference only (a dedicated pool), or both
+// with inference first (each hour inference takes what it needs of the GPUs free at the
+// hour's start; training uses the rest).
+enum class ClusterRole { kTraining, kInference, kShared };
+
 struct ClusterSpec {
   size_t gpu_type = 0;  // index into the GpuCatalog
   int64_t gpus = 0;
+  ClusterRole role = ClusterRole::kTraining;
+};
+
+// How inference uses a site's GPUs (docs/inference.md).
+struct InferenceModel {
+  std::vector<double> queries_per_gpu_hour;  // by GPU type index; 0: this type does not serve
+  double target_utilization = 0.6;           // GPUs are sized to run at most this busy
+  bool per_query_energy = false;             // true: energy = queries x wh_per_query (all-in)
+  double wh_per_query = 5.0;                 // facility Wh per query, per-query model
+};
+
+// One hour of inference at a site, from assign_inference().
+struct InferenceHour {
+  std::vector<int64_t> gpus;          // per cluster, reserved for the hour
+  double gpus_total = 0.0;
+  double queries = 0.0;
+  double dynamic_w = 0.0;             // IT power above idle (capacity model)
+  double floor_w = 0.0;               // idle power of the GPUs serving inference (capacity model)
+  double facility_energy_mwh = 0.0;   // per-query model: queries x Wh
 };
 
 struct SiteSpec {
@@ -29,6 +53,9 @@ struct SiteSpec {
   double pue = 1.0;
   double grid_limit_mw = 0.0;  // facility power may never exceed this
   std::vector<ClusterSpec> clusters;
+  // Whether inference-only clusters draw power in the power model. False under the
+  // per-query energy model, whose Wh per query already covers the serving hardware.
+  bool inference_clusters_draw_power = true;
 };
 
 // A unit of work handed to a site: one training job on one cluster.
@@ -55,6 +82,9 @@ struct SiteHour {
   double it_energy_mwh = 0.0;
   double facility_energy_mwh = 0.0;
   double gpus_busy_training = 0.0;  // mean number of busy GPUs over the hour
+  double gpus_busy_inference = 0.0;  // GPUs reserved for inference in the hour
+  double inference_queries = 0.0;
+  double inference_energy_mwh = 0.0;  // facility energy of inference (dynamic part, or queries x Wh)
   int64_t gpus_total = 0;
   int64_t queue_length = 0;  // tasks waiting at the end of the hour
   double pue = 1.0;
@@ -70,6 +100,7 @@ class SiteRuntime {
   size_t clusters() const { return clusters_.size(); }
   int64_t total_gpus(size_t cluster) const { return clusters_[cluster].total_gpus; }
   size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
+  ClusterRole role(size_t cluster) const { return clusters_[cluster].role; }
   // GPUs free now and not promised to tasks already queued or arriving this hour.
   int64_t uncommitted_gpus(size_t cluster) const;
   // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
@@ -92,6 +123,16 @@ class SiteRuntime {
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
   void enqueue(size_t cluster, const Task& task);
+
+  // Global phase, before placement: ends the previous hour's inference reservation and
+  // returns how many queries the site could serve this hour: its inference-capable GPUs
+  // (free ones, in shared clusters) within the grid headroom, x queries per GPU-hour x
+  // target utilisation.
+  double release_and_measure_inference(const InferenceModel& model);
+  // Reserves GPUs for `queries` this hour (at most the measured capacity), filling clusters
+  // in order; sets the inference power for the hour. Then schedules training on what is left.
+  InferenceHour assign_inference(double queries, const InferenceModel& model);
+  bool serves_inference() const;
 
   // Site phase: run events in [hour, hour+1) and return the hour's totals.
   SiteHour run_hour(int64_t hour);
@@ -125,6 +166,7 @@ class SiteRuntime {
   };
   struct Cluster {
     size_t type_index = 0;
+    ClusterRole role = ClusterRole::kTraining;
     int64_t total_gpus = 0;
     int64_t free_gpus = 0;
     int64_t incoming_gpus = 0;  // queued this hour, not yet arrived
@@ -162,6 +204,10 @@ class SiteRuntime {
   core::Seconds last_change_s_ = 0;
   double dynamic_energy_ws_ = 0.0;
   double busy_gpu_s_ = 0.0;
+  // Inference reserved for the current hour.
+  InferenceHour inference_;
+  bool has_inference_clusters_ = false;
+  double per_query_cap_ = 1e300;  // per-query model: queries the grid headroom allows this hour
 };
 
 }  // namespace fleetsim::fleet

@@ -31,6 +31,7 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
       continue;
     }
     for (size_t c = 0; c < site.clusters(); ++c) {
+      if (site.role(c) == fleet::ClusterRole::kInference) continue;
       if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
       any_compatible = true;
       if (task.gpus > site.total_gpus(c)) continue;

@@ -38,7 +38,25 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_series("/site", "gpus_total", r.site_gpus_total, "GPUs", "GPUs installed");
   w.write_series("/site", "queue_length", r.site_queue_length, "jobs", "training jobs waiting at the end of the hour");
   w.write_series("/site", "pue", r.site_pue, "1", "power usage effectiveness in the hour");
+  w.write_series("/site", "inference_queries", r.site_inference_queries, "queries", "inference queries served in the hour");
+  w.write_series("/site", "inference_energy_mwh", r.site_inference_energy_mwh, "MWh",
+                 "facility energy of inference in the hour: queries x Wh (per-query model), or the reserved GPUs' "
+                 "power (capacity model)");
   w.write_entity_column("/site", "site_region", r.site_region, "", "grid region of each site");
+  if (!r.demand_names.empty()) {
+    w.add_series_group("/demand", r.hour_epoch_s, "demand_region", r.demand_names);
+    w.write_series("/demand", "queries", r.demand_queries, "queries", "inference queries arriving in the hour");
+    w.write_series("/demand", "served", r.demand_served, "queries", "queries served within the latency SLO");
+    w.write_series("/demand", "dropped", r.demand_dropped, "queries",
+                   "queries no site could serve within the SLO and capacity: queries - served");
+    w.write_series("/demand", "mean_latency_ms", r.demand_mean_latency_ms, "ms",
+                   "served-weighted mean network latency; NaN when nothing was served");
+  }
+  if (!r.routing_pairs.empty()) {
+    w.add_series_group("/routing", r.hour_epoch_s, "pair", r.routing_pairs);
+    w.write_series("/routing", "queries", r.routing_queries, "queries",
+                   "queries routed from the demand region to the site in the hour");
+  }
 
   w.add_series_group("/region", r.hour_epoch_s, "region", r.region_names);
   w.write_series("/region", "load_mwh", r.region_load_mwh, "MWh", "facility energy of the region's sites in the hour");

@@ -11,6 +11,7 @@
 #include "engine/hour_window.hpp"
 #include "fleet/site.hpp"
 #include "policy/placement.hpp"
+#include "policy/routing.hpp"
 #include "workload/synthetic.hpp"
 #include "workload/trace_reader.hpp"
 
@@ -68,6 +69,10 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, Tr
 
 namespace {
 
+// Greenest routing: a cost of 1e-6 per ms of latency only breaks ties between equally green
+// sites (costs are g/kWh or MWh, far larger).
+constexpr double kLatencyTieBreak = 1e-6;
+
 class FleetModel final : public engine::WindowedModel {
  public:
   FleetModel(const scenario::Scenario& sc, std::vector<workload::TrainingJob> jobs, RunResult& result)
@@ -88,6 +93,25 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_facility_energy_mwh.assign(cells, 0.0);
     result_.site_gpus_busy_training.assign(cells, 0.0);
     result_.site_gpus_busy_inference.assign(cells, 0.0);
+    result_.site_inference_queries.assign(cells, 0.0);
+    result_.site_inference_energy_mwh.assign(cells, 0.0);
+    const size_t demand_cells = static_cast<size_t>(sc.hours) * sc.demand_regions.size();
+    for (const auto& d : sc.demand_regions) result_.demand_names.push_back(d.name);
+    result_.demand_queries.assign(demand_cells, 0.0);
+    result_.demand_served.assign(demand_cells, 0.0);
+    result_.demand_dropped.assign(demand_cells, 0.0);
+    result_.demand_mean_latency_ms.assign(demand_cells, 0.0);
+    for (size_t d = 0; d < sc.demand_regions.size(); ++d) {
+      for (size_t site = 0; site < sc.sites.size(); ++site) {
+        if (sc.latency_ms[d][site] <= sc.demand_regions[d].latency_slo_ms) {
+          pairs_.emplace_back(d, site);
+          if (sc.inference.routing_matrix) {
+            result_.routing_pairs.push_back(sc.demand_regions[d].name + " -> " + sc.sites[site].name);
+          }
+        }
+      }
+    }
+    if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs_.size(), 0.0);
     result_.site_gpus_total.assign(cells, 0);
     result_.site_queue_length.assign(cells, 0);
     result_.site_pue.assign(cells, 0.0);
@@ -106,7 +130,87 @@ class FleetModel final : public engine::WindowedModel {
 
   const std::vector<energy::RegionLedger>& ledgers() const { return ledgers_; }
 
+  // Inference first: measure each site's capacity, route the hour's queries (policy), and
+  // reserve the GPUs; training is placed on what is left.
+  void route_inference(int64_t hour) {
+    const size_t demands = sc_.demand_regions.size();
+    if (demands == 0) return;
+    const size_t sites = sites_.size();
+    const auto h = static_cast<size_t>(hour);
+    const fleet::InferenceModel& model = sc_.inference.model;
+    policy::RoutingProblem problem;
+    problem.capacity.resize(sites);
+    for (size_t s = 0; s < sites; ++s) {
+      problem.capacity[s] = sites_[s].serves_inference() ? sites_[s].release_and_measure_inference(model) : 0.0;
+    }
+    problem.demand.resize(demands);
+    problem.cost.assign(demands, std::vector<double>(sites, policy::kUnreachable));
+    const bool greenest = sc_.inference.routing == "greenest";
+    const bool by_spare = sc_.inference.greenest_by == "spare_cfe";
+    const size_t regions = sc_.regions.size();
+    for (size_t d = 0; d < demands; ++d) {
+      problem.demand[d] = sc_.demand_regions[d].queries[h];
+      for (size_t s = 0; s < sites; ++s) {
+        const double latency = sc_.latency_ms[d][s];
+        if (!(latency <= sc_.demand_regions[d].latency_slo_ms) || problem.capacity[s] <= 0.0) continue;
+        if (!greenest) {
+          problem.cost[d][s] = latency;
+          continue;
+        }
+        // Greenest: the site's grid intensity this hour, or minus the region's spare contracted
+        // CFE (this hour's contracted generation less last hour's load); latency breaks ties.
+        const size_t r = sc_.sites[s].region;
+        double green = 0.0;
+        if (by_spare) {
+          const double last_load = hour > 0 ? result_.region_load_mwh[(h - 1) * regions + r] : 0.0;
+          green = -(sc_.region_supply[r].contracted_mwh[h] - last_load);
+        } else {
+          green = sc_.region_supply[r].grid.carbon_intensity_g_per_kwh[h];
+        }
+        problem.cost[d][s] = green + kLatencyTieBreak * latency;
+      }
+    }
+    const policy::RoutingSolution solution = sc_.inference.solver == "min_cost_flow"
+                                                 ? policy::route_min_cost_flow(problem)
+                                                 : policy::route_greedy(problem);
+    std::vector<std::vector<double>> flow = solution.flow;
+    for (size_t s = 0; s < sites; ++s) {
+      if (!sites_[s].serves_inference()) continue;
+      double routed = 0.0;
+      for (size_t d = 0; d < demands; ++d) routed += flow[d][s];
+      const double served = sites_[s].assign_inference(routed, model).queries;
+      // A site serves at most what it measured; scale its flows to what it actually served.
+      if (routed > 0.0 && served < routed) {
+        const double keep = served / routed;
+        for (size_t d = 0; d < demands; ++d) flow[d][s] *= keep;
+      }
+    }
+    for (size_t d = 0; d < demands; ++d) {
+      const size_t i = h * demands + d;
+      double served = 0.0;
+      double latency_sum = 0.0;
+      for (size_t s = 0; s < sites; ++s) {
+        served += flow[d][s];
+        if (flow[d][s] > 0.0) latency_sum += flow[d][s] * sc_.latency_ms[d][s];
+      }
+      served = std::min(served, problem.demand[d]);  // rounding in the flows must not serve more than arrived
+      result_.demand_queries[i] = problem.demand[d];
+      result_.demand_served[i] = served;
+      result_.demand_dropped[i] = problem.demand[d] - served;
+      result_.demand_mean_latency_ms[i] = served > 0.0 ? latency_sum / served : std::nan("");
+      latency_sum_ += latency_sum;
+    }
+    if (sc_.inference.routing_matrix) {
+      for (size_t p = 0; p < pairs_.size(); ++p) {
+        result_.routing_queries[h * pairs_.size() + p] = flow[pairs_[p].first][pairs_[p].second];
+      }
+    }
+  }
+
+  double latency_sum() const { return latency_sum_; }
+
   void global_phase(int64_t hour) override {
+    route_inference(hour);
     const core::Seconds end = core::hour_start(hour + 1);
     const policy::FleetView view{sites_, &sc_.catalog, sc_.regions};
     for (; next_job_ < jobs_.size() && jobs_[next_job_].submit_s < end; ++next_job_) {
@@ -135,6 +239,9 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_it_energy_mwh[i] = h.it_energy_mwh;
     result_.site_facility_energy_mwh[i] = h.facility_energy_mwh;
     result_.site_gpus_busy_training[i] = h.gpus_busy_training;
+    result_.site_gpus_busy_inference[i] = h.gpus_busy_inference;
+    result_.site_inference_queries[i] = h.inference_queries;
+    result_.site_inference_energy_mwh[i] = h.inference_energy_mwh;
     result_.site_gpus_total[i] = h.gpus_total;
     result_.site_queue_length[i] = h.queue_length;
     result_.site_pue[i] = h.pue;
@@ -252,11 +359,13 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<energy::RegionLedger> ledgers_;
   std::vector<std::vector<double>> ci_prefix_;
+  std::vector<std::pair<size_t, size_t>> pairs_;  // (demand, site) within the SLO
+  double latency_sum_ = 0.0;                      // sum of served queries x latency
   size_t next_job_ = 0;
 };
 
 void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
-               const std::vector<energy::RegionLedger>& ledgers, RunResult& r) {
+               const std::vector<energy::RegionLedger>& ledgers, double latency_sum, RunResult& r) {
   const size_t sites = r.site_names.size();
   const size_t regions = r.region_names.size();
   const auto hours = static_cast<size_t>(r.hours);
@@ -315,6 +424,20 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
   }
   double market_annual = 0.0;  // certificates cannot cross regions: sum of regional values
   for (const RegionSummary& reg : r.regions) market_annual += reg.emissions_market_annual_t;
+  double queries = 0.0;
+  double served = 0.0;
+  double dropped = 0.0;
+  for (size_t i = 0; i < r.demand_queries.size(); ++i) {
+    queries += r.demand_queries[i];
+    served += r.demand_served[i];
+    dropped += r.demand_dropped[i];
+  }
+  double inference_energy = 0.0;
+  double inference_gpu_h = 0.0;
+  for (size_t i = 0; i < r.site_inference_energy_mwh.size(); ++i) {
+    inference_energy += r.site_inference_energy_mwh[i];
+    inference_gpu_h += r.site_gpus_busy_inference[i];
+  }
   int64_t counts[5] = {};
   double job_energy = 0.0;
   double wait_h_sum = 0.0;
@@ -363,6 +486,13 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       {"hours", d(r.hours), "simulated hours"},
       {"sites", d(static_cast<int64_t>(sites)), "number of sites"},
       {"gpus_total", d(gpus_installed), "GPUs installed"},
+      {"queries", queries, "inference queries from all demand regions"},
+      {"queries_served", served, "queries served within their latency SLO"},
+      {"queries_dropped", dropped, "queries no site could serve within its SLO and capacity"},
+      {"inference_energy_mwh", inference_energy, "facility energy of inference (per-query or capacity model)"},
+      {"inference_wh_per_query", served > 0 ? inference_energy * 1e6 / served : 0.0, "inference energy / queries served"},
+      {"gpu_hours_inference", inference_gpu_h, "GPU-hours reserved for inference"},
+      {"inference_mean_latency_ms", served > 0 ? latency_sum / served : 0.0, "served-weighted mean network latency"},
       {"trace_rows", d(traces.rows), "data rows read from job traces"},
       {"trace_rows_no_gpu", d(traces.skipped_no_gpu), "trace rows skipped: no GPU requested"},
       {"trace_rows_never_ran", d(traces.skipped_never_ran), "trace rows skipped: never scheduled in the trace"},
@@ -394,7 +524,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
   engine::run_hour_windows(model, window);
   model.finish();
-  summarize(sc, trace_counts, model.ledgers(), result);
+  summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

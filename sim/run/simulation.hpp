@@ -71,6 +71,8 @@ struct RunResult {
   std::vector<double> site_facility_energy_mwh;
   std::vector<double> site_gpus_busy_training;
   std::vector<double> site_gpus_busy_inference;
+  std::vector<double> site_inference_queries;
+  std::vector<double> site_inference_energy_mwh;
   std::vector<int64_t> site_gpus_total;
   std::vector<int64_t> site_queue_length;
   std::vector<double> site_pue;
@@ -87,6 +89,15 @@ struct RunResult {
   std::vector<double> region_excess_mwh;
   std::vector<double> region_emissions_location_t;
   std::vector<double> region_emissions_market_hourly_t;
+  // Inference demand, [hour x demand region].
+  std::vector<std::string> demand_names;
+  std::vector<double> demand_queries;
+  std::vector<double> demand_served;
+  std::vector<double> demand_dropped;
+  std::vector<double> demand_mean_latency_ms;  // served-weighted; NaN in an hour with nothing served
+  // The hourly routing matrix, [hour x pair], when output.routing_matrix is set.
+  std::vector<std::string> routing_pairs;  // "demand -> site", pairs within the SLO
+  std::vector<double> routing_queries;
   std::vector<JobRecord> jobs;
   std::vector<SummaryItem> summary;
   std::vector<RegionSummary> regions;

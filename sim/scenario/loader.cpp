@@ -9,8 +9,10 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "policy/routing.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "workload/inference_demand.hpp"
 
 namespace fleetsim::scenario {
 namespace {
@@ -145,6 +147,11 @@ void validate_value(const At& at, const Key& key) {
       if (!at.node.IsMap()) at.fail("expected a map from names to settings");
       for (const auto& kv : at.node) validate_section(at.child(kv.first.Scalar()), *key.section);
       return;
+    case Kind::kBool: {
+      bool value = false;
+      if (!at.node.IsScalar() || !YAML::convert<bool>::decode(at.node, value)) at.fail("expected true or false");
+      return;
+    }
     case Kind::kNumberMap:
       if (!at.node.IsMap()) at.fail("expected a map from names to numbers");
       for (const auto& kv : at.node) check_number(at.child(kv.first.Scalar()), key, false);
@@ -345,6 +352,7 @@ struct Builder {
         continue;
       }
       for (const auto& c : site.clusters) {
+        if (c.role == fleet::ClusterRole::kInference) continue;
         if (gpu_type.empty() || sc.catalog.at(c.gpu_type).name == gpu_type) largest = std::max(largest, c.gpus);
       }
     }
@@ -638,7 +646,11 @@ struct Builder {
         const At cl = clusters.item(c);
         const std::string type = get_string(cl, cs, "gpu_type");
         check_gpu_type_name(cl.child("gpu_type"), type);
-        const fleet::ClusterSpec spec{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus")};
+        const std::string role = get_string(cl, cs, "role");
+        const fleet::ClusterSpec spec{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus"),
+                                      role == "inference" ? fleet::ClusterRole::kInference
+                                      : role == "shared"  ? fleet::ClusterRole::kShared
+                                                          : fleet::ClusterRole::kTraining};
         const fleet::GpuType& t = sc.catalog.at(spec.gpu_type);
         idle_w += static_cast<double>(spec.gpus) * (t.idle_power_w + t.overhead_w);
         site.clusters.push_back(spec);
@@ -767,7 +779,208 @@ struct Builder {
     }
   }
 
+  void inference(const At& at) {
+    const Section& s = *root_section().find("inference")->section;
+    InferenceOptions& o = sc.inference;
+    fleet::InferenceModel& m = o.model;
+    m.per_query_energy = get_string(at, s, "energy_model") == "per_query";
+    m.wh_per_query = get_number(at, s, "wh_per_query");
+    m.target_utilization = get_number(at, s, "target_utilization");
+    o.routing = get_string(at, s, "routing");
+    o.greenest_by = get_string(at, s, "greenest_by");
+    o.solver = get_string(at, s, "solver");
+    if (at.has("tokens_per_query") && at.has("tokens_per_query_from_trace")) {
+      at.fail("give at most one of 'tokens_per_query' and 'tokens_per_query_from_trace'");
+    }
+    if (at.has("tokens_per_query")) o.tokens_per_query = get_number(at, s, "tokens_per_query");
+    if (at.has("tokens_per_query_from_trace")) {
+      const std::string path = resolve_path(get_string(at, s, "tokens_per_query_from_trace"));
+      if (!std::filesystem::is_regular_file(path)) {
+        at.child("tokens_per_query_from_trace").fail("trace file not found: " + path);
+      }
+      const workload::RequestTraceSummary trace = workload::read_request_trace(path);
+      o.tokens_per_query = trace.mean_context_tokens + trace.mean_generated_tokens;
+    }
+    m.queries_per_gpu_hour.assign(sc.catalog.types().size(), 0.0);
+    const bool by_queries = at.has("queries_per_gpu_hour");
+    const bool by_tokens = at.has("tokens_per_gpu_hour");
+    if (by_queries && by_tokens) at.fail("give at most one of 'queries_per_gpu_hour' and 'tokens_per_gpu_hour'");
+    if (by_tokens && o.tokens_per_query <= 0.0) {
+      at.child("tokens_per_gpu_hour").fail("needs tokens_per_query or tokens_per_query_from_trace");
+    }
+    const char* key = by_tokens ? "tokens_per_gpu_hour" : "queries_per_gpu_hour";
+    const At throughput = at.child(key);
+    for (const auto& [type, value] : get_number_map(at, key)) {
+      const auto index = sc.catalog.index_of(type);
+      if (!index) check_gpu_type_name(throughput.child(type), type);
+      m.queries_per_gpu_hour[*index] = by_tokens ? value / o.tokens_per_query : value;
+    }
+    const Section& os = *root_section().find("output")->section;
+    const At out = sc_root_->child("output");
+    o.routing_matrix = value_or_default(out, os, "routing_matrix").as<bool>();
+  }
+
+  std::vector<double> demand_queries(const At& d, const std::string& name) {
+    const Section& s = *root_section().find("demand_regions")->section;
+    const bool from_file = d.has("queries_file");
+    if (from_file) {
+      for (const char* k : {"queries_per_day", "profile", "hourly_weights", "weekly_factors", "annual_growth",
+                            "profile_trace"}) {
+        if (d.has(k)) d.child(k).fail("does not apply with queries_file");
+      }
+      if (!d.has("queries_column")) d.fail("queries_file needs 'queries_column'");
+      energy::ProfileCsvSpec csv;
+      csv.path = resolve_path(get_string(d, s, "queries_file"));
+      if (!std::filesystem::is_regular_file(csv.path)) d.child("queries_file").fail("file not found: " + csv.path);
+      csv.column = get_string(d, s, "queries_column");
+      csv.scale = energy::ProfileCsvSpec::Scale::kRaw;
+      return energy::read_profile_csv(csv, sc.time_axis());
+    }
+    if (d.has("queries_column")) d.child("queries_column").fail("applies only with queries_file");
+    if (!d.has("queries_per_day")) d.fail("demand region '" + name + "' needs 'queries_per_day' or 'queries_file'");
+    workload::DemandProfileSpec p;
+    p.queries_per_day = get_number(d, s, "queries_per_day");
+    p.annual_growth = get_number(d, s, "annual_growth");
+    p.utc_offset_h = get_number(d, s, "utc_offset_h");
+    const int given = (d.has("profile") ? 1 : 0) + (d.has("hourly_weights") ? 1 : 0) + (d.has("profile_trace") ? 1 : 0);
+    if (given > 1) d.fail("give at most one of 'profile', 'hourly_weights' and 'profile_trace'");
+    if (d.has("hourly_weights")) {
+      const auto weights = get_list<double>(d, s, "hourly_weights");
+      if (weights.size() != 24) {
+        d.child("hourly_weights").fail("has " + std::to_string(weights.size()) + " weights; 24 are needed (local hours 0..23)");
+      }
+      double sum = 0.0;
+      for (size_t i = 0; i < 24; ++i) {
+        p.hourly_weights[i] = weights[i];
+        sum += weights[i];
+      }
+      if (!(sum > 0.0)) d.child("hourly_weights").fail("the weights must sum to a positive number");
+    } else if (d.has("profile_trace")) {
+      const std::string path = resolve_path(get_string(d, s, "profile_trace"));
+      if (!std::filesystem::is_regular_file(path)) d.child("profile_trace").fail("trace file not found: " + path);
+      const workload::RequestTraceSummary trace = workload::read_request_trace(path);
+      if (trace.span_h < 24.0) {
+        std::ostringstream msg;
+        msg << "the trace covers " << trace.span_h << " h of arrivals; a daily profile needs at least 24 h";
+        d.child("profile_trace").fail(msg.str());
+      }
+      // The trace's shape is by UTC hour; the profile is in local hours.
+      const auto shift = static_cast<int>(std::lround(p.utc_offset_h));
+      for (int utc = 0; utc < 24; ++utc) p.hourly_weights[static_cast<size_t>(((utc + shift) % 24 + 24) % 24)] = trace.requests_by_utc_hour[static_cast<size_t>(utc)];
+    } else {
+      p.hourly_weights = *workload::builtin_hourly_profile(get_string(d, s, "profile"));
+    }
+    const auto weekly = get_list<double>(d, s, "weekly_factors");
+    if (weekly.size() != 7) {
+      d.child("weekly_factors").fail("has " + std::to_string(weekly.size()) + " factors; 7 are needed (Monday..Sunday)");
+    }
+    for (size_t i = 0; i < 7; ++i) p.weekly_factors[i] = weekly[i];
+    try {
+      return workload::hourly_queries(p, sc.start_epoch_s, sc.hours);
+    } catch (const std::invalid_argument& e) {
+      d.fail(e.what());
+    }
+  }
+
+  void demand_regions(const At& at) {
+    const Section& s = *root_section().find("demand_regions")->section;
+    for (size_t i = 0; i < at.node.size(); ++i) {
+      const At d = at.item(i);
+      DemandRegion region;
+      region.name = get_string(d, s, "name");
+      for (const auto& other : sc.demand_regions) {
+        if (other.name == region.name) d.child("name").fail("duplicate demand region name '" + region.name + "'");
+      }
+      region.latency_slo_ms = get_number(d, s, "latency_slo_ms");
+      region.queries = demand_queries(d, region.name);
+      sc.demand_regions.push_back(std::move(region));
+    }
+  }
+
+  // Nodes: demand regions, then sites, then hubs; names unique across all three.
+  void network(const At& at) {
+    const Section& s = *root_section().find("network")->section;
+    std::vector<std::string> nodes;
+    for (const auto& d : sc.demand_regions) nodes.push_back(d.name);
+    for (const auto& site : sc.sites) {
+      if (std::find(nodes.begin(), nodes.end(), site.name) != nodes.end()) {
+        at.fail("site '" + site.name + "' has the name of a demand region; network node names must be unique");
+      }
+      nodes.push_back(site.name);
+    }
+    const auto hubs = get_list<std::string>(at, s, "hubs");
+    for (size_t i = 0; i < hubs.size(); ++i) {
+      if (std::find(nodes.begin(), nodes.end(), hubs[i]) != nodes.end()) {
+        at.child("hubs").item(i).fail("'" + hubs[i] + "' is already a demand region, site or hub name");
+      }
+      nodes.push_back(hubs[i]);
+    }
+    policy::NetworkSpec net;
+    net.nodes = nodes.size();
+    const Section& ls = *s.find("links")->section;
+    const At links = at.child("links");
+    if (at.has("links")) {
+      for (size_t i = 0; i < links.node.size(); ++i) {
+        const At l = links.item(i);
+        policy::NetworkSpec::Link link;
+        for (const char* end : {"from", "to"}) {
+          const std::string name = get_string(l, ls, end);
+          const auto it = std::find(nodes.begin(), nodes.end(), name);
+          if (it == nodes.end()) {
+            const std::string hint = closest(name, nodes);
+            l.child(end).fail("unknown node '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                              "; nodes are demand regions, sites and hubs");
+          }
+          (std::string(end) == "from" ? link.a : link.b) = static_cast<size_t>(it - nodes.begin());
+        }
+        link.latency_ms = get_number(l, ls, "latency_ms");
+        net.links.push_back(link);
+      }
+    }
+    std::vector<size_t> sources;
+    std::vector<size_t> targets;
+    for (size_t d = 0; d < sc.demand_regions.size(); ++d) sources.push_back(d);
+    for (size_t site = 0; site < sc.sites.size(); ++site) targets.push_back(sc.demand_regions.size() + site);
+    sc.latency_ms = policy::shortest_latencies(net, sources, targets);
+    // A demand region that no inference site can serve within its SLO: a warning, and its
+    // traffic is counted as dropped.
+    for (size_t d = 0; d < sc.demand_regions.size(); ++d) {
+      bool any = false;
+      for (size_t site = 0; site < sc.sites.size(); ++site) {
+        bool serves = false;
+        for (const auto& c : sc.sites[site].clusters) {
+          serves = serves || (c.role != fleet::ClusterRole::kTraining &&
+                              sc.inference.model.queries_per_gpu_hour[c.gpu_type] > 0.0);
+        }
+        any = any || (serves && sc.latency_ms[d][site] <= sc.demand_regions[d].latency_slo_ms);
+      }
+      if (!any) {
+        sc.warnings.push_back(file + ": demand region '" + sc.demand_regions[d].name +
+                              "' has no inference site within its latency SLO of " +
+                              std::to_string(sc.demand_regions[d].latency_slo_ms) + " ms: all its queries will be dropped");
+      }
+    }
+  }
+
+  // Every inference-capable cluster needs a throughput for its GPU type.
+  void check_inference_clusters(const At& sites_at) {
+    for (size_t i = 0; i < sc.sites.size(); ++i) {
+      sc.sites[i].inference_clusters_draw_power = !sc.inference.model.per_query_energy;
+      for (size_t k = 0; k < sc.sites[i].clusters.size(); ++k) {
+        const auto& c = sc.sites[i].clusters[k];
+        if (c.role != fleet::ClusterRole::kTraining && sc.inference.model.queries_per_gpu_hour[c.gpu_type] <= 0.0) {
+          sites_at.item(i).child("clusters").item(k).child("role").fail(
+              "an inference cluster of " + sc.catalog.at(c.gpu_type).name +
+              " needs inference.queries_per_gpu_hour (or tokens_per_gpu_hour) for " + sc.catalog.at(c.gpu_type).name);
+        }
+      }
+    }
+  }
+
+  const At* sc_root_ = nullptr;
+
   void build(const At& root) {
+    sc_root_ = &root;
     const Section& s = root_section();
     sc.name = get_string(root, s, "name");
     sc.description = get_string(root, s, "description");
@@ -784,6 +997,10 @@ struct Builder {
     const Section& ss = *s.find("scheduler")->section;
     sc.scheduler.placement = get_string(sched, ss, "placement");
     sc.scheduler.backfill_depth = static_cast<size_t>(get_integer(sched, ss, "backfill_depth"));
+    inference(root.child("inference"));
+    check_inference_clusters(root.child("sites"));
+    if (root.has("demand_regions")) demand_regions(root.child("demand_regions"));
+    network(root.child("network"));
     const At wl = root.child("workload");
     if (wl.has("jobs")) jobs(wl.child("jobs"));
     if (wl.has("synthetic")) synthetic(wl.child("synthetic"));

@@ -21,6 +21,22 @@ struct SchedulerOptions {
   size_t backfill_depth = 100;
 };
 
+// A source of inference queries.
+struct DemandRegion {
+  std::string name;
+  double latency_slo_ms = 0.0;
+  std::vector<double> queries;  // per run hour
+};
+
+struct InferenceOptions {
+  fleet::InferenceModel model;  // queries_per_gpu_hour by GPU type index
+  std::string routing = "nearest";                // nearest | greenest
+  std::string greenest_by = "carbon_intensity";  // carbon_intensity | spare_cfe
+  std::string solver = "greedy";                  // greedy | min_cost_flow
+  bool routing_matrix = false;
+  double tokens_per_query = 0.0;  // 0 when not given
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -36,7 +52,11 @@ struct Scenario {
   std::vector<workload::TrainingJob> listed_jobs;
   std::vector<workload::SyntheticSpec> synthetic;
   std::vector<workload::TraceSpec> traces;
+  std::vector<DemandRegion> demand_regions;
+  InferenceOptions inference;
+  std::vector<std::vector<double>> latency_ms;  // [demand region][site], shortest path; inf: unreachable
   int deflate_level = 1;
+  std::vector<std::string> warnings;  // things worth saying that are not errors
 
   // Provenance, stored in the output file.
   std::string source_path;

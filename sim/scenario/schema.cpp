@@ -176,6 +176,10 @@ const Section& cluster_section() {
       {
           required(string("gpu_type", "", "GPU type name from the catalog (built-in or `gpu_types`)")),
           required(integer("gpus", "GPUs", "", 1, 1e8, "number of GPUs")),
+          string("role", "training",
+                 "training: training jobs only; inference: a dedicated inference pool; shared: both, "
+                 "inference first each hour",
+                 {"training", "inference", "shared"}),
       }};
   return s;
 }
@@ -281,10 +285,92 @@ const Section& workload_section() {
   return s;
 }
 
+const Section& link_section() {
+  static const Section s{"network.links[]",
+                         "An undirected network link between two nodes (demand regions, sites or hubs).",
+                         {
+                             required(string("from", "", "a demand region, site or hub name")),
+                             required(string("to", "", "a demand region, site or hub name")),
+                             required(number("latency_ms", "ms", "", 0, 1e5, "one-way latency of the link")),
+                         }};
+  return s;
+}
+
+const Section& network_section() {
+  static const Section s{
+      "network",
+      "The network over which inference traffic travels; latencies are shortest paths (Dijkstra).",
+      {
+          of_kind(string("hubs", "", "names of pure network nodes (exchange points)"), Kind::kStringList),
+          section("links", Kind::kSectionList, link_section(), "links with latencies"),
+      }};
+  return s;
+}
+
+const Section& demand_region_section() {
+  static const Section s{
+      "demand_regions[]",
+      "Where inference queries come from (docs/inference.md, \"Demand\"). Give queries_per_day with a "
+      "profile, or queries_file with queries_column.",
+      {
+          required(string("name", "", "unique name; also the region's node in `network`")),
+          number("queries_per_day", "queries/day", "", 0, 1e13, "daily total at the run's start"),
+          string("profile", "diurnal", "built-in 24-hour shape in local time (or give hourly_weights)",
+                 {"flat", "diurnal", "business_hours"}),
+          of_kind(number("hourly_weights", "", "", 0, 1e12, "24 relative weights, local hours 0..23"),
+                  Kind::kNumberList),
+          of_kind(number("weekly_factors", "", "[1, 1, 1, 1, 1, 1, 1]", 0, 100, "7 multipliers, Monday..Sunday"),
+                  Kind::kNumberList),
+          number("annual_growth", "", "0", -0.99, 100, "compound growth per year (0.5: +50% a year)"),
+          number("utc_offset_h", "h", "0", -14, 14, "local time = UTC + offset (fixed, no daylight saving)"),
+          required(number("latency_slo_ms", "ms", "", 0, 1e5, "only sites within this latency may serve it", true)),
+          string("queries_file", "", "CSV of hourly query counts (datetime_utc + a column), instead of a profile"),
+          string("queries_column", "", "the column of queries_file"),
+          string("profile_trace", "",
+                 "a request-arrival trace (Azure LLM inference format) covering at least a day: its hourly "
+                 "shape (by UTC hour) replaces the profile"),
+      }};
+  return s;
+}
+
+const Section& inference_section() {
+  static const Section s{
+      "inference",
+      "How inference traffic is served (docs/inference.md).",
+      {
+          string("energy_model", "per_query", "per_query: energy = queries x wh_per_query; capacity: GPUs x power",
+                 {"per_query", "capacity"}),
+          number("wh_per_query", "Wh", "5", 0, 1e4, "facility energy per query, per-query model (SEED-FACTS: 5 Wh)"),
+          of_kind(number("queries_per_gpu_hour", "queries/GPU-h", "", 0, 1e9,
+                         "serving throughput by GPU type at full load, e.g. {H100: 3600}; sets capacity in both models"),
+                  Kind::kNumberMap),
+          of_kind(number("tokens_per_gpu_hour", "tokens/GPU-h", "", 0, 1e12,
+                         "alternative to queries_per_gpu_hour: throughput in tokens by GPU type, divided by "
+                         "tokens_per_query"),
+                  Kind::kNumberMap),
+          number("tokens_per_query", "tokens", "", 0, 1e7, "tokens per query (context + generated)", true),
+          string("tokens_per_query_from_trace", "",
+                 "a request trace (Azure LLM inference format) whose mean tokens per request set tokens_per_query"),
+          number("target_utilization", "", "0.6", 0, 1, "GPUs are sized so they are at most this busy", true),
+          string("routing", "nearest", "nearest: lowest latency; greenest: cleanest site within the SLO",
+                 {"nearest", "greenest"}),
+          string("greenest_by", "carbon_intensity",
+                 "greenest: lowest grid carbon intensity, or most spare contracted CFE",
+                 {"carbon_intensity", "spare_cfe"}),
+          string("solver", "greedy", "greedy (fast, near-optimal) or min_cost_flow (exact, slow)",
+                 {"greedy", "min_cost_flow"}),
+      }};
+  return s;
+}
+
 const Section& output_section() {
   static const Section s{"output",
                          "The HDF5 output file (docs/output-format.md).",
-                         {integer("deflate_level", "", "1", 0, 9, "deflate compression level (0: none)")}};
+                         {integer("deflate_level", "", "1", 0, 9, "deflate compression level (0: none)"),
+                          of_kind(string("routing_matrix", "false",
+                                         "write /routing/queries [hour x demand-site pair] (large: the size is "
+                                         "printed)"),
+                                  Kind::kBool)}};
   return s;
 }
 
@@ -312,6 +398,9 @@ const Section& root_section() {
           section("sites", Kind::kSectionList, site_section(), "data-center sites", true),
           section("scheduler", Kind::kSection, scheduler_section(), "placement and local scheduling"),
           section("workload", Kind::kSection, workload_section(), "training jobs"),
+          section("network", Kind::kSection, network_section(), "network links and latencies"),
+          section("demand_regions", Kind::kSectionList, demand_region_section(), "inference demand"),
+          section("inference", Kind::kSection, inference_section(), "inference serving and routing"),
           section("output", Kind::kSection, output_section(), "output file settings"),
       }};
   return s;
@@ -376,6 +465,8 @@ const char* kind_text(Kind kind) {
       return "map of maps";
     case Kind::kNumberMap:
       return "map of numbers";
+    case Kind::kBool:
+      return "true/false";
   }
   return "";
 }

@@ -22,6 +22,7 @@ enum class Kind {
   kSectionList,    // a list of maps with the same keys
   kNamedSections,  // a map from a user-chosen name to a map with the same keys
   kNumberMap,      // a map from a user-chosen name to a number
+  kBool,
 };
 
 struct Section;
