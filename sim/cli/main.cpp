@@ -147,8 +147,8 @@ int cmd_run(int argc, char** argv) {
         pairs += sc.latency_ms[d][site] <= sc.demand_regions[d].latency_slo_ms ? 1U : 0U;
       }
     }
-    std::cerr << "fleetsim: routing matrix: " << sc.hours << " hours x " << pairs << " (demand region, site) pairs = "
-              << std::fixed << std::setprecision(1)
+    std::cerr << "fleetsim: routing matrix: " << sc.hours << " hours x " << pairs
+              << " (demand region, site) pairs = " << std::fixed << std::setprecision(1)
               << static_cast<double>(sc.hours) * static_cast<double>(pairs) * 8.0 / 1048576.0
               << " MiB before compression\n";
   }

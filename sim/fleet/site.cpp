@@ -244,11 +244,14 @@ void SiteRuntime::schedule() {
   }
 }
 
-bool SiteRuntime::serves_inference() const { return has_inference_clusters_; }
+bool SiteRuntime::serves_inference() const {
+  return has_inference_clusters_;
+}
 
 double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
   // End the previous hour's reservation (no scheduling yet: inference chooses first).
-  for (size_t c = 0; c < clusters_.size() && c < inference_.gpus.size(); ++c) clusters_[c].free_gpus += inference_.gpus[c];
+  for (size_t c = 0; c < clusters_.size() && c < inference_.gpus.size(); ++c)
+    clusters_[c].free_gpus += inference_.gpus[c];
   if (inference_.dynamic_w != 0.0) {
     set_dynamic_power(running_.empty() ? 0.0 : dynamic_power_w_ - inference_.dynamic_w, 0);
   }
@@ -258,9 +261,10 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
   double headroom_w = model.per_query_energy ? 1e300 : limit_dynamic_w - dynamic_power_w_;
   // Per-query model: the hour's queries x Wh, spread over the hour, must fit the grid
   // headroom too: at most headroom (W) x 1 h / Wh per query.
-  const double per_query_cap = model.per_query_energy && model.wh_per_query > 0.0
-                                   ? std::max(0.0, (limit_dynamic_w - dynamic_power_w_) * spec_.pue) / model.wh_per_query
-                                   : 1e300;
+  const double per_query_cap =
+      model.per_query_energy && model.wh_per_query > 0.0
+          ? std::max(0.0, (limit_dynamic_w - dynamic_power_w_) * spec_.pue) / model.wh_per_query
+          : 1e300;
   double capacity = 0.0;
   for (const Cluster& c : clusters_) {
     if (c.role == ClusterRole::kTraining) continue;
@@ -268,9 +272,9 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
     if (per_gpu <= 0.0) continue;
     int64_t gpus = c.free_gpus;
     if (!model.per_query_energy) {
-      const double dyn_per_gpu =
-          dynamic_power_per_gpu_w(catalog_->at(c.type_index), model.target_utilization);
-      if (dyn_per_gpu > 0.0) gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
+      const double dyn_per_gpu = dynamic_power_per_gpu_w(catalog_->at(c.type_index), model.target_utilization);
+      if (dyn_per_gpu > 0.0)
+        gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
       headroom_w -= static_cast<double>(gpus) * dyn_per_gpu;
     }
     capacity += static_cast<double>(gpus) * per_gpu;
@@ -296,7 +300,8 @@ InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel
       const double dyn_per_gpu = dynamic_power_per_gpu_w(type, model.target_utilization);
       const double headroom_w =
           grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_ - dynamic_power_w_ - hour.dynamic_w;
-      if (dyn_per_gpu > 0.0) gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
+      if (dyn_per_gpu > 0.0)
+        gpus = std::min<int64_t>(gpus, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / dyn_per_gpu)));
     }
     if (gpus <= 0) continue;
     const double served = std::min(remaining, static_cast<double>(gpus) * per_gpu);
@@ -305,7 +310,8 @@ InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel
     hour.gpus[ci] = gpus;
     hour.gpus_total += static_cast<double>(gpus);
     hour.queries += served;
-    if (!model.per_query_energy) hour.dynamic_w += static_cast<double>(gpus) * dynamic_power_per_gpu_w(type, utilization);
+    if (!model.per_query_energy)
+      hour.dynamic_w += static_cast<double>(gpus) * dynamic_power_per_gpu_w(type, utilization);
     c.free_gpus -= gpus;
     remaining -= served;
   }
@@ -340,9 +346,9 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.pue = spec_.pue;
   out.gpus_busy_inference = inference_.gpus_total;
   out.inference_queries = inference_.queries;
-  out.inference_energy_mwh =
-      inference_.facility_energy_mwh +
-      (inference_.floor_w + inference_.dynamic_w) * static_cast<double>(core::kSecondsPerHour) * spec_.pue / kWsPerMwh;
+  out.inference_energy_mwh = inference_.facility_energy_mwh + (inference_.floor_w + inference_.dynamic_w) *
+                                                                  static_cast<double>(core::kSecondsPerHour) *
+                                                                  spec_.pue / kWsPerMwh;
   out.facility_energy_mwh += inference_.facility_energy_mwh;
   out.it_energy_mwh += inference_.facility_energy_mwh / spec_.pue;
   dynamic_energy_ws_ = 0.0;

@@ -39,12 +39,12 @@ struct InferenceModel {
 
 // One hour of inference at a site, from assign_inference().
 struct InferenceHour {
-  std::vector<int64_t> gpus;          // per cluster, reserved for the hour
+  std::vector<int64_t> gpus;  // per cluster, reserved for the hour
   double gpus_total = 0.0;
   double queries = 0.0;
-  double dynamic_w = 0.0;             // IT power above idle (capacity model)
-  double floor_w = 0.0;               // idle power of the GPUs serving inference (capacity model)
-  double facility_energy_mwh = 0.0;   // per-query model: queries x Wh
+  double dynamic_w = 0.0;            // IT power above idle (capacity model)
+  double floor_w = 0.0;              // idle power of the GPUs serving inference (capacity model)
+  double facility_energy_mwh = 0.0;  // per-query model: queries x Wh
 };
 
 struct SiteSpec {
@@ -81,7 +81,7 @@ struct TaskOutcome {
 struct SiteHour {
   double it_energy_mwh = 0.0;
   double facility_energy_mwh = 0.0;
-  double gpus_busy_training = 0.0;  // mean number of busy GPUs over the hour
+  double gpus_busy_training = 0.0;   // mean number of busy GPUs over the hour
   double gpus_busy_inference = 0.0;  // GPUs reserved for inference in the hour
   double inference_queries = 0.0;
   double inference_energy_mwh = 0.0;  // facility energy of inference (dynamic part, or queries x Wh)

@@ -38,7 +38,8 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_series("/site", "gpus_total", r.site_gpus_total, "GPUs", "GPUs installed");
   w.write_series("/site", "queue_length", r.site_queue_length, "jobs", "training jobs waiting at the end of the hour");
   w.write_series("/site", "pue", r.site_pue, "1", "power usage effectiveness in the hour");
-  w.write_series("/site", "inference_queries", r.site_inference_queries, "queries", "inference queries served in the hour");
+  w.write_series("/site", "inference_queries", r.site_inference_queries, "queries",
+                 "inference queries served in the hour");
   w.write_series("/site", "inference_energy_mwh", r.site_inference_energy_mwh, "MWh",
                  "facility energy of inference in the hour: queries x Wh (per-query model), or the reserved GPUs' "
                  "power (capacity model)");

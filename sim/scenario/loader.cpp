@@ -824,8 +824,8 @@ struct Builder {
     const Section& s = *root_section().find("demand_regions")->section;
     const bool from_file = d.has("queries_file");
     if (from_file) {
-      for (const char* k : {"queries_per_day", "profile", "hourly_weights", "weekly_factors", "annual_growth",
-                            "profile_trace"}) {
+      for (const char* k :
+           {"queries_per_day", "profile", "hourly_weights", "weekly_factors", "annual_growth", "profile_trace"}) {
         if (d.has(k)) d.child(k).fail("does not apply with queries_file");
       }
       if (!d.has("queries_column")) d.fail("queries_file needs 'queries_column'");
@@ -847,7 +847,8 @@ struct Builder {
     if (d.has("hourly_weights")) {
       const auto weights = get_list<double>(d, s, "hourly_weights");
       if (weights.size() != 24) {
-        d.child("hourly_weights").fail("has " + std::to_string(weights.size()) + " weights; 24 are needed (local hours 0..23)");
+        d.child("hourly_weights")
+            .fail("has " + std::to_string(weights.size()) + " weights; 24 are needed (local hours 0..23)");
       }
       double sum = 0.0;
       for (size_t i = 0; i < 24; ++i) {
@@ -866,13 +867,16 @@ struct Builder {
       }
       // The trace's shape is by UTC hour; the profile is in local hours.
       const auto shift = static_cast<int>(std::lround(p.utc_offset_h));
-      for (int utc = 0; utc < 24; ++utc) p.hourly_weights[static_cast<size_t>(((utc + shift) % 24 + 24) % 24)] = trace.requests_by_utc_hour[static_cast<size_t>(utc)];
+      for (int utc = 0; utc < 24; ++utc)
+        p.hourly_weights[static_cast<size_t>(((utc + shift) % 24 + 24) % 24)] =
+            trace.requests_by_utc_hour[static_cast<size_t>(utc)];
     } else {
       p.hourly_weights = *workload::builtin_hourly_profile(get_string(d, s, "profile"));
     }
     const auto weekly = get_list<double>(d, s, "weekly_factors");
     if (weekly.size() != 7) {
-      d.child("weekly_factors").fail("has " + std::to_string(weekly.size()) + " factors; 7 are needed (Monday..Sunday)");
+      d.child("weekly_factors")
+          .fail("has " + std::to_string(weekly.size()) + " factors; 7 are needed (Monday..Sunday)");
     }
     for (size_t i = 0; i < 7; ++i) p.weekly_factors[i] = weekly[i];
     try {
@@ -957,7 +961,8 @@ struct Builder {
       if (!any) {
         sc.warnings.push_back(file + ": demand region '" + sc.demand_regions[d].name +
                               "' has no inference site within its latency SLO of " +
-                              std::to_string(sc.demand_regions[d].latency_slo_ms) + " ms: all its queries will be dropped");
+                              std::to_string(sc.demand_regions[d].latency_slo_ms) +
+                              " ms: all its queries will be dropped");
       }
     }
   }
@@ -969,9 +974,13 @@ struct Builder {
       for (size_t k = 0; k < sc.sites[i].clusters.size(); ++k) {
         const auto& c = sc.sites[i].clusters[k];
         if (c.role != fleet::ClusterRole::kTraining && sc.inference.model.queries_per_gpu_hour[c.gpu_type] <= 0.0) {
-          sites_at.item(i).child("clusters").item(k).child("role").fail(
-              "an inference cluster of " + sc.catalog.at(c.gpu_type).name +
-              " needs inference.queries_per_gpu_hour (or tokens_per_gpu_hour) for " + sc.catalog.at(c.gpu_type).name);
+          sites_at.item(i)
+              .child("clusters")
+              .item(k)
+              .child("role")
+              .fail("an inference cluster of " + sc.catalog.at(c.gpu_type).name +
+                    " needs inference.queries_per_gpu_hour (or tokens_per_gpu_hour) for " +
+                    sc.catalog.at(c.gpu_type).name);
         }
       }
     }

@@ -29,10 +29,10 @@ struct DemandRegion {
 };
 
 struct InferenceOptions {
-  fleet::InferenceModel model;  // queries_per_gpu_hour by GPU type index
-  std::string routing = "nearest";                // nearest | greenest
+  fleet::InferenceModel model;                   // queries_per_gpu_hour by GPU type index
+  std::string routing = "nearest";               // nearest | greenest
   std::string greenest_by = "carbon_intensity";  // carbon_intensity | spare_cfe
-  std::string solver = "greedy";                  // greedy | min_cost_flow
+  std::string solver = "greedy";                 // greedy | min_cost_flow
   bool routing_matrix = false;
   double tokens_per_query = 0.0;  // 0 when not given
 };

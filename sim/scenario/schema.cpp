@@ -341,9 +341,10 @@ const Section& inference_section() {
           string("energy_model", "per_query", "per_query: energy = queries x wh_per_query; capacity: GPUs x power",
                  {"per_query", "capacity"}),
           number("wh_per_query", "Wh", "5", 0, 1e4, "facility energy per query, per-query model (SEED-FACTS: 5 Wh)"),
-          of_kind(number("queries_per_gpu_hour", "queries/GPU-h", "", 0, 1e9,
-                         "serving throughput by GPU type at full load, e.g. {H100: 3600}; sets capacity in both models"),
-                  Kind::kNumberMap),
+          of_kind(
+              number("queries_per_gpu_hour", "queries/GPU-h", "", 0, 1e9,
+                     "serving throughput by GPU type at full load, e.g. {H100: 3600}; sets capacity in both models"),
+              Kind::kNumberMap),
           of_kind(number("tokens_per_gpu_hour", "tokens/GPU-h", "", 0, 1e12,
                          "alternative to queries_per_gpu_hour: throughput in tokens by GPU type, divided by "
                          "tokens_per_query"),
