@@ -16,11 +16,11 @@
 namespace fleetsim::workload {
 
 struct DemandProfileSpec {
-  double queries_per_day = 0.0;            // at the run's start, before weekly factors
-  std::array<double, 24> hourly_weights{};  // relative load per local hour 0..23 (>= 0, sum > 0)
+  double queries_per_day = 0.0;                               // at the run's start, before weekly factors
+  std::array<double, 24> hourly_weights{};                    // relative load per local hour 0..23 (>= 0, sum > 0)
   std::array<double, 7> weekly_factors{1, 1, 1, 1, 1, 1, 1};  // Monday..Sunday multipliers (>= 0)
-  double annual_growth = 0.0;              // compound growth per 8,760 h, > -1
-  double utc_offset_h = 0.0;               // local time = UTC + offset (fixed; no daylight saving)
+  double annual_growth = 0.0;                                 // compound growth per 8,760 h, > -1
+  double utc_offset_h = 0.0;                                  // local time = UTC + offset (fixed; no daylight saving)
 };
 
 // Checks ranges; throws std::invalid_argument naming the field.
@@ -40,7 +40,7 @@ std::vector<double> hourly_queries(const DemandProfileSpec& spec, core::Seconds 
 // ContextTokens, GeneratedTokens (the Azure LLM inference trace 2023 format).
 struct RequestTraceSummary {
   int64_t requests = 0;
-  double span_h = 0.0;                    // last arrival - first arrival, hours
+  double span_h = 0.0;  // last arrival - first arrival, hours
   double mean_context_tokens = 0.0;
   double mean_generated_tokens = 0.0;
   core::Seconds first_hour_epoch_s = 0;   // start of the UTC hour of the first request

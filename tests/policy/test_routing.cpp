@@ -6,6 +6,7 @@
 #include <deque>
 #include <random>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "policy/routing.hpp"
@@ -157,6 +158,44 @@ RoutingProblem random_instance(std::mt19937_64& rng, size_t demands, size_t site
   return problem;
 }
 
+// A larger instance, like one hour of a fleet: regions and sites at random points of a
+// 1000 x 1000 square, latency 5 ms + 0.3 ms per unit of distance, an SLO of 161 ms (distance 520,
+// which allows about half the pairs); integer demands of 1e5..1e6, capacity 1.2x the demand with
+// one site in five small.
+RoutingProblem random_fleet_hour(std::mt19937_64& rng, size_t demands, size_t sites) {
+  auto point = [&]() {
+    return std::pair{static_cast<double>(draw(rng, 0, 1000)), static_cast<double>(draw(rng, 0, 1000))};
+  };
+  std::vector<std::pair<double, double>> region_at(demands);
+  std::vector<std::pair<double, double>> site_at(sites);
+  for (auto& p : region_at) p = point();
+  for (auto& p : site_at) p = point();
+  RoutingProblem problem;
+  double total_demand = 0.0;
+  for (size_t d = 0; d < demands; ++d) {
+    problem.demand.push_back(static_cast<double>(draw(rng, 100000, 1000000)));
+    total_demand += problem.demand.back();
+  }
+  std::vector<double> weight(sites);
+  double total_weight = 0.0;
+  for (size_t s = 0; s < sites; ++s) {
+    weight[s] = static_cast<double>(draw(rng, 1, 30)) * (s % 5 == 0 ? 0.05 : 1.0);
+    total_weight += weight[s];
+  }
+  for (size_t s = 0; s < sites; ++s) {
+    problem.capacity.push_back(std::floor(1.2 * total_demand * weight[s] / total_weight));
+  }
+  problem.cost.assign(demands, std::vector<double>(sites, kInf));
+  for (size_t d = 0; d < demands; ++d) {
+    for (size_t s = 0; s < sites; ++s) {
+      const double latency =
+          5.0 + 0.3 * std::hypot(region_at[d].first - site_at[s].first, region_at[d].second - site_at[s].second);
+      if (latency <= 5.0 + 0.3 * 520.0) problem.cost[d][s] = latency;
+    }
+  }
+  return problem;
+}
+
 }  // namespace
 
 TEST_CASE("shortest latencies through a hub, checked by hand", "[policy]") {
@@ -201,23 +240,40 @@ TEST_CASE("routing on a 3-site graph, checked by hand", "[policy]") {
   // Regions A (100 queries) and B (80); latency costs; B -> site 2 is outside B's SLO.
   RoutingProblem problem;
   problem.demand = {100.0, 80.0};
-  problem.cost = {{10.0, 20.0, 40.0}, {15.0, kInf, 30.0}};
 
   SECTION("enough capacity: A spills from its nearest site to its second-nearest") {
     problem.capacity = {60.0, 70.0, 100.0};
+    problem.cost = {{10.0, 20.0, 40.0}, {15.0, kInf, 22.0}};
     // Pairs by cost: A1 (10) takes 60 and fills site 1; B1 (15) finds it full; A2 (20) takes
-    // A's last 40; B3 (30) takes all 80.
+    // A's last 40; B3 (22) takes all 80. Optimal: site 1 saves A 10 per query over its next
+    // site, B only 7.
     for (const RoutingSolution& solution : {route_greedy(problem), route_min_cost_flow(problem)}) {
       check_feasible(problem, solution);
       CHECK(solution.flow[0] == std::vector<double>{60.0, 40.0, 0.0});
       CHECK(solution.flow[1] == std::vector<double>{0.0, 0.0, 80.0});
       CHECK(solution.served == std::vector<double>{100.0, 80.0});
       CHECK(solution.dropped == std::vector<double>{0.0, 0.0});
-      CHECK(solution.total_cost == 60.0 * 10.0 + 40.0 * 20.0 + 80.0 * 30.0);
+      CHECK(solution.total_cost == 60.0 * 10.0 + 40.0 * 20.0 + 80.0 * 22.0);
+    }
+  }
+  SECTION("the region that loses more by moving keeps the nearest site") {
+    problem.capacity = {60.0, 70.0, 100.0};
+    problem.cost = {{10.0, 20.0, 40.0}, {15.0, kInf, 30.0}};
+    // Cheapest-first gives A1 60, A2 40, B3 80 (cost 3800), but site 1 saves B 15 per query
+    // and A only 10: the optimum fills site 2 with A (70), gives A the other 30 at site 1 and
+    // B the remaining 30 there, and sends B's last 50 to site 3 (cost 3650). On an instance this
+    // small route_greedy's negative-cycle phase reaches it.
+    for (const RoutingSolution& solution : {route_greedy(problem), route_min_cost_flow(problem)}) {
+      check_feasible(problem, solution);
+      CHECK(solution.flow[0] == std::vector<double>{30.0, 70.0, 0.0});
+      CHECK(solution.flow[1] == std::vector<double>{30.0, 0.0, 50.0});
+      CHECK(solution.dropped == std::vector<double>{0.0, 0.0});
+      CHECK(solution.total_cost == 30.0 * 10.0 + 70.0 * 20.0 + 30.0 * 15.0 + 50.0 * 30.0);
     }
   }
   SECTION("too little capacity: the rest is dropped") {
     problem.capacity = {60.0, 30.0, 50.0};
+    problem.cost = {{10.0, 20.0, 40.0}, {15.0, kInf, 30.0}};
     // 140 of 180 queries fit. Site 1 is worth 5 per query more to A than to B, site 3 is worth
     // 10 more to B than to A: A gets sites 1 and 2, B site 3.
     for (const RoutingSolution& solution : {route_greedy(problem), route_min_cost_flow(problem)}) {
@@ -303,26 +359,22 @@ TEST_CASE("routing rejects inconsistent or invalid problems", "[policy]") {
   REQUIRE_NOTHROW(route_greedy(good));
   REQUIRE_NOTHROW(route_min_cost_flow(good));
   std::vector<RoutingProblem> bad(7, good);
-  bad[0].cost.pop_back();                   // too few rows
-  bad[1].cost[1].push_back(1.0);            // a row too long
-  bad[2].demand[0] = -1.0;                  // negative demand
-  bad[3].capacity[0] = std::nan("");        // NaN capacity
-  bad[4].cost[0][0] = std::nan("");         // NaN cost
-  bad[5].cost[0][0] = -kInf;                // -infinity cost
-  bad[6].demand[1] = kInf;                  // infinite demand
+  bad[0].cost.pop_back();             // too few rows
+  bad[1].cost[1].push_back(1.0);      // a row too long
+  bad[2].demand[0] = -1.0;            // negative demand
+  bad[3].capacity[0] = std::nan("");  // NaN capacity
+  bad[4].cost[0][0] = std::nan("");   // NaN cost
+  bad[5].cost[0][0] = -kInf;          // -infinity cost
+  bad[6].demand[1] = kInf;            // infinite demand
   for (const RoutingProblem& problem : bad) {
     CHECK_THROWS_AS(route_greedy(problem), std::invalid_argument);
     CHECK_THROWS_AS(route_min_cost_flow(problem), std::invalid_argument);
   }
 }
 
-TEST_CASE("greedy serves the maximum flow at near-optimal cost on random small instances", "[policy]") {
+TEST_CASE("on random small instances greedy is a maximum flow of minimum cost", "[policy]") {
+  // Small enough for route_greedy's negative-cycle phase, which ends at the optimum.
   std::mt19937_64 rng(20240604);
-  double gap_sum = 0.0;
-  double gap_max = 0.0;
-  double greedy_total = 0.0;
-  double optimum_total = 0.0;
-  int gaps = 0;
   for (int instance = 0; instance < 300; ++instance) {
     const auto demands = static_cast<size_t>(draw(rng, 2, 6));
     const auto sites = static_cast<size_t>(draw(rng, 2, 8));
@@ -336,52 +388,41 @@ TEST_CASE("greedy serves the maximum flow at near-optimal cost on random small i
     CHECK_FALSE(has_augmenting_path(residual_of(problem, greedy)));
     CHECK_FALSE(has_augmenting_path(residual_of(problem, exact)));
     CHECK(total(greedy.served) == Approx(total(exact.served)).margin(1e-9));
-    for (size_t d = 0; d < demands; ++d) CHECK(greedy.served[d] == std::floor(greedy.served[d]));
-    // The exact answer is optimal: no negative cycle in its residual network.
+    // Both are optimal: no negative cycle in their residual networks.
     CHECK_FALSE(has_negative_cycle(residual_of(problem, exact)));
-    CHECK(greedy.total_cost >= exact.total_cost - 1e-9 * (1.0 + std::abs(exact.total_cost)));
-
-    // Cost gap measured on costs shifted so the cheapest allowed pair costs 0 (the shift adds
-    // the same amount to both, since both serve the same amount), so negative costs do not
-    // distort the ratio.
-    double low = kInf;
-    for (const auto& row : problem.cost) {
-      for (const double c : row) low = std::min(low, c);
-    }
-    if (low == kInf) continue;
-    const double served = total(exact.served);
-    const double optimum = exact.total_cost - low * served;
-    const double excess = greedy.total_cost - exact.total_cost;
-    greedy_total += greedy.total_cost - low * served;
-    optimum_total += optimum;
-    if (optimum > 0.0) {
-      const double gap = excess / optimum;
-      gap_sum += gap;
-      gap_max = std::max(gap_max, gap);
-      ++gaps;
-    }
+    CHECK_FALSE(has_negative_cycle(residual_of(problem, greedy)));
+    // The exact solver rounds real costs to 2^30 steps of their range.
+    CHECK(greedy.total_cost == Approx(exact.total_cost).margin(1e-6 * (1.0 + total(exact.served))));
   }
-  const double gap_mean = gap_sum / gaps;
-  const double gap_aggregate = greedy_total / optimum_total - 1.0;
-  CAPTURE(gap_mean, gap_max, gap_aggregate, gaps);
-  WARN("greedy vs min-cost flow: mean gap " << gap_mean << ", max gap " << gap_max << ", aggregate gap "
-                                            << gap_aggregate << " over " << gaps << " instances");
-  CHECK(gap_mean < 0.02);
-  CHECK(gap_aggregate < 0.02);
 }
 
-TEST_CASE("greedy and min-cost flow agree on served queries on a 20 x 60 instance", "[policy]") {
-  std::mt19937_64 rng(7);
-  for (int instance = 0; instance < 3; ++instance) {
-    const RoutingProblem problem = random_instance(rng, 20, 60);
+TEST_CASE("on 50 x 200 instances greedy serves the maximum flow near the minimum cost", "[policy]") {
+  // Too large for route_greedy's negative-cycle phase: this measures cheapest-first plus
+  // augmenting paths alone.
+  std::mt19937_64 rng(11);
+  double gap_sum = 0.0;
+  double gap_max = 0.0;
+  const int instances = 4;
+  for (int instance = 0; instance < instances; ++instance) {
+    const RoutingProblem problem = random_fleet_hour(rng, 50, 200);
     const RoutingSolution greedy = route_greedy(problem);
     const RoutingSolution exact = route_min_cost_flow(problem);
+    CAPTURE(instance);
     check_feasible(problem, greedy);
     check_feasible(problem, exact);
     CHECK(total(greedy.served) == total(exact.served));
     CHECK_FALSE(has_augmenting_path(residual_of(problem, greedy)));
-    CHECK(greedy.total_cost >= exact.total_cost - 1e-9 * (1.0 + std::abs(exact.total_cost)));
+    CHECK(greedy.total_cost >= exact.total_cost * (1.0 - 1e-6));  // the exact solver rounds costs
+    const double gap = greedy.total_cost / exact.total_cost - 1.0;
+    gap_sum += gap;
+    gap_max = std::max(gap_max, gap);
   }
+  // Measured (seed 11): mean 0.080, max 0.098. Cheapest-first is near-sighted when capacity is
+  // far from demand; the bounds are close to the measurement so that a regression shows.
+  const double gap_mean = gap_sum / instances;
+  CAPTURE(gap_mean, gap_max);
+  CHECK(gap_mean < 0.10);
+  CHECK(gap_max < 0.12);
 }
 
 TEST_CASE("greedy routing is deterministic", "[policy]") {
@@ -398,12 +439,16 @@ TEST_CASE("greedy routing is deterministic", "[policy]") {
       if (draw(rng, 0, 2) != 0) problem.cost[d][s] = static_cast<double>(draw(rng, 0, 20)) / 3.0;
     }
   }
-  const RoutingSolution first = route_greedy(problem);
-  const RoutingProblem copy = problem;
-  const RoutingSolution second = route_greedy(copy);
-  check_feasible(problem, first);
-  CHECK(first.flow == second.flow);
-  CHECK(first.served == second.served);
-  CHECK(first.dropped == second.dropped);
-  CHECK(first.total_cost == second.total_cost);
+  const RoutingProblem large = random_fleet_hour(rng, 50, 200);
+  for (const RoutingProblem& instance : {problem, large}) {
+    const RoutingSolution first = route_greedy(instance);
+    route_greedy(random_instance(rng, 4, 5));  // another solve in between (scratch memory is reused)
+    const RoutingProblem copy = instance;
+    const RoutingSolution second = route_greedy(copy);
+    check_feasible(instance, first);
+    CHECK(first.flow == second.flow);
+    CHECK(first.served == second.served);
+    CHECK(first.dropped == second.dropped);
+    CHECK(first.total_cost == second.total_cost);
+  }
 }
