@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include "run/simulation.hpp"
@@ -57,7 +58,19 @@ TEST_CASE("served + dropped = queries every hour, and the SLO holds in every hou
     }
     // The routing matrix holds only pairs within the SLO: b -> far (50 ms) is not one.
     for (const auto& pair : r.routing_pairs) CHECK(pair != "b -> far");
-    CHECK(r.routing_pairs.size() == 5);
+    REQUIRE(r.routing_pairs.size() == 5);
+    // Every served query went over a pair within the SLO: per hour and demand region, the
+    // matrix's flows add up to what was served.
+    const size_t pairs = r.routing_pairs.size();
+    for (size_t h = 0; h < static_cast<size_t>(r.hours); ++h) {
+      for (size_t d = 0; d < demands; ++d) {
+        double routed = 0.0;
+        for (size_t p = 0; p < pairs; ++p) {
+          if (r.routing_pairs[p].rfind(r.demand_names[d] + " -> ", 0) == 0) routed += r.routing_queries[h * pairs + p];
+        }
+        REQUIRE(routed == Approx(r.demand_served[h * demands + d]).epsilon(1e-12));
+      }
+    }
   }
 }
 
@@ -158,4 +171,40 @@ TEST_CASE("the chat inference scenario uses about 1 GWh a day at 5 Wh per query"
   CHECK(per_day_mwh < 1100.0);
   CHECK(r.summary_value("queries_dropped") == 0.0);
   CHECK(r.summary_value("inference_wh_per_query") == Approx(5.0));
+}
+
+TEST_CASE("tokens per query from the Azure trace set the capacity in queries", "[run][inference]") {
+  const std::string trace = std::string(FLEETSIM_SHARED_DATA) + "/traces/azure_llm_inference_2023_conv.csv";
+  if (!std::filesystem::exists(trace)) {
+    WARN("skipped: " << trace << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  const std::string text = R"(name: tokens
+start: 2024-01-01T00:00:00Z
+hours: 2
+regions: [{name: r}]
+sites:
+  - {name: s, region: r, pue: 1.0, grid_limit_mw: 10, clusters: [{gpu_type: H100, gpus: 100, role: inference}]}
+demand_regions:
+  - {name: d, queries_per_day: 2160000, profile: flat, latency_slo_ms: 50}
+network:
+  links: [{from: d, to: s, latency_ms: 10}]
+inference:
+  tokens_per_gpu_hour: {H100: 1365823}
+  tokens_per_query_from_trace: )" +
+                           trace + R"(
+  target_utilization: 1.0
+)";
+  const auto sc = scenario::parse_scenario(text, "tokens.yaml");
+  // The conv trace: 1,154.697 context + 211.126 generated tokens per request on average.
+  CHECK(sc.inference.tokens_per_query == Approx(1365.823).epsilon(1e-6));
+  // 1,365,823 tokens per GPU-hour / 1,365.823 tokens per query = 1,000 queries per GPU-hour.
+  CHECK(sc.inference.model.queries_per_gpu_hour[*sc.catalog.index_of("H100")] == Approx(1000.0).epsilon(1e-6));
+  const auto r = run::simulate(sc, {1, {}});
+  // 90,000 queries an hour need ceil(90,000 / Q) GPUs: 90 at exactly 1,000 queries per
+  // GPU-hour, 91 if the trace's mean makes Q a hair below 1,000.
+  const double q = sc.inference.model.queries_per_gpu_hour[*sc.catalog.index_of("H100")];
+  CHECK(r.demand_served[0] == Approx(90000.0));
+  CHECK(r.site_gpus_busy_inference[0] == std::ceil(90000.0 / q - 1e-9));
+  CHECK(r.demand_dropped[0] == 0.0);
 }
