@@ -58,9 +58,23 @@ po::variables_map parse(const std::string& command, int argc, char** argv, const
   return vm;
 }
 
+// The terminal summary leaves out the inference rows of a run without inference and the trace
+// rows of a run without traces (the file keeps every value).
 std::vector<cli::Row> rows_of(const std::vector<run::SummaryItem>& items) {
+  auto value = [&](const std::string& name) {
+    for (const auto& i : items) {
+      if (i.name == name) return i.value;
+    }
+    return 0.0;
+  };
+  const bool inference = value("queries") > 0.0;
+  const bool traces = value("trace_rows") > 0.0;
   std::vector<cli::Row> rows;
-  for (const auto& i : items) rows.push_back({i.name, i.value, i.description});
+  for (const auto& i : items) {
+    const bool inference_row = i.name.rfind("quer", 0) == 0 || i.name.find("inference") != std::string::npos;
+    if ((inference_row && !inference) || (i.name.rfind("trace_rows", 0) == 0 && !traces)) continue;
+    rows.push_back({i.name, i.value, i.description});
+  }
   return rows;
 }
 
