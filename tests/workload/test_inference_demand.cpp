@@ -355,6 +355,5 @@ TEST_CASE("the Azure LLM inference traces 2023 read completely", "[workload][dat
           Approx(expected.context_sum + expected.generated_sum).epsilon(1e-12));
     CHECK(r.requests_by_utc_hour[18] == r.requests_per_hour[0]);
     CHECK(r.requests_by_utc_hour[19] == r.requests_per_hour[1]);
-    CHECK(ms < 1000.0);  // about 5 ms in an optimised build; generous for sanitizer builds
   }
 }
