@@ -55,8 +55,11 @@ int64_t SiteRuntime::uncommitted_gpus(size_t cluster) const {
 
 double SiteRuntime::backlog_s(size_t cluster) const {
   const Cluster& c = clusters_[cluster];
-  const int64_t running_gpus = c.total_gpus - c.free_gpus;
-  const double running_gpu_s = static_cast<double>(c.running_gpu_end_s - running_gpus * events_.now());
+  // GPUs held by inference (shared clusters) are busy until the end of the hour.
+  const int64_t inference_gpus = cluster < inference_.gpus.size() ? inference_.gpus[cluster] : 0;
+  const int64_t running_gpus = c.total_gpus - c.free_gpus - inference_gpus;
+  const double running_gpu_s = static_cast<double>(c.running_gpu_end_s - running_gpus * events_.now()) +
+                               static_cast<double>(inference_gpus * (hour_end() - events_.now()));
   const double gpu_s = c.incoming_gpu_s + c.waiting_gpu_s + running_gpu_s;
   return gpu_s / static_cast<double>(c.total_gpus);
 }
@@ -174,11 +177,26 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   double headroom_w = limit_dynamic_w - dynamic_power_w_;
   core::Seconds shadow_s = events_.now();
   auto satisfied = [&] { return free_gpus >= head.task.gpus && headroom_w >= need_w; };
+  // Inference's GPUs and power this hour are released at the hour's end (they may be taken
+  // again then, inference first; a reservation cannot see the next hour's routing).
+  const core::Seconds inference_end = hour_end();
+  bool inference_released = inference_.gpus.empty();
+  auto release_inference = [&] {
+    if (cluster < inference_.gpus.size()) free_gpus += inference_.gpus[cluster];
+    headroom_w += inference_.dynamic_w;
+    shadow_s = std::max(shadow_s, inference_end);
+    inference_released = true;
+  };
   for (auto it = running_.begin(); it != running_.end() && !satisfied(); ++it) {
+    if (!inference_released && it->end_s > inference_end) {
+      release_inference();
+      if (satisfied()) break;
+    }
     if (it->cluster == cluster) free_gpus += it->gpus;
     headroom_w += it->dynamic_w;
     shadow_s = it->end_s;
   }
+  if (!satisfied() && !inference_released) release_inference();
   if (!satisfied()) return Reservation{cluster, INT64_MAX, 0, 0.0};  // cannot happen for a placed task
   return Reservation{cluster, shadow_s, free_gpus - head.task.gpus, headroom_w - need_w};
 }
@@ -242,6 +260,10 @@ void SiteRuntime::schedule() {
     }
     ++cursor[best];
   }
+}
+
+core::Seconds SiteRuntime::hour_end() const {
+  return core::hour_start(core::hour_of(events_.now()) + 1);
 }
 
 bool SiteRuntime::serves_inference() const {
@@ -316,7 +338,9 @@ InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel
     remaining -= served;
   }
   if (model.per_query_energy) {
-    hour.facility_energy_mwh = hour.queries * model.wh_per_query * 1e-6;
+    // queries x Wh spread over the hour is a constant facility power of queries x Wh / 1 h;
+    // booked as IT power (/ PUE) so that the grid limit and training scheduling see it.
+    hour.dynamic_w = hour.queries * model.wh_per_query / spec_.pue;
   } else {
     // Idle power of inference's GPUs: a dedicated pool all the time, shared GPUs when reserved.
     for (size_t ci = 0; ci < clusters_.size(); ++ci) {
@@ -349,8 +373,6 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.inference_energy_mwh = inference_.facility_energy_mwh + (inference_.floor_w + inference_.dynamic_w) *
                                                                   static_cast<double>(core::kSecondsPerHour) *
                                                                   spec_.pue / kWsPerMwh;
-  out.facility_energy_mwh += inference_.facility_energy_mwh;
-  out.it_energy_mwh += inference_.facility_energy_mwh / spec_.pue;
   dynamic_energy_ws_ = 0.0;
   busy_gpu_s_ = 0.0;
   return out;

@@ -101,6 +101,10 @@ class SiteRuntime {
   int64_t total_gpus(size_t cluster) const { return clusters_[cluster].total_gpus; }
   size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
   ClusterRole role(size_t cluster) const { return clusters_[cluster].role; }
+  // GPUs of a cluster that inference holds this hour.
+  int64_t inference_gpus(size_t cluster) const {
+    return cluster < inference_.gpus.size() ? inference_.gpus[cluster] : 0;
+  }
   // GPUs free now and not promised to tasks already queued or arriving this hour.
   int64_t uncommitted_gpus(size_t cluster) const;
   // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
@@ -179,6 +183,7 @@ class SiteRuntime {
     std::list<Waiting> waiting;
   };
 
+  core::Seconds hour_end() const;  // end of the hour that contains now()
   void arrive(size_t cluster, const Task& task, core::Seconds duration);
   void schedule();
   Reservation reserve(size_t cluster, const Waiting& head) const;

@@ -4,6 +4,10 @@
 #include <limits>
 
 namespace fleetsim::policy {
+namespace {
+// Added to the backlog of a shared cluster whose inference leaves the job too few GPUs.
+constexpr double kBlockedByInferencePenaltyS = 1e12;
+}  // namespace
 
 const char* to_string(RejectReason reason) {
   switch (reason) {
@@ -42,7 +46,12 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
           site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w)) {
         return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
       }
-      const double backlog_s = site.backlog_s(c);
+      double backlog_s = site.backlog_s(c);
+      // A shared cluster whose inference leaves too few GPUs for the job may stay blocked for as
+      // long as inference keeps them (it comes first every hour): a last resort only.
+      if (site.role(c) == fleet::ClusterRole::kShared && task.gpus > site.total_gpus(c) - site.inference_gpus(c)) {
+        backlog_s += kBlockedByInferencePenaltyS;
+      }
       if (backlog_s < best_backlog_s) {
         best_backlog_s = backlog_s;
         least_backlog = Placement{s, c};

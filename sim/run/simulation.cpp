@@ -69,9 +69,9 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, Tr
 
 namespace {
 
-// Greenest routing: 0.001 per ms of latency breaks ties between equally green sites (costs are
-// g/kWh or MWh; 250 ms adds 0.25, less than the differences between grids that matter).
-constexpr double kLatencyTieBreak = 1e-3;
+// Greenest routing: latency breaks ties between equally green sites, weighted 1e-6 per ms of
+// the hour's greenness range (250 ms adds 0.025% of the range: only ties are decided by it).
+constexpr double kLatencyTieBreak = 1e-6;
 
 class FleetModel final : public engine::WindowedModel {
  public:
@@ -149,6 +149,18 @@ class FleetModel final : public engine::WindowedModel {
     const bool greenest = sc_.inference.routing == "greenest";
     const bool by_spare = sc_.inference.greenest_by == "spare_cfe";
     const size_t regions = sc_.regions.size();
+    // Greenness of each grid region this hour; the latency tie-break is scaled to its range.
+    std::vector<double> green(regions, 0.0);
+    double green_scale = 1.0;
+    for (size_t r = 0; greenest && r < regions; ++r) {
+      if (by_spare) {
+        const double last_load = hour > 0 ? result_.region_load_mwh[(h - 1) * regions + r] : 0.0;
+        green[r] = -(sc_.region_supply[r].contracted_mwh[h] - last_load);
+      } else {
+        green[r] = sc_.region_supply[r].grid.carbon_intensity_g_per_kwh[h];
+      }
+      green_scale = std::max(green_scale, 1.0 + std::fabs(green[r]));
+    }
     for (size_t d = 0; d < demands; ++d) {
       problem.demand[d] = sc_.demand_regions[d].queries[h];
       for (size_t s = 0; s < sites; ++s) {
@@ -160,15 +172,7 @@ class FleetModel final : public engine::WindowedModel {
         }
         // Greenest: the site's grid intensity this hour, or minus the region's spare contracted
         // CFE (this hour's contracted generation less last hour's load); latency breaks ties.
-        const size_t r = sc_.sites[s].region;
-        double green = 0.0;
-        if (by_spare) {
-          const double last_load = hour > 0 ? result_.region_load_mwh[(h - 1) * regions + r] : 0.0;
-          green = -(sc_.region_supply[r].contracted_mwh[h] - last_load);
-        } else {
-          green = sc_.region_supply[r].grid.carbon_intensity_g_per_kwh[h];
-        }
-        problem.cost[d][s] = green + kLatencyTieBreak * latency;
+        problem.cost[d][s] = green[sc_.sites[s].region] + kLatencyTieBreak * green_scale * latency;
       }
     }
     policy::RoutingSolution solution =
@@ -193,7 +197,10 @@ class FleetModel final : public engine::WindowedModel {
         served += flow[d][s];
         if (flow[d][s] > 0.0) latency_sum += flow[d][s] * sc_.latency_ms[d][s];
       }
-      served = std::min(served, problem.demand[d]);  // rounding in the flows must not serve more than arrived
+      if (served > problem.demand[d]) {  // rounding in the flows must not serve more than arrived
+        latency_sum *= problem.demand[d] / served;
+        served = problem.demand[d];
+      }
       result_.demand_queries[i] = problem.demand[d];
       result_.demand_served[i] = served;
       result_.demand_dropped[i] = problem.demand[d] - served;

@@ -208,3 +208,23 @@ inference:
   CHECK(r.site_gpus_busy_inference[0] == std::ceil(90000.0 / q - 1e-9));
   CHECK(r.demand_dropped[0] == 0.0);
 }
+
+TEST_CASE("per-query inference power counts against the grid limit for training", "[run][inference]") {
+  // A 1.3 MW connection; inference (1,000 queries/h x 100 Wh = 0.1 MW) comes first, so the
+  // 990-GPU training job (1.26 MW at full load on top of the idle floor) must wait.
+  const auto sc = scenario::load_scenario(kSource + "/tests/fixtures/scenarios/per_query_with_training.yaml");
+  const auto r = run::simulate(sc, {1, {}});
+  CHECK(r.summary_value("peak_facility_power_mw") <= 1.3 * (1 + 1e-9));
+  CHECK(r.summary_value("queries_dropped") == 0.0);
+  for (double e : r.site_facility_energy_mwh) CHECK(e <= 1.3 * (1 + 1e-9));
+}
+
+TEST_CASE("training is not queued behind inference on a shared cluster when a training cluster frees up",
+          "[run][inference]") {
+  const auto sc = scenario::load_scenario(kSource + "/tests/fixtures/scenarios/shared_cluster_held_by_inference.yaml");
+  const auto r = run::simulate(sc, {1, {}});
+  REQUIRE(r.jobs.size() == 2);
+  CHECK(r.jobs[1].status == run::JobStatus::kCompleted);
+  CHECK(r.site_names[static_cast<size_t>(r.jobs[1].site)] == "train");
+  CHECK(r.jobs[1].start_s == 5 * 3600);  // when `long` ends
+}
