@@ -370,9 +370,8 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.pue = spec_.pue;
   out.gpus_busy_inference = inference_.gpus_total;
   out.inference_queries = inference_.queries;
-  out.inference_energy_mwh = inference_.facility_energy_mwh + (inference_.floor_w + inference_.dynamic_w) *
-                                                                  static_cast<double>(core::kSecondsPerHour) *
-                                                                  spec_.pue / kWsPerMwh;
+  out.inference_energy_mwh =
+      (inference_.floor_w + inference_.dynamic_w) * static_cast<double>(core::kSecondsPerHour) * spec_.pue / kWsPerMwh;
   dynamic_energy_ws_ = 0.0;
   busy_gpu_s_ = 0.0;
   return out;

@@ -42,9 +42,8 @@ struct InferenceHour {
   std::vector<int64_t> gpus;  // per cluster, reserved for the hour
   double gpus_total = 0.0;
   double queries = 0.0;
-  double dynamic_w = 0.0;            // IT power above idle (capacity model)
-  double floor_w = 0.0;              // idle power of the GPUs serving inference (capacity model)
-  double facility_energy_mwh = 0.0;  // per-query model: queries x Wh
+  double dynamic_w = 0.0;  // IT power above idle (capacity model)
+  double floor_w = 0.0;    // idle power of the GPUs serving inference (capacity model)
 };
 
 struct SiteSpec {
