@@ -42,7 +42,7 @@ struct InferenceHour {
   std::vector<int64_t> gpus;  // per cluster, reserved for the hour
   double gpus_total = 0.0;
   double queries = 0.0;
-  double dynamic_w = 0.0;  // IT power above idle (capacity model)
+  double dynamic_w = 0.0;  // IT power above idle: busy GPUs (capacity) or queries x Wh / 1 h / PUE (per query)
   double floor_w = 0.0;    // idle power of the GPUs serving inference (capacity model)
 };
 
