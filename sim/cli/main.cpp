@@ -1,5 +1,5 @@
 // fleetsim command line: a thin layer over the sim/ libraries.
-//   fleetsim run SCENARIO [-o OUT.h5] [--set key=value]... [--threads N] [--quiet]
+//   fleetsim run SCENARIO [-o OUT.h5] [--set key=value]... [--threads N] [--baseline POLICY] [--quiet]
 //   fleetsim validate SCENARIO [--set key=value]...   |   fleetsim validate --reference
 //   fleetsim inspect OUT.h5
 //   fleetsim catalog [SCENARIO]
@@ -13,11 +13,15 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "cli/report.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "policy/scheduling.hpp"
+#include "run/comparison.hpp"
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
 #include "scenario/scenario.hpp"
@@ -36,11 +40,12 @@ const char* const kUsage =
     "fleetsim "
     "— discrete-event simulator of AI data-center fleets\n\n"
     "usage:\n"
-    "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N] [--quiet]\n"
+    "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N]\n"
+    "               [--baseline POLICY] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
     "  fleetsim inspect OUT.h5              print a run file's summary\n"
-    "  fleetsim catalog [SCENARIO]          list GPU types and their figures\n"
+    "  fleetsim catalog [SCENARIO]          list GPU types, scheduling policies and forecasts\n"
     "  fleetsim --version | --help\n\n"
     "exit codes: 0 ok, 1 simulation error, 2 bad input\n"
     "docs: docs/scenario-reference.md, docs/output-format.md, docs/models.md\n";
@@ -71,6 +76,10 @@ std::vector<cli::Row> rows_of(const std::vector<run::SummaryItem>& items) {
   const bool traces = value("trace_rows") > 0.0;
   std::vector<cli::Row> rows;
   for (const auto& i : items) {
+    // policy figures that did not happen (fifo never holds, pauses or caps)
+    const bool policy_row = i.name == "jobs_held" || i.name == "held_job_hours" || i.name == "pauses" ||
+                            i.name.rfind("checkpoint_", 0) == 0 || i.name == "power_capped_site_hours";
+    if (policy_row && i.value == 0.0) continue;
     const bool inference_row = i.name.rfind("quer", 0) == 0 || i.name.find("inference") != std::string::npos;
     if ((inference_row && !inference) || (i.name.rfind("trace_rows", 0) == 0 && !traces)) continue;
     rows.push_back({i.name, i.value, i.description});
@@ -137,7 +146,10 @@ int cmd_run(int argc, char** argv) {
   std::string output;
   std::vector<std::string> sets;
   int threads = 0;
+  std::string baseline_policy;
   options.add_options()("scenario", po::value(&scenario_path)->required(), "scenario YAML file")(
+      "baseline", po::value(&baseline_policy),
+      "also run the same scenario and seed under this policy (e.g. fifo) and report the differences")(
       "output,o", po::value(&output), "output HDF5 file (default: <scenario name>.h5)")(
       "set", po::value(&sets)->composing(), "override a scenario key: key.path=value (repeatable)")(
       "threads", po::value(&threads)->default_value(1),
@@ -150,6 +162,16 @@ int cmd_run(int argc, char** argv) {
   const bool quiet = vm.count("quiet") > 0;
 
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  std::optional<scenario::Scenario> baseline_sc;
+  if (!baseline_policy.empty()) {
+    std::vector<std::string> baseline_sets = sets;
+    baseline_sets.push_back("scheduler.policy=" + baseline_policy);
+    try {
+      baseline_sc = scenario::load_scenario(scenario_path, baseline_sets);
+    } catch (const core::InputError& e) {
+      throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--baseline"}, e.detail());
+    }
+  }
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
   if (!quiet) {
     for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
@@ -172,18 +194,55 @@ int cmd_run(int argc, char** argv) {
   run::RunOptions run_options;
   run_options.threads = threads;
   run_options.progress = [&](int64_t hour, int64_t hours) { progress.update(hour, hours); };
-  const run::RunResult result = run::simulate(sc, run_options);
+  // The baseline runs beside the policy run, on its own thread (each run is deterministic).
+  run::RunResult baseline_result;
+  std::exception_ptr baseline_error;
+  std::thread baseline_thread;
+  if (baseline_sc) {
+    baseline_thread = std::thread([&] {
+      try {
+        run::RunOptions o;
+        o.threads = threads;
+        baseline_result = run::simulate(*baseline_sc, o);
+      } catch (...) {
+        baseline_error = std::current_exception();
+      }
+    });
+  }
+  run::RunResult result;
+  try {
+    result = run::simulate(sc, run_options);
+  } catch (...) {
+    if (baseline_thread.joinable()) baseline_thread.join();
+    throw;
+  }
+  if (baseline_thread.joinable()) baseline_thread.join();
+  if (baseline_error) std::rethrow_exception(baseline_error);
   progress.writing(output);
   const auto write_start = std::chrono::steady_clock::now();
-  run::write_run_file(sc, result, output);
+  const run::Baseline stored_baseline{baseline_policy, &baseline_result};
+  run::write_run_file(sc, result, output, baseline_sc ? &stored_baseline : nullptr);
   progress.done();
   const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
   if (quiet) return kExitOk;
 
   std::cout << "fleetsim " << core::kVersion << " — scenario '" << sc.name << "': " << sc.sites.size() << " sites in "
             << sc.regions.size() << " regions, " << sc.hours << " hours from " << core::format_utc(sc.start_epoch_s)
-            << ", seed " << sc.seed << "\n\n";
+            << ", seed " << sc.seed << ", policy " << sc.scheduler.policy.name();
+  if (sc.scheduler.policy.components.size() > 1 || sc.scheduler.policy.name() != "fifo") {
+    std::cout << " (signal " << policy::to_string(sc.scheduler.policy.signal) << ", forecast "
+              << policy::to_string(sc.scheduler.policy.forecast.model) << ")";
+  }
+  std::cout << "\n\n";
   cli::print_summary(std::cout, rows_of(result.summary), region_rows(result.region_names, result.regions));
+  if (baseline_sc) {
+    std::vector<cli::ComparisonRow> rows;
+    for (const run::ComparisonRow& r : run::compare(result, baseline_result)) {
+      rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
+    }
+    std::cout << "\n  against the baseline '" << baseline_policy << "' (same scenario and seed):\n\n";
+    cli::print_comparison(std::cout, sc.scheduler.policy.name(), baseline_policy, rows);
+  }
   const auto bytes = std::filesystem::file_size(output);
   std::cout << "\n  wrote " << output << " (" << std::fixed << std::setprecision(1)
             << static_cast<double>(bytes) / 1048576.0 << " MiB) — simulated in " << std::setprecision(2)
@@ -265,6 +324,23 @@ int cmd_catalog(int argc, char** argv) {
   }
   std::cout << "\nthroughput: training work per GPU-hour relative to A100; all-in = GPU + server overhead per GPU.\n"
                "Sources and caveats: docs/models.md.\n";
+  std::cout << "\nscheduling policies (scheduler.policy; combine one of each kind with '+', e.g. "
+               "greenest_site+temporal_shift):\n";
+  for (const policy::PolicyInfo& info : policy::policy_registry()) {
+    std::cout << "\n  " << info.name << "  [" << policy::to_string(info.kind) << "]  " << info.summary << '\n';
+    for (const policy::ParamSpec& p : info.params) {
+      std::ostringstream range;
+      range << p.default_value << (p.unit.empty() ? "" : " " + p.unit) << ", in [" << p.min_value << ", " << p.max_value
+            << "]";
+      std::cout << "      scheduler." << info.name << "." << std::left << std::setw(18) << p.name << std::setw(22)
+                << range.str() << p.description << '\n';
+    }
+  }
+  std::cout << "\n  signals (scheduler.signal): carbon_intensity (grid gCO2/kWh), cfe (share of the region's load\n"
+               "    that would not be carbon-free)\n"
+               "  forecasts (scheduler.forecast.model): perfect (oracle), persistence (same hour yesterday),\n"
+               "    noisy (true value x (1 + error x N(0,1)))\n"
+               "  docs/policies.md has the rules, equations and sources.\n";
   return kExitOk;
 }
 

@@ -119,4 +119,22 @@ void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::v
          "  emissions in tCO2: location-based, hourly market-based, annual market-based (docs/energy.md).\n";
 }
 
+void print_comparison(std::ostream& out, const std::string& policy, const std::string& baseline,
+                      const std::vector<ComparisonRow>& rows) {
+  size_t name_width = 6;
+  for (const ComparisonRow& r : rows) name_width = std::max(name_width, r.name.size());
+  const int w = static_cast<int>(name_width);
+  auto cell = [](double v) { return std::isnan(v) ? std::string("—") : format_number(v); };
+  const std::string p = policy.size() > 16 ? policy.substr(0, 15) + "…" : policy;
+  out << "  " << std::left << std::setw(w) << "figure" << std::right << std::setw(18) << p << std::setw(18) << baseline
+      << std::setw(16) << "difference" << std::setw(10) << "change" << '\n';
+  for (const ComparisonRow& r : rows) {
+    char change[32] = "—";
+    if (!std::isnan(r.relative)) std::snprintf(change, sizeof change, "%+.1f%%", 100.0 * r.relative);
+    const std::string diff = (r.difference > 0 ? "+" : "") + cell(r.difference);
+    out << "  " << std::left << std::setw(w) << r.name << std::right << std::setw(18) << cell(r.policy) << std::setw(18)
+        << cell(r.baseline) << std::setw(16) << diff << std::setw(10) << change << '\n';
+  }
+}
+
 }  // namespace fleetsim::cli

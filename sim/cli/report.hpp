@@ -36,4 +36,15 @@ void print_json(std::ostream& out, bool complete, const std::vector<std::pair<st
 
 void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
 
+// A run against its baseline: figure, policy, baseline, difference, relative change.
+struct ComparisonRow {
+  std::string name;
+  double policy = 0.0;
+  double baseline = 0.0;
+  double difference = 0.0;
+  double relative = 0.0;  // NaN: baseline 0
+};
+void print_comparison(std::ostream& out, const std::string& policy, const std::string& baseline,
+                      const std::vector<ComparisonRow>& rows);
+
 }  // namespace fleetsim::cli

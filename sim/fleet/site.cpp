@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include "fleet/power.hpp"
@@ -81,7 +82,7 @@ double SiteRuntime::task_server_power_w(size_t cluster, const Task& task) const 
 }
 
 double SiteRuntime::committed_dynamic_power_w() const {
-  double dynamic = dynamic_power_w_;
+  double dynamic = dynamic_power_w_ + cap_reserve_w_;
   for (const Cluster& c : clusters_) dynamic += c.incoming_power_w + c.waiting_power_w;
   return dynamic;
 }
@@ -90,7 +91,13 @@ bool SiteRuntime::within_grid_limit(double dynamic_w) const {
   return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
-void SiteRuntime::enqueue(size_t cluster, const Task& task) {
+void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
+  ci_ = ci;
+  ci_prefix_.assign(ci.size() + 1, 0.0);
+  for (size_t h = 0; h < ci.size(); ++h) ci_prefix_[h + 1] = ci_prefix_[h] + ci[h];
+}
+
+void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held) {
   if (cluster >= clusters_.size()) throw std::out_of_range("SiteRuntime::enqueue: no such cluster");
   Cluster& c = clusters_[cluster];
   if (task.gpus > c.total_gpus) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
@@ -100,10 +107,24 @@ void SiteRuntime::enqueue(size_t cluster, const Task& task) {
   c.incoming_gpu_s += static_cast<double>(task.gpus) * static_cast<double>(duration);
   c.incoming_power_w += task_dynamic_power_w(cluster, task);
   const core::Seconds at = std::max(task.submit_s, events_.now());
-  events_.schedule_at(at, [this, cluster, task, duration] { arrive(cluster, task, duration); });
+  events_.schedule_at(at, [this, cluster, task, duration, held] {
+    arrive(cluster, task, duration, held);
+    schedule();
+  });
 }
 
-void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duration) {
+void SiteRuntime::add_waiting(size_t cluster, Waiting w) {
+  Cluster& c = clusters_[cluster];
+  const double gpu_s = static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
+  c.waiting_gpus += w.task.gpus;
+  c.waiting_gpu_s += gpu_s;
+  c.waiting_power_w += task_dynamic_power_w(cluster, w.task);
+  auto pos = c.waiting.end();
+  while (pos != c.waiting.begin() && std::prev(pos)->arrival > w.arrival) --pos;
+  c.waiting.insert(pos, std::move(w));
+}
+
+void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duration, bool held) {
   Cluster& c = clusters_[cluster];
   const double gpu_s = static_cast<double>(task.gpus) * static_cast<double>(duration);
   const double dynamic_w = task_dynamic_power_w(cluster, task);
@@ -114,11 +135,7 @@ void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duratio
     c.incoming_gpu_s = 0.0;
     c.incoming_power_w = 0.0;
   }
-  c.waiting.push_back(Waiting{task, duration, arrivals_++});
-  c.waiting_gpus += task.gpus;
-  c.waiting_gpu_s += gpu_s;
-  c.waiting_power_w += dynamic_w;
-  schedule();
+  add_waiting(cluster, Waiting{task, duration, arrivals_++, held, events_.now()});
 }
 
 void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
@@ -131,41 +148,200 @@ void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
   busy_gpus_ += busy_delta;
 }
 
+SiteRuntime::Operating SiteRuntime::operating(size_t cluster, const Task& task) const {
+  const GpuType& type = catalog_->at(clusters_[cluster].type_index);
+  const auto gpus = static_cast<double>(task.gpus);
+  if (cap_.cap >= 1.0) {
+    return Operating{gpus * dynamic_power_per_gpu_w(type, task.utilization),
+                     gpus * server_power_per_gpu_w(type, task.utilization), 1.0};
+  }
+  const double uncapped = gpu_power_w(type, task.utilization);
+  const double capped = std::min(uncapped, cap_.cap * type.max_power_w);
+  const double speed = uncapped > 0.0 ? std::pow(capped / uncapped, cap_.exponent) : 1.0;
+  return Operating{gpus * (capped - type.idle_power_w), gpus * (capped + type.overhead_w), speed};
+}
+
+void SiteRuntime::book(const Running& r, core::Seconds until) {
+  if (until <= r.segment_start_s) return;
+  TaskOutcome& out = outcomes_[r.job];
+  const auto dt = static_cast<double>(until - r.segment_start_s);
+  const double mwh_per_s = r.server_w * spec_.pue / kWsPerMwh;
+  out.energy_mwh += mwh_per_s * dt;
+  if (r.speed < 1.0) out.capped_s += dt;
+  if (ci_.empty()) return;
+  // sum over the hours the segment spans of overlap seconds x CI (prefix sums for whole hours)
+  const int64_t first = core::hour_of(r.segment_start_s);
+  const int64_t last = std::min<int64_t>(core::hour_of(until - 1), static_cast<int64_t>(ci_.size()) - 1);
+  double weighted_s = 0.0;
+  if (first >= static_cast<int64_t>(ci_.size())) return;
+  if (first == last) {
+    weighted_s = dt * ci_[static_cast<size_t>(first)];
+  } else {
+    weighted_s +=
+        static_cast<double>(core::hour_start(first + 1) - r.segment_start_s) * ci_[static_cast<size_t>(first)];
+    weighted_s += static_cast<double>(std::min(until, core::hour_start(last + 1)) - core::hour_start(last)) *
+                  ci_[static_cast<size_t>(last)];
+    weighted_s += static_cast<double>(core::kSecondsPerHour) *
+                  (ci_prefix_[static_cast<size_t>(last)] - ci_prefix_[static_cast<size_t>(first + 1)]);
+  }
+  out.emissions_t += mwh_per_s * weighted_s * 1e-3;  // MWh x g/kWh = kg; / 1000 = t
+}
+
+void SiteRuntime::launch(Running r) {
+  clusters_[r.cluster].running_gpu_end_s += r.gpus * r.end_s;
+  const core::Seconds end_s = r.end_s;
+  const uint32_t job = r.job;
+  r.event = events_.schedule_at(end_s, [this, end_s, job] { complete(end_s, job); });
+  cap_reserve_w_ += r.uncapped_dynamic_w - r.dynamic_w;
+  running_.insert(r);
+  outcomes_[job].expected_end_s = end_s;
+}
+
 void SiteRuntime::start(size_t cluster, const Waiting& w) {
   Cluster& c = clusters_[cluster];
   const core::Seconds now = events_.now();
-  const double dynamic_w = task_dynamic_power_w(cluster, w.task);
   c.free_gpus -= w.task.gpus;
   c.waiting_gpus -= w.task.gpus;
   c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
-  c.waiting_power_w -= dynamic_w;
+  c.waiting_power_w -= task_dynamic_power_w(cluster, w.task);
   if (c.waiting_gpus == 0) {
     c.waiting_gpu_s = 0.0;
     c.waiting_power_w = 0.0;
   }
-  set_dynamic_power(dynamic_power_w_ + dynamic_w, w.task.gpus);
-  const Running r{
-      now + w.duration_s, w.task.gpus, w.task.job, cluster, now, dynamic_w, task_server_power_w(cluster, w.task)};
-  running_.insert(r);
-  c.running_gpu_end_s += r.gpus * r.end_s;
+  const Operating op = operating(cluster, w.task);
+  set_dynamic_power(dynamic_power_w_ + op.dynamic_w, w.task.gpus);
+  const core::Seconds run_s =
+      op.speed >= 1.0 ? w.duration_s
+                      : std::max<core::Seconds>(1, std::llround(static_cast<double>(w.duration_s) / op.speed));
   TaskOutcome& out = outcomes_[w.task.job];
-  out.start_s = now;
-  out.expected_end_s = r.end_s;
-  events_.schedule_at(r.end_s, [this, r] { complete(r); });
+  if (!out.started()) out.start_s = now;
+  launch(Running{now + run_s,
+                 w.task.gpus,
+                 w.task.job,
+                 cluster,
+                 now,
+                 op.dynamic_w,
+                 op.server_w,
+                 task_dynamic_power_w(cluster, w.task),
+                 static_cast<double>(w.duration_s),
+                 op.speed,
+                 w.task,
+                 w.arrival,
+                 {}});
 }
 
-void SiteRuntime::complete(Running r) {
+void SiteRuntime::complete(core::Seconds end_s, uint32_t job) {
+  Running key{};
+  key.end_s = end_s;
+  key.job = job;
+  const auto it = running_.find(key);
+  if (it == running_.end()) throw std::logic_error("SiteRuntime::complete: task not running");
+  const Running r = *it;
   Cluster& c = clusters_[r.cluster];
-  running_.erase(r);
+  running_.erase(it);
   c.running_gpu_end_s -= r.gpus * r.end_s;
   c.free_gpus += r.gpus;
   // Subtracting leaves rounding residue; with no training running only inference remains.
   const double remaining = running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w;
   set_dynamic_power(remaining, -r.gpus);
-  TaskOutcome& out = outcomes_[r.job];
-  out.end_s = r.end_s;
-  out.energy_mwh = r.server_w * spec_.pue * static_cast<double>(r.end_s - r.start_s) / kWsPerMwh;
+  cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
+  book(r, r.end_s);
+  outcomes_[r.job].end_s = r.end_s;
   schedule();
+}
+
+bool SiteRuntime::release(uint32_t job) {
+  const core::Seconds now = events_.now();
+  for (Cluster& c : clusters_) {
+    for (Waiting& w : c.waiting) {
+      if (w.task.job != job || !w.held) continue;
+      w.held = false;
+      TaskOutcome& out = outcomes_[job];
+      (out.started() ? out.paused_s : out.deferred_s) += now - w.held_since_s;
+      return true;
+    }
+  }
+  return false;
+}
+
+core::Seconds SiteRuntime::held_duration_s(uint32_t job) const {
+  for (const Cluster& c : clusters_) {
+    for (const Waiting& w : c.waiting) {
+      if (w.task.job == job && w.held) return w.duration_s;
+    }
+  }
+  return -1;
+}
+
+std::vector<RunningView> SiteRuntime::running() const {
+  const core::Seconds now = events_.now();
+  std::vector<RunningView> out;
+  out.reserve(running_.size());
+  for (const Running& r : running_) {
+    const double left = r.remaining_s - static_cast<double>(now - r.segment_start_s) * r.speed;
+    out.push_back(RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(left))});
+  }
+  return out;
+}
+
+bool SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s) {
+  const core::Seconds now = events_.now();
+  auto it = std::find_if(running_.begin(), running_.end(), [job](const Running& r) { return r.job == job; });
+  if (it == running_.end() || it->end_s <= now) return false;
+  const Running r = *it;
+  running_.erase(it);
+  events_.cancel(r.event);
+  book(r, now);
+  Cluster& c = clusters_[r.cluster];
+  c.running_gpu_end_s -= r.gpus * r.end_s;
+  c.free_gpus += r.gpus;
+  set_dynamic_power(running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w, -r.gpus);
+  cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
+  const double left = r.remaining_s - static_cast<double>(now - r.segment_start_s) * r.speed;
+  const core::Seconds left_s = std::max<core::Seconds>(1, std::llround(left));
+  TaskOutcome& out = outcomes_[job];
+  out.pauses += 1;
+  out.checkpoint_s += checkpoint_s;
+  out.checkpoint_energy_mwh +=
+      task_server_power_w(r.cluster, r.task) * spec_.pue * static_cast<double>(checkpoint_s) / kWsPerMwh;
+  out.expected_end_s = -1;
+  add_waiting(r.cluster, Waiting{r.task, left_s + checkpoint_s, r.arrival, true, now});
+  return true;
+}
+
+void SiteRuntime::set_power_cap(const PowerCap& cap) {
+  const bool unchanged = cap.cap >= 1.0 && cap_.cap >= 1.0;  // uncapped: the exponent does not matter
+  if (unchanged || (cap.cap == cap_.cap && cap.exponent == cap_.exponent)) {
+    cap_ = cap;
+    return;
+  }
+  cap_ = cap;
+  const core::Seconds now = events_.now();
+  std::vector<Running> all(running_.begin(), running_.end());
+  running_.clear();
+  cap_reserve_w_ = 0.0;
+  double dynamic_w = inference_.dynamic_w;
+  for (Running r : all) {
+    clusters_[r.cluster].running_gpu_end_s -= r.gpus * r.end_s;
+    if (r.end_s > now) {
+      book(r, now);
+      events_.cancel(r.event);
+      r.remaining_s -= static_cast<double>(now - r.segment_start_s) * r.speed;
+      const Operating op = operating(r.cluster, r.task);
+      r.segment_start_s = now;
+      r.dynamic_w = op.dynamic_w;
+      r.server_w = op.server_w;
+      r.speed = op.speed;
+      r.end_s = now + std::max<core::Seconds>(1, std::llround(r.remaining_s / r.speed));
+      launch(r);
+    } else {  // completes now: unchanged
+      clusters_[r.cluster].running_gpu_end_s += r.gpus * r.end_s;
+      cap_reserve_w_ += r.uncapped_dynamic_w - r.dynamic_w;
+      running_.insert(r);
+    }
+    dynamic_w += r.dynamic_w;
+  }
+  set_dynamic_power(dynamic_w, 0);
 }
 
 // The shadow time of a blocked cluster head: walk the site's running tasks in end order,
@@ -174,7 +350,7 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
   const double need_w = task_dynamic_power_w(cluster, head.task);
   int64_t free_gpus = clusters_[cluster].free_gpus;
-  double headroom_w = limit_dynamic_w - dynamic_power_w_;
+  double headroom_w = limit_dynamic_w - dynamic_power_w_ - cap_reserve_w_;
   core::Seconds shadow_s = events_.now();
   auto satisfied = [&] { return free_gpus >= head.task.gpus && headroom_w >= need_w; };
   // Inference's GPUs and power this hour are released at the hour's end (they may be taken
@@ -193,7 +369,7 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
       if (satisfied()) break;
     }
     if (it->cluster == cluster) free_gpus += it->gpus;
-    headroom_w += it->dynamic_w;
+    headroom_w += it->uncapped_dynamic_w;
     shadow_s = it->end_s;
   }
   if (!satisfied() && !inference_released) release_inference();
@@ -216,10 +392,12 @@ void SiteRuntime::schedule() {
   cursor.reserve(clusters_.size());
   for (Cluster& c : clusters_) cursor.push_back(c.waiting.begin());
   std::vector<bool> reserved(clusters_.size(), false);
+  std::vector<bool> passed(clusters_.size(), false);  // an eligible task of the queue stayed waiting
   size_t examined = 0;
   for (;;) {
     size_t best = clusters_.size();
     for (size_t c = 0; c < clusters_.size(); ++c) {
+      while (cursor[c] != clusters_[c].waiting.end() && cursor[c]->held) ++cursor[c];  // held: not eligible
       if (cursor[c] != clusters_[c].waiting.end() &&
           (best == clusters_.size() || cursor[c]->arrival < cursor[best]->arrival)) {
         best = c;
@@ -228,7 +406,7 @@ void SiteRuntime::schedule() {
     if (best == clusters_.size()) break;
     Cluster& c = clusters_[best];
     const auto it = cursor[best];
-    const bool is_head = it == c.waiting.begin();
+    const bool is_head = !passed[best];
     if (!is_head) {
       if (examined >= backfill_depth_) {
         cursor[best] = c.waiting.end();  // no more backfill candidates from this queue
@@ -258,6 +436,7 @@ void SiteRuntime::schedule() {
       reservations.push_back(reserve(best, *it));
       reserved[best] = true;
     }
+    passed[best] = true;
     ++cursor[best];
   }
 }
@@ -368,6 +547,7 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.gpus_total = total_gpus_;
   for (const Cluster& c : clusters_) out.queue_length += static_cast<int64_t>(c.waiting.size());
   out.pue = spec_.pue;
+  out.power_cap = cap_.cap;
   out.gpus_busy_inference = inference_.gpus_total;
   out.inference_queries = inference_.queries;
   out.inference_energy_mwh =
@@ -379,11 +559,16 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
 
 void SiteRuntime::finish(core::Seconds horizon_s) {
   for (const Running& r : running_) {
-    TaskOutcome& out = outcomes_[r.job];
     // A task due to end exactly at the horizon has completed (run_hour stops before it).
-    if (r.end_s <= horizon_s) out.end_s = r.end_s;
-    const core::Seconds ran = std::min(horizon_s, r.end_s) - r.start_s;
-    out.energy_mwh = r.server_w * spec_.pue * static_cast<double>(ran) / kWsPerMwh;
+    if (r.end_s <= horizon_s) outcomes_[r.job].end_s = r.end_s;
+    book(r, std::min(horizon_s, r.end_s));
+  }
+  for (const Cluster& c : clusters_) {  // held to the end
+    for (const Waiting& w : c.waiting) {
+      if (!w.held) continue;
+      TaskOutcome& out = outcomes_[w.task.job];
+      (out.started() ? out.paused_s : out.deferred_s) += std::max<core::Seconds>(0, horizon_s - w.held_since_s);
+    }
   }
 }
 

@@ -68,12 +68,27 @@ struct Task {
 
 // What happened to a task; written by the site that ran it.
 struct TaskOutcome {
-  core::Seconds start_s = -1;
-  core::Seconds end_s = -1;  // -1 while running
+  core::Seconds start_s = -1;  // first start
+  core::Seconds end_s = -1;    // -1 while running
   core::Seconds expected_end_s = -1;
-  double energy_mwh = 0.0;  // facility energy: gpus * P_srv(u) * PUE * run time
+  double energy_mwh = 0.0;       // facility energy: sum over run segments of gpus * P_srv * PUE * time
+  double emissions_t = 0.0;      // location-based: each segment's energy x its hours' grid CI
+  core::Seconds deferred_s = 0;  // held back by a policy before the first start
+  core::Seconds paused_s = 0;    // held back by a policy after a pause
+  int64_t pauses = 0;
+  core::Seconds checkpoint_s = 0;      // run time added by pauses (save + restore)
+  double checkpoint_energy_mwh = 0.0;  // facility energy of that time, at the task's uncapped power
+  double capped_s = 0.0;               // run time spent under a power cap
   bool started() const { return start_s >= 0; }
   bool finished() const { return end_s >= 0; }
+};
+
+// A running task as a policy sees it at an hour boundary.
+struct RunningView {
+  uint32_t job = 0;
+  size_t cluster = 0;
+  core::Seconds end_s = 0;
+  core::Seconds remaining_s = 0;  // run time left at full speed
 };
 
 // Per-hour totals of one site.
@@ -85,8 +100,17 @@ struct SiteHour {
   double inference_queries = 0.0;
   double inference_energy_mwh = 0.0;  // facility energy of inference (dynamic part, or queries x Wh)
   int64_t gpus_total = 0;
-  int64_t queue_length = 0;  // tasks waiting at the end of the hour
+  int64_t queue_length = 0;  // tasks waiting at the end of the hour (held ones included)
   double pue = 1.0;
+  double power_cap = 1.0;  // training GPU power limit in the hour, fraction of max board power
+};
+
+// The power-cap curve (docs/policies.md, "Power capping"): a GPU limited to `cap` x its
+// max board power draws min(P_gpu(u), cap x P_max); its throughput falls to
+// (capped / uncapped GPU power) ^ exponent.
+struct PowerCap {
+  double cap = 1.0;
+  double exponent = 0.3;
 };
 
 class SiteRuntime {
@@ -118,14 +142,39 @@ class SiteRuntime {
   // tolerance, so a task that exactly fills the limit fits)?
   bool within_grid_limit(double dynamic_w) const;
   // Would the limit hold if a task adding `extra_dynamic_w` started now?
-  bool fits_grid(double extra_dynamic_w) const { return within_grid_limit(dynamic_power_w_ + extra_dynamic_w); }
+  // Running tasks count at their uncapped power, so lifting a power cap never breaks the limit.
+  bool fits_grid(double extra_dynamic_w) const {
+    return within_grid_limit(dynamic_power_w_ + cap_reserve_w_ + extra_dynamic_w);
+  }
   // Dynamic IT power (above idle) of a task on a cluster, W.
   double task_dynamic_power_w(size_t cluster, const Task& task) const;
   // Dynamic IT power of running tasks plus queued and incoming ones, W.
   double committed_dynamic_power_w() const;
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
-  void enqueue(size_t cluster, const Task& task);
+  // A held task waits in the queue, holding its place, until release().
+  void enqueue(size_t cluster, const Task& task, bool held = false);
+
+  // Hourly grid carbon intensity of the site's region (g/kWh, one value per run hour), for
+  // the tasks' emissions. Empty: emissions are not booked.
+  void set_carbon_intensity(std::span<const double> ci);
+
+  // Global phase, at an hour boundary (none of these schedule; call reschedule() after).
+  // Ends the hold of a held task; false if the job is not held here.
+  bool release(uint32_t job);
+  // Pauses a running task: it leaves its GPUs, goes back into its queue at its old place,
+  // held, with `checkpoint_s` added to its remaining run time. False if not running here.
+  bool pause(uint32_t job, core::Seconds checkpoint_s);
+  // Sets the power cap of training GPUs from now on; running tasks change speed and power.
+  void set_power_cap(const PowerCap& cap);
+  const PowerCap& power_cap() const { return cap_; }
+  // Run time still needed by a held task, s (its cluster's speed, checkpoint cost included);
+  // -1 if the job is not held here.
+  core::Seconds held_duration_s(uint32_t job) const;
+  // Running tasks, in end order.
+  std::vector<RunningView> running() const;
+  // A scheduling pass (after the global phase's decisions).
+  void reschedule() { schedule(); }
 
   // Global phase, before placement: ends the previous hour's inference reservation and
   // returns how many queries the site could serve this hour: its inference-capable GPUs
@@ -146,18 +195,32 @@ class SiteRuntime {
  private:
   struct Waiting {
     Task task;
-    core::Seconds duration_s;
-    uint64_t arrival;  // arrival order at this site (FIFO across clusters)
+    core::Seconds duration_s;  // at full speed
+    uint64_t arrival;          // arrival order at this site (FIFO across clusters)
+    bool held = false;         // a policy holds it back: not eligible to start
+    core::Seconds held_since_s = 0;
   };
   struct Running {
     core::Seconds end_s;
     int64_t gpus;
     uint32_t job;
     size_t cluster;
-    core::Seconds start_s;
-    double dynamic_w;  // IT power above idle
-    double server_w;   // all-in IT power of the task's GPUs
+    core::Seconds segment_start_s;  // power and speed are constant since then
+    double dynamic_w;               // IT power above idle (capped)
+    double server_w;                // all-in IT power of the task's GPUs (capped)
+    double uncapped_dynamic_w;      // what dynamic_w would be without a cap (admission counts this)
+    double remaining_s;             // run time left at full speed, at segment_start_s
+    double speed;                   // fraction of full speed under the power cap
+    Task task;
+    uint64_t arrival;
+    engine::EventId event;
     bool operator<(const Running& other) const { return end_s != other.end_s ? end_s < other.end_s : job < other.job; }
+  };
+  // Power and speed of a task under the current cap.
+  struct Operating {
+    double dynamic_w;
+    double server_w;
+    double speed;
   };
   // A blocked cluster head's reservation: it will start at shadow_s; until then later tasks
   // may start only if they end by shadow_s or fit in what the head leaves spare.
@@ -183,11 +246,15 @@ class SiteRuntime {
   };
 
   core::Seconds hour_end() const;  // end of the hour that contains now()
-  void arrive(size_t cluster, const Task& task, core::Seconds duration);
+  void arrive(size_t cluster, const Task& task, core::Seconds duration, bool held);
   void schedule();
   Reservation reserve(size_t cluster, const Waiting& head) const;
   void start(size_t cluster, const Waiting& w);
-  void complete(Running r);
+  void complete(core::Seconds end_s, uint32_t job);
+  void launch(Running r);  // schedules its completion and inserts it
+  Operating operating(size_t cluster, const Task& task) const;
+  void book(const Running& r, core::Seconds until);  // energy and emissions of [segment start, until)
+  void add_waiting(size_t cluster, Waiting w);       // in arrival order
   void set_dynamic_power(double new_dynamic_w, int64_t busy_delta);
   double task_server_power_w(size_t cluster, const Task& task) const;
 
@@ -202,6 +269,7 @@ class SiteRuntime {
 
   double idle_it_power_w_ = 0.0;
   double dynamic_power_w_ = 0.0;  // IT power above idle of running tasks
+  double cap_reserve_w_ = 0.0;    // sum over running tasks of uncapped minus capped dynamic power
   int64_t busy_gpus_ = 0;
   int64_t total_gpus_ = 0;
   // Integrals over the current hour.
@@ -212,6 +280,9 @@ class SiteRuntime {
   InferenceHour inference_;
   bool has_inference_clusters_ = false;
   double per_query_cap_ = 1e300;  // per-query model: queries the grid headroom allows this hour
+  PowerCap cap_;
+  std::vector<double> ci_prefix_;  // prefix sums of the region's hourly CI
+  std::span<const double> ci_;
 };
 
 }  // namespace fleetsim::fleet

@@ -21,19 +21,35 @@ const char* to_string(RejectReason reason) {
   return "unknown";
 }
 
-PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const fleet::Task& task,
-                                        const FleetView& fleet) {
+namespace {
+bool region_allowed(const workload::TrainingJob& job, const FleetView& fleet, const fleet::SiteRuntime& site) {
+  return job.allowed_regions.empty() || std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
+                                                  fleet.region_names[site.spec().region]) != job.allowed_regions.end();
+}
+
+double backlog_with_penalty(const fleet::SiteRuntime& site, size_t c, const fleet::Task& task) {
+  double backlog_s = site.backlog_s(c);
+  // A shared cluster whose inference leaves too few GPUs for the job may stay blocked for as
+  // long as inference keeps them (it comes first every hour): a last resort only.
+  if (site.role(c) == fleet::ClusterRole::kShared && task.gpus > site.total_gpus(c) - site.inference_gpus(c)) {
+    backlog_s += kBlockedByInferencePenaltyS;
+  }
+  return backlog_s;
+}
+
+bool can_start_now(const fleet::SiteRuntime& site, size_t c, const fleet::Task& task, double dynamic_w) {
+  return site.uncommitted_gpus(c) >= task.gpus && site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w);
+}
+}  // namespace
+
+PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet) {
   bool any_compatible = false;
   bool any_large_enough = false;
   std::optional<Placement> least_backlog;
   double best_backlog_s = std::numeric_limits<double>::infinity();
   for (size_t s = 0; s < fleet.sites.size(); ++s) {
     const fleet::SiteRuntime& site = fleet.sites[s];
-    if (!job.allowed_regions.empty() &&
-        std::find(job.allowed_regions.begin(), job.allowed_regions.end(), fleet.region_names[site.spec().region]) ==
-            job.allowed_regions.end()) {
-      continue;
-    }
+    if (!region_allowed(job, fleet, site)) continue;
     for (size_t c = 0; c < site.clusters(); ++c) {
       if (site.role(c) == fleet::ClusterRole::kInference) continue;
       if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
@@ -42,16 +58,9 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
       any_large_enough = true;
       const double dynamic_w = site.task_dynamic_power_w(c, task);
       if (!site.within_grid_limit(dynamic_w)) continue;  // too much power even on an idle site
-      if (site.uncommitted_gpus(c) >= task.gpus &&
-          site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w)) {
+      if (can_start_now(site, c, task, dynamic_w))
         return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
-      }
-      double backlog_s = site.backlog_s(c);
-      // A shared cluster whose inference leaves too few GPUs for the job may stay blocked for as
-      // long as inference keeps them (it comes first every hour): a last resort only.
-      if (site.role(c) == fleet::ClusterRole::kShared && task.gpus > site.total_gpus(c) - site.inference_gpus(c)) {
-        backlog_s += kBlockedByInferencePenaltyS;
-      }
+      const double backlog_s = backlog_with_penalty(site, c, task);
       if (backlog_s < best_backlog_s) {
         best_backlog_s = backlog_s;
         least_backlog = Placement{s, c};
@@ -65,13 +74,29 @@ PlacementDecision FirstFitPolicy::place(const workload::TrainingJob& job, const 
   return PlacementDecision{std::nullopt, reason};
 }
 
-std::unique_ptr<PlacementPolicy> make_placement_policy(const std::string& name) {
-  if (name == "first_fit") return std::make_unique<FirstFitPolicy>();
-  return nullptr;
-}
-
-std::vector<std::string> placement_policy_names() {
-  return {"first_fit"};
+void scan_candidates(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                     CandidateScan& scan) {
+  scan.candidates.clear();
+  bool any_compatible = false;
+  bool any_large_enough = false;
+  for (size_t s = 0; s < fleet.sites.size(); ++s) {
+    const fleet::SiteRuntime& site = fleet.sites[s];
+    if (!region_allowed(job, fleet, site)) continue;
+    for (size_t c = 0; c < site.clusters(); ++c) {
+      if (site.role(c) == fleet::ClusterRole::kInference) continue;
+      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
+      any_compatible = true;
+      if (task.gpus > site.total_gpus(c)) continue;
+      any_large_enough = true;
+      const double dynamic_w = site.task_dynamic_power_w(c, task);
+      if (!site.within_grid_limit(dynamic_w)) continue;
+      const bool now = can_start_now(site, c, task, dynamic_w);
+      scan.candidates.push_back(Candidate{s, c, now, now ? 0.0 : backlog_with_penalty(site, c, task)});
+    }
+  }
+  scan.reason = !any_compatible     ? RejectReason::kNoCompatibleCluster
+                : !any_large_enough ? RejectReason::kTooLarge
+                                    : RejectReason::kOverGridLimit;
 }
 
 }  // namespace fleetsim::policy

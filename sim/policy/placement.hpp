@@ -3,7 +3,6 @@
 // (fleet::SiteRuntime) executes them. A policy sees the sites' state at the start of the
 // hour and the jobs submitted during it.
 
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,27 +37,28 @@ struct FleetView {
   std::span<const std::string> region_names;
 };
 
-class PlacementPolicy {
- public:
-  virtual ~PlacementPolicy() = default;
-  virtual std::string name() const = 0;
-  virtual PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task,
-                                  const FleetView& fleet) = 0;
-};
-
 // First fit (docs/models.md, "Placement"): scan sites in scenario order and their clusters
 // in declared order; take the first compatible cluster that can start the job now (enough
 // uncommitted GPUs and grid headroom). If none can, queue it on the compatible cluster with
 // the smallest backlog (GPU-seconds queued or still running per GPU), earliest in order on
-// ties.
-class FirstFitPolicy final : public PlacementPolicy {
- public:
-  std::string name() const override { return "first_fit"; }
-  PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet) override;
-};
+// ties. The placement of the `fifo` policy.
+PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet);
 
-// The policies known by name; nullptr for an unknown name.
-std::unique_ptr<PlacementPolicy> make_placement_policy(const std::string& name);
-std::vector<std::string> placement_policy_names();
+// Every cluster the job may use (allowed region, GPU type, not an inference pool, large
+// enough, within the grid limit on an idle site), in scenario order, with whether it can
+// start the job now and its backlog (the quantity first fit compares). When there is none,
+// `reason` says why.
+struct Candidate {
+  size_t site = 0;
+  size_t cluster = 0;
+  bool can_start_now = false;
+  double backlog_s = 0.0;  // includes the shared-cluster penalty of first fit
+};
+struct CandidateScan {
+  std::vector<Candidate> candidates;
+  RejectReason reason = RejectReason::kNoCompatibleCluster;
+};
+void scan_candidates(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                     CandidateScan& scan);
 
 }  // namespace fleetsim::policy

@@ -7,10 +7,12 @@
 #include "core/version.hpp"
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
+#include "policy/scheduling.hpp"
 
 namespace fleetsim::run {
 
-void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std::string& path) {
+void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std::string& path,
+                    const Baseline* baseline) {
   output::RunFileWriter w(path, sc.deflate_level);
   std::string overrides;
   for (const auto& o : sc.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
@@ -26,6 +28,9 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.set_attribute("/", "start", core::format_utc(sc.start_epoch_s));
   w.set_attribute("/", "start_epoch_s", sc.start_epoch_s);
   w.set_attribute("/", "hours", r.hours);
+  w.set_attribute("/", "policy", sc.scheduler.policy.name());
+  w.set_attribute("/", "policy_signal", std::string(policy::to_string(sc.scheduler.policy.signal)));
+  w.set_attribute("/", "policy_forecast", std::string(policy::to_string(sc.scheduler.policy.forecast.model)));
 
   w.add_series_group("/site", r.hour_epoch_s, "site", r.site_names);
   w.write_series("/site", "it_energy_mwh", r.site_it_energy_mwh, "MWh", "IT (server) energy in the hour");
@@ -43,6 +48,8 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_series("/site", "inference_energy_mwh", r.site_inference_energy_mwh, "MWh",
                  "facility energy of inference in the hour: queries x Wh (per-query model), or the reserved GPUs' "
                  "power (capacity model)");
+  w.write_series("/site", "power_cap", r.site_power_cap, "1",
+                 "training GPU power limit in the hour, a fraction of max board power (1: no cap)");
   w.write_entity_column("/site", "site_region", r.site_region, "", "grid region of each site");
   if (!r.demand_names.empty()) {
     w.add_series_group("/demand", r.hour_epoch_s, "demand_region", r.demand_names);
@@ -97,7 +104,21 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   std::vector<std::string> status;
   std::vector<std::string> reason;
   std::vector<int64_t> deferred;
+  std::vector<int64_t> paused;
+  std::vector<int64_t> pauses;
+  std::vector<int64_t> checkpoint;
+  std::vector<double> checkpoint_energy;
+  std::vector<double> capped;
+  std::vector<int64_t> delay;
+  std::vector<std::string> flexibility;
   for (const JobRecord& j : r.jobs) {
+    paused.push_back(j.paused_s);
+    pauses.push_back(j.pauses);
+    checkpoint.push_back(j.checkpoint_s);
+    checkpoint_energy.push_back(j.checkpoint_energy_mwh);
+    capped.push_back(j.capped_s);
+    delay.push_back(j.delay_s());
+    flexibility.push_back(workload::to_string(j.flexibility));
     ids.push_back(j.id);
     name.push_back(j.name);
     source.push_back(workload::to_string(j.source));
@@ -112,7 +133,7 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
     emissions.push_back(j.emissions_t);
     status.push_back(to_string(j.status));
     reason.push_back(j.reason);
-    deferred.push_back(0);
+    deferred.push_back(j.deferred_s);
   }
   w.add_table("/jobs", "job", ids);
   w.write_column("/jobs", "id", ids, "", "job id: position in submission order");
@@ -133,7 +154,16 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_column("/jobs", "status", status, "",
                  "completed, deadline_missed, rejected, running_at_end or waiting_at_end");
   w.write_column("/jobs", "reason", reason, "", "why a job was rejected; empty otherwise");
-  w.write_column("/jobs", "deferred_s", deferred, "s", "time a policy held the job back on purpose (first_fit: 0)");
+  w.write_column("/jobs", "deferred_s", deferred, "s",
+                 "time a policy held the job back on purpose before its first start (fifo: 0)");
+  w.write_column("/jobs", "paused_s", paused, "s", "time the job spent paused by a policy after it started");
+  w.write_column("/jobs", "pauses", pauses, "", "times the job was paused (interruptible jobs)");
+  w.write_column("/jobs", "checkpoint_s", checkpoint, "s", "run time added by pauses (checkpoint save and restore)");
+  w.write_column("/jobs", "checkpoint_energy_mwh", checkpoint_energy, "MWh", "facility energy of that added time");
+  w.write_column("/jobs", "capped_s", capped, "s", "run time under a power cap");
+  w.write_column("/jobs", "delay_s", delay, "s",
+                 "completion delay: end - submit - run time at full speed on its cluster; -1: not finished");
+  w.write_column("/jobs", "flexibility", flexibility, "", "none, deferrable or interruptible");
 
   for (const SummaryItem& item : r.summary) w.set_attribute("/summary", item.name, item.value);
   // /summary/region: the per-region values under the same names as /summary.
@@ -162,6 +192,11 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   column("mean_carbon_intensity_g_per_kwh", &RegionSummary::mean_carbon_intensity_g_per_kwh, "gCO2/kWh",
          "time-mean grid carbon intensity");
   column("hours_filled", &RegionSummary::hours_filled, "h", "grid and profile hours filled by a fill policy");
+  if (baseline != nullptr) {
+    // The same scenario and seed under the baseline policy (fleetsim run --baseline).
+    w.set_attribute("/baseline", "policy", baseline->policy);
+    for (const SummaryItem& item : baseline->result->summary) w.set_attribute("/baseline", item.name, item.value);
+  }
   w.commit();
 }
 

@@ -10,7 +10,13 @@ namespace fleetsim::run {
 
 // Writes to a temporary name and renames to `path` when complete; on failure nothing is
 // left at `path` (an older file there is kept). Throws core::SimulationError.
-void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path);
+// The baseline run of `fleetsim run --baseline`, stored as /baseline attributes.
+struct Baseline {
+  std::string policy;
+  const RunResult* result = nullptr;
+};
+void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path,
+                    const Baseline* baseline = nullptr);
 
 // What `fleetsim inspect` shows of a stored run.
 struct StoredRun {

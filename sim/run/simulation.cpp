@@ -10,8 +10,10 @@
 #include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
 #include "fleet/site.hpp"
+#include "policy/forecast.hpp"
 #include "policy/placement.hpp"
 #include "policy/routing.hpp"
+#include "policy/scheduling.hpp"
 #include "workload/synthetic.hpp"
 #include "workload/trace_reader.hpp"
 
@@ -77,12 +79,22 @@ class FleetModel final : public engine::WindowedModel {
  public:
   FleetModel(const scenario::Scenario& sc, std::vector<workload::TrainingJob> jobs, RunResult& result)
       : sc_(sc), jobs_(std::move(jobs)), result_(result), outcomes_(jobs_.size()) {
-    policy_ = policy::make_placement_policy(sc.scheduler.placement);
-    if (!policy_) throw core::SimulationError("unknown placement policy " + sc.scheduler.placement);
+    try {
+      policy_ = policy::make_policy(sc.scheduler.policy);
+    } catch (const std::invalid_argument& e) {
+      throw core::SimulationError(std::string("scheduler: ") + e.what());
+    }
+    if (policy_->reacts_to_supply()) {
+      forecaster_ = std::make_unique<policy::Forecaster>(sc.region_supply, sc.scheduler.policy.forecast);
+      signals_ = std::make_unique<policy::ForecastSignals>(*forecaster_, sc.scheduler.policy.signal);
+    }
+    for (const auto& job : jobs_) any_interruptible_ |= job.flexibility == workload::Flexibility::kInterruptible;
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
+      sites_.back().set_carbon_intensity(sc.region_supply[spec.region].grid.carbon_intensity_g_per_kwh);
     }
+    touched_.assign(sites_.size(), false);
     site_of_job_.assign(jobs_.size(), -1);
     cluster_of_job_.assign(jobs_.size(), 0);
     rejected_.assign(jobs_.size(), std::nullopt);
@@ -115,6 +127,7 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_gpus_total.assign(cells, 0);
     result_.site_queue_length.assign(cells, 0);
     result_.site_pue.assign(cells, 0.0);
+    result_.site_power_cap.assign(cells, 1.0);
     const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
     for (std::vector<double>* series :
          {&result_.region_load_mwh, &result_.region_contracted_cfe_mwh, &result_.region_grid_cfe_share,
@@ -216,27 +229,116 @@ class FleetModel final : public engine::WindowedModel {
 
   double latency_sum() const { return latency_sum_; }
 
+  // The region's mean hourly load over the last 24 hours (all known at the hour's start).
+  void expected_loads(int64_t hour) {
+    const size_t regions = sc_.regions.size();
+    expected_load_.assign(regions, 0.0);
+    const int64_t from = std::max<int64_t>(0, hour - 24);
+    if (hour <= from) return;
+    for (int64_t h = from; h < hour; ++h) {
+      for (size_t r = 0; r < regions; ++r)
+        expected_load_[r] += result_.region_load_mwh[static_cast<size_t>(h) * regions + r];
+    }
+    for (double& l : expected_load_) l /= static_cast<double>(hour - from);
+  }
+
+  policy::JobTiming timing(uint32_t job, size_t site, core::Seconds remaining_s) const {
+    const workload::TrainingJob& j = jobs_[job];
+    policy::JobTiming t;
+    t.region = sc_.sites[site].region;
+    t.submit_s = j.submit_s;
+    t.remaining_s = remaining_s;
+    t.nominal_s = sites_[site].duration_s(cluster_of_job_[job], task_of(job));
+    t.deadline_s = j.deadline_s;
+    t.checkpoint_s = j.checkpoint_s;
+    t.flexibility = j.flexibility;
+    t.pauses = outcomes_[job].pauses;
+    return t;
+  }
+
+  fleet::Task task_of(size_t j) const {
+    const workload::TrainingJob& job = jobs_[j];
+    const double throughput = job.gpu_type.empty() ? 1.0 : sc_.catalog.find(job.gpu_type)->training_throughput;
+    fleet::Task task;
+    task.job = static_cast<uint32_t>(j);
+    task.gpus = job.gpus;
+    task.work_gpu_s = static_cast<double>(job.duration_s) * static_cast<double>(job.gpus) * throughput;
+    task.utilization = job.utilization;
+    task.submit_s = job.submit_s;
+    return task;
+  }
+
+  // Timing and power decisions at the hour's start: power caps, pauses of running
+  // interruptible jobs, and releases of held jobs (the sites schedule after routing).
+  void time_and_power(const policy::DecisionContext& ctx) {
+    if (policy_->caps_power()) {
+      for (size_t s = 0; s < sites_.size(); ++s) {
+        const fleet::PowerCap cap = policy_->power_cap(s, ctx);
+        if (cap.cap != sites_[s].power_cap().cap) touched_[s] = true;
+        sites_[s].set_power_cap(cap);
+      }
+    }
+    if (!policy_->times_jobs()) return;
+    if (any_interruptible_) {
+      for (size_t s = 0; s < sites_.size(); ++s) {
+        for (const fleet::RunningView& r : sites_[s].running()) {
+          const workload::TrainingJob& job = jobs_[r.job];
+          if (job.flexibility != workload::Flexibility::kInterruptible) continue;
+          if (!policy_->pause(timing(r.job, s, r.remaining_s), ctx)) continue;
+          if (sites_[s].pause(r.job, job.checkpoint_s)) {
+            held_.push_back(r.job);
+            touched_[s] = true;
+          }
+        }
+      }
+    }
+    size_t kept = 0;
+    for (const uint32_t job : held_) {
+      const auto s = static_cast<size_t>(site_of_job_[job]);
+      const core::Seconds remaining = sites_[s].held_duration_s(job);
+      if (remaining < 0) throw core::SimulationError("held job " + jobs_[job].name + " is not held at its site");
+      if (policy_->hold(timing(job, s, remaining), ctx)) {
+        held_[kept++] = job;
+      } else {
+        sites_[s].release(job);
+        touched_[s] = true;
+      }
+    }
+    held_.resize(kept);
+  }
+
   void global_phase(int64_t hour) override {
-    route_inference(hour);
-    const core::Seconds end = core::hour_start(hour + 1);
     const policy::FleetView view{sites_, &sc_.catalog, sc_.regions};
+    policy::DecisionContext ctx{hour, view, signals_.get()};
+    if (signals_) {
+      expected_loads(hour);
+      signals_->begin_hour(hour, expected_load_);
+    }
+    time_and_power(ctx);
+    route_inference(hour);
+    for (size_t s = 0; s < sites_.size(); ++s) {
+      if (touched_[s]) sites_[s].reschedule();
+      touched_[s] = false;
+    }
+    const core::Seconds end = core::hour_start(hour + 1);
     for (; next_job_ < jobs_.size() && jobs_[next_job_].submit_s < end; ++next_job_) {
       const workload::TrainingJob& job = jobs_[next_job_];
-      const double throughput = job.gpu_type.empty() ? 1.0 : sc_.catalog.find(job.gpu_type)->training_throughput;
-      fleet::Task task;
-      task.job = static_cast<uint32_t>(next_job_);
-      task.gpus = job.gpus;
-      task.work_gpu_s = static_cast<double>(job.duration_s) * static_cast<double>(job.gpus) * throughput;
-      task.utilization = job.utilization;
-      task.submit_s = job.submit_s;
-      const policy::PlacementDecision decision = policy_->place(job, task, view);
+      const fleet::Task task = task_of(next_job_);
+      const policy::PlacementDecision decision = policy_->place(job, task, ctx);
       if (!decision.placement) {
         rejected_[next_job_] = decision.reason;
         continue;
       }
-      site_of_job_[next_job_] = static_cast<int64_t>(decision.placement->site);
+      const size_t site = decision.placement->site;
+      site_of_job_[next_job_] = static_cast<int64_t>(site);
       cluster_of_job_[next_job_] = decision.placement->cluster;
-      sites_[decision.placement->site].enqueue(decision.placement->cluster, task);
+      bool held = false;
+      if (policy_->times_jobs() && job.flexibility != workload::Flexibility::kNone) {
+        const core::Seconds duration = sites_[site].duration_s(decision.placement->cluster, task);
+        held = policy_->hold(timing(task.job, site, duration), ctx);
+        if (held) held_.push_back(task.job);
+      }
+      sites_[site].enqueue(decision.placement->cluster, task, held);
     }
   }
 
@@ -252,6 +354,7 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_gpus_total[i] = h.gpus_total;
     result_.site_queue_length[i] = h.queue_length;
     result_.site_pue[i] = h.pue;
+    result_.site_power_cap[i] = h.power_cap;
   }
 
   void ledger_phase(size_t region, int64_t hour) override {
@@ -278,39 +381,6 @@ class FleetModel final : public engine::WindowedModel {
     result_.region_emissions_market_hourly_t[i] = l.emissions_market_hourly_t;
   }
 
-  // Location-based emissions of a job: its power is constant while it runs, so its energy
-  // in hour h is energy x overlap(h) / run time, and emissions = sum_h energy(h) x CI(h).
-  // CI prefix sums per region make whole hours O(1).
-  double job_emissions_t(size_t region, core::Seconds start_s, core::Seconds end_s, double energy_mwh) {
-    if (end_s <= start_s || energy_mwh == 0.0) return 0.0;
-    const std::vector<double>& prefix = ci_prefix(region);
-    const std::vector<double>& ci = sc_.region_supply[region].grid.carbon_intensity_g_per_kwh;
-    const int64_t first = core::hour_of(start_s);
-    const int64_t last = core::hour_of(end_s - 1);
-    double weighted_s = 0.0;  // sum over hours of overlap seconds x CI
-    if (first == last) {
-      weighted_s = static_cast<double>(end_s - start_s) * ci[static_cast<size_t>(first)];
-    } else {
-      weighted_s += static_cast<double>(core::hour_start(first + 1) - start_s) * ci[static_cast<size_t>(first)];
-      weighted_s += static_cast<double>(end_s - core::hour_start(last)) * ci[static_cast<size_t>(last)];
-      weighted_s += static_cast<double>(core::kSecondsPerHour) *
-                    (prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first + 1)]);
-    }
-    const double mwh_per_s = energy_mwh / static_cast<double>(end_s - start_s);
-    return mwh_per_s * weighted_s * 1e-3;  // MWh x g/kWh = kg; / 1000 = t
-  }
-
-  const std::vector<double>& ci_prefix(size_t region) {
-    if (ci_prefix_.empty()) ci_prefix_.resize(sc_.regions.size());
-    std::vector<double>& p = ci_prefix_[region];
-    if (p.empty()) {
-      const std::vector<double>& ci = sc_.region_supply[region].grid.carbon_intensity_g_per_kwh;
-      p.assign(ci.size() + 1, 0.0);
-      for (size_t h = 0; h < ci.size(); ++h) p[h + 1] = p[h] + ci[h];
-    }
-    return p;
-  }
-
   void finish() {
     const core::Seconds horizon = sc_.horizon_s();
     for (auto& site : sites_) site.finish(horizon);
@@ -326,6 +396,7 @@ class FleetModel final : public engine::WindowedModel {
       rec.deadline_s = job.deadline_s.value_or(-1);
       rec.gpus = job.gpus;
       rec.gpu_type = job.gpu_type;
+      rec.flexibility = job.flexibility;
       if (rejected_[j]) {
         rec.status = JobStatus::kRejected;
         rec.reason = policy::to_string(*rejected_[j]);
@@ -338,10 +409,14 @@ class FleetModel final : public engine::WindowedModel {
       rec.start_s = out.start_s;
       rec.end_s = out.end_s;
       rec.energy_mwh = out.energy_mwh;
-      if (out.started()) {
-        const core::Seconds ran_until = out.finished() ? out.end_s : horizon;
-        rec.emissions_t = job_emissions_t(sc_.sites[site].region, out.start_s, ran_until, out.energy_mwh);
-      }
+      rec.emissions_t = out.emissions_t;
+      rec.deferred_s = out.deferred_s;
+      rec.paused_s = out.paused_s;
+      rec.pauses = out.pauses;
+      rec.checkpoint_s = out.checkpoint_s;
+      rec.checkpoint_energy_mwh = out.checkpoint_energy_mwh;
+      rec.capped_s = out.capped_s;
+      rec.nominal_run_s = sites_[site].duration_s(cluster_of_job_[j], task_of(j));
       const bool deadline_passed = job.deadline_s && *job.deadline_s <= horizon;
       if (out.finished()) {
         rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
@@ -359,13 +434,18 @@ class FleetModel final : public engine::WindowedModel {
   RunResult& result_;
   std::vector<fleet::TaskOutcome> outcomes_;
   std::vector<fleet::SiteRuntime> sites_;
-  std::unique_ptr<policy::PlacementPolicy> policy_;
+  std::unique_ptr<policy::SchedulingPolicy> policy_;
+  std::unique_ptr<policy::Forecaster> forecaster_;
+  std::unique_ptr<policy::ForecastSignals> signals_;
+  std::vector<double> expected_load_;
+  std::vector<uint32_t> held_;  // jobs a policy holds back, in the order they were held
+  std::vector<bool> touched_;   // sites whose jobs or power changed at this hour's start
+  bool any_interruptible_ = false;
   std::vector<int64_t> site_of_job_;
   std::vector<size_t> cluster_of_job_;
   std::vector<std::optional<policy::RejectReason>> rejected_;
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<energy::RegionLedger> ledgers_;
-  std::vector<std::vector<double>> ci_prefix_;
   std::vector<std::pair<size_t, size_t>> pairs_;  // (demand, site) within the SLO
   policy::RoutingProblem problem_;
   double latency_sum_ = 0.0;  // sum of served queries x latency
@@ -458,6 +538,31 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       ++started;
     }
   }
+  std::vector<double> delays_h;  // finished jobs
+  double deferred_h = 0.0;
+  double checkpoint_h = 0.0;
+  double checkpoint_energy = 0.0;
+  int64_t pauses = 0;
+  int64_t held_jobs = 0;
+  for (const JobRecord& j : r.jobs) {
+    if (j.delay_s() >= 0) delays_h.push_back(static_cast<double>(j.delay_s()) * core::kHoursPerSecond);
+    deferred_h += static_cast<double>(j.deferred_s + j.paused_s) * core::kHoursPerSecond;
+    checkpoint_h += static_cast<double>(j.checkpoint_s) * core::kHoursPerSecond;
+    checkpoint_energy += j.checkpoint_energy_mwh;
+    pauses += j.pauses;
+    held_jobs += (j.deferred_s > 0 || j.pauses > 0) ? 1 : 0;
+  }
+  double mean_delay_h = 0.0;
+  for (double x : delays_h) mean_delay_h += x;
+  if (!delays_h.empty()) mean_delay_h /= static_cast<double>(delays_h.size());
+  double p95_delay_h = 0.0;
+  if (!delays_h.empty()) {  // nearest rank
+    const auto k = static_cast<size_t>(std::ceil(0.95 * static_cast<double>(delays_h.size()))) - 1;
+    std::nth_element(delays_h.begin(), delays_h.begin() + static_cast<std::ptrdiff_t>(k), delays_h.end());
+    p95_delay_h = delays_h[k];
+  }
+  int64_t capped_site_hours = 0;
+  for (double cap : r.site_power_cap) capped_site_hours += cap < 1.0 ? 1 : 0;
   const auto submitted = static_cast<int64_t>(r.jobs.size());
   if (counts[0] + counts[1] + counts[2] + counts[3] + counts[4] != submitted) {
     throw core::SimulationError("job conservation broken: outcomes do not add up to the jobs submitted");
@@ -491,6 +596,14 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       {"jobs_running_at_end", d(counts[3]), "running at the horizon"},
       {"jobs_waiting_at_end", d(counts[4]), "queued and not started at the horizon"},
       {"mean_wait_h", started > 0 ? wait_h_sum / d(started) : 0.0, "mean time from submission to start, started jobs"},
+      {"mean_delay_h", mean_delay_h, "finished jobs: mean of end - submit - run time at full speed"},
+      {"p95_delay_h", p95_delay_h, "finished jobs: 95th percentile (nearest rank) of that delay"},
+      {"jobs_held", d(held_jobs), "jobs the policy deferred or paused at least once"},
+      {"held_job_hours", deferred_h, "hours jobs were held back by the policy (deferred or paused), summed"},
+      {"pauses", d(pauses), "pauses of interruptible jobs"},
+      {"checkpoint_hours", checkpoint_h, "run time added by pauses (checkpoint save and restore), summed"},
+      {"checkpoint_energy_mwh", checkpoint_energy, "facility energy of that added run time"},
+      {"power_capped_site_hours", d(capped_site_hours), "site-hours under a training power cap"},
       {"hours", d(r.hours), "simulated hours"},
       {"sites", d(static_cast<int64_t>(sites)), "number of sites"},
       {"gpus_total", d(gpus_installed), "GPUs installed"},

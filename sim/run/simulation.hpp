@@ -31,6 +31,16 @@ struct JobRecord {
   double emissions_t = 0.0;  // location-based: its hourly energy x its region's hourly CI
   JobStatus status = JobStatus::kWaitingAtEnd;
   std::string reason;  // why it was rejected
+  workload::Flexibility flexibility = workload::Flexibility::kNone;
+  core::Seconds nominal_run_s = 0;  // run time on its cluster at full speed, no pauses (0: never placed)
+  core::Seconds deferred_s = 0;     // held back by the policy before its first start
+  core::Seconds paused_s = 0;       // held back after pauses
+  int64_t pauses = 0;
+  core::Seconds checkpoint_s = 0;      // run time added by pauses
+  double checkpoint_energy_mwh = 0.0;  // facility energy of that time
+  double capped_s = 0.0;               // run time under a power cap
+  // Completion delay: end - submit - nominal run time (finished jobs; -1 otherwise).
+  core::Seconds delay_s() const { return end_s >= 0 ? end_s - submit_s - nominal_run_s : -1; }
 };
 
 // One named figure of the run summary; units are in the name.
@@ -76,6 +86,7 @@ struct RunResult {
   std::vector<int64_t> site_gpus_total;
   std::vector<int64_t> site_queue_length;
   std::vector<double> site_pue;
+  std::vector<double> site_power_cap;  // training GPU power limit, fraction of max board power (1: none)
   // Region series, [hour x region] (the ledger of docs/energy.md).
   std::vector<double> region_load_mwh;
   std::vector<double> region_contracted_cfe_mwh;

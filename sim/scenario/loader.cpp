@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "policy/routing.hpp"
+#include "policy/scheduling.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
 #include "workload/inference_demand.hpp"
@@ -687,6 +688,8 @@ struct Builder {
       job.allowed_regions = get_list<std::string>(j, s, "allowed_regions");
       check_regions(j.child("allowed_regions"), job.allowed_regions);
       job.utilization = get_number(j, s, "utilization");
+      job.flexibility = flexibility(get_string(j, s, "flexibility"));
+      job.checkpoint_s = std::llround(get_number(j, s, "checkpoint_h") * core::kSecondsPerHour);
       const bool has_duration = j.has("duration_h");
       const bool has_work = j.has("work_gpu_h");
       if (has_duration == has_work) j.fail("give exactly one of 'duration_h' and 'work_gpu_h'");
@@ -740,6 +743,8 @@ struct Builder {
       spec.gpu_type = get_string(g, s, "gpu_type");
       check_gpu_type_name(g.child("gpu_type"), spec.gpu_type);
       spec.utilization = get_number(g, s, "utilization");
+      spec.flexibility = flexibility(get_string(g, s, "flexibility"));
+      spec.checkpoint_s = std::llround(get_number(g, s, "checkpoint_h") * core::kSecondsPerHour);
       spec.allowed_regions = get_list<std::string>(g, s, "allowed_regions");
       check_regions(g.child("allowed_regions"), spec.allowed_regions);
       const At sizes = g.has("gpus") ? g.child("gpus") : g;
@@ -771,6 +776,8 @@ struct Builder {
       check_gpu_type_name(t.child("gpu_type"), spec.gpu_type);
       spec.deadline_slack = get_optional(t, s, "deadline_slack");
       spec.utilization = get_number(t, s, "utilization");
+      spec.flexibility = flexibility(get_string(t, s, "flexibility"));
+      spec.checkpoint_s = std::llround(get_number(t, s, "checkpoint_h") * core::kSecondsPerHour);
       spec.max_jobs = get_integer(t, s, "max_jobs");
       spec.allowed_regions = get_list<std::string>(t, s, "allowed_regions");
       check_regions(t.child("allowed_regions"), spec.allowed_regions);
@@ -988,6 +995,38 @@ struct Builder {
 
   const At* sc_root_ = nullptr;
 
+  void scheduler(const At& sched, const Section& ss) {
+    SchedulerOptions& o = sc.scheduler;
+    o.placement = get_string(sched, ss, "placement");
+    o.backfill_depth = static_cast<size_t>(get_integer(sched, ss, "backfill_depth"));
+    const std::string error = policy::parse_policy_name(get_string(sched, ss, "policy"), o.policy.components);
+    if (!error.empty()) sched.child("policy").fail(error);
+    policy::parse_signal(get_string(sched, ss, "signal"), o.policy.signal);
+    const At fc = sched.child("forecast");
+    const Section& fs = *ss.find("forecast")->section;
+    policy::parse_forecast_model(get_string(fc, fs, "model"), o.policy.forecast.model);
+    o.policy.forecast.error = get_number(fc, fs, "error");
+    o.policy.forecast.seed = sc.seed;
+    for (const policy::PolicyInfo& info : policy::policy_registry()) {
+      if (info.params.empty() || !sched.has(info.name)) continue;
+      const At ps = sched.child(info.name);
+      const Section& psec = *ss.find(info.name)->section;
+      for (const policy::ParamSpec& p : info.params) {
+        if (ps.has(p.name)) o.policy.params[info.name][p.name] = get_number(ps, psec, p.name);
+      }
+      if (!o.policy.has(info.name)) {
+        sc.warnings.push_back("scheduler." + info.name + " is set but policy '" + o.policy.name() +
+                              "' does not use it");
+      }
+    }
+  }
+
+  static workload::Flexibility flexibility(const std::string& name) {
+    if (name == "deferrable") return workload::Flexibility::kDeferrable;
+    if (name == "interruptible") return workload::Flexibility::kInterruptible;
+    return workload::Flexibility::kNone;
+  }
+
   void build(const At& root) {
     sc_root_ = &root;
     const Section& s = root_section();
@@ -1004,8 +1043,7 @@ struct Builder {
     sites(root.child("sites"));
     const At sched = root.child("scheduler");
     const Section& ss = *s.find("scheduler")->section;
-    sc.scheduler.placement = get_string(sched, ss, "placement");
-    sc.scheduler.backfill_depth = static_cast<size_t>(get_integer(sched, ss, "backfill_depth"));
+    scheduler(sched, ss);
     inference(root.child("inference"));
     check_inference_clusters(root.child("sites"));
     if (root.has("demand_regions")) demand_regions(root.child("demand_regions"));

@@ -10,6 +10,7 @@
 #include "energy/supply.hpp"
 #include "fleet/gpu_catalog.hpp"
 #include "fleet/site.hpp"
+#include "policy/scheduling.hpp"
 #include "workload/job.hpp"
 #include "workload/synthetic.hpp"
 #include "workload/trace_reader.hpp"
@@ -17,7 +18,8 @@
 namespace fleetsim::scenario {
 
 struct SchedulerOptions {
-  std::string placement = "first_fit";
+  policy::PolicyConfig policy;          // components, parameters, signal, forecast
+  std::string placement = "first_fit";  // deprecated key; fifo's placement
   size_t backfill_depth = 100;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "policy/scheduling.hpp"
+
 namespace fleetsim::scenario {
 namespace {
 
@@ -200,16 +202,68 @@ const Section& site_section() {
   return s;
 }
 
-const Section& scheduler_section() {
+// One section per registered policy component, its keys generated from the component's
+// parameter declarations (policy/scheduling.cpp): declared once, documented here too.
+const std::vector<Section>& policy_param_sections() {
+  static const std::vector<Section> sections = [] {
+    std::vector<Section> out;
+    for (const policy::PolicyInfo& info : policy::policy_registry()) {
+      if (info.params.empty()) continue;
+      Section sec{"scheduler." + info.name, "Parameters of the `" + info.name + "` policy: " + info.summary + ".", {}};
+      for (const policy::ParamSpec& p : info.params) {
+        std::ostringstream def;
+        def << p.default_value;
+        sec.keys.push_back(number(p.name, p.unit, def.str(), p.min_value, p.max_value, p.description));
+      }
+      out.push_back(std::move(sec));
+    }
+    return out;
+  }();
+  return sections;
+}
+
+const Section& forecast_section() {
   static const Section s{
-      "scheduler",
-      "How training jobs are placed and scheduled.",
+      "scheduler.forecast",
+      "What policies know of the supply ahead of time (docs/policies.md, \"Forecasts\").",
       {
-          string("placement", "first_fit", "global placement policy at hour boundaries (docs/models.md, \"Placement\")",
-                 {"first_fit"}),
-          integer("backfill_depth", "jobs", "100", 0, 1e6,
-                  "how many queued jobs behind a blocked head EASY backfill examines per pass (0: plain FIFO)"),
+          string("model", "persistence",
+                 "perfect: the true future (an oracle); persistence: the same hour yesterday; noisy: the true value "
+                 "x (1 + error x N(0,1))",
+                 {"perfect", "persistence", "noisy"}),
+          number("error", "", "0.1", 0, 10, "relative standard deviation of the noisy model"),
       }};
+  return s;
+}
+
+const Section& scheduler_section() {
+  static const Section s = [] {
+    std::string names;
+    for (const policy::PolicyInfo& info : policy::policy_registry()) names += (names.empty() ? "" : ", ") + info.name;
+    Section sec{
+        "scheduler",
+        "How training jobs are placed, timed and powered (docs/policies.md).",
+        {
+            string("policy", "fifo",
+                   "scheduling policy: one of " + names +
+                       ", or one placement, one timing and one power component joined by '+' "
+                       "(e.g. greenest_site+temporal_shift); `fleetsim catalog` lists them"),
+            string("placement", "first_fit", "deprecated: the placement of policy `fifo`; only first_fit",
+                   {"first_fit"}),
+            integer("backfill_depth", "jobs", "100", 0, 1e6,
+                    "how many queued jobs behind a blocked head EASY backfill examines per pass (0: plain FIFO)"),
+            string("signal", "carbon_intensity",
+                   "what the policies minimise: carbon_intensity (grid g/kWh) or cfe (share of the region's load "
+                   "that would not be carbon-free)",
+                   {"carbon_intensity", "cfe"}),
+            section("forecast", Kind::kSection, forecast_section(), "forecast the policies see"),
+        }};
+    for (const Section& p : policy_param_sections()) {
+      sec.keys.push_back(section(p.path.substr(std::string("scheduler.").size()), Kind::kSection, p,
+                                 "parameters of the policy of that name"));
+    }
+    return sec;
+  }();
   return s;
 }
 
@@ -229,6 +283,11 @@ const Section& job_section() {
           number("deadline_h", "h", "", 0, 1e7, "deadline in hours after submission; absent: none", true),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
           of_kind(string("allowed_regions", "", "regions the job may run in; absent: all"), Kind::kStringList),
+          string("flexibility", "none",
+                 "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
+                 "(also paused at hour boundaries)",
+                 {"none", "deferrable", "interruptible"}),
+          number("checkpoint_h", "h", "0.1", 0, 1000, "run time added by each pause (checkpoint save and restore)"),
       }};
   return s;
 }
@@ -253,6 +312,11 @@ const Section& synthetic_section() {
           string("gpu_type", "", "GPU type of every job; empty or absent: any type"),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
           of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+          string("flexibility", "none",
+                 "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
+                 "(also paused at hour boundaries)",
+                 {"none", "deferrable", "interruptible"}),
+          number("checkpoint_h", "h", "0.1", 0, 1000, "run time added by each pause (checkpoint save and restore)"),
       }};
   return s;
 }
@@ -270,6 +334,11 @@ const Section& trace_section() {
           number("utilization", "", "1", 0, 1, "GPU utilisation for rows that give none (fleetsim format)", true),
           integer("max_jobs", "jobs", "0", 0, 1e9, "read at most this many jobs (0: all)"),
           of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+          string("flexibility", "none",
+                 "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
+                 "(also paused at hour boundaries)",
+                 {"none", "deferrable", "interruptible"}),
+          number("checkpoint_h", "h", "0.1", 0, 1000, "run time added by each pause (checkpoint save and restore)"),
       }};
   return s;
 }

@@ -13,6 +13,12 @@ namespace fleetsim::workload {
 enum class JobSource { kListed, kSynthetic, kTrace };
 const char* to_string(JobSource source);
 
+// What a scheduling policy may do with a job's timing (docs/policies.md): nothing (it runs
+// as soon as it can), hold it back before it starts, or also pause it at hour boundaries
+// (each pause costs `checkpoint_s` of extra run time at the job's power).
+enum class Flexibility { kNone, kDeferrable, kInterruptible };
+const char* to_string(Flexibility flexibility);
+
 struct TrainingJob {
   std::string name;
   int64_t gpus = 1;
@@ -25,6 +31,8 @@ struct TrainingJob {
   double utilization = 1.0;                  // GPU utilisation while running, (0, 1]
   std::vector<std::string> allowed_regions;  // empty: any region
   JobSource source = JobSource::kListed;
+  Flexibility flexibility = Flexibility::kNone;
+  core::Seconds checkpoint_s = 360;  // extra run time per pause and resume (save + restore)
 };
 
 // Sorts jobs by submit_s; jobs submitted at the same second keep their order (listed jobs,

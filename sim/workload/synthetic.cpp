@@ -80,6 +80,8 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
     job.gpu_type = spec.gpu_type;
     job.utilization = spec.utilization;
     job.allowed_regions = spec.allowed_regions;
+    job.flexibility = spec.flexibility;
+    job.checkpoint_s = spec.checkpoint_s;
     job.source = JobSource::kSynthetic;
     jobs.push_back(std::move(job));
   }

@@ -30,6 +30,8 @@ struct SyntheticSpec {
   std::string gpu_type;  // empty: any
   double utilization = 1.0;
   std::vector<std::string> allowed_regions;
+  Flexibility flexibility = Flexibility::kNone;
+  core::Seconds checkpoint_s = 360;
 };
 
 // Checks ranges; throws std::invalid_argument naming the field and value.

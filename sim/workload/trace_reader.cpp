@@ -96,6 +96,8 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
       job.source = JobSource::kTrace;
       job.gpu_type = spec.gpu_type;
       job.allowed_regions = spec.allowed_regions;
+      job.flexibility = spec.flexibility;
+      job.checkpoint_s = spec.checkpoint_s;
       job.utilization = spec.utilization;
       core::Seconds submit_trace_s = 0;
       if (alibaba) {

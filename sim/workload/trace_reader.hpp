@@ -33,6 +33,8 @@ struct TraceSpec {
   double utilization = 1.0;              // for rows that give none (fleetsim format)
   int64_t max_jobs = 0;                  // 0: all rows
   std::vector<std::string> allowed_regions;
+  Flexibility flexibility = Flexibility::kNone;
+  core::Seconds checkpoint_s = 360;
   std::vector<std::string> known_gpu_types;  // a row naming another type is an error; empty: no check
 };
 

@@ -17,11 +17,11 @@ ALLOWED = {
     "energy": {"core"},
     "fleet": {"core", "engine"},
     "workload": {"core"},
-    "policy": {"core", "fleet", "workload"},
+    "policy": {"core", "energy", "fleet", "workload"},
     "scenario": {"core", "energy", "fleet", "workload", "policy"},
     "output": {"core"},
     "run": {"core", "engine", "energy", "fleet", "workload", "policy", "scenario", "output"},
-    "cli": {"core", "run", "scenario"},
+    "cli": {"core", "policy", "run", "scenario"},
 }
 # Third-party headers confined to one module.
 CONFINED = {"hdf5": "output", "H5": "output", "yaml-cpp": "scenario", "boost/program_options": "cli"}

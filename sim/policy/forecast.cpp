@@ -1,0 +1,99 @@
+#include "policy/forecast.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "core/rng.hpp"
+
+namespace fleetsim::policy {
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A standard normal deviate from a key alone (counter-based: no stream state), by the
+// Box-Muller transform on two SplitMix64 outputs.
+double keyed_normal(uint64_t key) {
+  const uint64_t a = core::splitmix64(key);
+  const uint64_t b = core::splitmix64(a ^ 0x9e3779b97f4a7c15ULL);
+  const double u1 = (static_cast<double>(a >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
+  const double u2 = static_cast<double>(b >> 11) * 0x1.0p-53;          // [0, 1)
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+}  // namespace
+
+const char* to_string(ForecastModel model) {
+  switch (model) {
+    case ForecastModel::kPerfect:
+      return "perfect";
+    case ForecastModel::kPersistence:
+      return "persistence";
+    case ForecastModel::kNoisy:
+      return "noisy";
+  }
+  return "unknown";
+}
+
+bool parse_forecast_model(const std::string& name, ForecastModel& model) {
+  for (ForecastModel m : {ForecastModel::kPerfect, ForecastModel::kPersistence, ForecastModel::kNoisy}) {
+    if (name == to_string(m)) {
+      model = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+Forecaster::Forecaster(std::span<const energy::RegionSupply> actual, const ForecastOptions& options)
+    : actual_(actual), options_(options) {
+  if (!(options.error >= 0.0) || !std::isfinite(options.error)) {
+    throw std::invalid_argument("forecast error must be a finite number >= 0");
+  }
+  hours_ = actual.empty() ? 0 : static_cast<int64_t>(actual.front().grid.carbon_intensity_g_per_kwh.size());
+  if (options.model != ForecastModel::kNoisy) return;
+  noisy_.resize(actual.size());
+  for (size_t r = 0; r < actual.size(); ++r) {
+    noisy_[r].resize(static_cast<size_t>(hours_));
+    for (int64_t h = 0; h < hours_; ++h) {
+      const SupplyValues v = actual_at(r, h);
+      // key: seed, region, hour and quantity, mixed so that nearby keys are unrelated
+      const uint64_t base =
+          core::splitmix64(options.seed ^ core::splitmix64(0xF0CA57ULL + r)) + static_cast<uint64_t>(h) * 4;
+      SupplyValues n;
+      n.carbon_intensity_g_per_kwh =
+          std::max(0.0, v.carbon_intensity_g_per_kwh * (1.0 + options.error * keyed_normal(base + 1)));
+      n.grid_cfe_share = std::clamp(v.grid_cfe_share * (1.0 + options.error * keyed_normal(base + 2)), 0.0, 1.0);
+      n.contracted_mwh = std::max(0.0, v.contracted_mwh * (1.0 + options.error * keyed_normal(base + 3)));
+      noisy_[r][static_cast<size_t>(h)] = n;
+    }
+  }
+}
+
+SupplyValues Forecaster::actual_at(size_t region, int64_t hour) const {
+  const energy::RegionSupply& s = actual_[region];
+  const auto h = static_cast<size_t>(hour);
+  return SupplyValues{s.grid.carbon_intensity_g_per_kwh[h], s.grid.cfe_share[h], s.contracted_mwh[h]};
+}
+
+SupplyValues Forecaster::at(size_t region, int64_t issued, int64_t target) const {
+  if (region >= actual_.size() || target < issued || target < 0 || target >= hours_) {
+    throw std::out_of_range("Forecaster::at: region or hour out of range");
+  }
+  switch (options_.model) {
+    case ForecastModel::kPerfect:
+      return actual_at(region, target);
+    case ForecastModel::kNoisy:
+      return noisy_[region][static_cast<size_t>(target)];
+    case ForecastModel::kPersistence: {
+      if (issued <= 0) return SupplyValues{kNaN, kNaN, kNaN};
+      // the same hour on the latest day that is already history
+      const int64_t days_back = (target - issued) / 24 + 1;
+      int64_t source = target - 24 * days_back;
+      if (source < 0) source = issued - 1;  // less than a day of history: the last hour seen
+      return actual_at(region, source);
+    }
+  }
+  return actual_at(region, target);
+}
+
+}  // namespace fleetsim::policy

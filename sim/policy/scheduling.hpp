@@ -1,0 +1,160 @@
+#pragma once
+// Scheduling policies (docs/policies.md): decisions only; the fleet (fleet::SiteRuntime)
+// executes them. A policy is a combination of registered components, at most one of each
+// kind, written as their names joined by '+' (e.g. "greenest_site+temporal_shift"):
+//   placement  where a job queues: fifo (first fit) or greenest_site;
+//   timing     when a flexible job runs: temporal_shift (hold deferrable jobs, pause
+//              interruptible ones at hour boundaries);
+//   power      how much power a site's training may draw: power_cap.
+// Every component declares its parameters once (name, unit, default, range, description);
+// the scenario schema and `fleetsim catalog` are generated from these declarations.
+// Policies see forecasts of the supply (policy/forecast.hpp), never the actual future
+// unless the perfect-foresight forecast is chosen.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "fleet/site.hpp"
+#include "policy/forecast.hpp"
+#include "policy/placement.hpp"
+#include "workload/job.hpp"
+
+namespace fleetsim::policy {
+
+enum class PolicyKind { kPlacement, kTiming, kPower };
+const char* to_string(PolicyKind kind);
+
+// One parameter of a policy component: a number in [min_value, max_value].
+struct ParamSpec {
+  std::string name;
+  std::string unit;
+  double default_value = 0.0;
+  double min_value = 0.0;
+  double max_value = 0.0;
+  std::string description;
+};
+
+struct PolicyInfo {
+  std::string name;
+  PolicyKind kind = PolicyKind::kPlacement;
+  bool reacts_to_supply = false;
+  std::string summary;
+  std::vector<ParamSpec> params;
+};
+
+// Every registered component, in a fixed order.
+const std::vector<PolicyInfo>& policy_registry();
+const PolicyInfo* find_policy(const std::string& name);
+
+// What "dirty" means to every component of a run (docs/policies.md, "Signals").
+//   carbon_intensity  the grid's carbon intensity, g/kWh (location-based emissions);
+//   cfe               the share of the region's expected load that would not be carbon-free
+//                     in the hour: (1 - g) x max(0, 1 - C / L), with L the region's mean load
+//                     over the last 24 hours (known) and g, C forecast (1 - hourly CFE score).
+enum class Signal { kCarbonIntensity, kCfe };
+const char* to_string(Signal signal);
+bool parse_signal(const std::string& name, Signal& signal);
+
+struct PolicyConfig {
+  std::vector<std::string> components;                          // registered names; no two of one kind
+  std::map<std::string, std::map<std::string, double>> params;  // [component][parameter]; absent: default
+  Signal signal = Signal::kCarbonIntensity;
+  ForecastOptions forecast;
+
+  std::string name() const;  // components joined by '+'
+  // A parameter's value (its default when not set). Throws std::out_of_range for an
+  // undeclared parameter.
+  double param(const std::string& component, const std::string& name) const;
+  bool has(const std::string& component) const;
+};
+
+// Splits "a+b+c" into components and checks them (known names, one per kind, no repeats).
+// Returns an error message, empty when the name is valid. "fifo" may be combined with a
+// timing or power component ("fifo+power_cap" = first fit placement with power capping).
+std::string parse_policy_name(const std::string& text, std::vector<std::string>& components);
+
+// Forecast "dirtiness" per region and hour, as the policies see it at the start of `hour`:
+// built lazily from the forecaster, cached for the hour, with prefix sums for window means.
+class ForecastSignals {
+ public:
+  ForecastSignals(const Forecaster& forecaster, Signal signal);
+
+  // Starts a decision hour; `expected_load_mwh` per region (the cfe signal's L).
+  void begin_hour(int64_t hour, std::span<const double> expected_load_mwh);
+  int64_t hour() const { return hour_; }
+  // Forecast dirtiness of `region` in hour t >= hour(); NaN when unknown.
+  double at(size_t region, int64_t t);
+  // Mean over the hours [from, from + length), from >= hour(); clipped to the run's last
+  // hour (at least one hour is scored) and to kMaxScoredHours. NaN when unknown.
+  double window_mean(size_t region, int64_t from, int64_t length);
+  // The q-quantile (lower; q in [0, 1]) of the forecast over [hour(), hour() + length).
+  double quantile(size_t region, int64_t length, double q);
+
+  // Windows longer than this are scored over their first kMaxScoredHours hours.
+  static constexpr int64_t kMaxScoredHours = 168;
+
+ private:
+  struct RegionCache {
+    int64_t hour = -1;
+    std::vector<double> values;  // hours [hour, hour + values.size())
+    std::vector<double> prefix;  // prefix[i] = sum of values[0, i)
+  };
+  void extend(size_t region, int64_t until);  // forecast hours [hour, until)
+
+  const Forecaster* forecaster_;
+  Signal signal_;
+  int64_t hour_ = 0;
+  std::vector<double> expected_load_;
+  std::vector<RegionCache> cache_;
+  std::vector<double> scratch_;
+};
+
+// A flexible job as the timing decisions see it.
+struct JobTiming {
+  size_t region = 0;
+  core::Seconds submit_s = 0;
+  core::Seconds remaining_s = 0;  // run time still needed at full speed (checkpoint cost included)
+  core::Seconds nominal_s = 0;    // the whole job's run time at full speed
+  std::optional<core::Seconds> deadline_s;
+  core::Seconds checkpoint_s = 0;
+  workload::Flexibility flexibility = workload::Flexibility::kNone;
+  int64_t pauses = 0;
+};
+
+struct DecisionContext {
+  int64_t hour = 0;
+  FleetView fleet;
+  ForecastSignals* signals = nullptr;
+  core::Seconds now() const { return core::hour_start(hour); }
+};
+
+class SchedulingPolicy {
+ public:
+  virtual ~SchedulingPolicy() = default;
+  virtual std::string name() const = 0;
+  // Whether any decision depends on the supply (the planner re-simulates such policies).
+  virtual bool reacts_to_supply() const = 0;
+  // Where a job submitted in this hour queues. `deferrable`: the timing component may hold it.
+  virtual PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task,
+                                  const DecisionContext& context) = 0;
+  // Whether a new (or deferred, or paused) flexible job should be held back this hour.
+  virtual bool hold(const JobTiming& job, const DecisionContext& context) = 0;
+  // Whether a running interruptible job should pause now.
+  virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;
+  // The training power cap of a site for this hour (cap 1: none).
+  virtual fleet::PowerCap power_cap(size_t site, const DecisionContext& context) = 0;
+  // Whether this policy ever holds or pauses jobs / caps power (the fleet skips the work if not).
+  virtual bool times_jobs() const = 0;
+  virtual bool caps_power() const = 0;
+};
+
+// Builds the policy a configuration names. Throws std::invalid_argument for a bad one.
+std::unique_ptr<SchedulingPolicy> make_policy(const PolicyConfig& config);
+
+}  // namespace fleetsim::policy
