@@ -125,13 +125,14 @@ void print_comparison(std::ostream& out, const std::string& policy, const std::s
   for (const ComparisonRow& r : rows) name_width = std::max(name_width, r.name.size());
   const int w = static_cast<int>(name_width);
   auto cell = [](double v) { return std::isnan(v) ? std::string("—") : format_number(v); };
-  const std::string p = policy.size() > 16 ? policy.substr(0, 15) + "…" : policy;
-  out << "  " << std::left << std::setw(w) << "figure" << std::right << std::setw(18) << p << std::setw(18) << baseline
-      << std::setw(16) << "difference" << std::setw(10) << "change" << '\n';
+  out << "  policy: " << policy << "    baseline: " << baseline << "\n\n";
+  out << "  " << std::left << std::setw(w) << "figure" << std::right << std::setw(18) << "policy" << std::setw(18)
+      << "baseline" << std::setw(16) << "difference" << std::setw(10) << "change" << '\n';
   for (const ComparisonRow& r : rows) {
     char change[32] = "—";
     if (!std::isnan(r.relative)) std::snprintf(change, sizeof change, "%+.1f%%", 100.0 * r.relative);
-    const std::string diff = (r.difference > 0 ? "+" : "") + cell(r.difference);
+    std::string diff = cell(r.difference);
+    if (r.difference > 0) diff.insert(0, 1, '+');
     out << "  " << std::left << std::setw(w) << r.name << std::right << std::setw(18) << cell(r.policy) << std::setw(18)
         << cell(r.baseline) << std::setw(16) << diff << std::setw(10) << change << '\n';
   }
