@@ -97,7 +97,7 @@ void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
   for (size_t h = 0; h < ci.size(); ++h) ci_prefix_[h + 1] = ci_prefix_[h] + ci[h];
 }
 
-void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held) {
+void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held, core::Seconds latest_start_s) {
   if (cluster >= clusters_.size()) throw std::out_of_range("SiteRuntime::enqueue: no such cluster");
   Cluster& c = clusters_[cluster];
   if (task.gpus > c.total_gpus) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
@@ -107,8 +107,8 @@ void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held) {
   c.incoming_gpu_s += static_cast<double>(task.gpus) * static_cast<double>(duration);
   c.incoming_power_w += task_dynamic_power_w(cluster, task);
   const core::Seconds at = std::max(task.submit_s, events_.now());
-  events_.schedule_at(at, [this, cluster, task, duration, held] {
-    arrive(cluster, task, duration, held);
+  events_.schedule_at(at, [this, cluster, task, duration, held, latest_start_s] {
+    arrive(cluster, task, duration, held, latest_start_s);
     schedule();
   });
 }
@@ -119,12 +119,14 @@ void SiteRuntime::add_waiting(size_t cluster, Waiting w) {
   c.waiting_gpus += w.task.gpus;
   c.waiting_gpu_s += gpu_s;
   c.waiting_power_w += task_dynamic_power_w(cluster, w.task);
+  if (w.held) c.held_gpus += w.task.gpus;
   auto pos = c.waiting.end();
   while (pos != c.waiting.begin() && std::prev(pos)->arrival > w.arrival) --pos;
   c.waiting.insert(pos, std::move(w));
 }
 
-void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duration, bool held) {
+void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duration, bool held,
+                         core::Seconds latest_start_s) {
   Cluster& c = clusters_[cluster];
   const double gpu_s = static_cast<double>(task.gpus) * static_cast<double>(duration);
   const double dynamic_w = task_dynamic_power_w(cluster, task);
@@ -135,7 +137,7 @@ void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duratio
     c.incoming_gpu_s = 0.0;
     c.incoming_power_w = 0.0;
   }
-  add_waiting(cluster, Waiting{task, duration, arrivals_++, held, events_.now()});
+  add_waiting(cluster, Waiting{task, duration, arrivals_++, held, events_.now(), latest_start_s});
 }
 
 void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
@@ -148,16 +150,25 @@ void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
   busy_gpus_ += busy_delta;
 }
 
-SiteRuntime::Operating SiteRuntime::operating(size_t cluster, const Task& task) const {
+SiteRuntime::Operating SiteRuntime::operating(size_t cluster, const Task& task, double remaining_s) const {
   const GpuType& type = catalog_->at(clusters_[cluster].type_index);
   const auto gpus = static_cast<double>(task.gpus);
-  if (cap_.cap >= 1.0) {
+  auto uncapped_op = [&] {
     return Operating{gpus * dynamic_power_per_gpu_w(type, task.utilization),
                      gpus * server_power_per_gpu_w(type, task.utilization), 1.0};
-  }
+  };
+  if (cap_.cap >= 1.0) return uncapped_op();
   const double uncapped = gpu_power_w(type, task.utilization);
-  const double capped = std::min(uncapped, cap_.cap * type.max_power_w);
+  // a board cannot be held below its idle power
+  const double capped = std::max(type.idle_power_w, std::min(uncapped, cap_.cap * type.max_power_w));
   const double speed = uncapped > 0.0 ? std::pow(capped / uncapped, cap_.exponent) : 1.0;
+  // A task whose deadline a capped rest of the hour would put out of reach (even at full
+  // speed afterwards) is not capped.
+  if (task.deadline_s != INT64_MAX) {
+    const core::Seconds now = events_.now();
+    const double lost_s = static_cast<double>(hour_end() - now) * (1.0 - speed);
+    if (static_cast<double>(now) + remaining_s + lost_s > static_cast<double>(task.deadline_s)) return uncapped_op();
+  }
   return Operating{gpus * (capped - type.idle_power_w), gpus * (capped + type.overhead_w), speed};
 }
 
@@ -208,7 +219,7 @@ void SiteRuntime::start(size_t cluster, const Waiting& w) {
     c.waiting_gpu_s = 0.0;
     c.waiting_power_w = 0.0;
   }
-  const Operating op = operating(cluster, w.task);
+  const Operating op = operating(cluster, w.task, static_cast<double>(w.duration_s));
   set_dynamic_power(dynamic_power_w_ + op.dynamic_w, w.task.gpus);
   const core::Seconds run_s =
       op.speed >= 1.0 ? w.duration_s
@@ -256,6 +267,7 @@ bool SiteRuntime::release(uint32_t job) {
     for (Waiting& w : c.waiting) {
       if (w.task.job != job || !w.held) continue;
       w.held = false;
+      c.held_gpus -= w.task.gpus;
       TaskOutcome& out = outcomes_[job];
       (out.started() ? out.paused_s : out.deferred_s) += now - w.held_since_s;
       return true;
@@ -273,21 +285,19 @@ core::Seconds SiteRuntime::held_duration_s(uint32_t job) const {
   return -1;
 }
 
-std::vector<RunningView> SiteRuntime::running() const {
+void SiteRuntime::running(std::vector<RunningView>& out) const {
   const core::Seconds now = events_.now();
-  std::vector<RunningView> out;
-  out.reserve(running_.size());
+  out.clear();
   for (const Running& r : running_) {
     const double left = r.remaining_s - static_cast<double>(now - r.segment_start_s) * r.speed;
     out.push_back(RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(left))});
   }
-  return out;
 }
 
-bool SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s) {
+core::Seconds SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s, core::Seconds latest_start_s) {
   const core::Seconds now = events_.now();
   auto it = std::find_if(running_.begin(), running_.end(), [job](const Running& r) { return r.job == job; });
-  if (it == running_.end() || it->end_s <= now) return false;
+  if (it == running_.end() || it->end_s <= now) return -1;
   const Running r = *it;
   running_.erase(it);
   events_.cancel(r.event);
@@ -305,54 +315,69 @@ bool SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s) {
   out.checkpoint_energy_mwh +=
       task_server_power_w(r.cluster, r.task) * spec_.pue * static_cast<double>(checkpoint_s) / kWsPerMwh;
   out.expected_end_s = -1;
-  add_waiting(r.cluster, Waiting{r.task, left_s + checkpoint_s, r.arrival, true, now});
-  return true;
+  add_waiting(r.cluster, Waiting{r.task, left_s + checkpoint_s, r.arrival, true, now, latest_start_s});
+  return left_s + checkpoint_s;
 }
 
 void SiteRuntime::set_power_cap(const PowerCap& cap) {
-  const bool unchanged = cap.cap >= 1.0 && cap_.cap >= 1.0;  // uncapped: the exponent does not matter
-  if (unchanged || (cap.cap == cap_.cap && cap.exponent == cap_.exponent)) {
-    cap_ = cap;
-    return;
-  }
+  const bool uncapped = cap.cap >= 1.0 && cap_.cap >= 1.0;  // the exponent does not matter then
   cap_ = cap;
+  if (uncapped) return;
+  // Re-time the running tasks whose power or speed changes (under an unchanged cap, those
+  // whose deadline now forbids capping them).
   const core::Seconds now = events_.now();
-  std::vector<Running> all(running_.begin(), running_.end());
-  running_.clear();
-  cap_reserve_w_ = 0.0;
-  double dynamic_w = inference_.dynamic_w;
-  for (Running r : all) {
-    clusters_[r.cluster].running_gpu_end_s -= r.gpus * r.end_s;
-    if (r.end_s > now) {
-      book(r, now);
-      events_.cancel(r.event);
-      r.remaining_s -= static_cast<double>(now - r.segment_start_s) * r.speed;
-      const Operating op = operating(r.cluster, r.task);
-      r.segment_start_s = now;
-      r.dynamic_w = op.dynamic_w;
-      r.server_w = op.server_w;
-      r.speed = op.speed;
-      r.end_s = now + std::max<core::Seconds>(1, std::llround(r.remaining_s / r.speed));
-      launch(r);
-    } else {  // completes now: unchanged
-      clusters_[r.cluster].running_gpu_end_s += r.gpus * r.end_s;
-      cap_reserve_w_ += r.uncapped_dynamic_w - r.dynamic_w;
-      running_.insert(r);
+  std::vector<Running> changed;
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (it->end_s <= now) {  // completes now: unchanged
+      ++it;
+      continue;
     }
+    const double remaining = it->remaining_s - static_cast<double>(now - it->segment_start_s) * it->speed;
+    const Operating op = operating(it->cluster, it->task, remaining);
+    if (op.speed == it->speed && op.dynamic_w == it->dynamic_w) {
+      ++it;
+      continue;
+    }
+    changed.push_back(*it);
+    it = running_.erase(it);
+  }
+  double dynamic_w = dynamic_power_w_;
+  for (Running r : changed) {
+    Cluster& c = clusters_[r.cluster];
+    c.running_gpu_end_s -= r.gpus * r.end_s;
+    cap_reserve_w_ -= r.uncapped_dynamic_w - r.dynamic_w;
+    dynamic_w -= r.dynamic_w;
+    book(r, now);
+    events_.cancel(r.event);
+    r.remaining_s -= static_cast<double>(now - r.segment_start_s) * r.speed;
+    const Operating op = operating(r.cluster, r.task, r.remaining_s);
+    r.segment_start_s = now;
+    r.dynamic_w = op.dynamic_w;
+    r.server_w = op.server_w;
+    r.speed = op.speed;
+    r.end_s = now + std::max<core::Seconds>(1, std::llround(r.remaining_s / r.speed));
     dynamic_w += r.dynamic_w;
+    launch(r);
+  }
+  if (running_.empty()) {
+    dynamic_w = inference_.dynamic_w;
+    cap_reserve_w_ = 0.0;
   }
   set_dynamic_power(dynamic_w, 0);
 }
 
 // The shadow time of a blocked cluster head: walk the site's running tasks in end order,
 // adding back the GPUs of its cluster and the power of all, until both suffice.
-SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& head) const {
+SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& head, core::Seconds from_s) const {
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
   const double need_w = task_dynamic_power_w(cluster, head.task);
   int64_t free_gpus = clusters_[cluster].free_gpus;
   double headroom_w = limit_dynamic_w - dynamic_power_w_ - cap_reserve_w_;
-  core::Seconds shadow_s = events_.now();
-  auto satisfied = [&] { return free_gpus >= head.task.gpus && headroom_w >= need_w; };
+  core::Seconds shadow_s = std::max(events_.now(), from_s);
+  // enough GPUs and power, counting every task that ends by from_s
+  auto satisfied = [&](core::Seconds next_end_s) {
+    return free_gpus >= head.task.gpus && headroom_w >= need_w && next_end_s > from_s;
+  };
   // Inference's GPUs and power this hour are released at the hour's end (they may be taken
   // again then, inference first; a reservation cannot see the next hour's routing).
   const core::Seconds inference_end = hour_end();
@@ -363,17 +388,17 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
     shadow_s = std::max(shadow_s, inference_end);
     inference_released = true;
   };
-  for (auto it = running_.begin(); it != running_.end() && !satisfied(); ++it) {
+  for (auto it = running_.begin(); it != running_.end() && !satisfied(it->end_s); ++it) {
     if (!inference_released && it->end_s > inference_end) {
       release_inference();
-      if (satisfied()) break;
+      if (satisfied(it->end_s)) break;
     }
     if (it->cluster == cluster) free_gpus += it->gpus;
     headroom_w += it->uncapped_dynamic_w;
-    shadow_s = it->end_s;
+    shadow_s = std::max(shadow_s, it->end_s);
   }
-  if (!satisfied() && !inference_released) release_inference();
-  if (!satisfied()) return Reservation{cluster, INT64_MAX, 0, 0.0};  // cannot happen for a placed task
+  if (!satisfied(INT64_MAX) && !inference_released) release_inference();
+  if (!satisfied(INT64_MAX)) return Reservation{cluster, INT64_MAX, 0, 0.0};  // cannot happen for a placed task
   return Reservation{cluster, shadow_s, free_gpus - head.task.gpus, headroom_w - need_w};
 }
 
@@ -397,7 +422,13 @@ void SiteRuntime::schedule() {
   for (;;) {
     size_t best = clusters_.size();
     for (size_t c = 0; c < clusters_.size(); ++c) {
-      while (cursor[c] != clusters_[c].waiting.end() && cursor[c]->held) ++cursor[c];  // held: not eligible
+      // Held tasks are not eligible; one with a latest start keeps a reservation from then on, so
+      // that backfill cannot take the GPUs it will need (docs/policies.md).
+      while (cursor[c] != clusters_[c].waiting.end() && cursor[c]->held) {
+        if (cursor[c]->latest_start_s != INT64_MAX)
+          reservations.push_back(reserve(c, *cursor[c], cursor[c]->latest_start_s));
+        ++cursor[c];
+      }
       if (cursor[c] != clusters_[c].waiting.end() &&
           (best == clusters_.size() || cursor[c]->arrival < cursor[best]->arrival)) {
         best = c;
@@ -415,7 +446,11 @@ void SiteRuntime::schedule() {
       ++examined;
     }
     const double dynamic_w = task_dynamic_power_w(best, it->task);
-    const core::Seconds end_s = now + it->duration_s;
+    // under a power cap it runs longer
+    const double speed = operating(best, it->task, static_cast<double>(it->duration_s)).speed;
+    const core::Seconds end_s =
+        now + (speed >= 1.0 ? it->duration_s
+                            : std::max<core::Seconds>(1, std::llround(static_cast<double>(it->duration_s) / speed)));
     bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
     for (const Reservation& r : reservations) {
       if (!can_start || end_s <= r.shadow_s) continue;
@@ -432,8 +467,12 @@ void SiteRuntime::schedule() {
       start(best, w);
       continue;
     }
-    if (is_head && !reserved[best]) {
-      reservations.push_back(reserve(best, *it));
+    // A head that the GPUs and power free now would fit is held up only by a held task's
+    // reservation: it waits for that task without claiming the GPUs itself (else nothing could
+    // use them before the held task starts).
+    const bool fits_now = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
+    if (is_head && !reserved[best] && !fits_now) {
+      reservations.push_back(reserve(best, *it, now));
       reserved[best] = true;
     }
     passed[best] = true;

@@ -61,9 +61,10 @@ struct SiteSpec {
 struct Task {
   uint32_t job = 0;  // index into the run's job table
   int64_t gpus = 0;
-  double work_gpu_s = 0.0;     // work in GPU-seconds at the reference (A100) throughput
-  double utilization = 1.0;    // GPU utilisation while running, in (0, 1]
-  core::Seconds submit_s = 0;  // the task joins the cluster queue at this time
+  double work_gpu_s = 0.0;               // work in GPU-seconds at the reference (A100) throughput
+  double utilization = 1.0;              // GPU utilisation while running, in (0, 1]
+  core::Seconds submit_s = 0;            // the task joins the cluster queue at this time
+  core::Seconds deadline_s = INT64_MAX;  // a power cap never pushes it past this (INT64_MAX: none)
 };
 
 // What happened to a task; written by the site that ran it.
@@ -128,7 +129,8 @@ class SiteRuntime {
   int64_t inference_gpus(size_t cluster) const {
     return cluster < inference_.gpus.size() ? inference_.gpus[cluster] : 0;
   }
-  // GPUs free now and not promised to tasks already queued or arriving this hour.
+  // GPUs free now and not promised to tasks already queued (held ones included: a held task
+  // keeps its claim on the cluster) or arriving this hour.
   int64_t uncommitted_gpus(size_t cluster) const;
   // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
   double backlog_s(size_t cluster) const;
@@ -153,7 +155,9 @@ class SiteRuntime {
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
   // A held task waits in the queue, holding its place, until release().
-  void enqueue(size_t cluster, const Task& task, bool held = false);
+  // A held task with a latest start keeps an EASY reservation from that time, so backfill
+  // cannot take the GPUs it will need then (INT64_MAX: none).
+  void enqueue(size_t cluster, const Task& task, bool held = false, core::Seconds latest_start_s = INT64_MAX);
 
   // Hourly grid carbon intensity of the site's region (g/kWh, one value per run hour), for
   // the tasks' emissions. Empty: emissions are not booked.
@@ -163,16 +167,21 @@ class SiteRuntime {
   // Ends the hold of a held task; false if the job is not held here.
   bool release(uint32_t job);
   // Pauses a running task: it leaves its GPUs, goes back into its queue at its old place,
-  // held, with `checkpoint_s` added to its remaining run time. False if not running here.
-  bool pause(uint32_t job, core::Seconds checkpoint_s);
+  // held, with `checkpoint_s` added to its remaining run time. Returns that run time (what
+  // held_duration_s would say), or -1 if the job is not running here or ends now.
+  core::Seconds pause(uint32_t job, core::Seconds checkpoint_s, core::Seconds latest_start_s = INT64_MAX);
   // Sets the power cap of training GPUs from now on; running tasks change speed and power.
   void set_power_cap(const PowerCap& cap);
   const PowerCap& power_cap() const { return cap_; }
+  // GPUs asked for by tasks queued on a cluster that may start (not held).
+  int64_t eligible_waiting_gpus(size_t cluster) const {
+    return clusters_[cluster].waiting_gpus - clusters_[cluster].held_gpus;
+  }
   // Run time still needed by a held task, s (its cluster's speed, checkpoint cost included);
   // -1 if the job is not held here.
   core::Seconds held_duration_s(uint32_t job) const;
-  // Running tasks, in end order.
-  std::vector<RunningView> running() const;
+  // Running tasks, in end order (into `out`, which is cleared first).
+  void running(std::vector<RunningView>& out) const;
   // A scheduling pass (after the global phase's decisions).
   void reschedule() { schedule(); }
 
@@ -199,6 +208,7 @@ class SiteRuntime {
     uint64_t arrival;          // arrival order at this site (FIFO across clusters)
     bool held = false;         // a policy holds it back: not eligible to start
     core::Seconds held_since_s = 0;
+    core::Seconds latest_start_s = INT64_MAX;  // held: reserve its GPUs from this time
   };
   struct Running {
     core::Seconds end_s;
@@ -241,18 +251,21 @@ class SiteRuntime {
     double incoming_power_w = 0.0;  // dynamic IT power of incoming tasks
     double waiting_power_w = 0.0;   // dynamic IT power of waiting tasks
     int64_t waiting_gpus = 0;
+    int64_t held_gpus = 0;          // of the waiting tasks, held by a policy
     int64_t running_gpu_end_s = 0;  // sum over running tasks of gpus * end_s (for backlog_s)
     std::list<Waiting> waiting;
   };
 
   core::Seconds hour_end() const;  // end of the hour that contains now()
-  void arrive(size_t cluster, const Task& task, core::Seconds duration, bool held);
+  void arrive(size_t cluster, const Task& task, core::Seconds duration, bool held, core::Seconds latest_start_s);
   void schedule();
-  Reservation reserve(size_t cluster, const Waiting& head) const;
+  // The reservation of a task that is to start at from_s or as soon after as it can.
+  Reservation reserve(size_t cluster, const Waiting& head, core::Seconds from_s) const;
   void start(size_t cluster, const Waiting& w);
   void complete(core::Seconds end_s, uint32_t job);
   void launch(Running r);  // schedules its completion and inserts it
-  Operating operating(size_t cluster, const Task& task) const;
+  // remaining_s: the task's run time left at full speed (a task near its deadline is not capped)
+  Operating operating(size_t cluster, const Task& task, double remaining_s) const;
   void book(const Running& r, core::Seconds until);  // energy and emissions of [segment start, until)
   void add_waiting(size_t cluster, Waiting w);       // in arrival order
   void set_dynamic_power(double new_dynamic_w, int64_t busy_delta);

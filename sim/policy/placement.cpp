@@ -74,6 +74,22 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
   return PlacementDecision{std::nullopt, reason};
 }
 
+std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                                      std::span<const size_t> sites) {
+  for (const size_t s : sites) {
+    const fleet::SiteRuntime& site = fleet.sites[s];
+    if (!region_allowed(job, fleet, site)) continue;
+    for (size_t c = 0; c < site.clusters(); ++c) {
+      if (site.role(c) == fleet::ClusterRole::kInference) continue;
+      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
+      if (task.gpus > site.total_gpus(c)) continue;
+      const double dynamic_w = site.task_dynamic_power_w(c, task);
+      if (site.within_grid_limit(dynamic_w) && can_start_now(site, c, task, dynamic_w)) return Placement{s, c};
+    }
+  }
+  return std::nullopt;
+}
+
 void scan_candidates(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
                      CandidateScan& scan) {
   scan.candidates.clear();

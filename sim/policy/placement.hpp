@@ -44,6 +44,11 @@ struct FleetView {
 // ties. The placement of the `fifo` policy.
 PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet);
 
+// The first cluster of the given sites (in that order) that can start the job now, with the
+// checks of first fit; none if no such cluster.
+std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                                      std::span<const size_t> sites);
+
 // Every cluster the job may use (allowed region, GPU type, not an inference pool, large
 // enough, within the grid limit on an idle site), in scenario order, with whether it can
 // start the job now and its backlog (the quantity first fit compares). When there is none,

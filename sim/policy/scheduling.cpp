@@ -11,6 +11,16 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Window lengths the signals score: exact up to 6 h, in 3-hour steps up to a day, then in
+// 12-hour steps up to
+// ForecastSignals::kMaxScoredHours (a start moved by hours hardly changes a longer window's
+// mean, and the memo of best later windows stays small).
+int64_t scored_length(int64_t length) {
+  if (length <= 6) return std::max<int64_t>(1, length);
+  if (length <= 24) return (length + 2) / 3 * 3;
+  return std::min<int64_t>(ForecastSignals::kMaxScoredHours, (length + 11) / 12 * 12);
+}
+
 int64_t ceil_hours(core::Seconds s) {
   return std::max<int64_t>(1, (s + core::kSecondsPerHour - 1) / core::kSecondsPerHour);
 }
@@ -159,6 +169,7 @@ void ForecastSignals::begin_hour(int64_t hour, std::span<const double> expected_
 
 void ForecastSignals::extend(size_t region, int64_t until) {
   RegionCache& c = cache_[region];
+  if (c.hour == hour_ && hour_ + static_cast<int64_t>(c.values.size()) >= until) return;  // fast path
   if (c.hour != hour_) {
     c.hour = hour_;
     c.values.clear();
@@ -189,7 +200,7 @@ double ForecastSignals::at(size_t region, int64_t t) {
 double ForecastSignals::window_mean(size_t region, int64_t from, int64_t length) {
   const int64_t hours = forecaster_->hours();
   if (hours <= hour_) return kNaN;
-  length = std::clamp<int64_t>(length, 1, kMaxScoredHours);
+  length = scored_length(length);
   from = std::clamp(from, hour_, hours - 1);
   const int64_t to = std::min(from + length, hours);
   extend(region, to);
@@ -197,6 +208,35 @@ double ForecastSignals::window_mean(size_t region, int64_t from, int64_t length)
   const auto a = static_cast<size_t>(from - hour_);
   const auto b = static_cast<size_t>(to - hour_);
   return (c.prefix[b] - c.prefix[a]) / static_cast<double>(b - a);
+}
+
+double ForecastSignals::best_later_window(size_t region, int64_t last_start, int64_t length) {
+  const int64_t first = hour_ + 1;
+  last_start = std::min(last_start, forecaster_->hours() - 1);
+  if (last_start < first) return kInf;
+  length = scored_length(length);
+  const int64_t hours = forecaster_->hours();
+  extend(region, std::min(last_start + length, hours));
+  RegionCache& c = cache_[region];
+  if (c.best.empty()) {
+    c.best.resize(static_cast<size_t>(kMaxScoredHours) + 1);
+    c.best_hour.assign(c.best.size(), -1);
+  }
+  std::vector<double>& row = c.best[static_cast<size_t>(length)];
+  if (c.best_hour[static_cast<size_t>(length)] != hour_) {
+    row.clear();
+    c.best_hour[static_cast<size_t>(length)] = hour_;
+  }
+  const auto k = static_cast<size_t>(last_start - first);
+  const std::vector<double>& p = c.prefix;
+  while (row.size() <= k) {
+    const int64_t from = first + static_cast<int64_t>(row.size());
+    const int64_t to = std::min(from + length, hours);
+    const double m =
+        (p[static_cast<size_t>(to - hour_)] - p[static_cast<size_t>(from - hour_)]) / static_cast<double>(to - from);
+    row.push_back(row.empty() ? m : std::min(row.back(), m));
+  }
+  return row[k];
 }
 
 double ForecastSignals::quantile(size_t region, int64_t length, double q) {
@@ -261,84 +301,90 @@ class ComposedPolicy final : public SchedulingPolicy {
   bool times_jobs() const override { return timing_.has_value(); }
   bool caps_power() const override { return power_.has_value(); }
 
+  // greenest_site (docs/policies.md): score each allowed region by its forecast signal over
+  // the job's expected run (with a timing component and a flexible job, over its best start
+  // within the lookahead); take the first cluster that can start the job now in the best
+  // region that has one. When no cluster anywhere can start it now, queue it where the
+  // region score is best among clusters whose backlog is within max_wait_h (least backlog on
+  // ties); with none within max_wait_h, where first fit would.
   PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task,
                           const DecisionContext& ctx) override {
     if (!greenest_ || ctx.signals == nullptr) return first_fit(job, task, ctx.fleet);
-    scan_candidates(job, task, ctx.fleet, scan_);
-    if (scan_.candidates.empty()) return PlacementDecision{std::nullopt, scan_.reason};
-    bool any_within = false;
-    for (const Candidate& c : scan_.candidates) any_within = any_within || c.backlog_s <= max_wait_s_;
-    // With a timing component a deferrable job may also start later: score its best window.
-    int64_t shift_h = 0;
-    if (timing_ && job.flexibility != workload::Flexibility::kNone) shift_h = timing_->max_delay_h;
-    const Candidate* best = nullptr;
-    double best_score = kInf;
-    double best_delay = kInf;
-    score_cache_.clear();
-    for (const Candidate& c : scan_.candidates) {
-      if (any_within && c.backlog_s > max_wait_s_) continue;
-      const fleet::SiteRuntime& site = ctx.fleet.sites[c.site];
-      const size_t region = site.spec().region;
-      const int64_t delay_h = c.can_start_now ? 0 : ceil_hours(std::llround(c.backlog_s)) - 1;
-      const int64_t length = ceil_hours(site.duration_s(c.cluster, task));
-      double score = kNaN;
-      bool cached = false;
-      for (const auto& [key, value] : score_cache_) {
-        if (key.region == region && key.delay_h == delay_h && key.length == length) {
-          score = value;
-          cached = true;
-          break;
-        }
+    const size_t regions = ctx.fleet.region_names.size();
+    if (region_sites_.size() != regions) {
+      region_sites_.assign(regions, {});
+      for (size_t s = 0; s < ctx.fleet.sites.size(); ++s) region_sites_[ctx.fleet.sites[s].spec().region].push_back(s);
+    }
+    // run time at the reference throughput (exact for a typed job on its type's clusters)
+    const int64_t length =
+        ceil_hours(std::llround(task.work_gpu_s / static_cast<double>(std::max<int64_t>(1, task.gpus))));
+    const int64_t shift_h = timing_ && job.flexibility != workload::Flexibility::kNone ? timing_->max_delay_h : 0;
+    region_score_.assign(regions, kInf);
+    order_.clear();
+    for (size_t r = 0; r < regions; ++r) {
+      if (region_sites_[r].empty()) continue;
+      if (!job.allowed_regions.empty() && std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
+                                                    ctx.fleet.region_names[r]) == job.allowed_regions.end()) {
+        continue;
       }
-      if (!cached) {
-        score = kInf;
-        for (int64_t s = 0; s <= shift_h; ++s) {
-          const double m = ctx.signals->window_mean(region, ctx.hour + delay_h + s, length);
-          score = std::isnan(m) ? kNaN : std::min(score, m);
-          if (std::isnan(score)) break;
-        }
-        score_cache_.push_back({ScoreKey{region, delay_h, length}, score});
-      }
-      if (std::isnan(score)) score = 0.0;  // unknown: every region alike, order and wait decide
-      const double tolerance = 1e-9 * std::max(std::fabs(score), std::fabs(best_score));
-      const bool better = best == nullptr || score < best_score - tolerance ||
-                          (score <= best_score + tolerance && c.backlog_s < best_delay);
-      if (better) {
-        best = &c;
-        best_score = score;
-        best_delay = c.backlog_s;
+      double score = ctx.signals->window_mean(r, ctx.hour, length);
+      if (shift_h > 0) score = std::min(score, ctx.signals->best_later_window(r, ctx.hour + shift_h, length));
+      region_score_[r] = std::isnan(score) ? 0.0 : score;  // unknown: all regions alike
+      order_.push_back(r);
+    }
+    std::stable_sort(order_.begin(), order_.end(),
+                     [this](size_t a, size_t b) { return region_score_[a] < region_score_[b]; });
+    for (const size_t r : order_) {
+      if (const auto p = start_now_in(job, task, ctx.fleet, region_sites_[r])) {
+        return PlacementDecision{p, RejectReason::kNoCompatibleCluster};
       }
     }
+    scan_candidates(job, task, ctx.fleet, scan_);
+    if (scan_.candidates.empty()) return PlacementDecision{std::nullopt, scan_.reason};
+    const Candidate* best = nullptr;
+    for (const Candidate& c : scan_.candidates) {
+      if (c.backlog_s > max_wait_s_) continue;
+      const double score = region_score_[ctx.fleet.sites[c.site].spec().region];
+      const double best_score = best ? region_score_[ctx.fleet.sites[best->site].spec().region] : kInf;
+      if (best == nullptr || score < best_score || (score == best_score && c.backlog_s < best->backlog_s)) best = &c;
+    }
+    if (best == nullptr) return first_fit(job, task, ctx.fleet);
     return PlacementDecision{Placement{best->site, best->cluster}, RejectReason::kNoCompatibleCluster};
+  }
+
+  core::Seconds latest_start(const JobTiming& job) const override {
+    if (!timing_) return INT64_MAX;
+    return latest_end(job) - timing_->margin_s - job.remaining_s - job.expected_wait_s;
   }
 
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
     if (!timing_ || job.flexibility == workload::Flexibility::kNone || ctx.signals == nullptr) return false;
-    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - job.remaining_s;
+    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - job.remaining_s - job.expected_wait_s;
     const int64_t length = ceil_hours(job.remaining_s);
-    double best = kInf;
     const double now = ctx.signals->window_mean(job.region, ctx.hour, length);
     if (std::isnan(now)) return false;
-    for (int64_t s = ctx.hour + 1; s <= last_start_hour(ctx.hour, latest_start); ++s) {
-      best = std::min(best, ctx.signals->window_mean(job.region, s, length));
-    }
+    const double best = ctx.signals->best_later_window(job.region, last_start_hour(ctx.hour, latest_start), length);
     return best < now * (1.0 - timing_->min_saving);
   }
 
   bool pause(const JobTiming& job, const DecisionContext& ctx) override {
     if (!timing_ || job.flexibility != workload::Flexibility::kInterruptible || ctx.signals == nullptr) return false;
     if (job.pauses >= timing_->max_pauses || job.remaining_s <= job.checkpoint_s) return false;
+    // Pausing helps only if the GPUs then stay idle: with other work queued on the cluster the
+    // load would not fall, and the job would queue behind it to resume.
+    if (job.others_waiting) return false;
     const double now = ctx.signals->window_mean(job.region, ctx.hour, ceil_hours(job.remaining_s));
     if (std::isnan(now)) return false;
     const core::Seconds after = job.remaining_s + job.checkpoint_s;
-    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - after;
+    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - after - job.expected_wait_s;
     const int64_t length = ceil_hours(after);
-    double best = kInf;
-    for (int64_t s = ctx.hour + 1; s <= last_start_hour(ctx.hour, latest_start); ++s) {
-      best = std::min(best, ctx.signals->window_mean(job.region, s, length));
-    }
-    // dirtiness x run time: pausing adds the checkpoint's time
-    return best * static_cast<double>(after) < now * static_cast<double>(job.remaining_s) * (1.0 - timing_->min_saving);
+    const double best = ctx.signals->best_later_window(job.region, last_start_hour(ctx.hour, latest_start), length);
+    // dirtiness x run time: pausing adds the checkpoint's time. And the paused job must be one
+    // that hold() would keep holding, so that it is not released again at once.
+    const double now_after = ctx.signals->window_mean(job.region, ctx.hour, length);
+    return best * static_cast<double>(after) <
+               now * static_cast<double>(job.remaining_s) * (1.0 - timing_->min_saving) &&
+           best < now_after * (1.0 - timing_->min_saving);
   }
 
   fleet::PowerCap power_cap(size_t site, const DecisionContext& ctx) override {
@@ -359,12 +405,6 @@ class ComposedPolicy final : public SchedulingPolicy {
   }
 
  private:
-  struct ScoreKey {
-    size_t region;
-    int64_t delay_h;
-    int64_t length;
-  };
-
   // The time by which the job should end: its deadline, or (none) its submission plus its
   // run time plus the longest hold allowed.
   core::Seconds latest_end(const JobTiming& job) const {
@@ -384,7 +424,9 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<TimingParams> timing_;
   std::optional<PowerParams> power_;
   CandidateScan scan_;
-  std::vector<std::pair<ScoreKey, double>> score_cache_;
+  std::vector<std::vector<size_t>> region_sites_;
+  std::vector<double> region_score_;
+  std::vector<size_t> order_;
   int64_t threshold_hour_ = -1;
   std::vector<double> thresholds_;
   std::vector<bool> threshold_known_;

@@ -91,8 +91,12 @@ class ForecastSignals {
   // Forecast dirtiness of `region` in hour t >= hour(); NaN when unknown.
   double at(size_t region, int64_t t);
   // Mean over the hours [from, from + length), from >= hour(); clipped to the run's last
-  // hour (at least one hour is scored) and to kMaxScoredHours. NaN when unknown.
+  // hour (at least one hour is scored). Lengths over 6 h are rounded up to a multiple of
+  // 3 h, over 24 h to a multiple of 12 h, and capped at kMaxScoredHours. NaN when unknown.
   double window_mean(size_t region, int64_t from, int64_t length);
+  // The lowest window mean of `length` hours starting at hour()+1 ... last_start (inclusive);
+  // +inf when last_start <= hour(). Memoised per (region, length) for the hour.
+  double best_later_window(size_t region, int64_t last_start, int64_t length);
   // The q-quantile (lower; q in [0, 1]) of the forecast over [hour(), hour() + length).
   double quantile(size_t region, int64_t length, double q);
 
@@ -104,6 +108,9 @@ class ForecastSignals {
     int64_t hour = -1;
     std::vector<double> values;  // hours [hour, hour + values.size())
     std::vector<double> prefix;  // prefix[i] = sum of values[0, i)
+    // best[length][k] = min over s in [hour + 1, hour + 1 + k] of the window mean of length
+    std::vector<std::vector<double>> best;
+    std::vector<int64_t> best_hour;  // the hour each row of best was built for
   };
   void extend(size_t region, int64_t until);  // forecast hours [hour, until)
 
@@ -125,6 +132,8 @@ struct JobTiming {
   core::Seconds checkpoint_s = 0;
   workload::Flexibility flexibility = workload::Flexibility::kNone;
   int64_t pauses = 0;
+  core::Seconds expected_wait_s = 0;  // queueing expected before it could run on its cluster
+  bool others_waiting = false;        // other jobs queued on its cluster could use its GPUs now
 };
 
 struct DecisionContext {
@@ -145,6 +154,8 @@ class SchedulingPolicy {
                                   const DecisionContext& context) = 0;
   // Whether a new (or deferred, or paused) flexible job should be held back this hour.
   virtual bool hold(const JobTiming& job, const DecisionContext& context) = 0;
+  // The latest time a held job should start to keep its deadline (INT64_MAX: no timing).
+  virtual core::Seconds latest_start(const JobTiming& job) const = 0;
   // Whether a running interruptible job should pause now.
   virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;
   // The training power cap of a site for this hour (cap 1: none).

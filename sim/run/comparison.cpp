@@ -10,6 +10,7 @@ std::vector<ComparisonRow> compare(const RunResult& policy, const RunResult& bas
       "emissions_location_t",
       "emissions_market_hourly_t",
       "emissions_market_annual_t",
+      "job_emissions_location_t",
       "cfe_score",
       "facility_energy_mwh",
       "job_energy_mwh",

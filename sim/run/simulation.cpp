@@ -89,12 +89,17 @@ class FleetModel final : public engine::WindowedModel {
       signals_ = std::make_unique<policy::ForecastSignals>(*forecaster_, sc.scheduler.policy.signal);
     }
     for (const auto& job : jobs_) any_interruptible_ |= job.flexibility == workload::Flexibility::kInterruptible;
+    if (sc.scheduler.policy.has("temporal_shift")) {
+      max_pauses_ = std::llround(sc.scheduler.policy.param("temporal_shift", "max_pauses"));
+    }
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
       sites_.back().set_carbon_intensity(sc.region_supply[spec.region].grid.carbon_intensity_g_per_kwh);
     }
     touched_.assign(sites_.size(), false);
+    held_remaining_.assign(jobs_.size(), 0);
+    nominal_s_.assign(jobs_.size(), 0);
     site_of_job_.assign(jobs_.size(), -1);
     cluster_of_job_.assign(jobs_.size(), 0);
     rejected_.assign(jobs_.size(), std::nullopt);
@@ -242,17 +247,26 @@ class FleetModel final : public engine::WindowedModel {
     for (double& l : expected_load_) l /= static_cast<double>(hour - from);
   }
 
-  policy::JobTiming timing(uint32_t job, size_t site, core::Seconds remaining_s) const {
+  // queued: the job is in its cluster's queue (held); else it is new or running.
+  policy::JobTiming timing(uint32_t job, size_t site, core::Seconds remaining_s, bool queued) const {
     const workload::TrainingJob& j = jobs_[job];
     policy::JobTiming t;
     t.region = sc_.sites[site].region;
     t.submit_s = j.submit_s;
     t.remaining_s = remaining_s;
-    t.nominal_s = sites_[site].duration_s(cluster_of_job_[job], task_of(job));
+    t.nominal_s = nominal_s_[job];
     t.deadline_s = j.deadline_s;
     t.checkpoint_s = j.checkpoint_s;
     t.flexibility = j.flexibility;
     t.pauses = outcomes_[job].pauses;
+    const fleet::SiteRuntime& s = sites_[site];
+    const size_t c = cluster_of_job_[job];
+    t.others_waiting = s.eligible_waiting_gpus(c) > 0;
+    // If its cluster could not start it now, expect to wait about the cluster's backlog (a
+    // held job's own GPUs are already counted as committed).
+    const bool running = !queued && outcomes_[job].started() && !outcomes_[job].finished();
+    const int64_t own = queued ? j.gpus : 0;
+    if (!running && s.uncommitted_gpus(c) + own < j.gpus) t.expected_wait_s = std::llround(s.backlog_s(c));
     return t;
   }
 
@@ -265,6 +279,7 @@ class FleetModel final : public engine::WindowedModel {
     task.work_gpu_s = static_cast<double>(job.duration_s) * static_cast<double>(job.gpus) * throughput;
     task.utilization = job.utilization;
     task.submit_s = job.submit_s;
+    task.deadline_s = job.deadline_s.value_or(INT64_MAX);
     return task;
   }
 
@@ -279,32 +294,42 @@ class FleetModel final : public engine::WindowedModel {
       }
     }
     if (!policy_->times_jobs()) return;
+    size_t kept = 0;
+    for (const uint32_t job : held_) {
+      const auto s = static_cast<size_t>(site_of_job_[job]);
+      if (policy_->hold(timing(job, s, held_remaining_[job], true), ctx)) {
+        held_[kept++] = job;
+      } else {
+        if (!sites_[s].release(job)) throw core::SimulationError("held job " + jobs_[job].name + " is not held");
+        touched_[s] = true;
+      }
+    }
+    held_.resize(kept);
+    // Pauses after releases: a job paused now is not reconsidered until the next hour.
     if (any_interruptible_) {
       for (size_t s = 0; s < sites_.size(); ++s) {
-        for (const fleet::RunningView& r : sites_[s].running()) {
+        sites_[s].running(running_buffer_);
+        for (const fleet::RunningView& r : running_buffer_) {
           const workload::TrainingJob& job = jobs_[r.job];
           if (job.flexibility != workload::Flexibility::kInterruptible) continue;
-          if (!policy_->pause(timing(r.job, s, r.remaining_s), ctx)) continue;
-          if (sites_[s].pause(r.job, job.checkpoint_s)) {
+          // cheap tests first: a pause needs idle GPUs behind it and must be able to pay off
+          if (sites_[s].eligible_waiting_gpus(r.cluster) > 0 || r.remaining_s <= job.checkpoint_s ||
+              outcomes_[r.job].pauses >= max_pauses_) {
+            continue;
+          }
+          const policy::JobTiming t = timing(r.job, s, r.remaining_s, false);
+          if (!policy_->pause(t, ctx)) continue;
+          policy::JobTiming after = t;
+          after.remaining_s += job.checkpoint_s;
+          const core::Seconds held_for = sites_[s].pause(r.job, job.checkpoint_s, policy_->latest_start(after));
+          if (held_for >= 0) {
             held_.push_back(r.job);
+            held_remaining_[r.job] = held_for;
             touched_[s] = true;
           }
         }
       }
     }
-    size_t kept = 0;
-    for (const uint32_t job : held_) {
-      const auto s = static_cast<size_t>(site_of_job_[job]);
-      const core::Seconds remaining = sites_[s].held_duration_s(job);
-      if (remaining < 0) throw core::SimulationError("held job " + jobs_[job].name + " is not held at its site");
-      if (policy_->hold(timing(job, s, remaining), ctx)) {
-        held_[kept++] = job;
-      } else {
-        sites_[s].release(job);
-        touched_[s] = true;
-      }
-    }
-    held_.resize(kept);
   }
 
   void global_phase(int64_t hour) override {
@@ -332,13 +357,19 @@ class FleetModel final : public engine::WindowedModel {
       const size_t site = decision.placement->site;
       site_of_job_[next_job_] = static_cast<int64_t>(site);
       cluster_of_job_[next_job_] = decision.placement->cluster;
+      nominal_s_[next_job_] = sites_[site].duration_s(decision.placement->cluster, task);
       bool held = false;
+      core::Seconds latest_start = INT64_MAX;
       if (policy_->times_jobs() && job.flexibility != workload::Flexibility::kNone) {
-        const core::Seconds duration = sites_[site].duration_s(decision.placement->cluster, task);
-        held = policy_->hold(timing(task.job, site, duration), ctx);
-        if (held) held_.push_back(task.job);
+        const policy::JobTiming t = timing(task.job, site, nominal_s_[next_job_], false);
+        held = policy_->hold(t, ctx);
+        if (held) latest_start = policy_->latest_start(t);
+        if (held) {
+          held_.push_back(task.job);
+          held_remaining_[task.job] = nominal_s_[next_job_];
+        }
       }
-      sites_[site].enqueue(decision.placement->cluster, task, held);
+      sites_[site].enqueue(decision.placement->cluster, task, held, latest_start);
     }
   }
 
@@ -416,7 +447,7 @@ class FleetModel final : public engine::WindowedModel {
       rec.checkpoint_s = out.checkpoint_s;
       rec.checkpoint_energy_mwh = out.checkpoint_energy_mwh;
       rec.capped_s = out.capped_s;
-      rec.nominal_run_s = sites_[site].duration_s(cluster_of_job_[j], task_of(j));
+      rec.nominal_run_s = nominal_s_[j];
       const bool deadline_passed = job.deadline_s && *job.deadline_s <= horizon;
       if (out.finished()) {
         rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
@@ -438,9 +469,13 @@ class FleetModel final : public engine::WindowedModel {
   std::unique_ptr<policy::Forecaster> forecaster_;
   std::unique_ptr<policy::ForecastSignals> signals_;
   std::vector<double> expected_load_;
-  std::vector<uint32_t> held_;  // jobs a policy holds back, in the order they were held
-  std::vector<bool> touched_;   // sites whose jobs or power changed at this hour's start
+  std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
+  std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
+  std::vector<fleet::RunningView> running_buffer_;
+  std::vector<core::Seconds> nominal_s_;  // per job: run time on its cluster at full speed
+  std::vector<bool> touched_;             // sites whose jobs or power changed at this hour's start
   bool any_interruptible_ = false;
+  int64_t max_pauses_ = 0;
   std::vector<int64_t> site_of_job_;
   std::vector<size_t> cluster_of_job_;
   std::vector<std::optional<policy::RejectReason>> rejected_;
@@ -528,11 +563,13 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
   }
   int64_t counts[5] = {};
   double job_energy = 0.0;
+  double job_emissions = 0.0;
   double wait_h_sum = 0.0;
   int64_t started = 0;
   for (const JobRecord& j : r.jobs) {
     counts[static_cast<int>(j.status)] += 1;
     job_energy += j.energy_mwh;
+    job_emissions += j.emissions_t;
     if (j.start_s >= 0) {
       wait_h_sum += static_cast<double>(j.start_s - j.submit_s) * core::kHoursPerSecond;
       ++started;
@@ -583,6 +620,8 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       {"battery_discharge_mwh", fleet.battery_discharge_mwh, "energy delivered by batteries"},
       {"emissions_location_t", fleet.emissions_location_t, "location-based: sum of load x grid CI, tCO2"},
       {"emissions_market_hourly_t", fleet.emissions_market_hourly_t, "hourly market-based: grid draw x grid CI, tCO2"},
+      {"job_emissions_location_t", job_emissions,
+       "location-based emissions of training jobs' own energy (what timing and placement move), tCO2"},
       {"emissions_market_annual_t", market_annual,
        "annual market-based: per region max(0, load - contracted) x mean CI"},
       {"grid_hours_filled", d(hours_filled), "hours of grid and profile data filled by a fill policy"},

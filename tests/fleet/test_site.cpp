@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
 
 #include "fleet/site.hpp"
@@ -149,4 +150,74 @@ TEST_CASE("the grid-limit reservation holds across clusters of a site", "[fleet]
   for (int64_t h = 0; h < 20; ++h) site.run_hour(h);
   CHECK(out[1].start_s == 7200);
   for (uint32_t j = 2; j < 8; ++j) CHECK(out[j].start_s >= 7200);
+}
+
+TEST_CASE("under a power cap backfill uses the slowed run time and never delays the head", "[fleet][policy]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(3);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 10}}}, catalog, 100, out);
+  site.set_power_cap(PowerCap{0.5, 0.3});      // full-load A100: 200 W of 400 W, speed 0.5^0.3
+  site.enqueue(0, make_task(0, 6, 7200, 0));   // A: ends at 7200 / 0.812 = 8866 s
+  site.enqueue(0, make_task(1, 8, 3600, 10));  // B: head, reserved when A ends
+  site.enqueue(0, make_task(2, 3, 7200, 20));  // C: ends 7220 s at full speed, but 8886 s capped: past A's end
+  for (int64_t h = 0; h < 8; ++h) site.run_hour(h);
+  CHECK(out[0].end_s == 7200 + std::llround(7200.0 / std::pow(0.5, 0.3)) - 7200);
+  CHECK(out[1].start_s == out[0].end_s);    // the head starts as soon as A's GPUs are free
+  CHECK(out[2].start_s >= out[1].start_s);  // C did not backfill in front of it
+}
+
+TEST_CASE("a cap below a GPU's idle power holds it at idle, never below", "[fleet][policy]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(1);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 1.0, {{*catalog.index_of("A100"), 8}}}, catalog, 100, out);
+  site.set_power_cap(PowerCap{0.1, 0.3});  // 40 W < the A100's 50 W idle
+  site.enqueue(0, make_task(0, 8, 3600, 0));
+  const SiteHour h = site.run_hour(0);
+  // idle floor: 8 x (50 + 412.5) W; the capped job adds nothing above it
+  CHECK(h.it_energy_mwh == Approx(8 * 462.5 * 3600 / kWsPerMwh));
+  for (int64_t hour = 1; hour < 4; ++hour) CHECK(site.run_hour(hour).it_energy_mwh >= h.it_energy_mwh * (1 - 1e-12));
+  // it ran at (50 / 400) ^ 0.3 of full speed, drawing idle power
+  const double run_s = std::llround(3600 / std::pow(50.0 / 400.0, 0.3));
+  CHECK(out[0].end_s == static_cast<int64_t>(run_s));
+  CHECK(out[0].energy_mwh == Approx(8 * 462.5 * run_s / kWsPerMwh));
+}
+
+TEST_CASE("a held task keeps a reservation from its latest start; release lets it run", "[fleet][policy]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(3);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 8}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 8, 3600, 0), true, 7200);  // held; must start by 2 h
+  site.enqueue(0, make_task(1, 8, 5 * 3600, 0));          // would still run at 2 h: must wait
+  site.enqueue(0, make_task(2, 8, 3600, 0));              // ends at 1 h: may use the GPUs meanwhile
+  site.run_hour(0);
+  CHECK(out[2].start_s == 0);
+  CHECK_FALSE(out[1].started());
+  CHECK(site.eligible_waiting_gpus(0) == 8);
+  site.run_hour(1);
+  CHECK(site.release(0));  // at 2 h
+  CHECK_FALSE(site.release(0));
+  site.reschedule();
+  for (int64_t h = 2; h < 12; ++h) site.run_hour(h);
+  CHECK(out[0].start_s == 7200);
+  CHECK(out[0].deferred_s == 7200);
+  CHECK(out[1].start_s == 3 * 3600);  // after the released task
+}
+
+TEST_CASE("a paused task resumes with its remaining work plus the checkpoint", "[fleet][policy]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(1);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 8}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 8, 3 * 3600, 0));
+  site.run_hour(0);
+  CHECK(site.pause(0, 600) == 2 * 3600 + 600);  // at 1 h: 2 h left, plus the checkpoint
+  CHECK(site.held_duration_s(0) == 2 * 3600 + 600);
+  site.run_hour(1);
+  site.run_hour(2);
+  CHECK(site.release(0));  // at 3 h
+  site.reschedule();
+  for (int64_t h = 3; h < 8; ++h) site.run_hour(h);
+  CHECK(out[0].end_s == 3 * 3600 + 2 * 3600 + 600);
+  CHECK(out[0].paused_s == 2 * 3600);
+  CHECK(out[0].pauses == 1);
+  CHECK(out[0].energy_mwh == Approx(8 * 812.5 * (3 * 3600 + 600) / kWsPerMwh));
 }

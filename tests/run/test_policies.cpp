@@ -219,8 +219,8 @@ sites:
 scheduler: {policy: greenest_site+temporal_shift+power_cap, forecast: {model: noisy, error: 0.2}}
 workload:
   synthetic:
-    - {name: d, arrivals_per_day: 60, gpus: [8, 64, 256], duration_median_h: 5, deadline_slack: 2, flexibility: deferrable}
-    - {name: i, arrivals_per_day: 20, gpus: [64, 512], duration_median_h: 12, deadline_slack: 3, flexibility: interruptible}
+    - {name: d, arrivals_per_day: 20, gpus: [8, 64, 256], duration_median_h: 5, deadline_slack: 2, flexibility: deferrable}
+    - {name: i, arrivals_per_day: 6, gpus: [64, 512], duration_median_h: 12, deadline_slack: 3, flexibility: interruptible}
 )";
   const auto one = run_text(text, {}, 1);
   const auto two = run_text(text, {}, 2);
