@@ -321,6 +321,7 @@ core::Seconds SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s, core:
 
 void SiteRuntime::set_power_cap(const PowerCap& cap) {
   const bool uncapped = cap.cap >= 1.0 && cap_.cap >= 1.0;  // the exponent does not matter then
+  const bool same = cap.cap == cap_.cap && cap.exponent == cap_.exponent;
   cap_ = cap;
   if (uncapped) return;
   // Re-time the running tasks whose power or speed changes (under an unchanged cap, those
@@ -333,6 +334,18 @@ void SiteRuntime::set_power_cap(const PowerCap& cap) {
       continue;
     }
     const double remaining = it->remaining_s - static_cast<double>(now - it->segment_start_s) * it->speed;
+    if (same) {
+      // Under the same cap only a capped task with a deadline can change: it is exempt once a
+      // capped rest of the hour would put its deadline out of reach (operating() says the same).
+      const bool near_deadline =
+          it->speed < 1.0 && it->task.deadline_s != INT64_MAX &&
+          static_cast<double>(now) + remaining + static_cast<double>(hour_end() - now) * (1.0 - it->speed) >
+              static_cast<double>(it->task.deadline_s);
+      if (!near_deadline) {
+        ++it;
+        continue;
+      }
+    }
     const Operating op = operating(it->cluster, it->task, remaining);
     if (op.speed == it->speed && op.dynamic_w == it->dynamic_w) {
       ++it;
@@ -413,6 +426,9 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
 void SiteRuntime::schedule() {
   const core::Seconds now = events_.now();
   std::vector<Reservation> reservations;
+  // Held tasks passed in the pass whose reservations are not made yet: they matter only once a
+  // task could start, so they are made then (the state is the same as when they were passed).
+  std::vector<std::pair<size_t, const Waiting*>> held_pending;
   std::vector<std::list<Waiting>::iterator> cursor;
   cursor.reserve(clusters_.size());
   for (Cluster& c : clusters_) cursor.push_back(c.waiting.begin());
@@ -425,8 +441,7 @@ void SiteRuntime::schedule() {
       // Held tasks are not eligible; one with a latest start keeps a reservation from then on, so
       // that backfill cannot take the GPUs it will need (docs/policies.md).
       while (cursor[c] != clusters_[c].waiting.end() && cursor[c]->held) {
-        if (cursor[c]->latest_start_s != INT64_MAX)
-          reservations.push_back(reserve(c, *cursor[c], cursor[c]->latest_start_s));
+        if (cursor[c]->latest_start_s != INT64_MAX) held_pending.emplace_back(c, &*cursor[c]);
         ++cursor[c];
       }
       if (cursor[c] != clusters_[c].waiting.end() &&
@@ -452,6 +467,11 @@ void SiteRuntime::schedule() {
         now + (speed >= 1.0 ? it->duration_s
                             : std::max<core::Seconds>(1, std::llround(static_cast<double>(it->duration_s) / speed)));
     bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
+    if (can_start && !held_pending.empty()) {
+      for (const auto& [cluster, held] : held_pending)
+        reservations.push_back(reserve(cluster, *held, held->latest_start_s));
+      held_pending.clear();
+    }
     for (const Reservation& r : reservations) {
       if (!can_start || end_s <= r.shadow_s) continue;
       if ((r.cluster == best && it->task.gpus > r.spare_gpus) || dynamic_w > r.spare_dynamic_w) can_start = false;

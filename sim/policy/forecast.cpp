@@ -75,6 +75,41 @@ SupplyValues Forecaster::actual_at(size_t region, int64_t hour) const {
   return SupplyValues{s.grid.carbon_intensity_g_per_kwh[h], s.grid.cfe_share[h], s.contracted_mwh[h]};
 }
 
+void Forecaster::fill(size_t region, int64_t issued, int64_t from, int64_t to, double* carbon_intensity,
+                      double* grid_cfe_share, double* contracted_mwh) const {
+  if (region >= actual_.size() || from < issued || to > hours_ || from > to) {
+    throw std::out_of_range("Forecaster::fill: region or hours out of range");
+  }
+  const energy::RegionSupply& s = actual_[region];
+  const auto n = static_cast<size_t>(to - from);
+  const auto a = static_cast<size_t>(from);
+  switch (options_.model) {
+    case ForecastModel::kPerfect:
+      std::copy_n(s.grid.carbon_intensity_g_per_kwh.begin() + static_cast<std::ptrdiff_t>(a), n, carbon_intensity);
+      std::copy_n(s.grid.cfe_share.begin() + static_cast<std::ptrdiff_t>(a), n, grid_cfe_share);
+      std::copy_n(s.contracted_mwh.begin() + static_cast<std::ptrdiff_t>(a), n, contracted_mwh);
+      return;
+    case ForecastModel::kNoisy:
+      for (size_t i = 0; i < n; ++i) {
+        const SupplyValues& v = noisy_[region][a + i];
+        carbon_intensity[i] = v.carbon_intensity_g_per_kwh;
+        grid_cfe_share[i] = v.grid_cfe_share;
+        contracted_mwh[i] = v.contracted_mwh;
+      }
+      return;
+    case ForecastModel::kPersistence:
+      for (size_t i = 0; i < n; ++i) {
+        const int64_t source = persistence_source(issued, from + static_cast<int64_t>(i));
+        const bool known = source >= 0;
+        const auto h = static_cast<size_t>(known ? source : 0);
+        carbon_intensity[i] = known ? s.grid.carbon_intensity_g_per_kwh[h] : kNaN;
+        grid_cfe_share[i] = known ? s.grid.cfe_share[h] : kNaN;
+        contracted_mwh[i] = known ? s.contracted_mwh[h] : kNaN;
+      }
+      return;
+  }
+}
+
 SupplyValues Forecaster::at(size_t region, int64_t issued, int64_t target) const {
   if (region >= actual_.size() || target < issued || target < 0 || target >= hours_) {
     throw std::out_of_range("Forecaster::at: region or hour out of range");
@@ -85,12 +120,10 @@ SupplyValues Forecaster::at(size_t region, int64_t issued, int64_t target) const
     case ForecastModel::kNoisy:
       return noisy_[region][static_cast<size_t>(target)];
     case ForecastModel::kPersistence: {
-      if (issued <= 0) return SupplyValues{kNaN, kNaN, kNaN};
-      // the same hour on the latest day that is already history
-      const int64_t days_back = (target - issued) / 24 + 1;
-      int64_t source = target - 24 * days_back;
-      if (source < 0) source = issued - 1;  // less than a day of history: the last hour seen
-      return actual_at(region, source);
+      // the same hour on the latest day that is already history; with less than a day of
+      // history the last hour seen; at hour 0 nothing
+      const int64_t source = persistence_source(issued, target);
+      return source < 0 ? SupplyValues{kNaN, kNaN, kNaN} : actual_at(region, source);
     }
   }
   return actual_at(region, target);

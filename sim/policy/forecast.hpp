@@ -48,6 +48,10 @@ class Forecaster {
   // Forecast for `target` (issued <= target < hours()), issued at the start of `issued`.
   // All values NaN when nothing is known (persistence at hour 0).
   SupplyValues at(size_t region, int64_t issued, int64_t target) const;
+  // The same for every target in [from, to) (issued <= from <= to <= hours()), into the three
+  // arrays (to - from values each): the fast path of ForecastSignals.
+  void fill(size_t region, int64_t issued, int64_t from, int64_t to, double* carbon_intensity, double* grid_cfe_share,
+            double* contracted_mwh) const;
 
  private:
   SupplyValues actual_at(size_t region, int64_t hour) const;
@@ -56,6 +60,12 @@ class Forecaster {
   ForecastOptions options_;
   int64_t hours_ = 0;
   std::vector<std::vector<SupplyValues>> noisy_;  // per region, per hour (noisy model only)
+  // the source hour of a persistence forecast; -1: nothing known
+  static int64_t persistence_source(int64_t issued, int64_t target) {
+    if (issued <= 0) return -1;
+    const int64_t source = target - 24 * ((target - issued) / 24 + 1);
+    return source < 0 ? issued - 1 : source;
+  }
 };
 
 }  // namespace fleetsim::policy

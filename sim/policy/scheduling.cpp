@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -11,14 +12,16 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Window lengths the signals score: exact up to 6 h, in 3-hour steps up to a day, then in
-// 12-hour steps up to
-// ForecastSignals::kMaxScoredHours (a start moved by hours hardly changes a longer window's
-// mean, and the memo of best later windows stays small).
+// Window lengths the signals score: a run of L hours is scored over the first bucket >= L of
+// 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168 hours (longer runs over 168 h). A start
+// moved by an hour hardly changes a long window's mean, and few lengths keep the memo of best
+// later windows small.
 int64_t scored_length(int64_t length) {
-  if (length <= 6) return std::max<int64_t>(1, length);
-  if (length <= 24) return (length + 2) / 3 * 3;
-  return std::min<int64_t>(ForecastSignals::kMaxScoredHours, (length + 11) / 12 * 12);
+  static constexpr int64_t kBuckets[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168};
+  for (const int64_t b : kBuckets) {
+    if (length <= b) return b;
+  }
+  return ForecastSignals::kMaxScoredHours;
 }
 
 int64_t ceil_hours(core::Seconds s) {
@@ -50,8 +53,8 @@ const std::vector<PolicyInfo>& policy_registry() {
       {"greenest_site",
        PolicyKind::kPlacement,
        true,
-       "queue each job in the region whose forecast signal over the job's expected run is lowest, among clusters "
-       "that can start it within max_wait_h",
+       "queue each job in the region with the lowest forecast signal over its expected run that can start it "
+       "now (else where the signal is lowest among clusters whose backlog is within max_wait_h)",
        {
            {"max_wait_h", "h", 6, 0, 8760,
             "clusters whose expected wait (backlog) is longer are used only when no other cluster fits"},
@@ -175,16 +178,23 @@ void ForecastSignals::extend(size_t region, int64_t until) {
     c.values.clear();
     c.prefix.assign(1, 0.0);
   }
-  until = std::min(until, forecaster_->hours());
-  for (int64_t t = hour_ + static_cast<int64_t>(c.values.size()); t < until; ++t) {
-    const SupplyValues v = forecaster_->at(region, hour_, t);
-    double d = v.carbon_intensity_g_per_kwh;
+  // forecast in blocks of at least a day, so that a region is filled a few times an hour at most
+  const int64_t from = hour_ + static_cast<int64_t>(c.values.size());
+  until = std::min(std::max(until, from + 24), forecaster_->hours());
+  if (until <= from) return;
+  const auto n = static_cast<size_t>(until - from);
+  ci_.resize(n);
+  g_.resize(n);
+  contracted_.resize(n);
+  forecaster_->fill(region, hour_, from, until, ci_.data(), g_.data(), contracted_.data());
+  const double load = expected_load_[region];
+  for (size_t i = 0; i < n; ++i) {
+    double d = ci_[i];
     if (signal_ == Signal::kCfe) {
-      const double load = expected_load_[region];
-      const double g = v.grid_cfe_share;
-      d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - v.contracted_mwh / load)
-                     : (v.contracted_mwh > 0.0 ? 0.0 : 1.0 - g);
-      if (std::isnan(v.contracted_mwh) || std::isnan(g)) d = kNaN;
+      const double g = g_[i];
+      const double contracted = contracted_[i];
+      d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - contracted / load) : (contracted > 0.0 ? 0.0 : 1.0 - g);
+      if (std::isnan(contracted) || std::isnan(g)) d = kNaN;
     }
     c.values.push_back(d);
     c.prefix.push_back(c.prefix.back() + d);
@@ -228,13 +238,26 @@ double ForecastSignals::best_later_window(size_t region, int64_t last_start, int
     c.best_hour[static_cast<size_t>(length)] = hour_;
   }
   const auto k = static_cast<size_t>(last_start - first);
-  const std::vector<double>& p = c.prefix;
-  while (row.size() <= k) {
-    const int64_t from = first + static_cast<int64_t>(row.size());
-    const int64_t to = std::min(from + length, hours);
-    const double m =
-        (p[static_cast<size_t>(to - hour_)] - p[static_cast<size_t>(from - hour_)]) / static_cast<double>(to - from);
-    row.push_back(row.empty() ? m : std::min(row.back(), m));
+  if (row.size() > k) return row[k];
+  const double* p = c.prefix.data() + (first - hour_);  // p[j]: prefix sum up to hour first + j
+  size_t j = row.size();
+  double best = j == 0 ? kInf : row.back();
+  row.resize(k + 1);
+  // windows that end within the horizon have the full length; later ones are clipped
+  const auto full =
+      static_cast<size_t>(std::clamp<int64_t>(hours - length - first + 1, 0, static_cast<int64_t>(k) + 1));
+  const double inverse = 1.0 / static_cast<double>(length);
+  const auto len = static_cast<size_t>(length);
+  for (; j < full; ++j) {
+    const double m = (p[j + len] - p[j]) * inverse;
+    best = j == 0 ? m : std::min(best, m);
+    row[j] = best;
+  }
+  const auto end = static_cast<size_t>(hours - first);
+  for (; j <= k; ++j) {
+    const double m = (p[end] - p[j]) / static_cast<double>(end - j);
+    best = j == 0 ? m : std::min(best, m);
+    row[j] = best;
   }
   return row[k];
 }
@@ -387,6 +410,23 @@ class ComposedPolicy final : public SchedulingPolicy {
            best < now_after * (1.0 - timing_->min_saving);
   }
 
+  bool may_pause(size_t region, core::Seconds remaining_after_s, const DecisionContext& ctx) override {
+    if (!timing_ || ctx.signals == nullptr) return false;
+    const int64_t length = scored_length(ceil_hours(remaining_after_s));
+    if (gate_hour_ != ctx.hour) {
+      gate_hour_ = ctx.hour;
+      gate_.assign(ctx.fleet.region_names.size() * static_cast<size_t>(ForecastSignals::kMaxScoredHours + 1), -1);
+    }
+    int8_t& g = gate_[region * static_cast<size_t>(ForecastSignals::kMaxScoredHours + 1) + static_cast<size_t>(length)];
+    if (g < 0) {
+      // the hold test at the widest lookahead: a later start can only be as good as this
+      const double now = ctx.signals->window_mean(region, ctx.hour, length);
+      const double best = ctx.signals->best_later_window(region, ctx.hour + timing_->max_delay_h, length);
+      g = !std::isnan(now) && best < now * (1.0 - timing_->min_saving) ? 1 : 0;
+    }
+    return g == 1;
+  }
+
   fleet::PowerCap power_cap(size_t site, const DecisionContext& ctx) override {
     if (!power_ || ctx.signals == nullptr) return fleet::PowerCap{};
     const size_t region = ctx.fleet.sites[site].spec().region;
@@ -428,6 +468,8 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<double> region_score_;
   std::vector<size_t> order_;
   int64_t threshold_hour_ = -1;
+  int64_t gate_hour_ = -1;
+  std::vector<int8_t> gate_;  // may_pause per (region, scored length) this hour; -1: not yet known
   std::vector<double> thresholds_;
   std::vector<bool> threshold_known_;
 };

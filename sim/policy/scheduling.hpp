@@ -91,8 +91,8 @@ class ForecastSignals {
   // Forecast dirtiness of `region` in hour t >= hour(); NaN when unknown.
   double at(size_t region, int64_t t);
   // Mean over the hours [from, from + length), from >= hour(); clipped to the run's last
-  // hour (at least one hour is scored). Lengths over 6 h are rounded up to a multiple of
-  // 3 h, over 24 h to a multiple of 12 h, and capped at kMaxScoredHours. NaN when unknown.
+  // hour (at least one hour is scored). The length is rounded up to the next of 1, 2, 3, 4, 6,
+  // 8, 12, 16, 24, 36, 48, 72, 96, 120, 168 h (docs/policies.md). NaN when unknown.
   double window_mean(size_t region, int64_t from, int64_t length);
   // The lowest window mean of `length` hours starting at hour()+1 ... last_start (inclusive);
   // +inf when last_start <= hour(). Memoised per (region, length) for the hour.
@@ -120,6 +120,7 @@ class ForecastSignals {
   std::vector<double> expected_load_;
   std::vector<RegionCache> cache_;
   std::vector<double> scratch_;
+  std::vector<double> ci_, g_, contracted_;  // forecast blocks
 };
 
 // A flexible job as the timing decisions see it.
@@ -158,6 +159,9 @@ class SchedulingPolicy {
   virtual core::Seconds latest_start(const JobTiming& job) const = 0;
   // Whether a running interruptible job should pause now.
   virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;
+  // A cheap necessary condition for pause(): false means no job in `region` with this much
+  // run time left (checkpoint included) would pause this hour, whatever its deadline.
+  virtual bool may_pause(size_t region, core::Seconds remaining_after_s, const DecisionContext& context) = 0;
   // The training power cap of a site for this hour (cap 1: none).
   virtual fleet::PowerCap power_cap(size_t site, const DecisionContext& context) = 0;
   // Whether this policy ever holds or pauses jobs / caps power (the fleet skips the work if not).

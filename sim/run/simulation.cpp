@@ -314,7 +314,8 @@ class FleetModel final : public engine::WindowedModel {
           if (job.flexibility != workload::Flexibility::kInterruptible) continue;
           // cheap tests first: a pause needs idle GPUs behind it and must be able to pay off
           if (sites_[s].eligible_waiting_gpus(r.cluster) > 0 || r.remaining_s <= job.checkpoint_s ||
-              outcomes_[r.job].pauses >= max_pauses_) {
+              outcomes_[r.job].pauses >= max_pauses_ ||
+              !policy_->may_pause(sc_.sites[s].region, r.remaining_s + job.checkpoint_s, ctx)) {
             continue;
           }
           const policy::JobTiming t = timing(r.job, s, r.remaining_s, false);

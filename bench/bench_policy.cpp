@@ -1,0 +1,107 @@
+// Micro-benchmarks of the scheduling policies' decisions (docs/performance.md, "Scheduling
+// policies"): what one simulated hour costs the global phase per flexible job.
+//
+// 20 regions, a year of hourly carbon intensity with a daily solar dip and day-to-day
+// weather noise, persistence forecasts. Each iteration is one decision hour (cycling
+// through the year): the signals start a new hour (memo reset), then 2,000 interruptible
+// running jobs ask pause() and 400 held jobs ask hold(), with remaining run times of 1 h to
+// 10 days and deadlines 1.5-4x away - the mix of the bench_fleet_year run with every job
+// interruptible.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <random>
+#include <vector>
+
+#include "policy/forecast.hpp"
+#include "policy/scheduling.hpp"
+
+namespace {
+
+using namespace fleetsim;
+
+constexpr size_t kRegions = 20;
+constexpr int64_t kHours = 8784;
+
+std::vector<energy::RegionSupply> make_supply() {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0.0, 0.15);
+  std::vector<energy::RegionSupply> supply(kRegions);
+  for (size_t r = 0; r < kRegions; ++r) {
+    double weather = 0.0;
+    for (int64_t h = 0; h < kHours; ++h) {
+      if (h % 24 == 0) weather = 0.7 * weather + noise(rng);
+      const double sun = std::max(
+          0.0, std::sin(2 * std::numbers::pi * static_cast<double>((h + 3 * static_cast<int64_t>(r)) % 24) / 24.0));
+      const double ci = 200.0 + 40.0 * static_cast<double>(r % 5) - 120.0 * sun + 80.0 * weather;
+      supply[r].grid.carbon_intensity_g_per_kwh.push_back(std::max(10.0, ci));
+      supply[r].grid.cfe_share.push_back(0.5);
+      supply[r].contracted_mwh.push_back(0.0);
+    }
+  }
+  return supply;
+}
+
+struct Jobs {
+  std::vector<policy::JobTiming> running;
+  std::vector<policy::JobTiming> held;
+};
+
+Jobs make_jobs() {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> log_hours(0.0, std::log(240.0));
+  std::uniform_real_distribution<double> slack(1.5, 4.0);
+  std::uniform_int_distribution<size_t> region(0, kRegions - 1);
+  Jobs jobs;
+  for (int i = 0; i < 2400; ++i) {
+    policy::JobTiming t;
+    t.region = region(rng);
+    t.remaining_s = static_cast<int64_t>(3600.0 * std::exp(log_hours(rng)));
+    t.nominal_s = t.remaining_s;
+    t.deadline_s = static_cast<int64_t>(static_cast<double>(t.remaining_s) * slack(rng));  // relative; shifted per hour
+    t.checkpoint_s = 360;
+    t.flexibility = workload::Flexibility::kInterruptible;
+    (i < 2000 ? jobs.running : jobs.held).push_back(t);
+  }
+  return jobs;
+}
+
+void BM_HourOfDecisions(benchmark::State& state) {
+  const auto supply = make_supply();
+  const Jobs jobs = make_jobs();
+  const policy::Forecaster forecaster(supply, {policy::ForecastModel::kPersistence, 0.0, 1});
+  policy::ForecastSignals signals(forecaster, policy::Signal::kCarbonIntensity);
+  policy::PolicyConfig config;
+  config.components = {"fifo", "temporal_shift"};
+  const auto policy = policy::make_policy(config);
+  const std::vector<double> load(kRegions, 1.0);
+  std::vector<std::string> names(kRegions, "r");
+  int64_t hour = 24;
+  int64_t decided = 0;
+  for (auto _ : state) {
+    signals.begin_hour(hour, load);
+    policy::DecisionContext ctx{hour, {{}, nullptr, names}, &signals};
+    const int64_t now = hour * 3600;
+    for (policy::JobTiming t : jobs.running) {
+      t.submit_s = now;
+      *t.deadline_s += now;
+      if (policy->may_pause(t.region, t.remaining_s + t.checkpoint_s, ctx)) decided += policy->pause(t, ctx) ? 1 : 0;
+    }
+    for (policy::JobTiming t : jobs.held) {
+      t.submit_s = now;
+      *t.deadline_s += now;
+      decided += policy->hold(t, ctx) ? 1 : 0;
+    }
+    hour = hour + 1 < kHours - 240 ? hour + 1 : 24;
+  }
+  benchmark::DoNotOptimize(decided);
+  state.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2400.0, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_HourOfDecisions)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
