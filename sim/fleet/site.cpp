@@ -161,7 +161,21 @@ SiteRuntime::Operating SiteRuntime::operating(size_t cluster, const Task& task, 
   const double uncapped = gpu_power_w(type, task.utilization);
   // a board cannot be held below its idle power
   const double capped = std::max(type.idle_power_w, std::min(uncapped, cap_.cap * type.max_power_w));
-  const double speed = uncapped > 0.0 ? std::pow(capped / uncapped, cap_.exponent) : 1.0;
+  // (capped / uncapped) ^ exponent, remembered per (GPU type, utilisation) under this cap
+  double speed = 1.0;
+  if (uncapped > 0.0) {
+    const auto hit = std::find_if(speed_memo_.begin(), speed_memo_.end(), [&](const SpeedMemo& m) {
+      return m.type == clusters_[cluster].type_index && m.utilization == task.utilization && m.cap == cap_.cap &&
+             m.exponent == cap_.exponent;
+    });
+    if (hit != speed_memo_.end()) {
+      speed = hit->speed;
+    } else {
+      speed = std::pow(capped / uncapped, cap_.exponent);
+      if (speed_memo_.size() >= 16) speed_memo_.clear();
+      speed_memo_.push_back(SpeedMemo{clusters_[cluster].type_index, task.utilization, cap_.cap, cap_.exponent, speed});
+    }
+  }
   // A task whose deadline a capped rest of the hour would put out of reach (even at full
   // speed afterwards) is not capped.
   if (task.deadline_s != INT64_MAX) {
@@ -425,15 +439,21 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
 // are examined per pass.
 void SiteRuntime::schedule() {
   const core::Seconds now = events_.now();
-  std::vector<Reservation> reservations;
+  // The pass's working state lives in reused buffers (schedule() runs on every arrival and
+  // completion and never re-enters itself).
+  std::vector<Reservation>& reservations = pass_.reservations;
+  reservations.clear();
   // Held tasks passed in the pass whose reservations are not made yet: they matter only once a
   // task could start, so they are made then (the state is the same as when they were passed).
-  std::vector<std::pair<size_t, const Waiting*>> held_pending;
-  std::vector<std::list<Waiting>::iterator> cursor;
-  cursor.reserve(clusters_.size());
+  std::vector<std::pair<size_t, const Waiting*>>& held_pending = pass_.held_pending;
+  held_pending.clear();
+  std::vector<std::list<Waiting>::iterator>& cursor = pass_.cursor;
+  cursor.clear();
   for (Cluster& c : clusters_) cursor.push_back(c.waiting.begin());
-  std::vector<bool> reserved(clusters_.size(), false);
-  std::vector<bool> passed(clusters_.size(), false);  // an eligible task of the queue stayed waiting
+  std::vector<char>& reserved = pass_.reserved;
+  reserved.assign(clusters_.size(), 0);
+  std::vector<char>& passed = pass_.passed;  // an eligible task of the queue stayed waiting
+  passed.assign(clusters_.size(), 0);
   size_t examined = 0;
   for (;;) {
     size_t best = clusters_.size();
@@ -493,9 +513,9 @@ void SiteRuntime::schedule() {
     const bool fits_now = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
     if (is_head && !reserved[best] && !fits_now) {
       reservations.push_back(reserve(best, *it, now));
-      reserved[best] = true;
+      reserved[best] = 1;
     }
-    passed[best] = true;
+    passed[best] = 1;
     ++cursor[best];
   }
 }

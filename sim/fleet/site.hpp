@@ -294,6 +294,22 @@ class SiteRuntime {
   bool has_inference_clusters_ = false;
   double per_query_cap_ = 1e300;  // per-query model: queries the grid headroom allows this hour
   PowerCap cap_;
+  struct SpeedMemo {
+    size_t type;
+    double utilization;
+    double cap;
+    double exponent;
+    double speed;
+  };
+  mutable std::vector<SpeedMemo> speed_memo_;
+  struct PassBuffers {
+    std::vector<Reservation> reservations;
+    std::vector<std::pair<size_t, const Waiting*>> held_pending;
+    std::vector<std::list<Waiting>::iterator> cursor;
+    std::vector<char> reserved;
+    std::vector<char> passed;
+  };
+  PassBuffers pass_;               // schedule()'s working state, reused
   std::vector<double> ci_prefix_;  // prefix sums of the region's hourly CI
   std::span<const double> ci_;
 };

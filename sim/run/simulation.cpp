@@ -88,7 +88,12 @@ class FleetModel final : public engine::WindowedModel {
       forecaster_ = std::make_unique<policy::Forecaster>(sc.region_supply, sc.scheduler.policy.forecast);
       signals_ = std::make_unique<policy::ForecastSignals>(*forecaster_, sc.scheduler.policy.signal);
     }
-    for (const auto& job : jobs_) any_interruptible_ |= job.flexibility == workload::Flexibility::kInterruptible;
+    interruptible_checkpoint_s_.reserve(jobs_.size());
+    for (const auto& job : jobs_) {
+      const bool interruptible = job.flexibility == workload::Flexibility::kInterruptible;
+      any_interruptible_ |= interruptible;
+      interruptible_checkpoint_s_.push_back(interruptible ? job.checkpoint_s : -1);
+    }
     if (sc.scheduler.policy.has("temporal_shift")) {
       max_pauses_ = std::llround(sc.scheduler.policy.param("temporal_shift", "max_pauses"));
     }
@@ -310,14 +315,15 @@ class FleetModel final : public engine::WindowedModel {
       for (size_t s = 0; s < sites_.size(); ++s) {
         sites_[s].running(running_buffer_);
         for (const fleet::RunningView& r : running_buffer_) {
-          const workload::TrainingJob& job = jobs_[r.job];
-          if (job.flexibility != workload::Flexibility::kInterruptible) continue;
-          // cheap tests first: a pause needs idle GPUs behind it and must be able to pay off
-          if (sites_[s].eligible_waiting_gpus(r.cluster) > 0 || r.remaining_s <= job.checkpoint_s ||
-              outcomes_[r.job].pauses >= max_pauses_ ||
-              !policy_->may_pause(sc_.sites[s].region, r.remaining_s + job.checkpoint_s, ctx)) {
+          // cheap tests first (compact per-job arrays): a pause needs an interruptible job, idle
+          // GPUs behind it, a chance to pay off, and a region whose forecast allows one at all
+          const core::Seconds checkpoint_s = interruptible_checkpoint_s_[r.job];
+          if (checkpoint_s < 0 || sites_[s].eligible_waiting_gpus(r.cluster) > 0 || r.remaining_s <= checkpoint_s ||
+              !policy_->may_pause(sc_.sites[s].region, r.remaining_s + checkpoint_s, ctx) ||
+              outcomes_[r.job].pauses >= max_pauses_) {
             continue;
           }
+          const workload::TrainingJob& job = jobs_[r.job];
           const policy::JobTiming t = timing(r.job, s, r.remaining_s, false);
           if (!policy_->pause(t, ctx)) continue;
           policy::JobTiming after = t;
@@ -473,8 +479,9 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
   std::vector<fleet::RunningView> running_buffer_;
-  std::vector<core::Seconds> nominal_s_;  // per job: run time on its cluster at full speed
-  std::vector<bool> touched_;             // sites whose jobs or power changed at this hour's start
+  std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
+  std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible
+  std::vector<bool> touched_;                              // sites whose jobs or power changed at this hour's start
   bool any_interruptible_ = false;
   int64_t max_pauses_ = 0;
   std::vector<int64_t> site_of_job_;
