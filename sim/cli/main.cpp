@@ -163,6 +163,9 @@ int cmd_run(int argc, char** argv) {
 
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
   std::optional<scenario::Scenario> baseline_sc;
+  if (vm.count("baseline") && baseline_policy.empty()) {
+    throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--baseline"}, "needs a policy name, e.g. fifo");
+  }
   if (!baseline_policy.empty()) {
     std::vector<std::string> baseline_sets = sets;
     baseline_sets.push_back("scheduler.policy=" + baseline_policy);

@@ -239,7 +239,11 @@ void SiteRuntime::start(size_t cluster, const Waiting& w) {
       op.speed >= 1.0 ? w.duration_s
                       : std::max<core::Seconds>(1, std::llround(static_cast<double>(w.duration_s) / op.speed));
   TaskOutcome& out = outcomes_[w.task.job];
-  if (!out.started()) out.start_s = now;
+  if (!out.started()) {
+    out.start_s = now;
+  } else {  // resumes after a pause: paused from the pause until now, queueing included
+    out.paused_s += now - w.held_since_s;
+  }
   launch(Running{now + run_s,
                  w.task.gpus,
                  w.task.job,
@@ -283,7 +287,7 @@ bool SiteRuntime::release(uint32_t job) {
       w.held = false;
       c.held_gpus -= w.task.gpus;
       TaskOutcome& out = outcomes_[job];
-      (out.started() ? out.paused_s : out.deferred_s) += now - w.held_since_s;
+      if (!out.started()) out.deferred_s += now - w.held_since_s;  // a pause is counted until the restart
       return true;
     }
   }
@@ -642,11 +646,15 @@ void SiteRuntime::finish(core::Seconds horizon_s) {
     if (r.end_s <= horizon_s) outcomes_[r.job].end_s = r.end_s;
     book(r, std::min(horizon_s, r.end_s));
   }
-  for (const Cluster& c : clusters_) {  // held to the end
+  for (const Cluster& c : clusters_) {  // held, or paused and not restarted, at the horizon
     for (const Waiting& w : c.waiting) {
-      if (!w.held) continue;
       TaskOutcome& out = outcomes_[w.task.job];
-      (out.started() ? out.paused_s : out.deferred_s) += std::max<core::Seconds>(0, horizon_s - w.held_since_s);
+      const core::Seconds held_s = std::max<core::Seconds>(0, horizon_s - w.held_since_s);
+      if (out.started()) {
+        out.paused_s += held_s;
+      } else if (w.held) {
+        out.deferred_s += held_s;
+      }
     }
   }
 }

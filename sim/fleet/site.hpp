@@ -75,7 +75,7 @@ struct TaskOutcome {
   double energy_mwh = 0.0;       // facility energy: sum over run segments of gpus * P_srv * PUE * time
   double emissions_t = 0.0;      // location-based: each segment's energy x its hours' grid CI
   core::Seconds deferred_s = 0;  // held back by a policy before the first start
-  core::Seconds paused_s = 0;    // held back by a policy after a pause
+  core::Seconds paused_s = 0;    // from each pause to the restart (held, then queued)
   int64_t pauses = 0;
   core::Seconds checkpoint_s = 0;      // run time added by pauses (save + restore)
   double checkpoint_energy_mwh = 0.0;  // facility energy of that time, at the task's uncapped power

@@ -5,7 +5,7 @@
 //   perfect      the true values (an oracle: the upper bound of what foresight can do);
 //   persistence  "same hour yesterday": the value at target - 24k for the smallest k that
 //                reaches back before `issued`; before 24 hours of history exist, the last
-//                observed hour; with no history at all (hour 0), unknown (NaN);
+//                observed hour for every target (flat); with no history (hour 0), unknown (NaN);
 //   noisy        the true value x (1 + error x z), z standard normal, drawn per (seed,
 //                region, quantity, target hour) and so the same whenever it is issued;
 //                clipped to the quantity's range.
@@ -63,8 +63,8 @@ class Forecaster {
   // the source hour of a persistence forecast; -1: nothing known
   static int64_t persistence_source(int64_t issued, int64_t target) {
     if (issued <= 0) return -1;
-    const int64_t source = target - 24 * ((target - issued) / 24 + 1);
-    return source < 0 ? issued - 1 : source;
+    if (issued < 24) return issued - 1;  // less than a day of history: the last hour seen, flat
+    return target - 24 * ((target - issued) / 24 + 1);
   }
 };
 

@@ -344,6 +344,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     const int64_t shift_h = timing_ && job.flexibility != workload::Flexibility::kNone ? timing_->max_delay_h : 0;
     region_score_.assign(regions, kInf);
     order_.clear();
+    bool any_known = false;
     for (size_t r = 0; r < regions; ++r) {
       if (region_sites_[r].empty()) continue;
       if (!job.allowed_regions.empty() && std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
@@ -352,11 +353,17 @@ class ComposedPolicy final : public SchedulingPolicy {
       }
       double score = ctx.signals->window_mean(r, ctx.hour, length);
       if (shift_h > 0) score = std::min(score, ctx.signals->best_later_window(r, ctx.hour + shift_h, length));
-      region_score_[r] = std::isnan(score) ? 0.0 : score;  // unknown: all regions alike
+      any_known = any_known || !std::isnan(score);
+      region_score_[r] = std::isnan(score) ? kInf : score;  // unknown: last
       order_.push_back(r);
     }
-    std::stable_sort(order_.begin(), order_.end(),
-                     [this](size_t a, size_t b) { return region_score_[a] < region_score_[b]; });
+    // Nothing known (persistence at hour 0): no reason to prefer a region; place as fifo would.
+    if (!any_known) return first_fit(job, task, ctx.fleet);
+    // best score first; ties in scenario order of the regions' first sites
+    std::sort(order_.begin(), order_.end(), [this](size_t a, size_t b) {
+      return region_score_[a] != region_score_[b] ? region_score_[a] < region_score_[b]
+                                                  : region_sites_[a].front() < region_sites_[b].front();
+    });
     for (const size_t r : order_) {
       if (const auto p = start_now_in(job, task, ctx.fleet, region_sites_[r])) {
         return PlacementDecision{p, RejectReason::kNoCompatibleCluster};

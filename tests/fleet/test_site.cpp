@@ -221,3 +221,23 @@ TEST_CASE("a paused task resumes with its remaining work plus the checkpoint", "
   CHECK(out[0].pauses == 1);
   CHECK(out[0].energy_mwh == Approx(8 * 812.5 * (3 * 3600 + 600) / kWsPerMwh));
 }
+
+TEST_CASE("a paused task that queues after its release counts the wait as paused time", "[fleet][policy]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> out(2);
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 10.0, {{*catalog.index_of("A100"), 8}}}, catalog, 100, out);
+  site.enqueue(0, make_task(0, 8, 2 * 3600, 0));
+  site.run_hour(0);
+  CHECK(site.pause(0, 600, 8 * 3600) == 3600 + 600);  // at 1 h; must restart by 8 h
+  site.reschedule();
+  site.enqueue(0, make_task(1, 8, 4 * 3600 + 1800, 5400));  // ends at 6 h, before 8 h: may use the GPUs
+  for (int64_t h = 1; h < 4; ++h) site.run_hour(h);
+  CHECK(out[1].start_s == 5400);
+  CHECK(site.release(0));  // at 4 h: its GPUs are busy until 6 h
+  site.reschedule();
+  for (int64_t h = 4; h < 10; ++h) site.run_hour(h);
+  CHECK(out[0].start_s == 0);
+  CHECK(out[0].paused_s == 5 * 3600);  // from the pause at 1 h to the restart at 6 h
+  CHECK(out[0].end_s == 6 * 3600 + 3600 + 600);
+  CHECK(out[0].end_s - out[0].start_s - out[0].paused_s == 2 * 3600 + 600);
+}

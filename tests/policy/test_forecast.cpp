@@ -37,6 +37,9 @@ TEST_CASE("persistence forecasts the same hour of the last day of history", "[po
   CHECK(f.at(0, 30, 53).carbon_intensity_g_per_kwh == ci[29]);  // still yesterday's
   CHECK(f.at(0, 30, 54).carbon_intensity_g_per_kwh == ci[6]);   // 24 h ahead: two days back
   CHECK(f.at(0, 5, 10).carbon_intensity_g_per_kwh == ci[4]);    // under a day of history: last hour seen
+  CHECK(f.at(0, 10, 30).carbon_intensity_g_per_kwh == ci[9]);   // ... for every target
+  CHECK(f.at(0, 23, 60).carbon_intensity_g_per_kwh == ci[22]);
+  CHECK(f.at(0, 24, 30).carbon_intensity_g_per_kwh == ci[6]);   // a full day: same hour yesterday
   CHECK(std::isnan(f.at(0, 0, 3).carbon_intensity_g_per_kwh));  // nothing known yet
 }
 

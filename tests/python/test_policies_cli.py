@@ -59,6 +59,13 @@ def test_unknown_baseline_policy_is_bad_input(fleetsim_bin: Path, tmp_path: Path
     assert not list(tmp_path.iterdir())
 
 
+def test_empty_baseline_is_bad_input(fleetsim_bin: Path, tmp_path: Path):
+    result = run_fleetsim(fleetsim_bin, "run", str(SHIFT), "-o", str(tmp_path / "x.h5"), "--baseline", "")
+    assert result.returncode == 2
+    assert "--baseline" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_policy_output_is_bit_identical_across_thread_counts(fleetsim_bin: Path, tmp_path: Path):
     one, two = tmp_path / "t1.h5", tmp_path / "t2.h5"
     args = ["--set", "hours=1000", "--set", "scheduler.policy=temporal_shift+power_cap", "--quiet"]

@@ -130,6 +130,9 @@ workload:
   CHECK(fifo.jobs[0].emissions_t == Approx(2 * kMwhPerHour * 400 / 1000));
   CHECK(green.jobs[0].emissions_t == Approx(2 * kMwhPerHour * 100 / 1000));
   CHECK(green.jobs[0].start_s == 0);  // no delay: the clean site is free
+  // With nothing known yet (persistence at hour 0) greenest_site places as fifo does.
+  const auto blind = run_text(text, {"scheduler.forecast.model=persistence"});
+  CHECK(blind.site_names[static_cast<size_t>(blind.jobs[0].site)] == "first");
   // A job allowed only in the dirty region stays there.
   const auto pinned = run_text(text, {"workload.jobs[0].allowed_regions=[dirty]"});
   CHECK(pinned.site_names[static_cast<size_t>(pinned.jobs[0].site)] == "first");
