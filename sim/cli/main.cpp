@@ -303,6 +303,18 @@ int cmd_inspect(int argc, char** argv) {
   }
   std::cout << '\n';
   cli::print_summary(std::cout, rows_of(stored.summary), region_rows(stored.region_names, stored.regions));
+  if (!stored.baseline.empty()) {
+    std::vector<cli::ComparisonRow> rows;
+    for (const run::ComparisonRow& r : run::compare(stored.summary, stored.baseline)) {
+      rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
+    }
+    std::string policy = "policy";
+    for (const auto& [name, value] : stored.info) {
+      if (name == "policy") policy = value;
+    }
+    std::cout << "\n  against the baseline '" << stored.baseline_policy << "' stored in the file:\n\n";
+    cli::print_comparison(std::cout, policy, stored.baseline_policy, rows);
+  }
   return stored.complete ? kExitOk : kExitSimulationError;
 }
 

@@ -21,5 +21,8 @@ struct ComparisonRow {
 // The figures a carbon-aware policy is judged by, in a fixed order: emissions, CFE score,
 // energy, job delay, deadline misses, checkpoint overhead, power capping.
 std::vector<ComparisonRow> compare(const RunResult& policy, const RunResult& baseline);
+// The same from stored summaries (a run file's /summary and /baseline); figures missing from
+// either are left out.
+std::vector<ComparisonRow> compare(const std::vector<SummaryItem>& policy, const std::vector<SummaryItem>& baseline);
 
 }  // namespace fleetsim::run

@@ -221,7 +221,7 @@ StoredRun read_run_summary(const std::string& path) {
     }
     const auto complete = reader.attribute("/", "complete");
     run.complete = complete && std::holds_alternative<int64_t>(*complete) && std::get<int64_t>(*complete) == 1;
-    for (const char* name : {"scenario_name", "program_version", "format_version", "seed", "start", "hours",
+    for (const char* name : {"scenario_name", "program_version", "format_version", "seed", "start", "hours", "policy",
                              "scenario_path", "scenario_overrides"}) {
       if (const auto a = reader.attribute("/", name)) run.info.emplace_back(name, attribute_text(*a));
     }
@@ -229,6 +229,14 @@ StoredRun read_run_summary(const std::string& path) {
       for (const std::string& name : reader.attribute_names("/summary")) {
         const auto a = reader.attribute("/summary", name);
         if (a && std::holds_alternative<double>(*a)) run.summary.push_back({name, std::get<double>(*a), ""});
+      }
+    }
+    if (reader.exists("/baseline")) {
+      for (const std::string& name : reader.attribute_names("/baseline")) {
+        const auto a = reader.attribute("/baseline", name);
+        if (!a) continue;
+        if (std::holds_alternative<double>(*a)) run.baseline.push_back({name, std::get<double>(*a), ""});
+        if (name == "policy") run.baseline_policy = attribute_text(*a);
       }
     }
     if (reader.exists("/summary/region")) {

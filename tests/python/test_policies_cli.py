@@ -50,6 +50,10 @@ def test_baseline_comparison_is_printed_and_stored(fleetsim_bin: Path, tmp_path:
         nominal = jobs["end_s"][...] - jobs["submit_s"][...] - jobs["delay_s"][...]
         assert np.array_equal(run_time[done], (nominal + jobs["checkpoint_s"][...])[done])
         assert f["site/power_cap"].attrs["units"] == b"1" or f["site/power_cap"].attrs["units"] == "1"
+    inspect = run_fleetsim(fleetsim_bin, "inspect", str(out))
+    assert inspect.returncode == 0, inspect.stderr
+    assert "against the baseline 'fifo' stored in the file" in inspect.stdout
+    assert "policy              temporal_shift" in inspect.stdout
 
 
 def test_unknown_baseline_policy_is_bad_input(fleetsim_bin: Path, tmp_path: Path):
