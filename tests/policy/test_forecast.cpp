@@ -146,3 +146,34 @@ TEST_CASE("policy names combine one component of each kind", "[policy]") {
     }
   }
 }
+
+TEST_CASE("the cfe signal is the share of the expected load that would not be carbon-free", "[policy]") {
+  // hour 0..3: grid CFE share 0.2, 0.5, 0.5, 1.0; contracted 0, 5, 20, 0 MWh; expected load 10 MWh
+  energy::RegionSupply s;
+  s.grid.carbon_intensity_g_per_kwh = {400, 300, 300, 10};
+  s.grid.cfe_share = {0.2, 0.5, 0.5, 1.0};
+  s.contracted_mwh = {0, 5, 20, 0};
+  const std::vector<energy::RegionSupply> supply{s};
+  const policy::Forecaster f(supply, {policy::ForecastModel::kPerfect, 0.0, 1});
+  policy::ForecastSignals cfe(f, policy::Signal::kCfe);
+  const std::vector<double> load{10.0};
+  cfe.begin_hour(0, load);
+  CHECK(cfe.at(0, 0) == Approx(0.8));   // (1 - 0.2) x (1 - 0 / 10)
+  CHECK(cfe.at(0, 1) == Approx(0.25));  // (1 - 0.5) x (1 - 5 / 10)
+  CHECK(cfe.at(0, 2) == 0.0);           // contracts cover the load
+  CHECK(cfe.at(0, 3) == 0.0);           // an all-clean grid
+  CHECK(cfe.window_mean(0, 0, 2) == Approx((0.8 + 0.25) / 2));
+  CHECK(cfe.window_mean(0, 2, 5) == 0.0);  // clipped at the horizon
+  // with no load yet: 1 - g where nothing is contracted, 0 where something is
+  const std::vector<double> no_load{0.0};
+  cfe.begin_hour(1, no_load);
+  CHECK(cfe.at(0, 1) == 0.0);
+  CHECK(cfe.at(0, 3) == 0.0);
+  policy::ForecastSignals ci(f, policy::Signal::kCarbonIntensity);
+  ci.begin_hour(0, load);
+  CHECK(ci.at(0, 0) == 400.0);
+  CHECK(ci.quantile(0, 4, 0.5) == 300.0);  // lower median of {400, 300, 300, 10}
+  CHECK(ci.best_later_window(0, 3, 1) == 10.0);
+  CHECK(ci.best_later_window(0, 2, 1) == 300.0);
+  CHECK(std::isinf(ci.best_later_window(0, 0, 1)));  // no later start allowed
+}
