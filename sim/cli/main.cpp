@@ -10,12 +10,14 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "cli/report.hpp"
 #include "core/error.hpp"
@@ -24,8 +26,10 @@
 #include "run/comparison.hpp"
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
+#include "run/sweep.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/sweep.hpp"
 
 namespace po = boost::program_options;
 using namespace fleetsim;
@@ -43,6 +47,7 @@ const char* const kUsage =
     "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N]\n"
     "               [--baseline POLICY] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
+    "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...]\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
     "  fleetsim inspect OUT.h5              print a run file's summary\n"
     "  fleetsim catalog [SCENARIO]          list GPU types, scheduling policies and forecasts\n"
@@ -254,6 +259,94 @@ int cmd_run(int argc, char** argv) {
   return kExitOk;
 }
 
+// K/N from --shard, else from a Slurm array job's environment, else 1/1.
+std::pair<int64_t, int64_t> shard_of(const std::string& text) {
+  auto bad = [](const std::string& what) {
+    return core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--shard"}, what);
+  };
+  if (!text.empty()) {
+    const size_t slash = text.find('/');
+    if (slash == std::string::npos) throw bad("'" + text + "' is not K/N");
+    try {
+      size_t used_k = 0;
+      size_t used_n = 0;
+      const int64_t k = std::stoll(text.substr(0, slash), &used_k);
+      const int64_t n = std::stoll(text.substr(slash + 1), &used_n);
+      if (used_k != slash || used_n != text.size() - slash - 1 || n < 1 || k < 1 || k > n) {
+        throw bad("'" + text + "' is not K/N with 1 <= K <= N");
+      }
+      return {k, n};
+    } catch (const std::logic_error&) {
+      throw bad("'" + text + "' is not K/N");
+    }
+  }
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (id != nullptr && count != nullptr) {
+    const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+    const int64_t k = std::stoll(id) - (min != nullptr ? std::stoll(min) : 0) + 1;
+    const int64_t n = std::stoll(count);
+    if (n < 1 || k < 1 || k > n) throw bad("the Slurm array variables do not give a shard K/N with 1 <= K <= N");
+    return {k, n};
+  }
+  return {1, 1};
+}
+
+int cmd_sweep(int argc, char** argv) {
+  po::options_description options("fleetsim sweep");
+  std::string scenario_path;
+  std::string sweep_path;
+  std::string output;
+  std::string shard;
+  std::vector<std::string> sets;
+  int jobs = 1;
+  options.add_options()("scenario", po::value(&scenario_path)->required(), "scenario YAML file")(
+      "grid", po::value(&sweep_path)->required(), "sweep file (docs/sweeps.md)")(
+      "output,o", po::value(&output)->required(), "folder for the run files and the summary")(
+      "jobs,j", po::value(&jobs)->default_value(1), "runs at once, one thread each (0: all cores)")(
+      "shard", po::value(&shard), "run only shard K of N (K/N); default: from SLURM_ARRAY_TASK_ID/COUNT, else 1/1")(
+      "set", po::value(&sets)->composing(), "override a scenario key in every run: key.path=value")(
+      "merge", "run nothing: write the whole sweep's summary from the run files in the folder (after shards)")(
+      "quiet,q", "print nothing but errors")("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const auto vm = parse("sweep", argc, argv, options, positional);
+  if (vm.count("merge") && vm.count("shard")) {
+    throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--merge"}, "merges the whole sweep: no --shard");
+  }
+  if (jobs < 0) throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--jobs"}, "must be >= 0");
+  if (jobs == 0) jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const bool quiet = vm.count("quiet") > 0;
+  const scenario::Scenario base = scenario::load_scenario(scenario_path, sets);
+  const scenario::SweepPlan plan = scenario::load_sweep(sweep_path, base.seed);
+  run::SweepOptions o;
+  o.scenario_path = scenario_path;
+  o.sets = sets;
+  o.output_dir = output;
+  o.jobs = jobs;
+  o.merge_only = vm.count("merge") > 0;
+  if (!o.merge_only) std::tie(o.shard, o.shards) = shard_of(shard);
+  const auto started = std::chrono::steady_clock::now();
+  run::validate_sweep(plan, o);  // every bad key path or value is reported before any run
+  if (!quiet) {
+    std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
+    if (o.shards > 1) std::cerr << ", shard " << o.shard << "/" << o.shards;
+    std::cerr << ", " << jobs << " at once, into " << output << "\n";
+    o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
+  }
+  const run::SweepOutcome outcome = run::run_sweep(plan, o);
+  run::write_sweep_summary(plan, o, outcome);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!quiet) {
+    std::cout << "sweep '" << plan.name << "': " << outcome.rows.size() << " runs (" << outcome.ran << " ran, "
+              << outcome.reused << " already complete, " << outcome.failed << " failed, " << outcome.missing
+              << " missing) in " << std::fixed << std::setprecision(2) << wall
+              << " s; summary: " << (std::filesystem::path(output) / (run::summary_stem(o) + ".csv")).string()
+              << " and .h5\n";
+  }
+  return outcome.failed > 0 || outcome.missing > 0 ? kExitSimulationError : kExitOk;
+}
+
 int cmd_validate(int argc, char** argv) {
   po::options_description options("fleetsim validate");
   std::string scenario_path;
@@ -379,6 +472,7 @@ int main(int argc, char** argv) {
     }
     if (command == "run") return cmd_run(argc - 1, argv + 1);
     if (command == "validate") return cmd_validate(argc - 1, argv + 1);
+    if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);
     if (command == "inspect") return cmd_inspect(argc - 1, argv + 1);
     if (command == "catalog") return cmd_catalog(argc - 1, argv + 1);
     std::cerr << "fleetsim: unknown command '" << command << "' (try fleetsim --help)\n";

@@ -22,6 +22,7 @@ enum class RngPurpose : uint64_t {
   kWindSpeed = 11,
   kGridSolar = 12,
   kGridWind = 13,
+  kSweepSampling = 20,
 };
 
 uint64_t splitmix64(uint64_t x);

@@ -1,0 +1,230 @@
+#include "run/sweep.hpp"
+
+#include <atomic>
+#include <charconv>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "output/h5_writer.hpp"
+#include "run/run_file.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetsim::run {
+namespace {
+
+std::string number_text(double v) {
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return ec == std::errc() ? std::string(buffer, end) : std::to_string(v);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> with(const std::vector<std::string>& base, const std::vector<std::string>& more) {
+  std::vector<std::string> all = base;
+  all.insert(all.end(), more.begin(), more.end());
+  return all;
+}
+
+}  // namespace
+
+std::string run_file_name(const scenario::SweepRun& run) {
+  return run.name + ".h5";
+}
+
+std::string summary_stem(const SweepOptions& options) {
+  if (options.shards <= 1) return "sweep_summary";
+  return "sweep_summary.shard-" + std::to_string(options.shard) + "-of-" + std::to_string(options.shards);
+}
+
+void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  auto check = [&](const std::vector<std::string>& overrides, const std::string& what) {
+    try {
+      (void)scenario::load_scenario(options.scenario_path, with(options.sets, overrides));
+    } catch (const core::InputError& e) {
+      throw core::InputError(e.where(), e.detail() + " (" + what + ")");
+    }
+  };
+  for (const scenario::SweepParameter& p : plan.parameters) {
+    std::vector<std::string> values;
+    if (p.is_range && p.values.empty()) {
+      values = {scenario::format_value(p.from), scenario::format_value(p.to)};
+    } else {
+      for (size_t i = 0; i < p.values.size(); ++i) {
+        if (i < 10 || i + 10 >= p.values.size()) values.push_back(p.values[i]);
+      }
+    }
+    for (const std::string& v : values) {
+      check({p.path + "=" + v},
+            "sweep parameter " + p.path + " = " + v + ", " + plan.source_path + ":" + std::to_string(p.line));
+    }
+  }
+  if (!plan.runs.empty()) check(plan.runs.front().overrides, "the first run of the sweep");
+}
+
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  if (options.shards < 1 || options.shard < 1 || options.shard > options.shards) {
+    throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--shard"}, "must be K/N with 1 <= K <= N");
+  }
+  std::filesystem::create_directories(options.output_dir);
+  std::vector<size_t> mine;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    if (static_cast<int64_t>(i) % options.shards == options.shard - 1) mine.push_back(i);
+  }
+  SweepOutcome outcome;
+  outcome.rows.resize(mine.size());
+  std::atomic<size_t> next{0};
+  std::mutex log_mutex;
+  auto worker = [&] {
+    for (size_t k = next++; k < mine.size(); k = next++) {
+      const scenario::SweepRun& run = plan.runs[mine[k]];
+      SweepRow& row = outcome.rows[k];
+      row.run = static_cast<int64_t>(mine[k]);
+      const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
+      try {
+        bool done = false;
+        if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
+          try {
+            StoredRun stored = read_run_summary(path);
+            if (stored.complete) {
+              row.summary = std::move(stored.summary);
+              row.status = "ok";
+              row.reused = true;
+              done = true;
+            }
+          } catch (const std::exception&) {
+            // unreadable: run again (the new file replaces it)
+          }
+        }
+        if (!done && options.merge_only) {
+          row.status = "missing";
+          done = true;
+        }
+        if (!done) {
+          // a temporary file left by a killed run of this one is never complete: remove it
+          const std::string stale_prefix = run_file_name(run) + ".tmp-";
+          for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
+            if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove(entry.path());
+          }
+          const scenario::Scenario sc =
+              scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
+          RunOptions o;
+          o.threads = 1;
+          const RunResult result = simulate(sc, o);
+          write_run_file(sc, result, path);
+          row.summary = result.summary;
+          row.status = "ok";
+        }
+      } catch (const std::exception& e) {
+        row.status = "failed";
+        row.error = e.what();
+      }
+      if (options.log) {
+        const std::lock_guard<std::mutex> lock(log_mutex);
+        const std::string what = row.status == "ok" ? (row.reused ? "complete already" : "ran") : row.status;
+        options.log(run.name + ": " + what + (row.error.empty() ? "" : " (" + row.error + ")"));
+      }
+    }
+  };
+  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, mine.size()))));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (const SweepRow& row : outcome.rows) {
+    outcome.ran += row.status == "ok" && !row.reused ? 1 : 0;
+    outcome.reused += row.reused ? 1 : 0;
+    outcome.failed += row.status == "failed" ? 1 : 0;
+    outcome.missing += row.status == "missing" ? 1 : 0;
+  }
+  return outcome;
+}
+
+void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& options, const SweepOutcome& outcome) {
+  // the summary's figures: the names of the first run that has them, in its order
+  std::vector<std::string> names;
+  for (const SweepRow& row : outcome.rows) {
+    if (row.summary.empty()) continue;
+    for (const SummaryItem& item : row.summary) names.push_back(item.name);
+    break;
+  }
+  auto value = [](const SweepRow& row, const std::string& name) {
+    for (const SummaryItem& item : row.summary) {
+      if (item.name == name) return item.value;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  };
+  const std::filesystem::path dir(options.output_dir);
+  const std::string stem = summary_stem(options);
+  {
+    std::ofstream csv(dir / (stem + ".csv"));
+    csv << "run,name,point,replicate";
+    for (const auto& p : plan.parameters) csv << ',' << csv_field(p.path);
+    csv << ",status";
+    for (const auto& n : names) csv << ',' << n;
+    csv << '\n';
+    for (const SweepRow& row : outcome.rows) {
+      const scenario::SweepRun& run = plan.runs[static_cast<size_t>(row.run)];
+      csv << run.index << ',' << csv_field(run.name) << ',' << run.point << ',' << run.replicate;
+      for (const auto& v : run.values) csv << ',' << csv_field(v);
+      csv << ',' << row.status;
+      for (const auto& n : names) csv << ',' << number_text(value(row, n));
+      csv << '\n';
+    }
+    if (!csv) throw core::SimulationError("cannot write " + (dir / (stem + ".csv")).string());
+  }
+  output::RunFileWriter w((dir / (stem + ".h5")).string(), 1);
+  w.set_attribute("/", "format_version", int64_t{core::kFormatVersion});
+  w.set_attribute("/", "program", std::string("fleetsim"));
+  w.set_attribute("/", "program_version", std::string(core::kVersion));
+  w.set_attribute("/", "sweep_name", plan.name);
+  w.set_attribute("/", "sweep_path", plan.source_path);
+  w.set_attribute("/", "scenario_path", options.scenario_path);
+  w.set_attribute("/", "shard", options.shard);
+  w.set_attribute("/", "shards", options.shards);
+  std::vector<int64_t> ids;
+  std::vector<std::string> run_names;
+  std::vector<int64_t> points;
+  std::vector<int64_t> replicates;
+  std::vector<std::string> statuses;
+  for (const SweepRow& row : outcome.rows) {
+    const scenario::SweepRun& run = plan.runs[static_cast<size_t>(row.run)];
+    ids.push_back(run.index);
+    run_names.push_back(run.name);
+    points.push_back(run.point);
+    replicates.push_back(run.replicate);
+    statuses.push_back(row.status);
+  }
+  w.add_table("/runs", "run", ids);
+  w.write_column("/runs", "name", run_names, "", "run name: its file is <name>.h5 in the sweep folder");
+  w.write_column("/runs", "point", points, "", "parameter point");
+  w.write_column("/runs", "replicate", replicates, "", "replicate of the point (seed = scenario seed + replicate)");
+  for (size_t i = 0; i < plan.parameters.size(); ++i) {
+    std::vector<std::string> values;
+    for (const SweepRow& row : outcome.rows) values.push_back(plan.runs[static_cast<size_t>(row.run)].values[i]);
+    w.write_column("/runs", plan.parameters[i].path, values, "", "swept parameter (scenario key path), as set");
+  }
+  w.write_column("/runs", "status", statuses, "", "ok, failed, or missing (merge: no complete run file)");
+  for (const auto& n : names) {
+    std::vector<double> values;
+    for (const SweepRow& row : outcome.rows) values.push_back(value(row, n));
+    w.write_column("/runs", n, values, "", "the run's /summary value");
+  }
+  w.commit();
+}
+
+}  // namespace fleetsim::run

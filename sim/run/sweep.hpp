@@ -1,0 +1,59 @@
+#pragma once
+// Running a sweep (docs/sweeps.md): every run of a SweepPlan (or of one shard of it) on a pool
+// of threads, one run per thread, each written to its own HDF5 file in the output folder;
+// runs whose file is already complete are not rerun; a summary of every run's /summary in
+// CSV and HDF5, in run order, so it does not depend on the number of threads.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "run/simulation.hpp"
+#include "scenario/sweep.hpp"
+
+namespace fleetsim::run {
+
+struct SweepOptions {
+  std::string scenario_path;
+  std::vector<std::string> sets;  // --set overrides applied to every run, before the sweep's
+  std::string output_dir;
+  int jobs = 1;       // runs at once, one thread each
+  int64_t shard = 1;  // this process runs the runs with index % shards == shard - 1
+  int64_t shards = 1;
+  bool merge_only = false;                      // run nothing: summarise the run files already in the folder
+  std::function<void(const std::string&)> log;  // one line per finished run (may be empty)
+};
+
+struct SweepRow {
+  int64_t run = 0;      // index into SweepPlan::runs
+  std::string status;   // "ok", "failed", or "missing" (merge: no complete file)
+  bool reused = false;  // ok from a complete file found in the folder, not rerun
+  std::string error;    // when failed
+  std::vector<SummaryItem> summary;
+};
+
+struct SweepOutcome {
+  std::vector<SweepRow> rows;  // this shard's runs, in run order
+  int64_t ran = 0;
+  int64_t reused = 0;
+  int64_t failed = 0;
+  int64_t missing = 0;
+};
+
+// Loads the scenario with every parameter value of the plan (up to 20 per parameter: the
+// first and last 10) and with the first run's overrides, so a bad key path or value is an
+// error before any run starts. Throws core::InputError.
+void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
+
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
+
+// The file name (no folder) of a run.
+std::string run_file_name(const scenario::SweepRun& run);
+
+// Writes `<stem>.csv` and `<stem>.h5` in the output folder (stem: sweep_summary, or
+// sweep_summary.shard-K-of-N for a shard).
+void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& options, const SweepOutcome& outcome);
+std::string summary_stem(const SweepOptions& options);
+
+}  // namespace fleetsim::run

@@ -1,0 +1,88 @@
+// Sweep files: expansion (grid, zip, random, Latin hypercube, replicates), names, and errors
+// that name the file, line and key.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "core/error.hpp"
+#include "scenario/sweep.hpp"
+
+using namespace fleetsim;
+using scenario::parse_sweep;
+
+TEST_CASE("a grid is the cartesian product, the last parameter fastest", "[sweep]") {
+  const auto plan = parse_sweep(R"(name: g
+parameters:
+  a.b: [1, 2]
+  c: {from: 0, to: 1, step: 0.5}
+  d: [x, y]
+)",
+                                "g.yaml", 7);
+  REQUIRE(plan.runs.size() == 12);
+  CHECK(plan.runs[0].overrides == std::vector<std::string>{"a.b=1", "c=0", "d=x"});
+  CHECK(plan.runs[1].overrides == std::vector<std::string>{"a.b=1", "c=0", "d=y"});
+  CHECK(plan.runs[2].overrides == std::vector<std::string>{"a.b=1", "c=0.5", "d=x"});
+  CHECK(plan.runs[11].overrides == std::vector<std::string>{"a.b=2", "c=1", "d=y"});
+  CHECK(plan.runs[5].name == "run-0005_b=1_c=1_d=y");
+  std::set<std::string> names;
+  for (const auto& r : plan.runs) names.insert(r.name);
+  CHECK(names.size() == 12);
+}
+
+TEST_CASE("count spaces values evenly; zip pairs lists; replicates add seeds", "[sweep]") {
+  const auto counted = parse_sweep("parameters: {p: {from: 1, to: 2, count: 5}}", "c.yaml", 1);
+  REQUIRE(counted.runs.size() == 5);
+  CHECK(counted.runs[1].values[0] == "1.25");
+  const auto zipped = parse_sweep("mode: zip\nreplicates: 3\nparameters: {a: [1, 2], b: [x, y]}", "z.yaml", 40);
+  REQUIRE(zipped.runs.size() == 6);
+  CHECK(zipped.runs[0].overrides == std::vector<std::string>{"a=1", "b=x", "seed=40"});
+  CHECK(zipped.runs[2].overrides == std::vector<std::string>{"a=1", "b=x", "seed=42"});
+  CHECK(zipped.runs[3].overrides == std::vector<std::string>{"a=2", "b=y", "seed=40"});
+  CHECK(zipped.runs[4].point == 1);
+  CHECK(zipped.runs[4].replicate == 1);
+}
+
+TEST_CASE("a Latin hypercube puts one sample in each stratum of each range, reproducibly", "[sweep]") {
+  const std::string text = "mode: lhs\nsamples: 10\nseed: 3\nparameters: {p: {from: 0, to: 10}, q: {from: -1, to: 1}}";
+  const auto plan = parse_sweep(text, "l.yaml", 1);
+  REQUIRE(plan.runs.size() == 10);
+  for (size_t param = 0; param < 2; ++param) {
+    std::set<int> strata;
+    for (const auto& r : plan.runs) {
+      const double v = std::stod(r.values[param]);
+      const double unit = param == 0 ? v / 10.0 : (v + 1.0) / 2.0;
+      strata.insert(static_cast<int>(unit * 10));
+    }
+    CHECK(strata.size() == 10);
+  }
+  CHECK(parse_sweep(text, "l.yaml", 1).runs[4].values == plan.runs[4].values);
+  const auto other = parse_sweep("mode: lhs\nsamples: 10\nseed: 4\nparameters: {p: {from: 0, to: 10}}", "l.yaml", 1);
+  CHECK(other.runs[0].values[0] != plan.runs[0].values[0]);
+  const auto random = parse_sweep("mode: random\nsamples: 200\nparameters: {p: [a, b]}", "r.yaml", 1);
+  int a = 0;
+  for (const auto& r : random.runs) a += r.values[0] == "a" ? 1 : 0;
+  CHECK(a > 70);
+  CHECK(a < 130);
+}
+
+TEST_CASE("a bad sweep file names the file, the line and the key", "[sweep]") {
+  auto error = [](const std::string& text) {
+    try {
+      parse_sweep(text, "bad.yaml", 1);
+    } catch (const core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error("parameters:\n  p: {from: 2, to: 1, step: 1}") == "bad.yaml:2: parameters.p: empty range: to < from");
+  CHECK(error("parameters:\n  p: []") == "bad.yaml:2: parameters.p: an empty list of values");
+  CHECK(error("parameters:\n  p: {from: 0, to: 1}") ==
+        "bad.yaml:2: parameters.p: grid and zip ranges need step or count");
+  CHECK(error("mode: grd\nparameters: {p: [1]}") == "bad.yaml:1: mode: 'grd' is not one of: grid, zip, random, lhs");
+  CHECK(error("mode: zip\nparameters:\n  a: [1, 2]\n  b: [1]")
+            .find("bad.yaml:4: parameters.b: zip needs lists of the same length") == 0);
+  CHECK(error("mode: lhs\nparameters: {p: {from: 0, to: 1}}").find("samples") != std::string::npos);
+  CHECK(error("parameter: {p: [1]}").find("bad.yaml:1: parameter: unknown key") == 0);
+  CHECK(error("parameters: {}").find("needs at least one parameter") != std::string::npos);
+  CHECK(error("parameters: {p: {from: 0, to: x, count: 2}}").find("'x' is not a finite number") != std::string::npos);
+}
