@@ -27,6 +27,7 @@
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
 #include "run/sweep.hpp"
+#include "run/sweep_mpi.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/sweep.hpp"
@@ -327,6 +328,23 @@ int cmd_sweep(int argc, char** argv) {
   o.merge_only = vm.count("merge") > 0;
   if (!o.merge_only) std::tie(o.shard, o.shards) = shard_of(shard);
   const auto started = std::chrono::steady_clock::now();
+  if (run::mpi_launched() && !o.merge_only) {
+    if (!run::mpi_available()) {
+      throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, ""},
+                             "started under an MPI launcher, but this fleetsim was built without MPI (docs/hpc.md)");
+    }
+    if (!quiet) o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
+    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] { run::validate_sweep(plan, o); });
+    if (!mpi.root) return kExitOk;  // rank 0 reports
+    run::write_sweep_summary(plan, o, mpi.outcome);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!quiet) {
+      std::cout << "sweep '" << plan.name << "': " << mpi.outcome.rows.size() << " runs on " << mpi.ranks
+                << " MPI ranks (" << mpi.outcome.ran << " ran, " << mpi.outcome.reused << " already complete, "
+                << mpi.outcome.failed << " failed) in " << std::fixed << std::setprecision(2) << wall << " s\n";
+    }
+    return mpi.outcome.failed > 0 ? kExitSimulationError : kExitOk;
+  }
   run::validate_sweep(plan, o);  // every bad key path or value is reported before any run
   if (!quiet) {
     std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
@@ -458,7 +476,8 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   try {
     if (command == "--version" || command == "-V") {
-      std::cout << "fleetsim " << core::kVersion << " (output format " << core::kFormatVersion << ")\n";
+      std::cout << "fleetsim " << core::kVersion << " (output format " << core::kFormatVersion << ", "
+                << (run::mpi_available() ? "with MPI" : "without MPI") << ")\n";
       return kExitOk;
     }
     if (command.empty() || command == "--help" || command == "-h" || command == "help") {

@@ -76,67 +76,87 @@ void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options
   if (!plan.runs.empty()) check(plan.runs.front().overrides, "the first run of the sweep");
 }
 
-SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptions& options) {
   if (options.shards < 1 || options.shard < 1 || options.shard > options.shards) {
     throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--shard"}, "must be K/N with 1 <= K <= N");
   }
-  std::filesystem::create_directories(options.output_dir);
   std::vector<size_t> mine;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     if (static_cast<int64_t>(i) % options.shards == options.shard - 1) mine.push_back(i);
   }
+  return mine;
+}
+
+SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& options, size_t index) {
+  const scenario::SweepRun& run = plan.runs[index];
+  SweepRow row;
+  row.run = static_cast<int64_t>(index);
+  const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
+  try {
+    if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
+      try {
+        StoredRun stored = read_run_summary(path);
+        if (stored.complete) {
+          row.summary = std::move(stored.summary);
+          row.status = "ok";
+          row.reused = true;
+          return row;
+        }
+      } catch (const std::exception&) {
+        // unreadable: run again (the new file replaces it)
+      }
+    }
+    if (options.merge_only) {
+      row.status = "missing";
+      return row;
+    }
+    // a temporary file left by a killed run of this one is never complete: remove it
+    const std::string stale_prefix = run_file_name(run) + ".tmp-";
+    for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
+      if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove(entry.path());
+    }
+    const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
+    RunOptions o;
+    o.threads = 1;
+    const RunResult result = simulate(sc, o);
+    write_run_file(sc, result, path);
+    row.summary = result.summary;
+    row.status = "ok";
+  } catch (const std::exception& e) {
+    row.status = "failed";
+    row.error = e.what();
+  }
+  return row;
+}
+
+std::string describe(const scenario::SweepRun& run, const SweepRow& row) {
+  const std::string what = row.status == "ok" ? (row.reused ? "complete already" : "ran") : row.status;
+  return run.name + ": " + what + (row.error.empty() ? "" : " (" + row.error + ")");
+}
+
+void count(SweepOutcome& outcome) {
+  outcome.ran = outcome.reused = outcome.failed = outcome.missing = 0;
+  for (const SweepRow& row : outcome.rows) {
+    outcome.ran += row.status == "ok" && !row.reused ? 1 : 0;
+    outcome.reused += row.reused ? 1 : 0;
+    outcome.failed += row.status == "failed" ? 1 : 0;
+    outcome.missing += row.status == "missing" ? 1 : 0;
+  }
+}
+
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  const std::vector<size_t> mine = shard_runs(plan, options);
+  std::filesystem::create_directories(options.output_dir);
   SweepOutcome outcome;
   outcome.rows.resize(mine.size());
   std::atomic<size_t> next{0};
   std::mutex log_mutex;
   auto worker = [&] {
     for (size_t k = next++; k < mine.size(); k = next++) {
-      const scenario::SweepRun& run = plan.runs[mine[k]];
-      SweepRow& row = outcome.rows[k];
-      row.run = static_cast<int64_t>(mine[k]);
-      const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
-      try {
-        bool done = false;
-        if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
-          try {
-            StoredRun stored = read_run_summary(path);
-            if (stored.complete) {
-              row.summary = std::move(stored.summary);
-              row.status = "ok";
-              row.reused = true;
-              done = true;
-            }
-          } catch (const std::exception&) {
-            // unreadable: run again (the new file replaces it)
-          }
-        }
-        if (!done && options.merge_only) {
-          row.status = "missing";
-          done = true;
-        }
-        if (!done) {
-          // a temporary file left by a killed run of this one is never complete: remove it
-          const std::string stale_prefix = run_file_name(run) + ".tmp-";
-          for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
-            if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove(entry.path());
-          }
-          const scenario::Scenario sc =
-              scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
-          RunOptions o;
-          o.threads = 1;
-          const RunResult result = simulate(sc, o);
-          write_run_file(sc, result, path);
-          row.summary = result.summary;
-          row.status = "ok";
-        }
-      } catch (const std::exception& e) {
-        row.status = "failed";
-        row.error = e.what();
-      }
+      outcome.rows[k] = process_run(plan, options, mine[k]);
       if (options.log) {
         const std::lock_guard<std::mutex> lock(log_mutex);
-        const std::string what = row.status == "ok" ? (row.reused ? "complete already" : "ran") : row.status;
-        options.log(run.name + ": " + what + (row.error.empty() ? "" : " (" + row.error + ")"));
+        options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
       }
     }
   };
@@ -145,12 +165,7 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  for (const SweepRow& row : outcome.rows) {
-    outcome.ran += row.status == "ok" && !row.reused ? 1 : 0;
-    outcome.reused += row.reused ? 1 : 0;
-    outcome.failed += row.status == "failed" ? 1 : 0;
-    outcome.missing += row.status == "missing" ? 1 : 0;
-  }
+  count(outcome);
   return outcome;
 }
 

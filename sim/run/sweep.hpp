@@ -48,6 +48,13 @@ void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options
 
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
+// The pieces run_sweep is made of (also used by the MPI runner, run/sweep_mpi.hpp):
+// the runs of this shard, one run (never throws: a failure is a row), a log line, the counts.
+std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptions& options);
+SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& options, size_t index);
+std::string describe(const scenario::SweepRun& run, const SweepRow& row);
+void count(SweepOutcome& outcome);
+
 // The file name (no folder) of a run.
 std::string run_file_name(const scenario::SweepRun& run);
 

@@ -24,7 +24,8 @@ ALLOWED = {
     "cli": {"core", "policy", "run", "scenario"},
 }
 # Third-party headers confined to one module.
-CONFINED = {"hdf5": "output", "H5": "output", "yaml-cpp": "scenario", "boost/program_options": "cli"}
+CONFINED = {"hdf5": "output", "H5": "output", "yaml-cpp": "scenario", "boost/program_options": "cli",
+            "mpi.h": "run"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 

@@ -58,6 +58,13 @@ def test_serial_jobs_and_merged_shards_give_the_same_summary(fleetsim_bin: Path,
                 assert run.attrs["complete"] == 1
                 assert runs["emissions_location_t"][i] == run["summary"].attrs["emissions_location_t"]
         assert runs["emissions_location_t"][1] < runs["emissions_location_t"][0]  # shifting helps
+    import pandas as pd
+    import xarray as xr
+    table = pd.read_csv(serial / "sweep_summary.csv")
+    ds = xr.open_dataset(serial / "sweep_summary.h5", engine="h5netcdf", group="runs")
+    assert list(table["scheduler.policy"]) == [str(v) for v in ds["scheduler.policy"].values]
+    assert np.array_equal(table["cfe_score"].to_numpy(), ds["cfe_score"].to_numpy())
+    assert set(table["status"]) == {"ok"}
 
 
 def test_a_killed_sweep_restarts_where_it_stopped(fleetsim_bin: Path, tmp_path: Path):
@@ -105,3 +112,35 @@ def test_a_bad_sweep_file_fails_before_any_run(fleetsim_bin: Path, tmp_path: Pat
         assert result.returncode == 2, (name, result.stderr)
         assert message in result.stderr, (name, result.stderr)
         assert not out.exists() or not list(out.iterdir()), name
+
+
+def test_mpirun_gives_the_serial_summary(fleetsim_bin: Path, tmp_path: Path):
+    import shutil
+    import pytest
+    mpirun = shutil.which("mpirun")
+    version = run_fleetsim(fleetsim_bin, "--version").stdout
+    if mpirun is None or "with MPI" not in version:
+        pytest.skip("mpirun or an MPI build is absent (docs/hpc.md)")
+    sweep_file = tmp_path / "small.yaml"
+    sweep_file.write_text(SWEEP)
+    serial, mpi = tmp_path / "serial", tmp_path / "mpi"
+    assert sweep(fleetsim_bin, sweep_file, serial).returncode == 0
+    launch = [mpirun, "-np", "2", "--oversubscribe"]
+    if os.geteuid() == 0:
+        launch.append("--allow-run-as-root")
+    result = subprocess.run([*launch, str(fleetsim_bin), "sweep", str(SCENARIO), "--grid", str(sweep_file), "-o",
+                             str(mpi), *SETS], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "on 2 MPI ranks" in result.stdout
+    assert (mpi / "sweep_summary.csv").read_bytes() == (serial / "sweep_summary.csv").read_bytes()
+    assert (mpi / "sweep_summary.h5").read_bytes() == (serial / "sweep_summary.h5").read_bytes()
+    for p in serial.glob("run-*.h5"):
+        assert (mpi / p.name).read_bytes() == p.read_bytes()  # each run's file, whichever rank wrote it
+    # a bad sweep file stops every rank before any run
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("parameters:\n  regions.0.grid.solar_shar: [0.1]\n")
+    refused = subprocess.run([*launch, str(fleetsim_bin), "sweep", str(SCENARIO), "--grid", str(bad), "-o",
+                              str(tmp_path / "bad_out"), *SETS], capture_output=True, text=True, timeout=600)
+    assert refused.returncode != 0
+    assert "unknown key" in refused.stderr
+    assert not (tmp_path / "bad_out").exists()
