@@ -595,4 +595,9 @@ bool RunFileWriter::committed() const {
   return impl_->committed;
 }
 
+bool hdf5_is_threadsafe() {
+  hbool_t threadsafe = 0;
+  return H5is_library_threadsafe(&threadsafe) >= 0 && threadsafe != 0;
+}
+
 }  // namespace fleetsim::output

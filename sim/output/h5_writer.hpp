@@ -96,4 +96,8 @@ class RunFileWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// Whether the HDF5 library was built thread-safe (Debian's is): if not, callers must not
+// write or read files from two threads at once.
+bool hdf5_is_threadsafe();
+
 }  // namespace fleetsim::output

@@ -87,6 +87,15 @@ std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptio
   return mine;
 }
 
+namespace {
+// With an HDF5 library that is not thread-safe, file access is serialised (Debian's is safe).
+std::mutex hdf5_mutex;
+std::unique_lock<std::mutex> hdf5_lock() {
+  static const bool safe = output::hdf5_is_threadsafe();
+  return safe ? std::unique_lock<std::mutex>() : std::unique_lock<std::mutex>(hdf5_mutex);
+}
+}  // namespace
+
 SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& options, size_t index) {
   const scenario::SweepRun& run = plan.runs[index];
   SweepRow row;
@@ -95,6 +104,7 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   try {
     if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
       try {
+        const auto lock = hdf5_lock();
         StoredRun stored = read_run_summary(path);
         if (stored.complete) {
           row.summary = std::move(stored.summary);
@@ -119,7 +129,10 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
     RunOptions o;
     o.threads = 1;
     const RunResult result = simulate(sc, o);
-    write_run_file(sc, result, path);
+    {
+      const auto lock = hdf5_lock();
+      write_run_file(sc, result, path);
+    }
     row.summary = result.summary;
     row.status = "ok";
   } catch (const std::exception& e) {
