@@ -93,6 +93,12 @@ std::vector<cli::Row> rows_of(const std::vector<run::SummaryItem>& items) {
   return rows;
 }
 
+std::vector<cli::ComparisonRow> comparison_rows(const std::vector<run::ComparisonRow>& compared) {
+  std::vector<cli::ComparisonRow> rows;
+  for (const run::ComparisonRow& r : compared) rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
+  return rows;
+}
+
 std::vector<cli::RegionRow> region_rows(const std::vector<std::string>& names,
                                         const std::vector<run::RegionSummary>& regions) {
   std::vector<cli::RegionRow> rows;
@@ -245,12 +251,9 @@ int cmd_run(int argc, char** argv) {
   std::cout << "\n\n";
   cli::print_summary(std::cout, rows_of(result.summary), region_rows(result.region_names, result.regions));
   if (baseline_sc) {
-    std::vector<cli::ComparisonRow> rows;
-    for (const run::ComparisonRow& r : run::compare(result, baseline_result)) {
-      rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
-    }
     std::cout << "\n  against the baseline '" << baseline_policy << "' (same scenario and seed):\n\n";
-    cli::print_comparison(std::cout, sc.scheduler.policy.name(), baseline_policy, rows);
+    cli::print_comparison(std::cout, sc.scheduler.policy.name(), baseline_policy,
+                          comparison_rows(run::compare(result, baseline_result)));
   }
   const auto bytes = std::filesystem::file_size(output);
   std::cout << "\n  wrote " << output << " (" << std::fixed << std::setprecision(1)
@@ -415,10 +418,7 @@ int cmd_inspect(int argc, char** argv) {
   std::cout << '\n';
   cli::print_summary(std::cout, rows_of(stored.summary), region_rows(stored.region_names, stored.regions));
   if (!stored.baseline.empty()) {
-    std::vector<cli::ComparisonRow> rows;
-    for (const run::ComparisonRow& r : run::compare(stored.summary, stored.baseline)) {
-      rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
-    }
+    const auto rows = comparison_rows(run::compare(stored.summary, stored.baseline));
     std::string policy = "policy";
     for (const auto& [name, value] : stored.info) {
       if (name == "policy") policy = value;

@@ -259,21 +259,29 @@ void SiteRuntime::start(size_t cluster, const Waiting& w) {
                  {}});
 }
 
-void SiteRuntime::complete(core::Seconds end_s, uint32_t job) {
-  Running key{};
-  key.end_s = end_s;
-  key.job = job;
-  const auto it = running_.find(key);
-  if (it == running_.end()) throw std::logic_error("SiteRuntime::complete: task not running");
+double SiteRuntime::remaining_at(const Running& r, core::Seconds t) {
+  return r.remaining_s - static_cast<double>(t - r.segment_start_s) * r.speed;
+}
+
+SiteRuntime::Running SiteRuntime::take_off(std::set<Running>::iterator it) {
   const Running r = *it;
   Cluster& c = clusters_[r.cluster];
   running_.erase(it);
   c.running_gpu_end_s -= r.gpus * r.end_s;
   c.free_gpus += r.gpus;
   // Subtracting leaves rounding residue; with no training running only inference remains.
-  const double remaining = running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w;
-  set_dynamic_power(remaining, -r.gpus);
+  set_dynamic_power(running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w, -r.gpus);
   cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
+  return r;
+}
+
+void SiteRuntime::complete(core::Seconds end_s, uint32_t job) {
+  Running key{};
+  key.end_s = end_s;
+  key.job = job;
+  const auto it = running_.find(key);
+  if (it == running_.end()) throw std::logic_error("SiteRuntime::complete: task not running");
+  const Running r = take_off(it);
   book(r, r.end_s);
   outcomes_[r.job].end_s = r.end_s;
   schedule();
@@ -307,8 +315,8 @@ void SiteRuntime::running(std::vector<RunningView>& out) const {
   const core::Seconds now = events_.now();
   out.clear();
   for (const Running& r : running_) {
-    const double left = r.remaining_s - static_cast<double>(now - r.segment_start_s) * r.speed;
-    out.push_back(RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(left))});
+    out.push_back(
+        RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(remaining_at(r, now)))});
   }
 }
 
@@ -316,17 +324,10 @@ core::Seconds SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s, core:
   const core::Seconds now = events_.now();
   auto it = std::find_if(running_.begin(), running_.end(), [job](const Running& r) { return r.job == job; });
   if (it == running_.end() || it->end_s <= now) return -1;
-  const Running r = *it;
-  running_.erase(it);
+  const Running r = take_off(it);
   events_.cancel(r.event);
   book(r, now);
-  Cluster& c = clusters_[r.cluster];
-  c.running_gpu_end_s -= r.gpus * r.end_s;
-  c.free_gpus += r.gpus;
-  set_dynamic_power(running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w, -r.gpus);
-  cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
-  const double left = r.remaining_s - static_cast<double>(now - r.segment_start_s) * r.speed;
-  const core::Seconds left_s = std::max<core::Seconds>(1, std::llround(left));
+  const core::Seconds left_s = std::max<core::Seconds>(1, std::llround(remaining_at(r, now)));
   TaskOutcome& out = outcomes_[job];
   out.pauses += 1;
   out.checkpoint_s += checkpoint_s;
@@ -351,7 +352,7 @@ void SiteRuntime::set_power_cap(const PowerCap& cap) {
       ++it;
       continue;
     }
-    const double remaining = it->remaining_s - static_cast<double>(now - it->segment_start_s) * it->speed;
+    const double remaining = remaining_at(*it, now);
     if (same) {
       // Under the same cap only a capped task with a deadline can change: it is exempt once a
       // capped rest of the hour would put its deadline out of reach (operating() says the same).
@@ -380,7 +381,7 @@ void SiteRuntime::set_power_cap(const PowerCap& cap) {
     dynamic_w -= r.dynamic_w;
     book(r, now);
     events_.cancel(r.event);
-    r.remaining_s -= static_cast<double>(now - r.segment_start_s) * r.speed;
+    r.remaining_s = remaining_at(r, now);
     const Operating op = operating(r.cluster, r.task, r.remaining_s);
     r.segment_start_s = now;
     r.dynamic_w = op.dynamic_w;

@@ -264,6 +264,10 @@ class SiteRuntime {
   void start(size_t cluster, const Waiting& w);
   void complete(core::Seconds end_s, uint32_t job);
   void launch(Running r);  // schedules its completion and inserts it
+  // Removes a running task: frees its GPUs and power (its event and energy are the caller's).
+  Running take_off(std::set<Running>::iterator it);
+  // Its run time left at full speed at time t (within its current segment).
+  static double remaining_at(const Running& r, core::Seconds t);
   // remaining_s: the task's run time left at full speed (a task near its deadline is not capped)
   Operating operating(size_t cluster, const Task& task, double remaining_s) const;
   void book(const Running& r, core::Seconds until);  // energy and emissions of [segment start, until)

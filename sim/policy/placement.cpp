@@ -40,24 +40,48 @@ double backlog_with_penalty(const fleet::SiteRuntime& site, size_t c, const flee
 bool can_start_now(const fleet::SiteRuntime& site, size_t c, const fleet::Task& task, double dynamic_w) {
   return site.uncommitted_gpus(c) >= task.gpus && site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w);
 }
+
+// Whether a cluster could ever take the job (the checks of first fit, in order).
+enum class Fit { kIncompatible, kTooLarge, kOverGridLimit, kFits };
+
+Fit fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+        const fleet::SiteRuntime& site, size_t c, double& dynamic_w) {
+  if (site.role(c) == fleet::ClusterRole::kInference) return Fit::kIncompatible;
+  if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) return Fit::kIncompatible;
+  if (task.gpus > site.total_gpus(c)) return Fit::kTooLarge;
+  dynamic_w = site.task_dynamic_power_w(c, task);
+  // too much power even on an idle site
+  return site.within_grid_limit(dynamic_w) ? Fit::kFits : Fit::kOverGridLimit;
+}
+
+// Why no cluster fits: the furthest any cluster got through the checks.
+struct Rejections {
+  bool any_compatible = false;
+  bool any_large_enough = false;
+  void note(Fit f) {
+    any_compatible = any_compatible || f != Fit::kIncompatible;
+    any_large_enough = any_large_enough || f == Fit::kOverGridLimit || f == Fit::kFits;
+  }
+  RejectReason reason() const {
+    return !any_compatible     ? RejectReason::kNoCompatibleCluster
+           : !any_large_enough ? RejectReason::kTooLarge
+                               : RejectReason::kOverGridLimit;
+  }
+};
 }  // namespace
 
 PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet) {
-  bool any_compatible = false;
-  bool any_large_enough = false;
+  Rejections rejections;
   std::optional<Placement> least_backlog;
   double best_backlog_s = std::numeric_limits<double>::infinity();
   for (size_t s = 0; s < fleet.sites.size(); ++s) {
     const fleet::SiteRuntime& site = fleet.sites[s];
     if (!region_allowed(job, fleet, site)) continue;
     for (size_t c = 0; c < site.clusters(); ++c) {
-      if (site.role(c) == fleet::ClusterRole::kInference) continue;
-      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
-      any_compatible = true;
-      if (task.gpus > site.total_gpus(c)) continue;
-      any_large_enough = true;
-      const double dynamic_w = site.task_dynamic_power_w(c, task);
-      if (!site.within_grid_limit(dynamic_w)) continue;  // too much power even on an idle site
+      double dynamic_w = 0.0;
+      const Fit f = fit(job, task, fleet, site, c, dynamic_w);
+      rejections.note(f);
+      if (f != Fit::kFits) continue;
       if (can_start_now(site, c, task, dynamic_w))
         return PlacementDecision{Placement{s, c}, RejectReason::kNoCompatibleCluster};
       const double backlog_s = backlog_with_penalty(site, c, task);
@@ -68,10 +92,7 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
     }
   }
   if (least_backlog) return PlacementDecision{least_backlog, RejectReason::kNoCompatibleCluster};
-  const RejectReason reason = !any_compatible     ? RejectReason::kNoCompatibleCluster
-                              : !any_large_enough ? RejectReason::kTooLarge
-                                                  : RejectReason::kOverGridLimit;
-  return PlacementDecision{std::nullopt, reason};
+  return PlacementDecision{std::nullopt, rejections.reason()};
 }
 
 std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
@@ -80,11 +101,10 @@ std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fl
     const fleet::SiteRuntime& site = fleet.sites[s];
     if (!region_allowed(job, fleet, site)) continue;
     for (size_t c = 0; c < site.clusters(); ++c) {
-      if (site.role(c) == fleet::ClusterRole::kInference) continue;
-      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
-      if (task.gpus > site.total_gpus(c)) continue;
-      const double dynamic_w = site.task_dynamic_power_w(c, task);
-      if (site.within_grid_limit(dynamic_w) && can_start_now(site, c, task, dynamic_w)) return Placement{s, c};
+      double dynamic_w = 0.0;
+      if (fit(job, task, fleet, site, c, dynamic_w) == Fit::kFits && can_start_now(site, c, task, dynamic_w)) {
+        return Placement{s, c};
+      }
     }
   }
   return std::nullopt;
@@ -93,26 +113,20 @@ std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fl
 void scan_candidates(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
                      CandidateScan& scan) {
   scan.candidates.clear();
-  bool any_compatible = false;
-  bool any_large_enough = false;
+  Rejections rejections;
   for (size_t s = 0; s < fleet.sites.size(); ++s) {
     const fleet::SiteRuntime& site = fleet.sites[s];
     if (!region_allowed(job, fleet, site)) continue;
     for (size_t c = 0; c < site.clusters(); ++c) {
-      if (site.role(c) == fleet::ClusterRole::kInference) continue;
-      if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) continue;
-      any_compatible = true;
-      if (task.gpus > site.total_gpus(c)) continue;
-      any_large_enough = true;
-      const double dynamic_w = site.task_dynamic_power_w(c, task);
-      if (!site.within_grid_limit(dynamic_w)) continue;
+      double dynamic_w = 0.0;
+      const Fit f = fit(job, task, fleet, site, c, dynamic_w);
+      rejections.note(f);
+      if (f != Fit::kFits) continue;
       const bool now = can_start_now(site, c, task, dynamic_w);
       scan.candidates.push_back(Candidate{s, c, now, now ? 0.0 : backlog_with_penalty(site, c, task)});
     }
   }
-  scan.reason = !any_compatible     ? RejectReason::kNoCompatibleCluster
-                : !any_large_enough ? RejectReason::kTooLarge
-                                    : RejectReason::kOverGridLimit;
+  scan.reason = rejections.reason();
 }
 
 }  // namespace fleetsim::policy
