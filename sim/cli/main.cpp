@@ -111,6 +111,15 @@ std::vector<cli::RegionRow> region_rows(const std::vector<std::string>& names,
   return rows;
 }
 
+std::vector<cli::YearRow> year_rows(const std::vector<run::YearSummary>& years) {
+  std::vector<cli::YearRow> rows;
+  for (const run::YearSummary& y : years) {
+    rows.push_back({y.year, y.hours, y.gpus_installed, y.facility_energy_mwh, y.peak_facility_power_mw, y.cfe_score,
+                    y.annual_matching, y.emissions_location_t, y.gpu_utilization, y.jobs_submitted});
+  }
+  return rows;
+}
+
 // A one-line progress display on stderr, shown only on a terminal and only once a run has
 // taken longer than a second.
 class Progress {
@@ -250,6 +259,7 @@ int cmd_run(int argc, char** argv) {
   }
   std::cout << "\n\n";
   cli::print_summary(std::cout, rows_of(result.summary), region_rows(result.region_names, result.regions));
+  cli::print_years(std::cout, year_rows(result.years));
   if (baseline_sc) {
     std::cout << "\n  against the baseline '" << baseline_policy << "' (same scenario and seed):\n\n";
     cli::print_comparison(std::cout, sc.scheduler.policy.name(), baseline_policy,
@@ -417,6 +427,7 @@ int cmd_inspect(int argc, char** argv) {
   }
   std::cout << '\n';
   cli::print_summary(std::cout, rows_of(stored.summary), region_rows(stored.region_names, stored.regions));
+  cli::print_years(std::cout, year_rows(stored.years));
   if (!stored.baseline.empty()) {
     const auto rows = comparison_rows(run::compare(stored.summary, stored.baseline));
     std::string policy = "policy";

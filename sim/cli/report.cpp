@@ -119,6 +119,35 @@ void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::v
          "  emissions in tCO2: location-based, hourly market-based, annual market-based (docs/energy.md).\n";
 }
 
+void print_years(std::ostream& out, const std::vector<YearRow>& years) {
+  if (years.size() < 2) return;
+  auto percent = [](double v) {
+    if (std::isnan(v)) return std::string("—");
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f%%", 100.0 * v);
+    return std::string(buffer);
+  };
+  const YearRow& first = years.front();
+  const double first_rate = first.hours > 0 ? first.facility_energy_mwh / static_cast<double>(first.hours) : 0.0;
+  out << "\n  " << std::left << std::setw(6) << "year" << std::right << std::setw(7) << "hours" << std::setw(10)
+      << "GPUs" << std::setw(15) << "energy MWh" << std::setw(9) << "x first" << std::setw(10) << "peak MW"
+      << std::setw(9) << "CFE" << std::setw(9) << "annual" << std::setw(14) << "location t" << std::setw(8) << "util"
+      << std::setw(11) << "jobs" << '\n';
+  for (const YearRow& y : years) {
+    const double rate = y.hours > 0 ? y.facility_energy_mwh / static_cast<double>(y.hours) : 0.0;
+    char ratio[32] = "—";
+    if (first_rate > 0.0) std::snprintf(ratio, sizeof ratio, "%.2f", rate / first_rate);
+    out << "  " << std::left << std::setw(6) << y.year << std::right << std::setw(7) << y.hours << std::setw(10)
+        << format_number(static_cast<double>(y.gpus)) << std::setw(15) << format_number(y.facility_energy_mwh)
+        << std::setw(9) << ratio << std::setw(10) << format_number(y.peak_mw) << std::setw(9) << percent(y.cfe_score)
+        << std::setw(9) << percent(y.annual_matching) << std::setw(14)
+        << format_number(std::round(y.emissions_location_t)) << std::setw(8) << percent(y.gpu_utilization)
+        << std::setw(11) << format_number(static_cast<double>(y.jobs_submitted)) << '\n';
+  }
+  out << "\n  x first: the year's mean facility power over the first year's; GPUs at the year's end; util: busy\n"
+         "  training GPU-hours / installed GPU-hours (docs/output-format.md, /summary/year).\n";
+}
+
 void print_comparison(std::ostream& out, const std::string& policy, const std::string& baseline,
                       const std::vector<ComparisonRow>& rows) {
   size_t name_width = 6;

@@ -27,6 +27,24 @@ struct RegionRow {
   double emissions_market_annual_t = 0.0;
 };
 
+// One calendar year of a multi-year run (/summary/year).
+struct YearRow {
+  int year = 0;
+  int64_t hours = 0;
+  int64_t gpus = 0;
+  double facility_energy_mwh = 0.0;
+  double peak_mw = 0.0;
+  double cfe_score = 0.0;
+  double annual_matching = 0.0;
+  double emissions_location_t = 0.0;
+  double gpu_utilization = 0.0;
+  int64_t jobs_submitted = 0;
+};
+
+// The per-year table (printed for runs spanning more than one calendar year); energy is also
+// shown per hour of the year against the first year, so partial years compare fairly.
+void print_years(std::ostream& out, const std::vector<YearRow>& years);
+
 // "1,234,567.8": thousands separators and a precision that suits the magnitude.
 std::string format_number(double value);
 

@@ -65,6 +65,18 @@ std::string format_utc(Seconds epoch_s) {
   return buffer;
 }
 
+int utc_year(Seconds epoch_s) {
+  Seconds days = epoch_s / kSecondsPerDay;
+  if (epoch_s % kSecondsPerDay < 0) days -= 1;
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  return static_cast<int>(ymd.year());
+}
+
+Seconds utc_year_start(int year) {
+  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::January, std::chrono::day{1}};
+  return static_cast<Seconds>(std::chrono::sys_days{ymd}.time_since_epoch().count()) * kSecondsPerDay;
+}
+
 int64_t hours_in_year(int year) {
   return std::chrono::year{year}.is_leap() ? 8784 : 8760;
 }

@@ -30,6 +30,10 @@ std::optional<Seconds> parse_utc(std::string_view text);
 // Formats epoch seconds as "YYYY-MM-DDTHH:MM:SSZ".
 std::string format_utc(Seconds epoch_s);
 
+// The UTC calendar year that contains epoch_s, and the epoch second its 1 January 00:00 UTC starts.
+int utc_year(Seconds epoch_s);
+Seconds utc_year_start(int year);
+
 // Number of hours in the calendar year that contains epoch_s (8760 or 8784).
 int64_t hours_in_year(int year);
 

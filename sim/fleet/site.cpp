@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 
 #include "fleet/power.hpp"
@@ -26,9 +27,17 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
                                 " must be > 0");
   }
   for (const auto& c : spec_.clusters) {
-    if (c.gpus <= 0) {
+    if (c.gpus < 0) {
       throw std::invalid_argument("site '" + spec_.name + "': a cluster has gpus = " + std::to_string(c.gpus) +
-                                  ", must be > 0");
+                                  ", must be >= 0");
+    }
+    int64_t last_hour = 0;
+    for (const CapacityStep& step : c.steps) {
+      if (step.hour <= last_hour || step.gpus < 0) {
+        throw std::invalid_argument("site '" + spec_.name + "': capacity steps must have increasing hours > 0 and " +
+                                    "gpus >= 0 (hour " + std::to_string(step.hour) + ")");
+      }
+      last_hour = step.hour;
     }
     const GpuType& type = catalog_->at(c.gpu_type);
     Cluster cluster;
@@ -36,11 +45,20 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
     cluster.total_gpus = c.gpus;
     cluster.free_gpus = c.gpus;
     cluster.role = c.role;
+    const bool draws_power = c.role != ClusterRole::kInference || spec_.inference_clusters_draw_power;
+    cluster.idle_w_per_gpu = draws_power ? server_power_per_gpu_w(type, 0.0) : 0.0;
     clusters_.push_back(std::move(cluster));
     has_inference_clusters_ = has_inference_clusters_ || c.role != ClusterRole::kTraining;
-    const bool draws_power = c.role != ClusterRole::kInference || spec_.inference_clusters_draw_power;
-    if (draws_power) idle_it_power_w_ += static_cast<double>(c.gpus) * server_power_per_gpu_w(type, 0.0);
+    idle_it_power_w_ += static_cast<double>(c.gpus) * clusters_.back().idle_w_per_gpu;
     total_gpus_ += c.gpus;
+  }
+  int64_t last_hour = 0;
+  for (const GridLimitStep& step : spec_.grid_limit_steps) {
+    if (step.hour <= last_hour || !(step.mw > 0.0) || !std::isfinite(step.mw)) {
+      throw std::invalid_argument("site '" + spec_.name + "': grid-limit steps must have increasing hours > 0 and " +
+                                  "a limit > 0 (hour " + std::to_string(step.hour) + ")");
+    }
+    last_hour = step.hour;
   }
   if (idle_facility_power_w() > grid_limit_w()) {
     throw std::invalid_argument("site '" + spec_.name + "': idle facility power " +
@@ -62,7 +80,8 @@ double SiteRuntime::backlog_s(size_t cluster) const {
   const double running_gpu_s = static_cast<double>(c.running_gpu_end_s - running_gpus * events_.now()) +
                                static_cast<double>(inference_gpus * (hour_end() - events_.now()));
   const double gpu_s = c.incoming_gpu_s + c.waiting_gpu_s + running_gpu_s;
-  return gpu_s / static_cast<double>(c.total_gpus);
+  if (c.capacity() <= 0) return std::numeric_limits<double>::infinity();
+  return gpu_s / static_cast<double>(c.capacity());
 }
 
 core::Seconds SiteRuntime::duration_s(size_t cluster, const Task& task) const {
@@ -100,7 +119,7 @@ void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
 void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held, core::Seconds latest_start_s) {
   if (cluster >= clusters_.size()) throw std::out_of_range("SiteRuntime::enqueue: no such cluster");
   Cluster& c = clusters_[cluster];
-  if (task.gpus > c.total_gpus) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
+  if (task.gpus > c.capacity()) throw std::logic_error("SiteRuntime::enqueue: task larger than its cluster");
   if (c.role == ClusterRole::kInference) throw std::logic_error("SiteRuntime::enqueue: training on an inference pool");
   const core::Seconds duration = duration_s(cluster, task);
   c.incoming_gpus += task.gpus;
@@ -138,6 +157,89 @@ void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duratio
     c.incoming_power_w = 0.0;
   }
   add_waiting(cluster, Waiting{task, duration, arrivals_++, held, events_.now(), latest_start_s});
+}
+
+void SiteRuntime::change_installed(size_t cluster, int64_t delta) {
+  Cluster& c = clusters_[cluster];
+  c.total_gpus += delta;
+  total_gpus_ += delta;
+  if (c.idle_w_per_gpu == 0.0) return;
+  double idle_w = 0.0;  // summed afresh: no rounding residue builds up over many changes
+  for (const Cluster& k : clusters_) idle_w += static_cast<double>(k.total_gpus) * k.idle_w_per_gpu;
+  const core::Seconds now = events_.now();
+  idle_correction_ws_ += (idle_w - idle_it_power_w_) * static_cast<double>(now - core::hour_start(core::hour_of(now)));
+  idle_it_power_w_ = idle_w;
+}
+
+void SiteRuntime::return_gpus(size_t cluster, int64_t gpus) {
+  Cluster& c = clusters_[cluster];
+  c.free_gpus += gpus;
+  if (c.draining == 0 || c.free_gpus == 0) return;
+  const int64_t leave = std::min(c.draining, c.free_gpus);
+  c.draining -= leave;
+  c.free_gpus -= leave;
+  change_installed(cluster, -leave);
+}
+
+void SiteRuntime::set_capacity(size_t cluster, int64_t gpus, std::vector<Evicted>& evicted) {
+  Cluster& c = clusters_[cluster];
+  int64_t delta = gpus - c.capacity();
+  if (delta > 0) {
+    const int64_t kept = std::min(c.draining, delta);  // retiring GPUs still installed stay
+    c.draining -= kept;
+    delta -= kept;
+    c.free_gpus += delta;
+    change_installed(cluster, delta);
+  } else if (delta < 0) {
+    c.draining -= delta;
+    return_gpus(cluster, 0);  // the free ones leave now
+  }
+  if (c.role == ClusterRole::kInference) return;
+  // Queued tasks that no longer fit the cluster go back to the fleet.
+  const core::Seconds now = events_.now();
+  const GpuType& type = catalog_->at(c.type_index);
+  for (auto it = c.waiting.begin(); it != c.waiting.end();) {
+    if (it->task.gpus <= c.capacity()) {
+      ++it;
+      continue;
+    }
+    const Waiting& w = *it;
+    c.waiting_gpus -= w.task.gpus;
+    c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
+    c.waiting_power_w -= task_dynamic_power_w(cluster, w.task);
+    if (w.held) c.held_gpus -= w.task.gpus;
+    if (c.waiting_gpus == 0) {
+      c.waiting_gpu_s = 0.0;
+      c.waiting_power_w = 0.0;
+    }
+    TaskOutcome& out = outcomes_[w.task.job];
+    Task task = w.task;
+    if (out.started()) {  // paused: its remaining run time (checkpoint included) becomes its work
+      out.paused_s += now - w.held_since_s;
+      task.work_gpu_s = static_cast<double>(w.duration_s) * static_cast<double>(w.task.gpus) * type.training_throughput;
+    } else if (w.held) {
+      out.deferred_s += now - w.held_since_s;
+    }
+    evicted.push_back(Evicted{task, w.held});
+    it = c.waiting.erase(it);
+  }
+}
+
+bool SiteRuntime::apply_capacity(int64_t hour, std::vector<Evicted>& evicted) {
+  bool changed = false;
+  while (next_grid_step_ < spec_.grid_limit_steps.size() && spec_.grid_limit_steps[next_grid_step_].hour <= hour) {
+    spec_.grid_limit_mw = spec_.grid_limit_steps[next_grid_step_++].mw;
+    changed = true;
+  }
+  for (size_t k = 0; k < clusters_.size(); ++k) {
+    Cluster& c = clusters_[k];
+    const std::vector<CapacityStep>& steps = spec_.clusters[k].steps;
+    while (c.next_step < steps.size() && steps[c.next_step].hour <= hour) {
+      set_capacity(k, steps[c.next_step++].gpus, evicted);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
@@ -268,7 +370,7 @@ SiteRuntime::Running SiteRuntime::take_off(std::set<Running>::iterator it) {
   Cluster& c = clusters_[r.cluster];
   running_.erase(it);
   c.running_gpu_end_s -= r.gpus * r.end_s;
-  c.free_gpus += r.gpus;
+  return_gpus(r.cluster, r.gpus);
   // Subtracting leaves rounding residue; with no training running only inference remains.
   set_dynamic_power(running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w, -r.gpus);
   cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
@@ -404,6 +506,12 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
   const double need_w = task_dynamic_power_w(cluster, head.task);
   int64_t free_gpus = clusters_[cluster].free_gpus;
+  int64_t draining = clusters_[cluster].draining;  // retiring GPUs leave as they are freed
+  auto give_back = [&](int64_t gpus) {
+    const int64_t leave = std::min(draining, gpus);
+    draining -= leave;
+    free_gpus += gpus - leave;
+  };
   double headroom_w = limit_dynamic_w - dynamic_power_w_ - cap_reserve_w_;
   core::Seconds shadow_s = std::max(events_.now(), from_s);
   // enough GPUs and power, counting every task that ends by from_s
@@ -415,7 +523,7 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   const core::Seconds inference_end = hour_end();
   bool inference_released = inference_.gpus.empty();
   auto release_inference = [&] {
-    if (cluster < inference_.gpus.size()) free_gpus += inference_.gpus[cluster];
+    if (cluster < inference_.gpus.size()) give_back(inference_.gpus[cluster]);
     headroom_w += inference_.dynamic_w;
     shadow_s = std::max(shadow_s, inference_end);
     inference_released = true;
@@ -425,7 +533,7 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
       release_inference();
       if (satisfied(it->end_s)) break;
     }
-    if (it->cluster == cluster) free_gpus += it->gpus;
+    if (it->cluster == cluster) give_back(it->gpus);
     headroom_w += it->uncapped_dynamic_w;
     shadow_s = std::max(shadow_s, it->end_s);
   }
@@ -535,8 +643,7 @@ bool SiteRuntime::serves_inference() const {
 
 double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
   // End the previous hour's reservation (no scheduling yet: inference chooses first).
-  for (size_t c = 0; c < clusters_.size() && c < inference_.gpus.size(); ++c)
-    clusters_[c].free_gpus += inference_.gpus[c];
+  for (size_t c = 0; c < clusters_.size() && c < inference_.gpus.size(); ++c) return_gpus(c, inference_.gpus[c]);
   if (inference_.dynamic_w != 0.0) {
     set_dynamic_power(running_.empty() ? 0.0 : dynamic_power_w_ - inference_.dynamic_w, 0);
   }
@@ -624,7 +731,8 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   events_.run_until(end);
   set_dynamic_power(dynamic_power_w_, 0);  // integrate up to the hour's end
   SiteHour out;
-  const double it_ws = idle_it_power_w_ * static_cast<double>(core::kSecondsPerHour) + dynamic_energy_ws_;
+  const double it_ws =
+      idle_it_power_w_ * static_cast<double>(core::kSecondsPerHour) - idle_correction_ws_ + dynamic_energy_ws_;
   out.it_energy_mwh = it_ws / kWsPerMwh;
   out.facility_energy_mwh = out.it_energy_mwh * spec_.pue;
   out.gpus_busy_training = busy_gpu_s_ / static_cast<double>(core::kSecondsPerHour);
@@ -637,6 +745,7 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   out.inference_energy_mwh =
       (inference_.floor_w + inference_.dynamic_w) * static_cast<double>(core::kSecondsPerHour) * spec_.pue / kWsPerMwh;
   dynamic_energy_ws_ = 0.0;
+  idle_correction_ws_ = 0.0;
   busy_gpu_s_ = 0.0;
   return out;
 }

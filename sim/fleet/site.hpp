@@ -23,10 +23,23 @@ namespace fleetsim::fleet {
 // hour's start; training uses the rest).
 enum class ClusterRole { kTraining, kInference, kShared };
 
+// From run hour `hour` on, a cluster has `gpus` GPUs (commissioning, growth, retirement).
+struct CapacityStep {
+  int64_t hour = 0;
+  int64_t gpus = 0;
+};
+
 struct ClusterSpec {
   size_t gpu_type = 0;  // index into the GpuCatalog
-  int64_t gpus = 0;
+  int64_t gpus = 0;     // at the run's start (0: not yet commissioned)
   ClusterRole role = ClusterRole::kTraining;
+  std::vector<CapacityStep> steps;  // later changes, by increasing hour > 0
+};
+
+// From run hour `hour` on, a site's grid connection allows `mw`.
+struct GridLimitStep {
+  int64_t hour = 0;
+  double mw = 0.0;
 };
 
 // How inference uses a site's GPUs (docs/inference.md).
@@ -50,11 +63,12 @@ struct SiteSpec {
   std::string name;
   size_t region = 0;
   double pue = 1.0;
-  double grid_limit_mw = 0.0;  // facility power may never exceed this
+  double grid_limit_mw = 0.0;  // facility power may never exceed this (at the run's start)
   std::vector<ClusterSpec> clusters;
   // Whether inference-only clusters draw power in the power model. False under the
   // per-query energy model, whose Wh per query already covers the serving hardware.
   bool inference_clusters_draw_power = true;
+  std::vector<GridLimitStep> grid_limit_steps;  // later changes of grid_limit_mw, by increasing hour > 0
 };
 
 // A unit of work handed to a site: one training job on one cluster.
@@ -100,8 +114,8 @@ struct SiteHour {
   double gpus_busy_inference = 0.0;  // GPUs reserved for inference in the hour
   double inference_queries = 0.0;
   double inference_energy_mwh = 0.0;  // facility energy of inference (dynamic part, or queries x Wh)
-  int64_t gpus_total = 0;
-  int64_t queue_length = 0;  // tasks waiting at the end of the hour (held ones included)
+  int64_t gpus_total = 0;             // installed at the end of the hour (retiring GPUs still busy included)
+  int64_t queue_length = 0;           // tasks waiting at the end of the hour (held ones included)
   double pue = 1.0;
   double power_cap = 1.0;  // training GPU power limit in the hour, fraction of max board power
 };
@@ -122,7 +136,11 @@ class SiteRuntime {
 
   const SiteSpec& spec() const { return spec_; }
   size_t clusters() const { return clusters_.size(); }
-  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].total_gpus; }
+  // GPUs of a cluster in service for new work now (0: not yet commissioned, or retired).
+  // GPUs being retired while a task still runs on them are not counted.
+  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].capacity(); }
+  // GPUs installed at the site now, retiring ones still busy included.
+  int64_t installed_gpus() const { return total_gpus_; }
   size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
   ClusterRole role(size_t cluster) const { return clusters_[cluster].role; }
   // GPUs of a cluster that inference holds this hour.
@@ -195,6 +213,18 @@ class SiteRuntime {
   InferenceHour assign_inference(double queries, const InferenceModel& model);
   bool serves_inference() const;
 
+  // Global phase, first thing at an hour's start: applies the capacity and grid-limit steps
+  // due at `hour` (docs/models.md, "Capacity over time"). GPUs leave service at once when
+  // free, else when the task on them ends (they draw power until then). Queued tasks larger
+  // than what is left of their cluster are taken out of the queue and appended to `evicted`,
+  // their remaining work in Task::work_gpu_s, for the fleet to place again. Returns whether
+  // anything changed (call reschedule() then).
+  struct Evicted {
+    Task task;
+    bool was_held = false;
+  };
+  bool apply_capacity(int64_t hour, std::vector<Evicted>& evicted);
+
   // Site phase: run events in [hour, hour+1) and return the hour's totals.
   SiteHour run_hour(int64_t hour);
 
@@ -243,8 +273,12 @@ class SiteRuntime {
   struct Cluster {
     size_t type_index = 0;
     ClusterRole role = ClusterRole::kTraining;
-    int64_t total_gpus = 0;
+    int64_t total_gpus = 0;  // installed: in service plus retiring GPUs still busy
+    int64_t draining = 0;    // retiring GPUs still busy; they leave when freed
     int64_t free_gpus = 0;
+    double idle_w_per_gpu = 0.0;  // idle server power per GPU in the power model (0: draws none)
+    size_t next_step = 0;         // into the spec's capacity steps
+    int64_t capacity() const { return total_gpus - draining; }
     int64_t incoming_gpus = 0;  // queued this hour, not yet arrived
     double incoming_gpu_s = 0.0;
     double waiting_gpu_s = 0.0;
@@ -273,6 +307,11 @@ class SiteRuntime {
   void book(const Running& r, core::Seconds until);  // energy and emissions of [segment start, until)
   void add_waiting(size_t cluster, Waiting w);       // in arrival order
   void set_dynamic_power(double new_dynamic_w, int64_t busy_delta);
+  // GPUs of a cluster become free (a task ended, inference let go); retiring ones leave.
+  void return_gpus(size_t cluster, int64_t gpus);
+  // Installed GPUs change by `delta` now: idle power and its energy in this hour follow.
+  void change_installed(size_t cluster, int64_t delta);
+  void set_capacity(size_t cluster, int64_t gpus, std::vector<Evicted>& evicted);
   double task_server_power_w(size_t cluster, const Task& task) const;
 
   SiteSpec spec_;
@@ -285,6 +324,10 @@ class SiteRuntime {
   engine::EventQueue events_;
 
   double idle_it_power_w_ = 0.0;
+  // run_hour books idle_it_power_w_ x 1 h less this: for each change of idle power within the
+  // hour, (new - old) x the time from the hour's start to the change.
+  double idle_correction_ws_ = 0.0;
+  size_t next_grid_step_ = 0;
   double dynamic_power_w_ = 0.0;  // IT power above idle of running tasks
   double cap_reserve_w_ = 0.0;    // sum over running tasks of uncapped minus capped dynamic power
   int64_t busy_gpus_ = 0;

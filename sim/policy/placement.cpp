@@ -17,6 +17,8 @@ const char* to_string(RejectReason reason) {
       return "larger_than_any_cluster";
     case RejectReason::kOverGridLimit:
       return "over_grid_limit";
+    case RejectReason::kNotInService:
+      return "no_cluster_in_service";
   }
   return "unknown";
 }
@@ -42,12 +44,13 @@ bool can_start_now(const fleet::SiteRuntime& site, size_t c, const fleet::Task& 
 }
 
 // Whether a cluster could ever take the job (the checks of first fit, in order).
-enum class Fit { kIncompatible, kTooLarge, kOverGridLimit, kFits };
+enum class Fit { kIncompatible, kNotInService, kTooLarge, kOverGridLimit, kFits };
 
 Fit fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
         const fleet::SiteRuntime& site, size_t c, double& dynamic_w) {
   if (site.role(c) == fleet::ClusterRole::kInference) return Fit::kIncompatible;
   if (!job.gpu_type.empty() && fleet.catalog->at(site.gpu_type(c)).name != job.gpu_type) return Fit::kIncompatible;
+  if (site.total_gpus(c) == 0) return Fit::kNotInService;
   if (task.gpus > site.total_gpus(c)) return Fit::kTooLarge;
   dynamic_w = site.task_dynamic_power_w(c, task);
   // too much power even on an idle site
@@ -57,13 +60,16 @@ Fit fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetVi
 // Why no cluster fits: the furthest any cluster got through the checks.
 struct Rejections {
   bool any_compatible = false;
+  bool any_in_service = false;
   bool any_large_enough = false;
   void note(Fit f) {
     any_compatible = any_compatible || f != Fit::kIncompatible;
+    any_in_service = any_in_service || (f != Fit::kIncompatible && f != Fit::kNotInService);
     any_large_enough = any_large_enough || f == Fit::kOverGridLimit || f == Fit::kFits;
   }
   RejectReason reason() const {
     return !any_compatible     ? RejectReason::kNoCompatibleCluster
+           : !any_in_service   ? RejectReason::kNotInService
            : !any_large_enough ? RejectReason::kTooLarge
                                : RejectReason::kOverGridLimit;
   }

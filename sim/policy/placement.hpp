@@ -18,6 +18,7 @@ enum class RejectReason {
   kNoCompatibleCluster,  // no cluster of the job's GPU type in its allowed regions
   kTooLarge,             // more GPUs than any compatible cluster has
   kOverGridLimit,        // even on an idle site its power would exceed the grid limit
+  kNotInService,         // compatible clusters exist, but none is in service (commissioned, not retired) now
 };
 const char* to_string(RejectReason reason);
 

@@ -24,6 +24,7 @@ struct StoredRun {
   std::vector<SummaryItem> summary;                       // /summary attributes
   std::vector<std::string> region_names;
   std::vector<RegionSummary> regions;  // /summary/region
+  std::vector<YearSummary> years;      // /summary/year
   std::string baseline_policy;         // /baseline (fleetsim run --baseline); empty: none
   std::vector<SummaryItem> baseline;
   bool complete = false;

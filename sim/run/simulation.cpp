@@ -339,7 +339,49 @@ class FleetModel final : public engine::WindowedModel {
     }
   }
 
+  // Capacity steps due this hour (commissioning, growth, retirement). Tasks queued on a
+  // cluster that shrank below their size are taken back, to be placed again.
+  void apply_capacity(int64_t hour) {
+    evicted_.clear();
+    for (size_t s = 0; s < sites_.size(); ++s) {
+      if (sites_[s].apply_capacity(hour, evicted_)) touched_[s] = true;
+    }
+    if (evicted_.empty()) return;
+    std::vector<uint32_t> gone;
+    for (const auto& e : evicted_) gone.push_back(e.task.job);
+    std::sort(gone.begin(), gone.end());
+    std::erase_if(held_, [&](uint32_t job) { return std::binary_search(gone.begin(), gone.end(), job); });
+  }
+
+  // Places a task on a cluster (a new job, or one taken back from a shrinking cluster).
+  void place(const fleet::Task& task, const policy::DecisionContext& ctx, bool may_hold) {
+    const size_t j = task.job;
+    const workload::TrainingJob& job = jobs_[j];
+    const policy::PlacementDecision decision = policy_->place(job, task, ctx);
+    if (!decision.placement) {
+      rejected_[j] = decision.reason;
+      return;
+    }
+    const size_t site = decision.placement->site;
+    site_of_job_[j] = static_cast<int64_t>(site);
+    cluster_of_job_[j] = decision.placement->cluster;
+    if (!outcomes_[j].started()) nominal_s_[j] = sites_[site].duration_s(decision.placement->cluster, task_of(j));
+    bool held = false;
+    core::Seconds latest_start = INT64_MAX;
+    if (may_hold && policy_->times_jobs() && job.flexibility != workload::Flexibility::kNone) {
+      const policy::JobTiming t = timing(task.job, site, nominal_s_[j], false);
+      held = policy_->hold(t, ctx);
+      if (held) {
+        latest_start = policy_->latest_start(t);
+        held_.push_back(task.job);
+        held_remaining_[task.job] = nominal_s_[j];
+      }
+    }
+    sites_[site].enqueue(decision.placement->cluster, task, held, latest_start);
+  }
+
   void global_phase(int64_t hour) override {
+    apply_capacity(hour);
     const policy::FleetView view{sites_, &sc_.catalog, sc_.regions};
     policy::DecisionContext ctx{hour, view, signals_.get()};
     if (signals_) {
@@ -352,31 +394,11 @@ class FleetModel final : public engine::WindowedModel {
       if (touched_[s]) sites_[s].reschedule();
       touched_[s] = false;
     }
+    // Taken-back tasks first (they were submitted earlier), queued at once: no second hold.
+    for (const auto& e : evicted_) place(e.task, ctx, false);
     const core::Seconds end = core::hour_start(hour + 1);
     for (; next_job_ < jobs_.size() && jobs_[next_job_].submit_s < end; ++next_job_) {
-      const workload::TrainingJob& job = jobs_[next_job_];
-      const fleet::Task task = task_of(next_job_);
-      const policy::PlacementDecision decision = policy_->place(job, task, ctx);
-      if (!decision.placement) {
-        rejected_[next_job_] = decision.reason;
-        continue;
-      }
-      const size_t site = decision.placement->site;
-      site_of_job_[next_job_] = static_cast<int64_t>(site);
-      cluster_of_job_[next_job_] = decision.placement->cluster;
-      nominal_s_[next_job_] = sites_[site].duration_s(decision.placement->cluster, task);
-      bool held = false;
-      core::Seconds latest_start = INT64_MAX;
-      if (policy_->times_jobs() && job.flexibility != workload::Flexibility::kNone) {
-        const policy::JobTiming t = timing(task.job, site, nominal_s_[next_job_], false);
-        held = policy_->hold(t, ctx);
-        if (held) latest_start = policy_->latest_start(t);
-        if (held) {
-          held_.push_back(task.job);
-          held_remaining_[task.job] = nominal_s_[next_job_];
-        }
-      }
-      sites_[site].enqueue(decision.placement->cluster, task, held, latest_start);
+      place(task_of(next_job_), ctx, true);
     }
   }
 
@@ -435,7 +457,7 @@ class FleetModel final : public engine::WindowedModel {
       rec.gpus = job.gpus;
       rec.gpu_type = job.gpu_type;
       rec.flexibility = job.flexibility;
-      if (rejected_[j]) {
+      if (rejected_[j] && !out.started()) {
         rec.status = JobStatus::kRejected;
         rec.reason = policy::to_string(*rejected_[j]);
         continue;
@@ -455,6 +477,11 @@ class FleetModel final : public engine::WindowedModel {
       rec.checkpoint_energy_mwh = out.checkpoint_energy_mwh;
       rec.capped_s = out.capped_s;
       rec.nominal_run_s = nominal_s_[j];
+      if (rejected_[j]) {  // paused on a cluster that was retired, and no cluster could take it back
+        rec.status = JobStatus::kRejected;
+        rec.reason = policy::to_string(*rejected_[j]);
+        continue;
+      }
       const bool deadline_passed = job.deadline_s && *job.deadline_s <= horizon;
       if (out.finished()) {
         rec.status = job.deadline_s && out.end_s > *job.deadline_s ? JobStatus::kDeadlineMissed : JobStatus::kCompleted;
@@ -479,6 +506,7 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
   std::vector<fleet::RunningView> running_buffer_;
+  std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
   std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible
   std::vector<bool> touched_;                              // sites whose jobs or power changed at this hour's start
@@ -495,6 +523,90 @@ class FleetModel final : public engine::WindowedModel {
   size_t next_job_ = 0;
 };
 
+// The calendar-year table (/summary/year), from the hourly series and the job table.
+void summarize_years(const scenario::Scenario& sc, RunResult& r) {
+  const size_t sites = r.site_names.size();
+  const size_t regions = r.region_names.size();
+  const auto hours = static_cast<size_t>(r.hours);
+  r.years.clear();
+  std::vector<energy::LedgerTotals> totals;  // per region, for the current year
+  double busy_gpu_h = 0.0;
+  double gpu_h = 0.0;
+  auto close_year = [&] {
+    if (r.years.empty()) return;
+    YearSummary& y = r.years.back();
+    energy::LedgerTotals fleet;
+    for (const energy::LedgerTotals& t : totals) {
+      y.emissions_market_annual_t += t.emissions_market_annual_t();
+      fleet.add(t);
+    }
+    y.contracted_cfe_mwh = fleet.contracted_mwh;
+    y.cfe_mwh = fleet.cfe_mwh;
+    y.cfe_score = fleet.cfe_score();
+    y.annual_matching = fleet.annual_matching();
+    y.grid_draw_mwh = fleet.grid_draw_mwh;
+    y.excess_mwh = fleet.excess_mwh;
+    y.emissions_location_t = fleet.emissions_location_t;
+    y.emissions_market_hourly_t = fleet.emissions_market_hourly_t;
+    y.gpu_utilization = gpu_h > 0.0 ? busy_gpu_h / gpu_h : 0.0;
+  };
+  for (size_t h = 0; h < hours; ++h) {
+    const int year = core::utc_year(r.hour_epoch_s[h]);
+    if (r.years.empty() || r.years.back().year != year) {
+      close_year();
+      r.years.push_back(YearSummary{});
+      r.years.back().year = year;
+      totals.assign(regions, energy::LedgerTotals{});
+      busy_gpu_h = 0.0;
+      gpu_h = 0.0;
+    }
+    YearSummary& y = r.years.back();
+    y.hours += 1;
+    double fleet_hour = 0.0;
+    int64_t installed = 0;
+    for (size_t s = 0; s < sites; ++s) {
+      const size_t i = h * sites + s;
+      fleet_hour += r.site_facility_energy_mwh[i];
+      y.it_energy_mwh += r.site_it_energy_mwh[i];
+      y.inference_energy_mwh += r.site_inference_energy_mwh[i];
+      busy_gpu_h += r.site_gpus_busy_training[i];
+      gpu_h += static_cast<double>(r.site_gpus_total[i]);
+      installed += r.site_gpus_total[i];
+    }
+    y.facility_energy_mwh += fleet_hour;
+    y.peak_facility_power_mw = std::max(y.peak_facility_power_mw, fleet_hour);
+    y.gpus_installed = installed;
+    for (size_t d = 0; d < r.demand_names.size(); ++d)
+      y.queries_served += r.demand_served[h * r.demand_names.size() + d];
+    for (size_t g = 0; g < regions; ++g) {
+      const size_t i = h * regions + g;
+      energy::LedgerTotals& t = totals[g];
+      t.hours += 1;
+      t.load_mwh += r.region_load_mwh[i];
+      t.contracted_mwh += r.region_contracted_cfe_mwh[i];
+      t.battery_charge_mwh += r.region_battery_charge_mwh[i];
+      t.battery_discharge_mwh += r.region_battery_discharge_mwh[i];
+      t.excess_mwh += r.region_excess_mwh[i];
+      t.grid_draw_mwh += r.region_grid_draw_mwh[i];
+      t.cfe_mwh += r.region_cfe_mwh[i];
+      t.emissions_location_t += r.region_emissions_location_t[i];
+      t.emissions_market_hourly_t += r.region_emissions_market_hourly_t[i];
+      t.carbon_intensity_sum += r.region_carbon_intensity_g_per_kwh[i];
+    }
+  }
+  close_year();
+  if (r.years.empty()) return;
+  const int first = r.years.front().year;
+  for (const JobRecord& j : r.jobs) {
+    const size_t k = static_cast<size_t>(core::utc_year(sc.start_epoch_s + j.submit_s) - first);
+    if (k < r.years.size()) r.years[k].jobs_submitted += 1;
+    if (j.end_s >= 0) {
+      const size_t e = static_cast<size_t>(core::utc_year(sc.start_epoch_s + j.end_s - 1) - first);
+      if (e < r.years.size()) r.years[e].jobs_finished += 1;
+    }
+  }
+}
+
 void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
                const std::vector<energy::RegionLedger>& ledgers, double latency_sum, RunResult& r) {
   const size_t sites = r.site_names.size();
@@ -509,7 +621,7 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
   int64_t gpus_installed = 0;
   for (size_t s = 0; s < sites; ++s) {
     RegionSummary& reg = r.regions[sc.sites[s].region];
-    const int64_t gpus = hours == 0 ? 0 : r.site_gpus_total[s];
+    const int64_t gpus = hours == 0 ? 0 : r.site_gpus_total[(hours - 1) * sites + s];  // at the end
     reg.sites += 1;
     reg.gpus_total += gpus;
     gpus_installed += gpus;
@@ -653,7 +765,7 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       {"power_capped_site_hours", d(capped_site_hours), "site-hours under a training power cap"},
       {"hours", d(r.hours), "simulated hours"},
       {"sites", d(static_cast<int64_t>(sites)), "number of sites"},
-      {"gpus_total", d(gpus_installed), "GPUs installed"},
+      {"gpus_total", d(gpus_installed), "GPUs installed at the end of the run"},
       {"queries", queries, "inference queries from all demand regions"},
       {"queries_served", served, "queries served within their latency SLO"},
       {"queries_dropped", dropped, "queries no site could serve within its SLO and capacity"},
@@ -694,6 +806,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   engine::run_hour_windows(model, window);
   model.finish();
   summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
+  summarize_years(sc, result);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

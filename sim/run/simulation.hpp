@@ -70,6 +70,30 @@ struct RegionSummary {
   int64_t hours_filled = 0;
 };
 
+// One calendar year (UTC) of the run, the fleet's regions pooled (/summary/year).
+struct YearSummary {
+  int year = 0;
+  int64_t hours = 0;  // simulated hours in the year (a partial year at either end has fewer)
+  double facility_energy_mwh = 0.0;
+  double it_energy_mwh = 0.0;
+  double contracted_cfe_mwh = 0.0;
+  double cfe_mwh = 0.0;
+  double cfe_score = 0.0;        // NaN without load
+  double annual_matching = 0.0;  // min(1, contracted / load), regions pooled; NaN without load
+  double grid_draw_mwh = 0.0;
+  double excess_mwh = 0.0;
+  double emissions_location_t = 0.0;
+  double emissions_market_hourly_t = 0.0;
+  double emissions_market_annual_t = 0.0;  // per region: max(0, load - contracted) x the year's mean CI, summed
+  double peak_facility_power_mw = 0.0;
+  int64_t gpus_installed = 0;    // at the end of the year's last simulated hour
+  double gpu_utilization = 0.0;  // busy training GPU-hours / installed GPU-hours
+  double inference_energy_mwh = 0.0;
+  double queries_served = 0.0;
+  int64_t jobs_submitted = 0;
+  int64_t jobs_finished = 0;  // ended in the year (completed or late)
+};
+
 struct RunResult {
   int64_t hours = 0;
   std::vector<int64_t> hour_epoch_s;
@@ -112,6 +136,7 @@ struct RunResult {
   std::vector<JobRecord> jobs;
   std::vector<SummaryItem> summary;
   std::vector<RegionSummary> regions;
+  std::vector<YearSummary> years;  // calendar years, in order
   double wall_time_s = 0.0;
 
   double summary_value(const std::string& name) const;

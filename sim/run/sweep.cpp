@@ -96,6 +96,22 @@ std::unique_lock<std::mutex> hdf5_lock() {
 }
 }  // namespace
 
+namespace {
+// A run over more than one calendar year adds its yearly figures to its row, as
+// `<name>_<year>` (facility_energy_mwh_2027, ...), so a growth sweep shows every year.
+void add_years(const std::vector<YearSummary>& years, std::vector<SummaryItem>& summary) {
+  if (years.size() < 2) return;
+  for (const YearSummary& y : years) {
+    const std::string suffix = "_" + std::to_string(y.year);
+    summary.push_back({"facility_energy_mwh" + suffix, y.facility_energy_mwh, ""});
+    summary.push_back({"cfe_score" + suffix, y.cfe_score, ""});
+    summary.push_back({"annual_matching" + suffix, y.annual_matching, ""});
+    summary.push_back({"emissions_location_t" + suffix, y.emissions_location_t, ""});
+    summary.push_back({"gpus_installed" + suffix, static_cast<double>(y.gpus_installed), ""});
+  }
+}
+}  // namespace
+
 SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& options, size_t index) {
   const scenario::SweepRun& run = plan.runs[index];
   SweepRow row;
@@ -108,6 +124,7 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
         StoredRun stored = read_run_summary(path);
         if (stored.complete) {
           row.summary = std::move(stored.summary);
+          add_years(stored.years, row.summary);
           row.status = "ok";
           row.reused = true;
           return row;
@@ -134,6 +151,7 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
       write_run_file(sc, result, path);
     }
     row.summary = result.summary;
+    add_years(result.years, row.summary);
     row.status = "ok";
   } catch (const std::exception& e) {
     row.status = "failed";
@@ -250,7 +268,7 @@ void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& op
   for (const auto& n : names) {
     std::vector<double> values;
     for (const SweepRow& row : outcome.rows) values.push_back(value(row, n));
-    w.write_column("/runs", n, values, "", "the run's /summary value");
+    w.write_column("/runs", n, values, "", "the run's /summary value (name_YYYY: its /summary/year value)");
   }
   w.commit();
 }

@@ -354,7 +354,7 @@ struct Builder {
       }
       for (const auto& c : site.clusters) {
         if (c.role == fleet::ClusterRole::kInference) continue;
-        if (gpu_type.empty() || sc.catalog.at(c.gpu_type).name == gpu_type) largest = std::max(largest, c.gpus);
+        if (gpu_type.empty() || sc.catalog.at(c.gpu_type).name == gpu_type) largest = std::max(largest, max_gpus(c));
       }
     }
     return largest;
@@ -621,9 +621,92 @@ struct Builder {
     r.fail(what);
   }
 
+  // ---- capacity over time (docs/models.md, "Capacity over time")
+
+  // Run hour of an absolute time, rounded up to a whole hour (may be < 0 or >= the horizon).
+  int64_t run_hour_ceil(core::Seconds epoch_s) const {
+    const core::Seconds t = epoch_s - sc.start_epoch_s;
+    return t >= 0 ? (t + core::kSecondsPerHour - 1) / core::kSecondsPerHour : -((-t) / core::kSecondsPerHour);
+  }
+  std::optional<core::Seconds> timestamp(const At& at, const Section& s, const std::string& name) const {
+    const std::string text = get_string(at, s, name);
+    if (text.empty()) return std::nullopt;
+    return *core::parse_utc(text);
+  }
+  // The run hours at which each 1 January after `from_epoch_s` falls inside the horizon, with
+  // the number of years since from_epoch_s's calendar year.
+  std::vector<std::pair<int64_t, int>> year_starts_after(core::Seconds from_epoch_s) const {
+    std::vector<std::pair<int64_t, int>> out;
+    const int first = core::utc_year(from_epoch_s);
+    for (int y = first + 1;; ++y) {
+      const int64_t h = run_hour_ceil(core::utc_year_start(y));
+      if (h >= sc.hours) break;
+      if (h > 0) out.emplace_back(h, y - first);
+    }
+    return out;
+  }
+  // A cluster's GPUs from `from_epoch_s` (its count `base` then) growing at g each 1 January,
+  // in service over run hours [from_h, to_h): the ClusterSpec fields gpus (at hour 0) and steps.
+  static int64_t grown(int64_t base, double g, int years) {
+    return std::llround(static_cast<double>(base) * std::pow(1.0 + g, years));
+  }
+  fleet::ClusterSpec generation(size_t type, fleet::ClusterRole role, int64_t base, double g,
+                                core::Seconds from_epoch_s, int64_t from_h, int64_t to_h) const {
+    fleet::ClusterSpec c{type, 0, role, {}};
+    auto push = [&](int64_t h, int64_t gpus) {  // h > 0
+      const int64_t last = c.steps.empty() ? c.gpus : c.steps.back().gpus;
+      if (gpus != last) c.steps.push_back(fleet::CapacityStep{h, gpus});
+    };
+    const int64_t end_h = std::min<int64_t>(to_h, sc.hours);
+    if (end_h <= 0 || from_h >= end_h) return c;  // never in service within the horizon
+    const int y0 = core::utc_year(from_epoch_s);
+    if (from_h <= 0) {
+      c.gpus = grown(base, g, core::utc_year(sc.start_epoch_s) - y0);  // grown since, if commissioned before
+    } else {
+      push(from_h, base);
+    }
+    if (g != 0.0) {
+      for (const auto& [h, years] : year_starts_after(from_epoch_s)) {
+        if (h > from_h && h < end_h) push(h, grown(base, g, years));
+      }
+    }
+    if (to_h < sc.hours) push(to_h, 0);
+    return c;
+  }
+
+  static int64_t max_gpus(const fleet::ClusterSpec& c) {
+    int64_t m = c.gpus;
+    for (const auto& step : c.steps) m = std::max(m, step.gpus);
+    return m;
+  }
+
+  void growth(const At& g) {
+    if (!g.node.IsDefined() || g.node.IsNull()) return;
+    const Section& s = *root_section().find("growth")->section;
+    const bool annual = g.has("annual");
+    const bool factor = g.has("factor") || g.has("by");
+    if (annual == factor) g.fail("give either annual, or factor and by");
+    double rate = 0.0;
+    if (annual) {
+      rate = get_number(g, s, "annual");
+    } else {
+      if (!g.has("factor")) g.child("factor").fail("factor is needed with by");
+      if (!g.has("by")) g.child("by").fail("by is needed with factor");
+      const int first = core::utc_year(sc.start_epoch_s);
+      const int64_t by = get_integer(g, s, "by");
+      if (by <= first) {
+        g.child("by").fail("must be after the run's first year, " + std::to_string(first));
+      }
+      rate = std::pow(get_number(g, s, "factor"), 1.0 / static_cast<double>(by - first)) - 1.0;
+    }
+    if (value_or_default(g, s, "demand").as<bool>()) demand_growth_ = rate;
+    if (value_or_default(g, s, "capacity").as<bool>()) capacity_growth_ = rate;
+  }
+
   void sites(const At& at) {
     const Section& s = *root_section().find("sites")->section;
     const Section& cs = *s.find("clusters")->section;
+    const Section& rs = *cs.find("replace")->section;
     std::set<std::string> names;
     for (size_t i = 0; i < at.node.size(); ++i) {
       const At site_at = at.item(i);
@@ -640,31 +723,114 @@ struct Builder {
       site.region = static_cast<size_t>(it - sc.regions.begin());
       site.pue = get_number(site_at, s, "pue");
       site.grid_limit_mw = get_number(site_at, s, "grid_limit_mw");
+      const double site_growth = get_optional(site_at, s, "annual_growth").value_or(capacity_growth_);
+      const auto site_commission = timestamp(site_at, s, "commission");
+      const auto site_decommission = timestamp(site_at, s, "decommission");
+      if (site_commission && site_decommission && *site_decommission <= *site_commission) {
+        site_at.child("decommission").fail("is not after commission");
+      }
+      if (site_growth != 0.0) {
+        for (const auto& [h, years] : year_starts_after(sc.start_epoch_s)) {
+          site.grid_limit_steps.push_back(
+              fleet::GridLimitStep{h, site.grid_limit_mw * std::pow(1.0 + site_growth, years)});
+        }
+      }
       const At clusters = site_at.child("clusters");
       if (clusters.node.size() == 0) clusters.fail("a site needs at least one cluster");
-      double idle_w = 0.0;
+      std::vector<size_t> yaml_index;  // per built cluster: its item in `clusters`
       for (size_t c = 0; c < clusters.node.size(); ++c) {
         const At cl = clusters.item(c);
         const std::string type = get_string(cl, cs, "gpu_type");
         check_gpu_type_name(cl.child("gpu_type"), type);
         const std::string role = get_string(cl, cs, "role");
-        const fleet::ClusterSpec spec{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus"),
-                                      role == "inference" ? fleet::ClusterRole::kInference
-                                      : role == "shared"  ? fleet::ClusterRole::kShared
-                                                          : fleet::ClusterRole::kTraining};
-        const fleet::GpuType& t = sc.catalog.at(spec.gpu_type);
-        idle_w += static_cast<double>(spec.gpus) * (t.idle_power_w + t.overhead_w);
-        site.clusters.push_back(spec);
+        const fleet::ClusterRole cluster_role = role == "inference" ? fleet::ClusterRole::kInference
+                                                : role == "shared"  ? fleet::ClusterRole::kShared
+                                                                    : fleet::ClusterRole::kTraining;
+        const double g = get_optional(cl, cs, "annual_growth").value_or(site_growth);
+        const core::Seconds commission =
+            timestamp(cl, cs, "commission").value_or(site_commission.value_or(sc.start_epoch_s));
+        const std::optional<core::Seconds> decommission =
+            cl.has("decommission") ? timestamp(cl, cs, "decommission") : site_decommission;
+        if (decommission && *decommission <= commission) cl.child("decommission").fail("is not after commission");
+        // generations: the listed one, then each replacement from its date
+        struct Gen {
+          size_t type;
+          int64_t base;
+          core::Seconds from_s;
+        };
+        std::vector<Gen> gens{{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus"), commission}};
+        const At replace = cl.child("replace");
+        for (size_t r = 0; cl.has("replace") && r < replace.node.size(); ++r) {
+          const At rep = replace.item(r);
+          const core::Seconds on = *timestamp(rep, rs, "on");
+          if (on <= gens.back().from_s) {
+            rep.child("on").fail("must be after the commissioning or replacement before it (" +
+                                 core::format_utc(gens.back().from_s) + ")");
+          }
+          if (decommission && on >= *decommission) rep.child("on").fail("is not before the cluster's decommission");
+          const std::string new_type = get_string(rep, rs, "gpu_type");
+          check_gpu_type_name(rep.child("gpu_type"), new_type);
+          const Gen& prev = gens.back();
+          const int64_t gpus = rep.has("gpus") ? get_integer(rep, rs, "gpus")
+                                               : grown(prev.base, g, core::utc_year(on) - core::utc_year(prev.from_s));
+          gens.push_back(Gen{*sc.catalog.index_of(new_type), gpus, on});
+        }
+        for (size_t k = 0; k < gens.size(); ++k) {
+          const int64_t from_h = run_hour_ceil(gens[k].from_s);
+          const int64_t to_h = k + 1 < gens.size() ? run_hour_ceil(gens[k + 1].from_s)
+                               : decommission      ? run_hour_ceil(*decommission)
+                                                   : INT64_MAX;
+          if (from_h >= sc.hours || to_h <= 0) {
+            sc.warnings.push_back(file + ": sites[" + std::to_string(i) + "].clusters[" + std::to_string(c) + "]" +
+                                  (k > 0 ? ".replace[" + std::to_string(k - 1) + "]" : std::string()) +
+                                  " is not in service within the horizon");
+          }
+          site.clusters.push_back(
+              generation(gens[k].type, cluster_role, gens[k].base, g, gens[k].from_s, from_h, to_h));
+          yaml_index.push_back(c);
+        }
       }
-      if (idle_w * site.pue > site.grid_limit_mw * 1e6) {
-        std::ostringstream msg;
-        msg << "the site's idle facility power, " << idle_w * site.pue / 1e6
-            << " MW, exceeds grid_limit_mw = " << site.grid_limit_mw;
-        site_at.child("grid_limit_mw").fail(msg.str());
-      }
+      check_idle_power(site_at, site);
+      cluster_yaml_index_.push_back(std::move(yaml_index));
       sc.sites.push_back(std::move(site));
     }
     if (sc.sites.empty()) at.fail("at least one site is needed");
+  }
+
+  // The site's idle facility power stays within its grid limit at every change of either.
+  void check_idle_power(const At& site_at, const fleet::SiteSpec& site) const {
+    std::vector<int64_t> hours{0};
+    for (const auto& c : site.clusters) {
+      for (const auto& step : c.steps) hours.push_back(step.hour);
+    }
+    for (const auto& step : site.grid_limit_steps) hours.push_back(step.hour);
+    std::sort(hours.begin(), hours.end());
+    hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
+    for (const int64_t h : hours) {
+      double idle_w = 0.0;
+      for (const auto& c : site.clusters) {
+        int64_t gpus = c.gpus;
+        for (const auto& step : c.steps) {
+          if (step.hour <= h) gpus = step.gpus;
+        }
+        const fleet::GpuType& t = sc.catalog.at(c.gpu_type);
+        idle_w += static_cast<double>(gpus) * (t.idle_power_w + t.overhead_w);
+      }
+      double limit_mw = site.grid_limit_mw;
+      for (const auto& step : site.grid_limit_steps) {
+        if (step.hour <= h) limit_mw = step.mw;
+      }
+      if (idle_w * site.pue > limit_mw * 1e6) {
+        std::ostringstream msg;
+        msg << "the site's idle facility power, " << idle_w * site.pue / 1e6
+            << " MW, exceeds grid_limit_mw = " << site.grid_limit_mw;
+        if (h > 0) {
+          msg << " (on " << core::format_utc(sc.start_epoch_s + core::hour_start(h)) << ": " << limit_mw
+              << " MW after growth)";
+        }
+        site_at.child("grid_limit_mw").fail(msg.str());
+      }
+    }
   }
 
   core::Seconds time_within_horizon(const At& at, core::Seconds t) const {
@@ -745,6 +911,7 @@ struct Builder {
       spec.utilization = get_number(g, s, "utilization");
       spec.flexibility = flexibility(get_string(g, s, "flexibility"));
       spec.checkpoint_s = std::llround(get_number(g, s, "checkpoint_h") * core::kSecondsPerHour);
+      spec.annual_growth = get_optional(g, s, "annual_growth").value_or(demand_growth_);
       spec.allowed_regions = get_list<std::string>(g, s, "allowed_regions");
       check_regions(g.child("allowed_regions"), spec.allowed_regions);
       const At sizes = g.has("gpus") ? g.child("gpus") : g;
@@ -847,7 +1014,7 @@ struct Builder {
     if (!d.has("queries_per_day")) d.fail("demand region '" + name + "' needs 'queries_per_day' or 'queries_file'");
     workload::DemandProfileSpec p;
     p.queries_per_day = get_number(d, s, "queries_per_day");
-    p.annual_growth = get_number(d, s, "annual_growth");
+    p.annual_growth = get_optional(d, s, "annual_growth").value_or(demand_growth_);
     p.utc_offset_h = get_number(d, s, "utc_offset_h");
     const int given = (d.has("profile") ? 1 : 0) + (d.has("hourly_weights") ? 1 : 0) + (d.has("profile_trace") ? 1 : 0);
     if (given > 1) d.fail("give at most one of 'profile', 'hourly_weights' and 'profile_trace'");
@@ -983,7 +1150,7 @@ struct Builder {
         if (c.role != fleet::ClusterRole::kTraining && sc.inference.model.queries_per_gpu_hour[c.gpu_type] <= 0.0) {
           sites_at.item(i)
               .child("clusters")
-              .item(k)
+              .item(cluster_yaml_index_[i][k])
               .child("role")
               .fail("an inference cluster of " + sc.catalog.at(c.gpu_type).name +
                     " needs inference.queries_per_gpu_hour (or tokens_per_gpu_hour) for " +
@@ -994,6 +1161,9 @@ struct Builder {
   }
 
   const At* sc_root_ = nullptr;
+  double demand_growth_ = 0.0;                           // growth.annual, when it applies to demand
+  double capacity_growth_ = 0.0;                         // growth.annual, when it applies to capacity
+  std::vector<std::vector<size_t>> cluster_yaml_index_;  // per site, per built cluster: its item in the file
 
   void scheduler(const At& sched, const Section& ss) {
     SchedulerOptions& o = sc.scheduler;
@@ -1035,7 +1205,20 @@ struct Builder {
     sc.seed = static_cast<uint64_t>(value_or_default(root, s, "seed").as<int64_t>());
     sc.start_epoch_s = *core::parse_utc(get_string(root, s, "start"));
     if (sc.start_epoch_s % core::kSecondsPerHour != 0) root.child("start").fail("must be on a whole hour");
-    sc.hours = get_integer(root, s, "hours");
+    if (!root.has("hours") && !root.has("end"))
+      root.child("hours").fail("required key 'hours' is missing (or give end)");
+    if (root.has("hours") && root.has("end")) root.child("end").fail("give either hours or end, not both");
+    if (root.has("hours")) {
+      sc.hours = get_integer(root, s, "hours");
+    } else {
+      const core::Seconds end = *core::parse_utc(get_string(root, s, "end"));
+      if (end <= sc.start_epoch_s || (end - sc.start_epoch_s) % core::kSecondsPerHour != 0) {
+        root.child("end").fail("must be a whole number of hours after start");
+      }
+      sc.hours = (end - sc.start_epoch_s) / core::kSecondsPerHour;
+      if (sc.hours > 1000000) root.child("end").fail("the horizon is longer than 1,000,000 hours");
+    }
+    growth(root.child("growth"));
     sc.catalog = fleet::GpuCatalog::builtin();
     gpu_types(root.child("gpu_types"));
     regions(root.child("regions"));

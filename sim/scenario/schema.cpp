@@ -171,17 +171,45 @@ const Section& region_section() {
   return s;
 }
 
+const Section& replacement_section() {
+  static const Section s{
+      "sites[].clusters[].replace[]",
+      "A new GPU generation replacing the cluster's GPUs on a date: the old ones are retired then (those still "
+      "running a job leave when it ends) and the new ones commissioned (docs/models.md, \"Capacity over time\").",
+      {
+          required(of_kind(string("on", "", "date of the replacement, ISO-8601 UTC (rounded up to a whole hour)"),
+                           Kind::kTimestamp)),
+          required(string("gpu_type", "", "GPU type of the new generation")),
+          integer("gpus", "GPUs", "", 1, 1e8,
+                  "GPUs of the new generation; absent: as many as the generation it replaces has then"),
+      }};
+  return s;
+}
+
 const Section& cluster_section() {
   static const Section s{
       "sites[].clusters[]",
-      "A pool of identical GPUs; a job runs inside one cluster.",
+      "A pool of identical GPUs; a job runs inside one cluster. Its size may change over the run: commissioning, "
+      "retirement, yearly growth and replacement by a new GPU generation (docs/models.md, \"Capacity over time\").",
       {
           required(string("gpu_type", "", "GPU type name from the catalog (built-in or `gpu_types`)")),
-          required(integer("gpus", "GPUs", "", 1, 1e8, "number of GPUs")),
+          required(integer("gpus", "GPUs", "", 1, 1e8, "number of GPUs (when commissioned)")),
           string("role", "training",
                  "training: training jobs only; inference: a dedicated inference pool; shared: both, "
                  "inference first each hour",
                  {"training", "inference", "shared"}),
+          of_kind(string("commission", "",
+                         "in service from this time (rounded up to a whole hour); absent: the "
+                         "site's, else from the start"),
+                  Kind::kTimestamp),
+          of_kind(string("decommission", "",
+                         "retired at this time (rounded up to a whole hour); absent: the site's, else never"),
+                  Kind::kTimestamp),
+          number("annual_growth", "", "", -0.99, 100,
+                 "GPUs grow by this fraction each 1 January after commissioning: gpus x (1 + g)^(years since), "
+                 "rounded; absent: the site's"),
+          section("replace", Kind::kSectionList, replacement_section(),
+                  "later GPU generations, in date order; each replaces the one before"),
       }};
   return s;
 }
@@ -196,8 +224,34 @@ const Section& site_section() {
           number("pue", "", "1.2", 1.0, 3.0,
                  "power usage effectiveness: facility power / IT power (constant over the run)"),
           required(number("grid_limit_mw", "MW", "", 0, 1e5,
-                          "grid connection limit: facility power may never exceed it", true)),
+                          "grid connection limit: facility power may never exceed it (at the run's start; it grows "
+                          "with annual_growth)",
+                          true)),
           section("clusters", Kind::kSectionList, cluster_section(), "the site's GPU clusters", true),
+          of_kind(string("commission", "", "default commissioning time of the site's clusters"), Kind::kTimestamp),
+          of_kind(string("decommission", "", "default retirement time of the site's clusters"), Kind::kTimestamp),
+          number("annual_growth", "", "", -0.99, 100,
+                 "yearly growth of the site's clusters (their default) and of grid_limit_mw, stepped each "
+                 "1 January; absent: growth.annual when growth.capacity is true, else 0"),
+      }};
+  return s;
+}
+
+const Section& growth_section() {
+  static const Section s{
+      "growth",
+      "Fleet-wide compound growth for capacity studies (docs/models.md, \"Capacity over time\"): one rate g "
+      "for demand (synthetic arrivals and inference queries, continuously: x (1 + g)^(t / 8,760 h)) and for "
+      "capacity (every cluster and grid limit, stepped each 1 January). Give `annual`, or `factor` and `by`.",
+      {
+          number("annual", "", "", -0.99, 100, "compound growth per year (0.15: +15% a year)"),
+          number("factor", "", "", 0, 1000,
+                 "year `by` relative to the run's first calendar year (2.6: 2.6x): "
+                 "g = factor^(1 / (by - first year)) - 1",
+                 true),
+          integer("by", "", "", 1900, 3000, "the year `factor` is reached (after the run's first year)"),
+          of_kind(string("demand", "true", "apply g to synthetic training arrivals and inference demand"), Kind::kBool),
+          of_kind(string("capacity", "true", "apply g to clusters and grid limits"), Kind::kBool),
       }};
   return s;
 }
@@ -317,6 +371,9 @@ const Section& synthetic_section() {
                  "(also paused at hour boundaries)",
                  {"none", "deferrable", "interruptible"}),
           number("checkpoint_h", "h", "0.1", 0, 1000, "run time added by each pause (checkpoint save and restore)"),
+          number("annual_growth", "", "", -0.99, 100,
+                 "compound growth of the arrival rate per 8,760 h from the run's start (0.2: +20% a year); "
+                 "absent: growth.annual when growth.demand is true, else 0"),
       }};
   return s;
 }
@@ -390,7 +447,9 @@ const Section& demand_region_section() {
                   Kind::kNumberList),
           of_kind(number("weekly_factors", "", "[1, 1, 1, 1, 1, 1, 1]", 0, 100, "7 multipliers, Monday..Sunday"),
                   Kind::kNumberList),
-          number("annual_growth", "", "0", -0.99, 100, "compound growth per year (0.5: +50% a year)"),
+          number("annual_growth", "", "", -0.99, 100,
+                 "compound growth per 8,760 h from the run's start (0.5: +50% a year); absent: growth.annual when "
+                 "growth.demand is true, else 0"),
           number("utc_offset_h", "h", "0", -14, 14, "local time = UTC + offset (fixed, no daylight saving)"),
           required(number("latency_slo_ms", "ms", "", 0, 1e5, "only sites within this latency may serve it", true)),
           string("queries_file", "", "CSV of hourly query counts (datetime_utc + a column), instead of a profile"),
@@ -462,7 +521,12 @@ const Section& root_section() {
           string("description", "", "free text"),
           integer("seed", "", "1", 0, 9.2e18, "seed of every random stream in the run"),
           required(of_kind(string("start", "", "UTC time of the first simulated hour, ISO-8601"), Kind::kTimestamp)),
-          required(integer("hours", "h", "", 1, 1e6, "horizon: number of simulated hours")),
+          integer("hours", "h", "", 1, 1e6, "horizon: number of simulated hours (give hours or end)"),
+          of_kind(string("end", "",
+                         "horizon: UTC end of the last simulated hour, exclusive (give hours or end); "
+                         "2024-01-01 to 2031-01-01 is 61,368 h"),
+                  Kind::kTimestamp),
+          section("growth", Kind::kSection, growth_section(), "fleet-wide demand and capacity growth"),
           section("gpu_types", Kind::kNamedSections, gpu_type_section(), "GPU catalog overrides and additions"),
           section("regions", Kind::kSectionList, region_section(), "grid regions", true),
           section("sites", Kind::kSectionList, site_section(), "data-center sites", true),

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -16,6 +18,14 @@
 
 namespace fleetsim::scenario {
 namespace {
+
+// A range's arithmetic leaves rounding noise (1.8 + 4 x 0.4 = 3.4000000000000004): values are
+// rounded to 12 significant digits, so they read as written.
+double tidy(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.12g", value);
+  return std::strtod(buffer, nullptr);
+}
 
 constexpr int64_t kMaxRuns = 10'000'000;
 
@@ -90,13 +100,13 @@ SweepParameter parameter(const Reader& r, const std::string& path, const YAML::N
     const double n = std::floor((p.to - p.from) / step * (1.0 + 1e-12) + 1e-9);
     if (n + 1 > static_cast<double>(kMaxRuns)) r.fail(node, key, "too many values");
     for (int64_t i = 0; i <= static_cast<int64_t>(n); ++i)
-      p.values.push_back(format_value(p.from + static_cast<double>(i) * step));
+      p.values.push_back(format_value(tidy(p.from + static_cast<double>(i) * step)));
   } else if (node["count"]) {
     const int64_t count = r.integer(node["count"], key + ".count", 1, kMaxRuns);
     for (int64_t i = 0; i < count; ++i) {
       const double v =
           count == 1 ? p.from : p.from + (p.to - p.from) * static_cast<double>(i) / static_cast<double>(count - 1);
-      p.values.push_back(format_value(v));
+      p.values.push_back(format_value(tidy(v)));
     }
   } else {
     r.fail(node, key, "grid and zip ranges need step or count");

@@ -46,6 +46,7 @@ void check_synthetic(const SyntheticSpec& s) {
     require(std::isfinite(*s.deadline_slack) && *s.deadline_slack >= 1.0, s, "deadline_slack", *s.deadline_slack,
             ">= 1");
   }
+  require(std::isfinite(s.annual_growth) && s.annual_growth > -1.0, s, "annual_growth", s.annual_growth, "> -1");
   require(std::isfinite(s.utilization) && s.utilization > 0.0 && s.utilization <= 1.0, s, "utilization", s.utilization,
           "in (0, 1]");
 }
@@ -61,10 +62,26 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
   const double rate_per_s = spec.arrivals_per_day / static_cast<double>(core::kSecondsPerDay);
   const double mu = std::log(spec.duration_median_h);
   std::vector<TrainingJob> jobs;
-  jobs.reserve(static_cast<size_t>(rate_per_s * static_cast<double>(spec.end_s - spec.start_s) * 1.1) + 16);
+  const double span_years = static_cast<double>(spec.end_s) / (8760.0 * static_cast<double>(core::kSecondsPerHour));
+  const double peak = std::max(1.0, std::pow(1.0 + spec.annual_growth, span_years));
+  jobs.reserve(static_cast<size_t>(rate_per_s * peak * static_cast<double>(spec.end_s - spec.start_s) * 1.1) + 16);
   double t = static_cast<double>(spec.start_s);
+  // With growth, the rate is r0 b^(t/Y) (b = 1 + g, Y = 8,760 h), its integral from 0 is
+  // L(t) = r0 Y / ln b (b^(t/Y) - 1), and arrivals are at L(t_n) = L(start) + E_n with E_n the
+  // running sum of unit exponential gaps (time rescaling of a Poisson process).
+  const double ln_b = std::log1p(spec.annual_growth);
+  const double year_s = 8760.0 * static_cast<double>(core::kSecondsPerHour);
+  const double scale = ln_b / (rate_per_s * year_s);                              // 1 / (r0 Y / ln b)
+  double cumulative = ln_b == 0.0 ? 0.0 : std::expm1(ln_b * t / year_s) / scale;  // L(start)
   for (int64_t n = 0;; ++n) {
-    t += arrivals.exponential(rate_per_s);
+    if (ln_b == 0.0) {
+      t += arrivals.exponential(rate_per_s);
+    } else {
+      cumulative += arrivals.exponential(1.0);
+      const double arg = cumulative * scale;  // b^(t/Y) - 1
+      if (!(arg > -1.0)) break;               // a declining rate whose total is used up
+      t = std::log1p(arg) * year_s / ln_b;
+    }
     const auto submit = static_cast<core::Seconds>(std::floor(t));
     if (submit >= spec.end_s) break;
     TrainingJob job;

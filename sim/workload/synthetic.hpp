@@ -1,6 +1,7 @@
 #pragma once
 // Seeded synthetic training workload (docs/models.md, "Synthetic training jobs"):
-//   arrivals   Poisson process, rate `arrivals_per_day` (exponential gaps)
+//   arrivals   Poisson process, rate `arrivals_per_day` x (1 + annual_growth)^(t / 8,760 h), t from
+//              the run start (exponential gaps; with growth, by inverting the cumulative rate)
 //   size       GPUs drawn from `gpus` with probabilities `gpus_weights`
 //   duration   lognormal, median `duration_median_h`, shape `duration_sigma`,
 //              clipped to [duration_min_h, duration_max_h]
@@ -32,6 +33,7 @@ struct SyntheticSpec {
   std::vector<std::string> allowed_regions;
   Flexibility flexibility = Flexibility::kNone;
   core::Seconds checkpoint_s = 360;
+  double annual_growth = 0.0;  // compound growth of the arrival rate per 8,760 h, > -1
 };
 
 // Checks ranges; throws std::invalid_argument naming the field and value.
