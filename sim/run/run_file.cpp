@@ -332,7 +332,7 @@ StoredRun read_run_summary(const std::string& path) {
         if (!reader.exists(dataset)) continue;
         if (const auto* d = std::get_if<double YearSummary::*>(&c.member)) {
           const auto values = reader.read_doubles(dataset);
-          for (size_t i = 0; i < values.size() && i < run.years.size(); ++i) run.years[i].**d = values[i];
+          for (size_t i = 0; i < values.size() && i < run.years.size(); ++i) run.years[i].** d = values[i];
         } else {
           const auto values = reader.read_int64(dataset);
           const auto m = std::get<int64_t YearSummary::*>(c.member);

@@ -151,7 +151,7 @@ TEST_CASE("bad input names the file, line and key path", "[scenario]") {
 }
 
 TEST_CASE("every scenario in scenarios/ validates", "[scenario]") {
-  for (const char* name : {"quickstart", "gpt4_training", "bench_fleet_year"}) {
+  for (const char* name : {"quickstart", "gpt4_training", "bench_fleet_year", "growth_2030", "fleet_doubling_2026"}) {
     INFO(name);
     const auto sc = scenario::load_scenario(kSource + "/scenarios/" + name + ".yaml");
     CHECK(!sc.sites.empty());

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "workload/synthetic.hpp"
 
@@ -73,4 +75,40 @@ TEST_CASE("bad generator settings are refused with the field named", "[workload]
   s = year_spec();
   s.utilization = 1.5;
   CHECK_THROWS_WITH(generate_synthetic(s, 1, 0), Catch::Contains("utilization"));
+}
+
+TEST_CASE("arrivals grow at the annual rate: yearly counts match the integral of the rate", "[workload][capacity]") {
+  // Rate r0 (1 + g)^(t / 8,760 h): year k expects r0 x 365 d x ((1 + g)^(k+1) - (1 + g)^k) / ln(1 + g).
+  SyntheticSpec s = year_spec();
+  s.arrivals_per_day = 200.0;
+  s.end_s = 3 * 365 * 86400;
+  s.annual_growth = 0.5;
+  const auto jobs = generate_synthetic(s, 5, 0);
+  int64_t per_year[3] = {};
+  for (const auto& j : jobs) per_year[j.submit_s / (365 * 86400)] += 1;
+  const double b = 1.5;
+  for (int k = 0; k < 3; ++k) {
+    const double expected = 200.0 * 365.0 * (std::pow(b, k + 1) - std::pow(b, k)) / std::log(b);
+    INFO("year " << k << ": " << per_year[k] << " arrivals, expected " << expected);
+    CHECK(static_cast<double>(per_year[k]) == Approx(expected).epsilon(0.015));  // sd ~0.3%
+  }
+  CHECK(std::is_sorted(jobs.begin(), jobs.end(), [](auto& x, auto& y) { return x.submit_s < y.submit_s; }));
+  // A declining rate runs out: at most r0 Y / -ln(1 + g) arrivals however long the run.
+  s.annual_growth = -0.9;
+  s.end_s = 50 * 365 * 86400;
+  const double limit = 200.0 * 365.0 / -std::log(0.1);
+  CHECK(static_cast<double>(generate_synthetic(s, 5, 0).size()) == Approx(limit).epsilon(0.03));
+}
+
+TEST_CASE("a vanishing growth rate gives the arrivals of no growth", "[workload][capacity]") {
+  SyntheticSpec s = year_spec();
+  const auto flat = generate_synthetic(s, 9, 0);
+  s.annual_growth = 1e-9;
+  const auto grown = generate_synthetic(s, 9, 0);
+  REQUIRE(grown.size() == flat.size());
+  for (size_t i = 0; i < flat.size(); i += 997) {
+    CHECK(std::llabs(grown[i].submit_s - flat[i].submit_s) <= 1);
+    CHECK(grown[i].gpus == flat[i].gpus);
+    CHECK(grown[i].duration_s == flat[i].duration_s);
+  }
 }
