@@ -398,12 +398,20 @@ int cmd_validate(int argc, char** argv) {
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
   const auto jobs = run::collect_jobs(sc);  // reads traces, so their errors show here too
   for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
-  int64_t gpus = 0;
+  int64_t gpus = 0;      // at the start
+  int64_t gpus_end = 0;  // after every capacity step within the horizon
+  bool changes = false;
   for (const auto& s : sc.sites) {
-    for (const auto& c : s.clusters) gpus += c.gpus;
+    for (const auto& c : s.clusters) {
+      gpus += c.gpus;
+      gpus_end += c.steps.empty() ? c.gpus : c.steps.back().gpus;
+      changes = changes || !c.steps.empty();
+    }
   }
   std::cout << scenario_path << ": ok — '" << sc.name << "', " << sc.regions.size() << " regions, " << sc.sites.size()
-            << " sites, " << gpus << " GPUs, " << jobs.size() << " training jobs, " << sc.hours << " hours\n";
+            << " sites, " << gpus << " GPUs";
+  if (changes) std::cout << " at the start (" << gpus_end << " at the end)";
+  std::cout << ", " << jobs.size() << " training jobs, " << sc.hours << " hours\n";
   return kExitOk;
 }
 

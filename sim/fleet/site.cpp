@@ -50,6 +50,7 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
     clusters_.push_back(std::move(cluster));
     has_inference_clusters_ = has_inference_clusters_ || c.role != ClusterRole::kTraining;
     idle_it_power_w_ += static_cast<double>(c.gpus) * clusters_.back().idle_w_per_gpu;
+    target_idle_w_ = idle_it_power_w_;
     total_gpus_ += c.gpus;
   }
   int64_t last_hour = 0;
@@ -110,6 +111,10 @@ bool SiteRuntime::within_grid_limit(double dynamic_w) const {
   return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
+bool SiteRuntime::fits_when_idle(double dynamic_w) const {
+  return (target_idle_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
+}
+
 void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
   ci_ = ci;
   ci_prefix_.assign(ci.size() + 1, 0.0);
@@ -166,6 +171,9 @@ void SiteRuntime::change_installed(size_t cluster, int64_t delta) {
   if (c.idle_w_per_gpu == 0.0) return;
   double idle_w = 0.0;  // summed afresh: no rounding residue builds up over many changes
   for (const Cluster& k : clusters_) idle_w += static_cast<double>(k.total_gpus) * k.idle_w_per_gpu;
+  double target_w = 0.0;
+  for (const Cluster& k : clusters_) target_w += static_cast<double>(k.capacity() + k.pending) * k.idle_w_per_gpu;
+  target_idle_w_ = target_w;
   const core::Seconds now = events_.now();
   idle_correction_ws_ += (idle_w - idle_it_power_w_) * static_cast<double>(now - core::hour_start(core::hour_of(now)));
   idle_it_power_w_ = idle_w;
@@ -177,29 +185,59 @@ void SiteRuntime::return_gpus(size_t cluster, int64_t gpus) {
   if (c.draining == 0 || c.free_gpus == 0) return;
   const int64_t leave = std::min(c.draining, c.free_gpus);
   c.draining -= leave;
+  draining_gpus_ -= leave;
   c.free_gpus -= leave;
   change_installed(cluster, -leave);
 }
 
-void SiteRuntime::set_capacity(size_t cluster, int64_t gpus, std::vector<Evicted>& evicted) {
+void SiteRuntime::set_capacity(size_t cluster, int64_t gpus) {
   Cluster& c = clusters_[cluster];
-  int64_t delta = gpus - c.capacity();
+  int64_t delta = gpus - (c.capacity() + c.pending);
   if (delta > 0) {
     const int64_t kept = std::min(c.draining, delta);  // retiring GPUs still installed stay
     c.draining -= kept;
+    draining_gpus_ -= kept;
     delta -= kept;
-    c.free_gpus += delta;
-    change_installed(cluster, delta);
+    c.pending += delta;  // powered on by commission_pending, as the grid headroom allows
+    pending_gpus_ += delta;
+    change_installed(cluster, 0);  // the target idle power changed
   } else if (delta < 0) {
-    c.draining -= delta;
+    const int64_t unbuilt = std::min(c.pending, -delta);  // not yet powered on: never will be
+    c.pending -= unbuilt;
+    pending_gpus_ -= unbuilt;
+    c.draining += -delta - unbuilt;
+    draining_gpus_ += -delta - unbuilt;
     return_gpus(cluster, 0);  // the free ones leave now
+    change_installed(cluster, 0);
   }
+}
+
+void SiteRuntime::commission_pending() {
+  if (pending_gpus_ == 0) return;
+  for (size_t k = 0; k < clusters_.size(); ++k) {
+    Cluster& c = clusters_[k];
+    if (c.pending == 0) continue;
+    int64_t n = c.pending;
+    if (c.idle_w_per_gpu > 0.0) {
+      const double headroom_w =
+          grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_ - dynamic_power_w_ - cap_reserve_w_;
+      n = std::min<int64_t>(n, static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / c.idle_w_per_gpu)));
+    }
+    if (n <= 0) continue;
+    c.pending -= n;
+    pending_gpus_ -= n;
+    c.free_gpus += n;
+    change_installed(k, n);
+  }
+}
+
+void SiteRuntime::hand_back(size_t cluster, std::vector<Evicted>& evicted) {
+  Cluster& c = clusters_[cluster];
   if (c.role == ClusterRole::kInference) return;
-  // Queued tasks that no longer fit the cluster go back to the fleet.
   const core::Seconds now = events_.now();
   const GpuType& type = catalog_->at(c.type_index);
   for (auto it = c.waiting.begin(); it != c.waiting.end();) {
-    if (it->task.gpus <= c.capacity()) {
+    if (it->task.gpus <= c.capacity() + c.pending && fits_when_idle(task_dynamic_power_w(cluster, it->task))) {
       ++it;
       continue;
     }
@@ -220,7 +258,7 @@ void SiteRuntime::set_capacity(size_t cluster, int64_t gpus, std::vector<Evicted
     } else if (w.held) {
       out.deferred_s += now - w.held_since_s;
     }
-    evicted.push_back(Evicted{task, w.held});
+    evicted.push_back(Evicted{task});
     it = c.waiting.erase(it);
   }
 }
@@ -235,11 +273,14 @@ bool SiteRuntime::apply_capacity(int64_t hour, std::vector<Evicted>& evicted) {
     Cluster& c = clusters_[k];
     const std::vector<CapacityStep>& steps = spec_.clusters[k].steps;
     while (c.next_step < steps.size() && steps[c.next_step].hour <= hour) {
-      set_capacity(k, steps[c.next_step++].gpus, evicted);
+      set_capacity(k, steps[c.next_step++].gpus);
       changed = true;
     }
   }
-  return changed;
+  if (!changed) return false;
+  commission_pending();
+  for (size_t k = 0; k < clusters_.size(); ++k) hand_back(k, evicted);
+  return true;
 }
 
 void SiteRuntime::set_dynamic_power(double new_dynamic_w, int64_t busy_delta) {
@@ -374,6 +415,7 @@ SiteRuntime::Running SiteRuntime::take_off(std::set<Running>::iterator it) {
   // Subtracting leaves rounding residue; with no training running only inference remains.
   set_dynamic_power(running_.empty() ? inference_.dynamic_w : dynamic_power_w_ - r.dynamic_w, -r.gpus);
   cap_reserve_w_ = running_.empty() ? 0.0 : cap_reserve_w_ - (r.uncapped_dynamic_w - r.dynamic_w);
+  commission_pending();  // power freed: new GPUs waiting for headroom first
   return r;
 }
 
@@ -426,6 +468,8 @@ core::Seconds SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s, core:
   const core::Seconds now = events_.now();
   auto it = std::find_if(running_.begin(), running_.end(), [job](const Running& r) { return r.job == job; });
   if (it == running_.end() || it->end_s <= now) return -1;
+  // a task on GPUs being retired could not come back to its shrunk cluster: no pause
+  if (it->gpus > total_gpus(it->cluster)) return -1;
   const Running r = take_off(it);
   events_.cancel(r.event);
   book(r, now);
@@ -506,13 +550,42 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
   const double need_w = task_dynamic_power_w(cluster, head.task);
   int64_t free_gpus = clusters_[cluster].free_gpus;
-  int64_t draining = clusters_[cluster].draining;  // retiring GPUs leave as they are freed
-  auto give_back = [&](int64_t gpus) {
-    const int64_t leave = std::min(draining, gpus);
-    draining -= leave;
-    free_gpus += gpus - leave;
-  };
   double headroom_w = limit_dynamic_w - dynamic_power_w_ - cap_reserve_w_;
+  // While capacity changes (docs/models.md, "Capacity over time"), freed GPUs that are retiring
+  // leave and take their idle power with them, and power freed goes first to new GPUs waiting
+  // to be powered on, as in the site itself (return_gpus, commission_pending).
+  const bool changing = pending_gpus_ > 0 || draining_gpus_ > 0;
+  std::vector<int64_t> draining;
+  std::vector<int64_t> pending;
+  if (changing) {
+    for (const Cluster& c : clusters_) {
+      draining.push_back(c.draining);
+      pending.push_back(c.pending);
+    }
+  }
+  auto give_back = [&](size_t k, int64_t gpus) {
+    if (!changing) {
+      if (k == cluster) free_gpus += gpus;
+      return;
+    }
+    const int64_t leave = std::min(draining[k], gpus);
+    draining[k] -= leave;
+    headroom_w += static_cast<double>(leave) * clusters_[k].idle_w_per_gpu;
+    if (k == cluster) free_gpus += gpus - leave;
+  };
+  auto power_on = [&] {
+    for (size_t k = 0; changing && k < clusters_.size(); ++k) {
+      if (pending[k] == 0) continue;
+      const double idle_w = clusters_[k].idle_w_per_gpu;
+      const int64_t n =
+          idle_w > 0.0
+              ? std::min<int64_t>(pending[k], static_cast<int64_t>(std::floor(std::max(0.0, headroom_w) / idle_w)))
+              : pending[k];
+      pending[k] -= n;
+      headroom_w -= static_cast<double>(n) * idle_w;
+      if (k == cluster) free_gpus += n;
+    }
+  };
   core::Seconds shadow_s = std::max(events_.now(), from_s);
   // enough GPUs and power, counting every task that ends by from_s
   auto satisfied = [&](core::Seconds next_end_s) {
@@ -523,8 +596,9 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   const core::Seconds inference_end = hour_end();
   bool inference_released = inference_.gpus.empty();
   auto release_inference = [&] {
-    if (cluster < inference_.gpus.size()) give_back(inference_.gpus[cluster]);
     headroom_w += inference_.dynamic_w;
+    for (size_t k = 0; k < inference_.gpus.size() && k < clusters_.size(); ++k) give_back(k, inference_.gpus[k]);
+    power_on();
     shadow_s = std::max(shadow_s, inference_end);
     inference_released = true;
   };
@@ -533,12 +607,14 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
       release_inference();
       if (satisfied(it->end_s)) break;
     }
-    if (it->cluster == cluster) give_back(it->gpus);
     headroom_w += it->uncapped_dynamic_w;
+    give_back(it->cluster, it->gpus);
+    power_on();
     shadow_s = std::max(shadow_s, it->end_s);
   }
   if (!satisfied(INT64_MAX) && !inference_released) release_inference();
-  if (!satisfied(INT64_MAX)) return Reservation{cluster, INT64_MAX, 0, 0.0};  // cannot happen for a placed task
+  // Cannot happen for a task that passed hand_back (it fits the idle site with every GPU on).
+  if (!satisfied(INT64_MAX)) return Reservation{cluster, INT64_MAX, 0, 0.0};
   return Reservation{cluster, shadow_s, free_gpus - head.task.gpus, headroom_w - need_w};
 }
 
@@ -648,6 +724,7 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
     set_dynamic_power(running_.empty() ? 0.0 : dynamic_power_w_ - inference_.dynamic_w, 0);
   }
   inference_ = InferenceHour{};
+  commission_pending();
   if (!has_inference_clusters_) return 0.0;
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
   double headroom_w = model.per_query_energy ? 1e300 : limit_dynamic_w - dynamic_power_w_;

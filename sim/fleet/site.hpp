@@ -136,9 +136,10 @@ class SiteRuntime {
 
   const SiteSpec& spec() const { return spec_; }
   size_t clusters() const { return clusters_.size(); }
-  // GPUs of a cluster in service for new work now (0: not yet commissioned, or retired).
-  // GPUs being retired while a task still runs on them are not counted.
-  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].capacity(); }
+  // GPUs of a cluster for new work: in service, or commissioned and waiting for grid headroom
+  // to be powered on (0: not yet commissioned, or retired). GPUs being retired while a task
+  // still runs on them are not counted.
+  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].capacity() + clusters_[cluster].pending; }
   // GPUs installed at the site now, retiring ones still busy included.
   int64_t installed_gpus() const { return total_gpus_; }
   size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
@@ -161,6 +162,9 @@ class SiteRuntime {
   // `dynamic_w` of IT power above the idle floor within the limit (to a 1e-9 relative
   // tolerance, so a task that exactly fills the limit fits)?
   bool within_grid_limit(double dynamic_w) const;
+  // Could a task adding `dynamic_w` ever run here: with the site idle and every GPU of its
+  // clusters (total_gpus) powered on, is it within the grid limit?
+  bool fits_when_idle(double dynamic_w) const;
   // Would the limit hold if a task adding `extra_dynamic_w` started now?
   // Running tasks count at their uncapped power, so lifting a power cap never breaks the limit.
   bool fits_grid(double extra_dynamic_w) const {
@@ -215,13 +219,14 @@ class SiteRuntime {
 
   // Global phase, first thing at an hour's start: applies the capacity and grid-limit steps
   // due at `hour` (docs/models.md, "Capacity over time"). GPUs leave service at once when
-  // free, else when the task on them ends (they draw power until then). Queued tasks larger
-  // than what is left of their cluster are taken out of the queue and appended to `evicted`,
-  // their remaining work in Task::work_gpu_s, for the fleet to place again. Returns whether
+  // free, else when the task on them ends (they draw power until then). New GPUs are powered
+  // on as far as the grid headroom allows, the rest as running tasks end. Queued tasks that
+  // can no longer run here (more GPUs than their cluster has, or more power than the limit
+  // leaves over the idle GPUs) are taken out of the queue and appended to `evicted`, their
+  // remaining work in Task::work_gpu_s, for the fleet to place again. Returns whether
   // anything changed (call reschedule() then).
   struct Evicted {
     Task task;
-    bool was_held = false;
   };
   bool apply_capacity(int64_t hour, std::vector<Evicted>& evicted);
 
@@ -275,6 +280,7 @@ class SiteRuntime {
     ClusterRole role = ClusterRole::kTraining;
     int64_t total_gpus = 0;  // installed: in service plus retiring GPUs still busy
     int64_t draining = 0;    // retiring GPUs still busy; they leave when freed
+    int64_t pending = 0;     // commissioned GPUs waiting for grid headroom to be powered on
     int64_t free_gpus = 0;
     double idle_w_per_gpu = 0.0;  // idle server power per GPU in the power model (0: draws none)
     size_t next_step = 0;         // into the spec's capacity steps
@@ -311,7 +317,11 @@ class SiteRuntime {
   void return_gpus(size_t cluster, int64_t gpus);
   // Installed GPUs change by `delta` now: idle power and its energy in this hour follow.
   void change_installed(size_t cluster, int64_t delta);
-  void set_capacity(size_t cluster, int64_t gpus, std::vector<Evicted>& evicted);
+  void set_capacity(size_t cluster, int64_t gpus);
+  // Powers on pending GPUs, in cluster order, as far as the grid headroom allows.
+  void commission_pending();
+  // Hands back the queued tasks of a cluster that can no longer run at this site.
+  void hand_back(size_t cluster, std::vector<Evicted>& evicted);
   double task_server_power_w(size_t cluster, const Task& task) const;
 
   SiteSpec spec_;
@@ -328,6 +338,9 @@ class SiteRuntime {
   // hour, (new - old) x the time from the hour's start to the change.
   double idle_correction_ws_ = 0.0;
   size_t next_grid_step_ = 0;
+  int64_t pending_gpus_ = 0;      // sum of the clusters' pending GPUs
+  int64_t draining_gpus_ = 0;     // sum of the clusters' retiring GPUs still busy
+  double target_idle_w_ = 0.0;    // idle IT power with every cluster at total_gpus (no retiring GPUs)
   double dynamic_power_w_ = 0.0;  // IT power above idle of running tasks
   double cap_reserve_w_ = 0.0;    // sum over running tasks of uncapped minus capped dynamic power
   int64_t busy_gpus_ = 0;

@@ -54,7 +54,7 @@ Fit fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetVi
   if (task.gpus > site.total_gpus(c)) return Fit::kTooLarge;
   dynamic_w = site.task_dynamic_power_w(c, task);
   // too much power even on an idle site
-  return site.within_grid_limit(dynamic_w) ? Fit::kFits : Fit::kOverGridLimit;
+  return site.fits_when_idle(dynamic_w) ? Fit::kFits : Fit::kOverGridLimit;
 }
 
 // Why no cluster fits: the furthest any cluster got through the checks.

@@ -271,7 +271,11 @@ class FleetModel final : public engine::WindowedModel {
     // held job's own GPUs are already counted as committed).
     const bool running = !queued && outcomes_[job].started() && !outcomes_[job].finished();
     const int64_t own = queued ? j.gpus : 0;
-    if (!running && s.uncommitted_gpus(c) + own < j.gpus) t.expected_wait_s = std::llround(s.backlog_s(c));
+    if (!running && s.uncommitted_gpus(c) + own < j.gpus) {
+      // (a cluster with no GPUs left has an infinite backlog: wait "forever", a year)
+      const double backlog_s = std::min(s.backlog_s(c), static_cast<double>(8760 * core::kSecondsPerHour));
+      t.expected_wait_s = std::llround(backlog_s);
+    }
     return t;
   }
 
@@ -460,6 +464,7 @@ class FleetModel final : public engine::WindowedModel {
       if (rejected_[j] && !out.started()) {
         rec.status = JobStatus::kRejected;
         rec.reason = policy::to_string(*rejected_[j]);
+        rec.deferred_s = out.deferred_s;  // held before a retirement handed it back
         continue;
       }
       if (site_of_job_[j] < 0) throw core::SimulationError("job " + job.name + " was never placed");

@@ -659,14 +659,16 @@ struct Builder {
     };
     const int64_t end_h = std::min<int64_t>(to_h, sc.hours);
     if (end_h <= 0 || from_h >= end_h) return c;  // never in service within the horizon
-    const int y0 = core::utc_year(from_epoch_s);
+    // the year of commissioning, from the date rounded up to its hour (as the step itself)
+    const int y0 = core::utc_year(from_h > 0 ? sc.start_epoch_s + core::hour_start(from_h) : from_epoch_s);
     if (from_h <= 0) {
       c.gpus = grown(base, g, core::utc_year(sc.start_epoch_s) - y0);  // grown since, if commissioned before
     } else {
       push(from_h, base);
     }
     if (g != 0.0) {
-      for (const auto& [h, years] : year_starts_after(from_epoch_s)) {
+      for (const auto& [h, years] :
+           year_starts_after(from_h > 0 ? sc.start_epoch_s + core::hour_start(from_h) : from_epoch_s)) {
         if (h > from_h && h < end_h) push(h, grown(base, g, years));
       }
     }
@@ -780,7 +782,7 @@ struct Builder {
           const int64_t to_h = k + 1 < gens.size() ? run_hour_ceil(gens[k + 1].from_s)
                                : decommission      ? run_hour_ceil(*decommission)
                                                    : INT64_MAX;
-          if (from_h >= sc.hours || to_h <= 0) {
+          if (from_h >= sc.hours || to_h <= 0 || from_h >= to_h) {
             sc.warnings.push_back(file + ": sites[" + std::to_string(i) + "].clusters[" + std::to_string(c) + "]" +
                                   (k > 0 ? ".replace[" + std::to_string(k - 1) + "]" : std::string()) +
                                   " is not in service within the horizon");

@@ -19,9 +19,11 @@
 namespace fleetsim::scenario {
 namespace {
 
-// A range's arithmetic leaves rounding noise (1.8 + 4 x 0.4 = 3.4000000000000004): values are
-// rounded to 12 significant digits, so they read as written.
-double tidy(double value) {
+// A range's arithmetic leaves rounding noise (1.8 + 4 x 0.4 = 3.4000000000000004; -0.3 + 3 x 0.1
+// = 5.6e-17): values are rounded to 12 significant digits, and to 0 when far below the step,
+// so they read as written.
+double tidy(double value, double step) {
+  if (std::fabs(value) < 1e-9 * std::fabs(step)) return 0.0;
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.12g", value);
   return std::strtod(buffer, nullptr);
@@ -100,13 +102,13 @@ SweepParameter parameter(const Reader& r, const std::string& path, const YAML::N
     const double n = std::floor((p.to - p.from) / step * (1.0 + 1e-12) + 1e-9);
     if (n + 1 > static_cast<double>(kMaxRuns)) r.fail(node, key, "too many values");
     for (int64_t i = 0; i <= static_cast<int64_t>(n); ++i)
-      p.values.push_back(format_value(tidy(p.from + static_cast<double>(i) * step)));
+      p.values.push_back(format_value(tidy(p.from + static_cast<double>(i) * step, step)));
   } else if (node["count"]) {
     const int64_t count = r.integer(node["count"], key + ".count", 1, kMaxRuns);
     for (int64_t i = 0; i < count; ++i) {
       const double v =
           count == 1 ? p.from : p.from + (p.to - p.from) * static_cast<double>(i) / static_cast<double>(count - 1);
-      p.values.push_back(format_value(tidy(v)));
+      p.values.push_back(format_value(tidy(v, (p.to - p.from) / static_cast<double>(std::max<int64_t>(1, count - 1)))));
     }
   } else {
     r.fail(node, key, "grid and zip ranges need step or count");

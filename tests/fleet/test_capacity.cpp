@@ -3,6 +3,7 @@
 // queued tasks handed back when their cluster shrinks below them.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
 
 #include "fleet/site.hpp"
@@ -93,7 +94,6 @@ TEST_CASE("a queued task larger than its shrunk cluster is handed back, others s
   REQUIRE(evicted.size() == 1);
   CHECK(evicted[0].task.job == 1);
   CHECK(evicted[0].task.work_gpu_s == 50.0 * 3600.0);
-  CHECK_FALSE(evicted[0].was_held);
   for (int64_t h = 3; h < 8; ++h) run(site, h, evicted);
   CHECK(outcomes[0].end_s == 5 * 3600);
   CHECK(outcomes[2].start_s == 5 * 3600);  // when A's GPUs come back (40 of the 80 stay)
@@ -116,4 +116,63 @@ TEST_CASE("growth cancels a retirement still in progress before adding GPUs", "[
   CHECK(site.total_gpus(0) == 150);
   CHECK(site.installed_gpus() == 150);
   CHECK(site.uncommitted_gpus(0) == 60);
+}
+
+TEST_CASE("new GPUs are powered on only as far as the grid limit allows", "[fleet][capacity]") {
+  // 1000 busy A100s replaced by 1000 H100s at 2 h under a 1 MW limit (PUE 1): the A100s stay
+  // until their task ends at 8 h; the H100s are powered on as the headroom allows.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> outcomes(1);
+  const ClusterSpec old_gen{*catalog.index_of("A100"), 1000, ClusterRole::kTraining, {{2, 0}}};
+  const ClusterSpec new_gen{*catalog.index_of("H100"), 0, ClusterRole::kTraining, {{2, 1000}}};
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 1.0, {old_gen, new_gen}}, catalog, 100, outcomes);
+  std::vector<SiteRuntime::Evicted> evicted;
+  site.enqueue(0, make_task(0, 1000, 8 * 3600, 0));
+  const double h100_idle_w =
+      catalog.at(*catalog.index_of("H100")).idle_power_w + catalog.at(*catalog.index_of("H100")).overhead_w;
+  const auto powered_early = static_cast<int64_t>(std::floor((1e6 * (1 + 1e-9) - 1000 * 812.5) / h100_idle_w));
+  for (int64_t h = 0; h < 10; ++h) {
+    const SiteHour out = run(site, h, evicted);
+    INFO("hour " << h);
+    CHECK(out.facility_energy_mwh <= 1.0 * (1 + 1e-9));  // 1 MW x 1 h
+    if (h >= 2) CHECK(site.total_gpus(1) == 1000);       // commissioned: counted for placement
+    if (h >= 2 && h < 8) CHECK(out.gpus_total == 1000 + powered_early);
+    if (h >= 8) CHECK(out.gpus_total == 1000);  // the A100s gone, every H100 on
+  }
+  CHECK(outcomes[0].end_s == 8 * 3600);
+  CHECK(evicted.empty());
+}
+
+TEST_CASE("a queued task that more idle GPUs leave no power for is handed back", "[fleet][capacity]") {
+  // 1600 A100s idle draw 740 kW; a 1000-GPU task adds 350 kW: over a 1 MW limit for good.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> outcomes(2);
+  const ClusterSpec a{*catalog.index_of("A100"), 1000, ClusterRole::kTraining, {}};
+  const ClusterSpec b{*catalog.index_of("A100"), 0, ClusterRole::kTraining, {{2, 600}}};
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 1.0, {a, b}}, catalog, 100, outcomes);
+  std::vector<SiteRuntime::Evicted> evicted;
+  site.enqueue(0, make_task(0, 1000, 5 * 3600, 0));
+  site.enqueue(0, make_task(1, 1000, 5 * 3600, 1800));
+  run(site, 0, evicted);
+  CHECK(site.fits_when_idle(1000 * kDynamicFullW));
+  run(site, 1, evicted);
+  run(site, 2, evicted);
+  CHECK_FALSE(site.fits_when_idle(1000 * kDynamicFullW));
+  REQUIRE(evicted.size() == 1);
+  CHECK(evicted[0].task.job == 1);
+}
+
+TEST_CASE("a task on retiring GPUs is not paused: it could not come back", "[fleet][capacity]") {
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  std::vector<TaskOutcome> outcomes(1);
+  const ClusterSpec a{*catalog.index_of("A100"), 64, ClusterRole::kTraining, {{1, 0}}};
+  SiteRuntime site(SiteSpec{"s", 0, 1.0, 1.0, {a}}, catalog, 100, outcomes);
+  std::vector<SiteRuntime::Evicted> evicted;
+  site.enqueue(0, make_task(0, 64, 10 * 3600, 0));
+  run(site, 0, evicted);
+  run(site, 1, evicted);
+  CHECK(site.pause(0, 360) == -1);
+  for (int64_t h = 2; h < 11; ++h) run(site, h, evicted);
+  CHECK(outcomes[0].end_s == 10 * 3600);
+  CHECK(site.installed_gpus() == 0);
 }

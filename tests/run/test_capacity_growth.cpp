@@ -151,3 +151,35 @@ TEST_CASE("a growth run is bit-identical for 1 and 2 threads and its year table 
   }
   std::filesystem::remove(path);
 }
+
+TEST_CASE("an interruptible job on a retiring cluster is not paused into a queue it cannot leave",
+          "[run][capacity][policy]") {
+  // Its cluster is retired at 30 h while it runs; temporal shifting would pause it in a dirty
+  // hour, but the GPUs it frees would leave and it could never restart there.
+  const char* const text = R"(name: pause_retire
+start: 2024-06-01T00:00:00Z
+hours: 400
+regions:
+  - {name: sun, latitude_deg: 35, longitude_deg: -118,
+     grid: {mean_carbon_intensity_g_per_kwh: 240, mean_cfe_share: 0.55, solar_share: 0.4, wind_share: 0.02}}
+sites:
+  - name: s
+    region: sun
+    grid_limit_mw: 10
+    clusters:
+      - {gpu_type: A100, gpus: 64, decommission: 2024-06-02T06:00:00Z}
+      - {gpu_type: A100, gpus: 64}
+scheduler:
+  policy: temporal_shift
+  forecast: {model: perfect}
+  temporal_shift: {max_delay_h: 24, min_saving: 0.05, deadline_margin_h: 1, max_pauses: 20}
+workload:
+  jobs:
+    - {name: long, gpus: 64, gpu_type: A100, duration_h: 60, submit_h: 0, flexibility: interruptible}
+)";
+  const run::RunResult r = run::simulate(scenario::parse_scenario(text, "pause_retire.yaml"), {1, {}});
+  REQUIRE(r.jobs.size() == 1);
+  CHECK(r.jobs[0].status == run::JobStatus::kCompleted);
+  CHECK(r.jobs[0].end_s > 0);
+  CHECK(r.summary_value("gpus_total") == 64.0);
+}

@@ -141,3 +141,23 @@ TEST_CASE("bad capacity plans name the file, line and key", "[scenario][capacity
                  .what(),
              Catch::Contains("exceeds grid_limit_mw = 50 (on 2024-01-01T00:00:00Z: 50 MW after growth)"));
 }
+
+TEST_CASE("growth counts years from the commissioning hour, rounded up", "[scenario][capacity]") {
+  // 23:30 on 31 December rounds up to 1 January: the cluster starts with its 1,000 GPUs in
+  // 2024 and grows on 1 January 2025
+  const auto sc = parse_scenario(scenario_text("end: 2026-01-01", "",
+                                               "{gpu_type: A100, gpus: 1000, annual_growth: 0.1, "
+                                               "commission: 2023-12-31T23:30:00Z}"),
+                                 "test.yaml");
+  const auto& steps = sc.sites[0].clusters[0].steps;
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[0].hour == hour_of("2024-01-01"));
+  CHECK(steps[0].gpus == 1000);
+  CHECK(steps[1].hour == hour_of("2025-01-01"));
+  CHECK(steps[1].gpus == 1100);
+  // commissioned before the run: grown since, at the start
+  const auto before = parse_scenario(
+      scenario_text("end: 2024-01-01", "", "{gpu_type: A100, gpus: 1000, annual_growth: 0.1, commission: 2021-03-01}"),
+      "test.yaml");
+  CHECK(before.sites[0].clusters[0].gpus == 1210);
+}

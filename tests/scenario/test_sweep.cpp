@@ -42,6 +42,19 @@ TEST_CASE("count spaces values evenly; zip pairs lists; replicates add seeds", "
   CHECK(zipped.runs[4].replicate == 1);
 }
 
+TEST_CASE("range values read as written: no rounding noise, exact zero", "[sweep]") {
+  const auto growth = parse_sweep("parameters: {f: {from: 1.8, to: 3.4, step: 0.4}}", "r.yaml", 1);
+  std::vector<std::string> values;
+  for (const auto& r : growth.runs) values.push_back(r.values[0]);
+  CHECK(values == std::vector<std::string>{"1.8", "2.2", "2.6", "3", "3.4"});
+  const auto around_zero = parse_sweep("parameters: {g: {from: -0.3, to: 0.3, step: 0.1}}", "r.yaml", 1);
+  REQUIRE(around_zero.runs.size() == 7);
+  CHECK(around_zero.runs[3].values[0] == "0");
+  CHECK(around_zero.runs[4].values[0] == "0.1");
+  const auto counted = parse_sweep("parameters: {g: {from: -1, to: 1, count: 3}}", "r.yaml", 1);
+  CHECK(counted.runs[1].values[0] == "0");
+}
+
 TEST_CASE("a Latin hypercube puts one sample in each stratum of each range, reproducibly", "[sweep]") {
   const std::string text = "mode: lhs\nsamples: 10\nseed: 3\nparameters: {p: {from: 0, to: 10}, q: {from: -1, to: 1}}";
   const auto plan = parse_sweep(text, "l.yaml", 1);
