@@ -11,9 +11,8 @@
 namespace fleetsim::fleet {
 namespace {
 constexpr double kWsPerMwh = 3.6e9;
-// Relative tolerance of the grid-limit test, so that a job that exactly fills the limit fits
-// despite rounding in PUE x power products.
-constexpr double kGridTolerance = 1e-9;
+// kGridTolerance (site.hpp): relative tolerance of the grid-limit test, so that a job that
+// exactly fills the limit fits despite rounding in PUE x power products.
 }  // namespace
 
 SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfill_depth,
@@ -44,6 +43,7 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
     cluster.type_index = c.gpu_type;
     cluster.total_gpus = c.gpus;
     cluster.free_gpus = c.gpus;
+    cluster.for_work = c.gpus;
     cluster.role = c.role;
     const bool draws_power = c.role != ClusterRole::kInference || spec_.inference_clusters_draw_power;
     cluster.idle_w_per_gpu = draws_power ? server_power_per_gpu_w(type, 0.0) : 0.0;
@@ -109,10 +109,6 @@ double SiteRuntime::committed_dynamic_power_w() const {
 
 bool SiteRuntime::within_grid_limit(double dynamic_w) const {
   return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
-}
-
-bool SiteRuntime::fits_when_idle(double dynamic_w) const {
-  return (target_idle_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
 void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
@@ -210,6 +206,7 @@ void SiteRuntime::set_capacity(size_t cluster, int64_t gpus) {
     return_gpus(cluster, 0);  // the free ones leave now
     change_installed(cluster, 0);
   }
+  c.for_work = gpus;
 }
 
 void SiteRuntime::commission_pending() {
@@ -264,6 +261,7 @@ void SiteRuntime::hand_back(size_t cluster, std::vector<Evicted>& evicted) {
 }
 
 bool SiteRuntime::apply_capacity(int64_t hour, std::vector<Evicted>& evicted) {
+  if (next_change_hour_ > hour) return false;  // the usual case: nothing due
   bool changed = false;
   while (next_grid_step_ < spec_.grid_limit_steps.size() && spec_.grid_limit_steps[next_grid_step_].hour <= hour) {
     spec_.grid_limit_mw = spec_.grid_limit_steps[next_grid_step_++].mw;
@@ -276,6 +274,13 @@ bool SiteRuntime::apply_capacity(int64_t hour, std::vector<Evicted>& evicted) {
       set_capacity(k, steps[c.next_step++].gpus);
       changed = true;
     }
+  }
+  next_change_hour_ = INT64_MAX;
+  if (next_grid_step_ < spec_.grid_limit_steps.size()) next_change_hour_ = spec_.grid_limit_steps[next_grid_step_].hour;
+  for (size_t k = 0; k < clusters_.size(); ++k) {
+    const std::vector<CapacityStep>& steps = spec_.clusters[k].steps;
+    if (clusters_[k].next_step < steps.size())
+      next_change_hour_ = std::min(next_change_hour_, steps[clusters_[k].next_step].hour);
   }
   if (!changed) return false;
   commission_pending();

@@ -139,7 +139,7 @@ class SiteRuntime {
   // GPUs of a cluster for new work: in service, or commissioned and waiting for grid headroom
   // to be powered on (0: not yet commissioned, or retired). GPUs being retired while a task
   // still runs on them are not counted.
-  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].capacity() + clusters_[cluster].pending; }
+  int64_t total_gpus(size_t cluster) const { return clusters_[cluster].for_work; }
   // GPUs installed at the site now, retiring ones still busy included.
   int64_t installed_gpus() const { return total_gpus_; }
   size_t gpu_type(size_t cluster) const { return clusters_[cluster].type_index; }
@@ -164,7 +164,10 @@ class SiteRuntime {
   bool within_grid_limit(double dynamic_w) const;
   // Could a task adding `dynamic_w` ever run here: with the site idle and every GPU of its
   // clusters (total_gpus) powered on, is it within the grid limit?
-  bool fits_when_idle(double dynamic_w) const;
+  bool fits_when_idle(double dynamic_w) const {
+    return (target_idle_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
+  }
+  static constexpr double kGridTolerance = 1e-9;  // relative, see within_grid_limit
   // Would the limit hold if a task adding `extra_dynamic_w` started now?
   // Running tasks count at their uncapped power, so lifting a power cap never breaks the limit.
   bool fits_grid(double extra_dynamic_w) const {
@@ -229,6 +232,7 @@ class SiteRuntime {
     Task task;
   };
   bool apply_capacity(int64_t hour, std::vector<Evicted>& evicted);
+  bool capacity_due(int64_t hour) const { return next_change_hour_ <= hour; }
 
   // Site phase: run events in [hour, hour+1) and return the hour's totals.
   SiteHour run_hour(int64_t hour);
@@ -281,6 +285,7 @@ class SiteRuntime {
     int64_t total_gpus = 0;  // installed: in service plus retiring GPUs still busy
     int64_t draining = 0;    // retiring GPUs still busy; they leave when freed
     int64_t pending = 0;     // commissioned GPUs waiting for grid headroom to be powered on
+    int64_t for_work = 0;    // capacity() + pending: changes only at capacity steps
     int64_t free_gpus = 0;
     double idle_w_per_gpu = 0.0;  // idle server power per GPU in the power model (0: draws none)
     size_t next_step = 0;         // into the spec's capacity steps
@@ -338,6 +343,7 @@ class SiteRuntime {
   // hour, (new - old) x the time from the hour's start to the change.
   double idle_correction_ws_ = 0.0;
   size_t next_grid_step_ = 0;
+  int64_t next_change_hour_ = 0;  // the earliest capacity or grid-limit step not yet applied
   int64_t pending_gpus_ = 0;      // sum of the clusters' pending GPUs
   int64_t draining_gpus_ = 0;     // sum of the clusters' retiring GPUs still busy
   double target_idle_w_ = 0.0;    // idle IT power with every cluster at total_gpus (no retiring GPUs)

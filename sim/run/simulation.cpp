@@ -348,7 +348,7 @@ class FleetModel final : public engine::WindowedModel {
   void apply_capacity(int64_t hour) {
     evicted_.clear();
     for (size_t s = 0; s < sites_.size(); ++s) {
-      if (sites_[s].apply_capacity(hour, evicted_)) touched_[s] = true;
+      if (sites_[s].capacity_due(hour) && sites_[s].apply_capacity(hour, evicted_)) touched_[s] = true;
     }
     if (evicted_.empty()) return;
     std::vector<uint32_t> gone;
@@ -555,9 +555,11 @@ void summarize_years(const scenario::Scenario& sc, RunResult& r) {
     y.emissions_market_hourly_t = fleet.emissions_market_hourly_t;
     y.gpu_utilization = gpu_h > 0.0 ? busy_gpu_h / gpu_h : 0.0;
   };
+  core::Seconds next_year_s = INT64_MIN;  // the start of the year after the current one
   for (size_t h = 0; h < hours; ++h) {
-    const int year = core::utc_year(r.hour_epoch_s[h]);
-    if (r.years.empty() || r.years.back().year != year) {
+    if (r.hour_epoch_s[h] >= next_year_s) {
+      const int year = core::utc_year(r.hour_epoch_s[h]);
+      next_year_s = core::utc_year_start(year + 1);
       close_year();
       r.years.push_back(YearSummary{});
       r.years.back().year = year;
