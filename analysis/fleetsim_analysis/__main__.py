@@ -1,16 +1,21 @@
-"""python3 -m fleetsim_analysis RUN.h5 — print a run's summary and its busiest hours."""
+"""python3 -m fleetsim_analysis: reports of fleetsim runs and sweeps.
+
+  report RUN.h5 -o DIR [--week YYYY-MM-DD]   figures (PNG) and DIR/index.html of one run
+  sweep SWEEP_DIR -o DIR                     figures and DIR/index.html of a sweep
+  summary RUN.h5                             the run's summary and its busiest hours
+
+Exit codes: 0 ok, 2 bad input (a missing, truncated or incomplete file).
+"""
 from __future__ import annotations
 
 import argparse
+import sys
 
-from fleetsim_analysis.io import open_run
+from fleetsim_analysis.io import RunFileError, open_run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python3 -m fleetsim_analysis", description=__doc__)
-    parser.add_argument("run", help="fleetsim run file (HDF5)")
-    args = parser.parse_args()
-    run = open_run(args.run)
+def summary(path: str) -> None:
+    run = open_run(path)
     print(f"{run.path}: scenario {run.attrs.get('scenario_name')!r}, seed {run.attrs.get('seed')}")
     for name, value in run.summary.items():
         print(f"  {name:28s} {value:,.4g}")
@@ -21,5 +26,37 @@ def main() -> None:
     print(run.jobs.status.value_counts().to_string())
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m fleetsim_analysis", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("report", help="figures and index.html of one run")
+    p.add_argument("run", help="fleetsim run file (HDF5)")
+    p.add_argument("-o", "--output", required=True, help="folder for the figures and index.html")
+    p.add_argument("--week", help="first day of the load-and-supply week, YYYY-MM-DD (default: the week with "
+                                  "the lowest carbon-free share)")
+    s = sub.add_parser("sweep", help="figures and index.html of a sweep")
+    s.add_argument("folder", help="the sweep's output folder (with sweep_summary.csv)")
+    s.add_argument("-o", "--output", required=True, help="folder for the figures and index.html")
+    m = sub.add_parser("summary", help="print a run's summary")
+    m.add_argument("run", help="fleetsim run file (HDF5)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "report":
+            from fleetsim_analysis.report import write_report
+            files = write_report(args.run, args.output, args.week)
+            print(f"wrote {len(files)} files to {args.output}: open {files[-1]}")
+        elif args.command == "sweep":
+            from fleetsim_analysis.sweep import write_sweep_report
+            files = write_sweep_report(args.folder, args.output)
+            print(f"wrote {len(files)} files to {args.output}: open {files[-1]}")
+        else:
+            summary(args.run)
+    except RunFileError as e:
+        print(f"fleetsim_analysis: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

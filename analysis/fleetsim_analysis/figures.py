@@ -1,0 +1,296 @@
+"""The figures of a run report: each one is a data function (tested against the file) and a
+plot function that draws that data with matplotlib. Hours are UTC."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from fleetsim_analysis.io import Run, series_frame  # noqa: E402
+
+# Colours used for the same quantity in every figure.
+COLORS = {
+    "contracted": "#2a9d8f",  # contracted carbon-free energy used
+    "battery": "#8ab17d",
+    "grid_cfe": "#e9c46a",    # the grid's own carbon-free share of the draw
+    "grid_fossil": "#e76f51",
+    "excess": "#264653",
+    "load": "#111111",
+    "location": "#6d597a",
+    "market_hourly": "#b56576",
+    "market_annual": "#eaac8b",
+}
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%" if np.isfinite(value) else "— (no load)"
+
+
+def hourly_cfe(run: Run) -> pd.DataFrame:
+    """Hourly CFE share of the load per region: cfe_mwh / load_mwh (NaN where there is no load)."""
+    cfe = series_frame(run.region, "cfe_mwh")
+    load = series_frame(run.region, "load_mwh")
+    return (cfe / load.where(load > 0)).astype(float)
+
+
+def cfe_heatmap_data(run: Run, region: str) -> pd.DataFrame:
+    """The 24/7 CFE heatmap of a region: rows are days (UTC dates), columns hours of day 0-23,
+    values the hourly CFE share; hours outside the run are NaN."""
+    series = hourly_cfe(run)[region]
+    index = pd.DatetimeIndex(series.index)
+    frame = pd.DataFrame({"day": index.normalize(), "hour": index.hour, "cfe": series.to_numpy()})
+    return frame.pivot(index="day", columns="hour", values="cfe").reindex(columns=range(24))
+
+
+def plot_cfe_heatmaps(run: Run) -> plt.Figure:
+    regions = list(run.region["region"].values)
+    fig, axes = plt.subplots(len(regions), 1, figsize=(11, 2.3 * len(regions) + 0.8), squeeze=False,
+                             constrained_layout=True)
+    image = None
+    for ax, region in zip(axes[:, 0], regions):
+        data = cfe_heatmap_data(run, region)
+        days = mdates.date2num(data.index.to_pydatetime())
+        image = ax.imshow(100 * data.to_numpy().T, aspect="auto", origin="lower", cmap="RdYlGn", vmin=0, vmax=100,
+                          extent=(days[0], days[-1] + 1, 0, 24), interpolation="nearest")
+        ax.xaxis_date()
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        ax.set_yticks([0, 6, 12, 18, 24])
+        ax.set_ylabel("hour of day (UTC)")
+        s = run.summary_region.loc[region]
+        ax.set_title(f"{region}: 24/7 CFE score {_percent(s['cfe_score'])}, "
+                     f"annual matching {_percent(s['annual_matching'])}", loc="left", fontsize=10)
+    axes[-1, 0].set_xlabel("day (UTC)")
+    fig.colorbar(image, ax=axes[:, 0], label="hourly CFE share of the load (%)", shrink=0.9)
+    fig.suptitle("Carbon-free energy hour by hour", fontsize=12)
+    return fig
+
+
+def default_week(run: Run) -> pd.Timestamp:
+    """The start (a day at 00:00) of the 7 days with the lowest fleet CFE share: where the
+    hourly gaps show."""
+    cfe = series_frame(run.region, "cfe_mwh").sum(axis=1)
+    load = series_frame(run.region, "load_mwh").sum(axis=1)
+    if len(load) <= 24 * 7:
+        return pd.Timestamp(load.index[0]).normalize()
+    daily = pd.DataFrame({"cfe": cfe, "load": load}).resample("D").sum()
+    weekly = daily.rolling(7).sum().dropna()
+    share = weekly["cfe"] / weekly["load"].where(weekly["load"] > 0)
+    if share.isna().all():
+        return pd.Timestamp(load.index[0]).normalize()
+    return pd.Timestamp(share.idxmin()) - pd.Timedelta(days=6)
+
+
+def week_supply_data(run: Run, region: str, start: pd.Timestamp) -> pd.DataFrame:
+    """How a region's load was supplied hour by hour for 7 days from `start`, in MW (MWh per
+    hour): contracted CFE used, battery discharge, grid draw split into the grid's carbon-free
+    and fossil parts, and the excess contracted energy; they satisfy
+    contracted + battery + grid_cfe + grid_fossil = load."""
+    r = run.region.sel(region=region)
+    end = start + pd.Timedelta(days=7)
+    r = r.sel(hour=slice(start, end - pd.Timedelta(hours=1)))
+    load = r["load_mwh"].to_series()
+    grid = r["grid_draw_mwh"].to_series()
+    battery = r["battery_discharge_mwh"].to_series()
+    share = r["grid_cfe_share"].to_series()
+    return pd.DataFrame({
+        "load": load,
+        "contracted": (load - grid - battery).clip(lower=0.0),
+        "battery": battery,
+        "grid_cfe": grid * share,
+        "grid_fossil": grid * (1 - share),
+        "excess": r["excess_mwh"].to_series(),
+        "charge": r["battery_charge_mwh"].to_series(),
+        "contracted_generation": r["contracted_cfe_mwh"].to_series(),
+    })
+
+
+def plot_week(run: Run, start: pd.Timestamp) -> plt.Figure:
+    regions = list(run.region["region"].values)
+    fig, axes = plt.subplots(len(regions), 1, figsize=(11, 2.6 * len(regions) + 0.8), squeeze=False, sharex=True,
+                             constrained_layout=True)
+    for ax, region in zip(axes[:, 0], regions):
+        d = week_supply_data(run, region, start)
+        if d.empty:
+            continue
+        x = d.index
+        ax.stackplot(x, d["contracted"], d["battery"], d["grid_cfe"], d["grid_fossil"],
+                     colors=[COLORS["contracted"], COLORS["battery"], COLORS["grid_cfe"], COLORS["grid_fossil"]],
+                     labels=["contracted CFE used", "battery discharge", "grid draw: carbon-free share",
+                             "grid draw: fossil"], step="post", alpha=0.9)
+        ax.fill_between(x, d["load"], d["load"] + d["excess"], step="post", color=COLORS["excess"], alpha=0.25,
+                        label="excess contracted (exported or curtailed)")
+        if (d["charge"] > 0).any():
+            ax.fill_between(x, d["load"] + d["excess"], d["load"] + d["excess"] + d["charge"], step="post",
+                            color=COLORS["battery"], alpha=0.35, hatch="//", label="charging the battery")
+        ax.step(x, d["load"], where="post", color=COLORS["load"], lw=1.2, label="load")
+        ax.set_ylabel("MW")
+        ax.set_title(region, loc="left", fontsize=10)
+        ax.set_ylim(bottom=0)
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b"))
+    axes[-1, 0].set_xlabel("hour (UTC)")
+    fig.suptitle(f"Load and supply, week of {start:%Y-%m-%d}", fontsize=12)
+    return fig
+
+
+def emissions_data(run: Run) -> pd.DataFrame:
+    """Per region: location-based, hourly market-based and annual market-based emissions
+    (tCO2), with the annual-matching claim and the hourly CFE score (fractions)."""
+    s = run.summary_region
+    return pd.DataFrame({
+        "location_t": s["emissions_location_t"],
+        "market_hourly_t": s["emissions_market_hourly_t"],
+        "market_annual_t": s["emissions_market_annual_t"],
+        "annual_matching": s["annual_matching"],
+        "cfe_score": s["cfe_score"],
+    })
+
+
+def plot_emissions(run: Run) -> plt.Figure:
+    d = emissions_data(run)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]},
+                                  constrained_layout=True)
+    x = np.arange(len(d))
+    w = 0.27
+    bars = [("location_t", "location-based", COLORS["location"]),
+            ("market_hourly_t", "market-based, hourly (24/7)", COLORS["market_hourly"]),
+            ("market_annual_t", "market-based, annual certificates", COLORS["market_annual"])]
+    for k, (column, label, color) in enumerate(bars):
+        ax.bar(x + (k - 1) * w, d[column], w, label=label, color=color)
+    ax.set_xticks(x, d.index)
+    ax.set_ylabel("emissions (tCO$_2$)")
+    ax.set_title("Emissions by region and accounting method", loc="left", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax2.bar(x - 0.2, 100 * d["annual_matching"], 0.4, label="annual matching (the claim)", color="#a8dadc")
+    ax2.bar(x + 0.2, 100 * d["cfe_score"], 0.4, label="hourly 24/7 CFE score", color=COLORS["contracted"])
+    for i, (m, c) in enumerate(zip(d["annual_matching"], d["cfe_score"])):
+        for dx, v in ((-0.2, m), (0.2, c)):
+            # a region without load has no score: say so instead of a bar
+            ax2.text(i + dx, 100 * v + 1 if np.isfinite(v) else 1, f"{100 * v:.0f}%" if np.isfinite(v) else "no load",
+                     ha="center", fontsize=8)
+    ax2.set_xticks(x, d.index)
+    ax2.set_ylim(0, 115)
+    ax2.set_ylabel("share of the load (%)")
+    ax2.set_title("Annual matching vs hour-by-hour CFE", loc="left", fontsize=10)
+    ax2.legend(fontsize=8, frameon=False, loc="upper right")
+    return fig
+
+
+def utilisation_data(run: Run, by: str = "site", freq: str = "D") -> pd.DataFrame:
+    """GPU utilisation per site (or per region) averaged over `freq` periods: busy GPU-hours
+    (training and inference) / installed GPU-hours."""
+    busy = series_frame(run.site, "gpus_busy_training") + series_frame(run.site, "gpus_busy_inference")
+    total = series_frame(run.site, "gpus_total").astype(float)
+    if by == "region":
+        regions = pd.Series(run.site["site_region"].values, index=run.site["site"].values)
+        busy = busy.T.groupby(regions).sum().T
+        total = total.T.groupby(regions).sum().T
+    busy = busy.resample(freq).sum()
+    total = total.resample(freq).sum()
+    return busy / total.where(total > 0)
+
+
+def plot_utilisation(run: Run) -> plt.Figure:
+    by = "site" if run.site.sizes["site"] <= 12 else "region"
+    d = utilisation_data(run, by, "D" if run.site.sizes["hour"] <= 24 * 800 else "W")
+    fig, ax = plt.subplots(figsize=(11, 3.8), constrained_layout=True)
+    for column in d.columns:
+        ax.plot(d.index, 100 * d[column], lw=1.1, label=column)
+    ax.set_ylabel("GPU utilisation (%)")
+    ax.set_xlabel("day (UTC)")
+    ax.set_ylim(0, 100)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.set_title(f"GPU utilisation per {by}: busy GPU-hours (training and inference) / installed GPU-hours, "
+                 f"{'daily' if len(d) and (d.index[1] - d.index[0]).days == 1 else 'weekly'} means", loc="left",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+OUTCOMES = ["completed", "deadline_missed", "rejected", "running_at_end", "waiting_at_end"]
+
+
+def delay_data(run: Run) -> pd.Series:
+    """Completion delay of finished jobs, hours: end - submit - run time at full speed."""
+    delays = run.jobs["delay_s"]
+    return delays[delays >= 0] / 3600.0
+
+
+def plot_jobs(run: Run) -> plt.Figure:
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [3, 2]},
+                                  constrained_layout=True)
+    delays = delay_data(run)
+    if len(delays):
+        zero = float((delays <= 0).mean())
+        positive = delays[delays > 0]
+        if len(positive):
+            low = max(positive.min(), 1 / 60)
+            bins = np.logspace(np.log10(low), np.log10(max(positive.max(), 2 * low)), 40)
+            ax.hist(positive.clip(lower=bins[0]), bins=bins, color="#457b9d")
+            ax.set_xscale("log")
+        else:
+            ax.text(0.5, 0.5, "no finished job was delayed", ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(f"Completion delay of {len(delays):,} finished jobs ({100 * zero:.1f}% without delay; "
+                     f"mean {delays.mean():.2f} h, p95 {delays.quantile(0.95):.2f} h)", loc="left", fontsize=10)
+    else:
+        ax.set_title("No finished jobs", loc="left", fontsize=10)
+    ax.set_xlabel("delay: end − submit − run time at full speed (h)")
+    ax.set_ylabel("finished jobs with a delay")
+    counts = run.jobs["status"].value_counts().reindex(OUTCOMES, fill_value=0)
+    colors = ["#2a9d8f", "#e76f51", "#6d597a", "#e9c46a", "#adb5bd"]
+    ax2.barh(range(len(counts)), counts.values, color=colors)
+    ax2.set_yticks(range(len(counts)), [o.replace("_", " ") for o in counts.index])
+    ax2.invert_yaxis()
+    for i, v in enumerate(counts.values):
+        ax2.text(v, i, f" {v:,}", va="center", fontsize=8)
+    ax2.set_xlabel("jobs")
+    ax2.set_title(f"Outcomes of {int(counts.sum()):,} submitted jobs", loc="left", fontsize=10)
+    ax2.set_xlim(0, max(1, counts.max()) * 1.25)
+    return fig
+
+
+def inference_data(run: Run, freq: str = "D") -> pd.DataFrame:
+    """Inference queries served per site and dropped (all demand regions), summed over `freq`."""
+    served = series_frame(run.site, "inference_queries").resample(freq).sum()
+    if run.demand is not None:
+        served["dropped"] = series_frame(run.demand, "dropped").sum(axis=1).resample(freq).sum()
+    return served
+
+
+def plot_inference(run: Run) -> plt.Figure:
+    d = inference_data(run)
+    sites = [c for c in d.columns if c != "dropped" and d[c].sum() > 0]
+    fig, ax = plt.subplots(figsize=(11, 3.8), constrained_layout=True)
+    ax.stackplot(d.index, *[d[s] / 1e6 for s in sites], labels=sites, step="post", alpha=0.85)
+    if "dropped" in d and d["dropped"].sum() > 0:
+        ax.step(d.index, d["dropped"] / 1e6, where="post", color="#d62828", lw=1.2, label="dropped (no site in SLO)")
+    ax.set_ylabel("queries per day (millions)")
+    ax.set_xlabel("day (UTC)")
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.set_title("Inference queries served per site", loc="left", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def plot_years(run: Run) -> plt.Figure:
+    y = run.summary_year
+    fig, ax = plt.subplots(figsize=(11, 3.8), constrained_layout=True)
+    ax.bar(y.index.astype(str), y["facility_energy_mwh"] / 1e3, color="#457b9d", label="facility energy")
+    ax.set_ylabel("facility energy (GWh)")
+    ax.set_xlabel("year")
+    ax2 = ax.twinx()
+    ax2.plot(y.index.astype(str), 100 * y["cfe_score"], "o-", color=COLORS["contracted"], label="24/7 CFE score")
+    ax2.plot(y.index.astype(str), 100 * y["annual_matching"], "s--", color="#a8dadc", label="annual matching")
+    ax2.set_ylabel("share of the load (%)")
+    ax2.set_ylim(0, 105)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.07, 1.0))
+    ax.set_title("Energy and carbon-free share per calendar year", loc="left", fontsize=10)
+    return fig

@@ -1,0 +1,214 @@
+"""The analysis package (analysis/fleetsim_analysis): loaders return the file's values, the
+figures' data are the run's numbers (the heatmap is the hourly CFE reshaped), reports are
+written for runs with and without inference or batteries and for sweeps, and a truncated or
+incomplete file is a clear error."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from conftest import SOURCE_DIR, run_fleetsim
+from fleetsim_analysis import RunFileError, open_run, open_series, open_sweep
+from fleetsim_analysis import figures
+from fleetsim_analysis.report import write_report
+from fleetsim_analysis.sweep import pareto_front, write_sweep_report
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+# One region, no battery, no inference demand, a partial first day (starts at 06:00).
+PLAIN = """name: plain
+start: 2024-03-01T06:00:00Z
+hours: 500
+regions:
+  - {name: only, contracts: [{type: wind, capacity_mw: 2}]}
+sites:
+  - {name: s, region: only, grid_limit_mw: 5, clusters: [{gpu_type: A100, gpus: 256}]}
+workload:
+  synthetic:
+    - {name: r, arrivals_per_day: 30, gpus: [8, 64], duration_median_h: 6}
+"""
+
+
+def analysis(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fleetsim_analysis", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="session")
+def plain_h5(fleetsim_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("plain")
+    (folder / "plain.yaml").write_text(PLAIN)
+    out = folder / "plain.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(folder / "plain.yaml"), "-o", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def inference_h5(fleetsim_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("chat") / "chat.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "chat_inference.yaml"), "-o", str(out),
+                          "--set", "hours=336", "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_each_series_group_opens_directly_in_xarray(quickstart_h5: Path, inference_h5: Path):
+    for path, group, entity in [(quickstart_h5, "site", "site"), (quickstart_h5, "region", "region"),
+                                (inference_h5, "demand", "demand_region")]:
+        ds = xr.open_dataset(path, engine="h5netcdf", group=group)
+        assert np.issubdtype(ds["hour"].dtype, np.datetime64)
+        assert ds[entity].dtype.kind in "OU"
+        with h5py.File(path, "r") as f:
+            raw = f[group]
+            name = next(k for k in raw if k not in ("hour", entity) and raw[k].ndim == 2)
+            assert np.array_equal(ds[name].values, raw[name][...])
+            assert ds[name].attrs["units"] == raw[name].attrs["units"]
+            start = np.datetime64(int(raw["hour"][0]), "s")
+        assert ds["hour"].values[0] == start
+        ds.close()
+
+
+def test_loaded_values_equal_the_hdf5_values(quickstart_h5: Path):
+    run = open_run(quickstart_h5)
+    with h5py.File(quickstart_h5, "r") as f:
+        assert np.array_equal(run.frame("site", "facility_energy_mwh").to_numpy(), f["site/facility_energy_mwh"][...])
+        assert np.array_equal(run.frame("region", "cfe_mwh").to_numpy(), f["region/cfe_mwh"][...])
+        assert list(run.frame("region", "cfe_mwh").columns) == list(f["region/region"].asstr()[...])
+        assert run.frame("site", "gpus_total").to_numpy().dtype == np.int64
+        assert np.array_equal(run.jobs["energy_mwh"].to_numpy(), f["jobs/energy_mwh"][...])
+        assert list(run.jobs["status"]) == list(f["jobs/status"].asstr()[...])
+        assert run.summary == {k: float(v) for k, v in f["summary"].attrs.items()}
+        assert np.array_equal(run.summary_region["cfe_score"].to_numpy(), f["summary/region/cfe_score"][...])
+        assert list(run.summary_year.index) == [2024]
+        assert run.summary_year.loc[2024, "facility_energy_mwh"] == f["summary/year/facility_energy_mwh"][0]
+    assert run.site["facility_energy_mwh"].attrs["units"] == "MWh"
+    assert run.frame("region", "load_mwh").index[0] == pd.Timestamp("2024-01-01 00:00")
+    assert open_series(quickstart_h5, "region")["load_mwh"].equals(run.region["load_mwh"])
+    assert not run.has_inference and run.has_battery
+
+
+def test_the_heatmap_is_the_hourly_cfe_reshaped(quickstart_h5: Path, plain_h5: Path):
+    run = open_run(quickstart_h5)
+    with h5py.File(quickstart_h5, "r") as f:
+        regions = list(f["region/region"].asstr()[...])
+        cfe = f["region/cfe_mwh"][...]
+        load = f["region/load_mwh"][...]
+    for r, region in enumerate(regions):
+        expected = (cfe[:, r] / load[:, r]).reshape(366, 24)  # 2024 from 1 January: 366 whole days
+        data = figures.cfe_heatmap_data(run, region)
+        assert data.shape == (366, 24)
+        assert data.index[0] == pd.Timestamp("2024-01-01")
+        np.testing.assert_array_equal(data.to_numpy(), expected)
+    # a run starting at 06:00: the first day's first six hours are empty, the rest in place
+    plain = open_run(plain_h5)
+    with h5py.File(plain_h5, "r") as f:
+        share = f["region/cfe_mwh"][:, 0] / f["region/load_mwh"][:, 0]
+    data = figures.cfe_heatmap_data(plain, "only").to_numpy()
+    assert np.isnan(data[0, :6]).all()
+    np.testing.assert_array_equal(data.reshape(-1)[6:6 + 500], share)
+
+
+def test_the_week_of_supply_adds_up_to_the_load(quickstart_h5: Path):
+    run = open_run(quickstart_h5)
+    start = figures.default_week(run)
+    d = figures.week_supply_data(run, "us-west", start)
+    assert len(d) == 168
+    total = d["contracted"] + d["battery"] + d["grid_cfe"] + d["grid_fossil"]
+    np.testing.assert_allclose(total, d["load"], rtol=1e-9)
+    # contracted generation = used + stored + excess (the ledger's balance)
+    np.testing.assert_allclose(d["contracted"] + d["charge"] + d["excess"], d["contracted_generation"], rtol=1e-9,
+                               atol=1e-9)
+    util = figures.utilisation_data(run)
+    assert ((util >= 0) & (util <= 1 + 1e-12)).all().all()
+
+
+def test_report_of_a_run_with_batteries(quickstart_h5: Path, tmp_path: Path):
+    files = write_report(quickstart_h5, tmp_path / "report")
+    names = {p.name for p in files}
+    assert {"cfe_heatmap.png", "week_supply.png", "emissions.png", "utilisation.png", "jobs.png",
+            "index.html"} <= names
+    assert "inference.png" not in names
+    page = (tmp_path / "report" / "index.html").read_text()
+    for p in files:
+        if p.suffix == ".png":
+            assert p.read_bytes()[:8] == PNG and p.stat().st_size > 10_000
+            assert f"src='{p.name}'" in page
+    assert "cfe_score" in page and "us-west" in page
+
+
+def test_report_without_inference_or_batteries_and_with_inference(plain_h5: Path, inference_h5: Path,
+                                                                   tmp_path: Path):
+    result = analysis("report", str(plain_h5), "-o", str(tmp_path / "plain"), "--week", "2024-03-05")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "plain" / "week_supply.png").exists()
+    assert not (tmp_path / "plain" / "inference.png").exists()
+    assert "week of 2024-03-05" in (tmp_path / "plain" / "index.html").read_text()
+    result = analysis("report", str(inference_h5), "-o", str(tmp_path / "chat"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "chat" / "inference.png").read_bytes()[:8] == PNG
+    served = figures.inference_data(open_run(inference_h5))
+    with h5py.File(inference_h5, "r") as f:
+        assert np.isclose(served.drop(columns="dropped").to_numpy().sum(), f["site/inference_queries"][...].sum())
+        assert np.isclose(served["dropped"].sum(), f["demand/dropped"][...].sum())
+
+
+def test_truncated_or_incomplete_files_are_clear_errors(quickstart_h5: Path, tmp_path: Path):
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(quickstart_h5.read_bytes()[: quickstart_h5.stat().st_size // 2])
+    with pytest.raises(RunFileError, match="truncated.h5: not a readable HDF5 file"):
+        open_run(truncated)
+    incomplete = tmp_path / "incomplete.h5"
+    shutil.copy(quickstart_h5, incomplete)
+    with h5py.File(incomplete, "r+") as f:
+        del f.attrs["complete"]
+    with pytest.raises(RunFileError, match="incomplete.h5: incomplete run file"):
+        open_run(incomplete)
+    with pytest.raises(RunFileError, match="no such file"):
+        open_run(tmp_path / "missing.h5")
+    for path in (truncated, incomplete):
+        result = analysis("report", str(path), "-o", str(tmp_path / "out"))
+        assert result.returncode == 2
+        assert result.stderr.startswith("fleetsim_analysis: error: ") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_pareto_front_by_hand():
+    #            x: 10   20   20   30   40   50
+    x = np.array([10, 20, 20, 30, 40, 50])
+    y = np.array([0.5, 0.7, 0.6, 0.65, 0.9, 0.9])
+    assert list(pareto_front(x, y)) == [0, 1, 4]  # (20, 0.6) and (30, 0.65) are beaten by (20, 0.7)
+    assert list(pareto_front(x, -y, maximize_y=False)) == [0, 1, 4]
+    assert list(pareto_front(np.array([1.0, np.nan]), np.array([1.0, 2.0]))) == [0]
+
+
+def test_sweep_report_plots_each_figure_against_each_parameter(fleetsim_bin: Path, tmp_path: Path):
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("parameters:\n  regions.0.contracts.0.capacity_mw: [10, 40, 80]\n"
+                          "  scheduler.policy: [fifo, greenest_site]\n")
+    out = tmp_path / "sweep"
+    result = run_fleetsim(fleetsim_bin, "sweep", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--grid",
+                          str(sweep_file), "-o", str(out), "--set", "hours=800", "--jobs", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    sweep = open_sweep(out)
+    assert sweep.parameters == ["regions.0.contracts.0.capacity_mw", "scheduler.policy"]
+    assert sweep.numeric_parameters() == ["regions.0.contracts.0.capacity_mw"]
+    assert sweep.categorical_parameters() == ["scheduler.policy"]
+    with h5py.File(out / "sweep_summary.h5", "r") as f:
+        assert np.array_equal(sweep.runs["cfe_score"].to_numpy(), f["runs/cfe_score"][...])
+    files = write_sweep_report(out, tmp_path / "report")
+    names = {p.name for p in files}
+    assert "cfe_score_vs_regions_0_contracts_0_capacity_mw.png" in names
+    assert "emissions_location_t_vs_regions_0_contracts_0_capacity_mw.png" in names
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "greenest_site" in page and "Pareto front" in page
+    result = analysis("sweep", str(tmp_path / "nothing"), "-o", str(tmp_path / "r2"))
+    assert result.returncode == 2 and "no sweep summary here" in result.stderr
