@@ -4,10 +4,10 @@ if(NOT Python3_Interpreter_FOUND)
   message(WARNING "python3 not found: the Python tests are not registered")
   return()
 endif()
-execute_process(COMMAND ${Python3_EXECUTABLE} -c "import pytest, h5py, xarray, h5netcdf, pandas"
+execute_process(COMMAND ${Python3_EXECUTABLE} -c "import pytest, h5py, xarray, h5netcdf, pandas, matplotlib"
                 RESULT_VARIABLE python_modules_missing OUTPUT_QUIET ERROR_QUIET)
 if(python_modules_missing)
-  message(WARNING "${Python3_EXECUTABLE} lacks pytest/h5py/xarray/h5netcdf/pandas: Python tests not registered "
+  message(WARNING "${Python3_EXECUTABLE} lacks pytest/h5py/xarray/h5netcdf/pandas/matplotlib: Python tests not registered "
                   "(install them with scripts/bootstrap.sh deps)")
   return()
 endif()
