@@ -14,11 +14,18 @@ import sys
 from fleetsim_analysis.io import RunFileError, open_run
 
 
+def number(value: float) -> str:
+    """1,234,567.8 for large values, 4 significant digits for small ones."""
+    if value != value:
+        return "nan"
+    return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def summary(path: str) -> None:
     run = open_run(path)
     print(f"{run.path}: scenario {run.attrs.get('scenario_name')!r}, seed {run.attrs.get('seed')}")
     for name, value in run.summary.items():
-        print(f"  {name:28s} {value:,.4g}")
+        print(f"  {name:28s} {number(value):>18s}")
     fleet = run.site.facility_energy_mwh.sum("site").to_series()
     print("\nbusiest hours (fleet facility MWh):")
     print(fleet.nlargest(5).to_string())

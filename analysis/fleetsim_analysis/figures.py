@@ -27,6 +27,42 @@ COLORS = {
 }
 
 
+OUTCOME_COLORS = ["#1d3557", "#d62828", "#7b2cbf", "#f4a261", "#adb5bd"]
+MAX_PANELS = 8  # regions drawn in the per-region panels; the largest by load when there are more
+
+
+def _line_colors(n: int) -> list:
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _largest_regions(run: Run) -> tuple[list[str], str]:
+    """The regions to draw (at most MAX_PANELS, the largest by load) and a note when some are left out."""
+    regions = list(run.region["region"].values)
+    if len(regions) <= MAX_PANELS:
+        return regions, ""
+    load = run.summary_region["facility_energy_mwh"].reindex(regions).fillna(0.0)
+    kept = [r for r in regions if r in set(load.nlargest(MAX_PANELS).index)]
+    return kept, f" ({MAX_PANELS} largest of {len(regions)} regions by load)"
+
+
+def _matching_label(run: Run) -> str:
+    """'annual matching' for a run of one calendar year; else the matching is over the run."""
+    hours = int(run.attrs.get("hours", 0) or 0)
+    one_year = len(run.summary_year) == 1 and hours in (8760, 8784)
+    return "annual matching" if one_year else "matching over the run"
+
+
+def _with_end(index: pd.DatetimeIndex, freq: str = "h") -> pd.DatetimeIndex:
+    """The index plus the end of its last period, so step plots show the last hour (or day)."""
+    return index.append(pd.DatetimeIndex([index[-1] + pd.Timedelta(1, unit=freq)]))
+
+
+def _extend(values: pd.Series) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    return np.append(v, v[-1:]) if len(v) else v
+
+
 def _percent(value: float) -> str:
     return f"{100 * value:.1f}%" if np.isfinite(value) else "— (no load)"
 
@@ -48,7 +84,8 @@ def cfe_heatmap_data(run: Run, region: str) -> pd.DataFrame:
 
 
 def plot_cfe_heatmaps(run: Run) -> plt.Figure:
-    regions = list(run.region["region"].values)
+    regions, note = _largest_regions(run)
+    matching = _matching_label(run)
     fig, axes = plt.subplots(len(regions), 1, figsize=(11, 2.3 * len(regions) + 0.8), squeeze=False,
                              constrained_layout=True)
     image = None
@@ -56,17 +93,17 @@ def plot_cfe_heatmaps(run: Run) -> plt.Figure:
         data = cfe_heatmap_data(run, region)
         days = mdates.date2num(data.index.to_pydatetime())
         image = ax.imshow(100 * data.to_numpy().T, aspect="auto", origin="lower", cmap="RdYlGn", vmin=0, vmax=100,
-                          extent=(days[0], days[-1] + 1, 0, 24), interpolation="nearest")
+                          extent=(days[0], days[-1] + 1, 0, 24), interpolation="antialiased")
         ax.xaxis_date()
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.set_yticks([0, 6, 12, 18, 24])
         ax.set_ylabel("hour of day (UTC)")
         s = run.summary_region.loc[region]
         ax.set_title(f"{region}: 24/7 CFE score {_percent(s['cfe_score'])}, "
-                     f"annual matching {_percent(s['annual_matching'])}", loc="left", fontsize=10)
+                     f"{matching} {_percent(s['annual_matching'])}", loc="left", fontsize=10)
     axes[-1, 0].set_xlabel("day (UTC)")
     fig.colorbar(image, ax=axes[:, 0], label="hourly CFE share of the load (%)", shrink=0.9)
-    fig.suptitle("Carbon-free energy hour by hour", fontsize=12)
+    fig.suptitle("Carbon-free energy hour by hour" + note, fontsize=12)
     return fig
 
 
@@ -110,31 +147,48 @@ def week_supply_data(run: Run, region: str, start: pd.Timestamp) -> pd.DataFrame
 
 
 def plot_week(run: Run, start: pd.Timestamp) -> plt.Figure:
-    regions = list(run.region["region"].values)
+    regions, note = _largest_regions(run)
     fig, axes = plt.subplots(len(regions), 1, figsize=(11, 2.6 * len(regions) + 0.8), squeeze=False, sharex=True,
                              constrained_layout=True)
+    handles: dict[str, object] = {}
     for ax, region in zip(axes[:, 0], regions):
         d = week_supply_data(run, region, start)
         if d.empty:
             continue
-        x = d.index
-        ax.stackplot(x, d["contracted"], d["battery"], d["grid_cfe"], d["grid_fossil"],
+        x = _with_end(pd.DatetimeIndex(d.index))
+        e = {c: _extend(d[c]) for c in d.columns}
+        ax.stackplot(x, e["contracted"], e["battery"], e["grid_cfe"], e["grid_fossil"],
                      colors=[COLORS["contracted"], COLORS["battery"], COLORS["grid_cfe"], COLORS["grid_fossil"]],
                      labels=["contracted CFE used", "battery discharge", "grid draw: carbon-free share",
                              "grid draw: fossil"], step="post", alpha=0.9)
-        ax.fill_between(x, d["load"], d["load"] + d["excess"], step="post", color=COLORS["excess"], alpha=0.25,
+        ax.fill_between(x, e["load"], e["load"] + e["excess"], step="post", color=COLORS["excess"], alpha=0.25,
                         label="excess contracted (exported or curtailed)")
         if (d["charge"] > 0).any():
-            ax.fill_between(x, d["load"] + d["excess"], d["load"] + d["excess"] + d["charge"], step="post",
+            ax.fill_between(x, e["load"] + e["excess"], e["load"] + e["excess"] + e["charge"], step="post",
                             color=COLORS["battery"], alpha=0.35, hatch="//", label="charging the battery")
-        ax.step(x, d["load"], where="post", color=COLORS["load"], lw=1.2, label="load")
+        ax.step(x, e["load"], where="post", color=COLORS["load"], lw=1.2, label="load")
         ax.set_ylabel("MW")
-        ax.set_title(region, loc="left", fontsize=10)
-        ax.set_ylim(bottom=0)
-    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        # the supply of the load is the point: excess far above it is clipped, and said so
+        peak = float(d["load"].max())
+        top = float((d["load"] + d["excess"] + d["charge"]).max())
+        title = region
+        if peak > 0 and top > 1.6 * peak:
+            ax.set_ylim(0, 1.6 * peak)
+            title += f" (excess and charging clipped at 160% of peak load; up to {top:,.1f} MW)"
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_title(title, loc="left", fontsize=10)
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    order = ["contracted CFE used", "battery discharge", "grid draw: carbon-free share", "grid draw: fossil",
+             "excess contracted (exported or curtailed)", "charging the battery", "load"]
+    labels = [label for label in order if label in handles]
+    axes[0, 0].legend([handles[label] for label in labels], labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      fontsize=8, frameon=False)
+    axes[-1, 0].xaxis.set_major_locator(mdates.DayLocator())
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b"))
     axes[-1, 0].set_xlabel("hour (UTC)")
-    fig.suptitle(f"Load and supply, week of {start:%Y-%m-%d}", fontsize=12)
+    fig.suptitle(f"Load and supply, week of {start:%Y-%m-%d}" + note, fontsize=12)
     return fig
 
 
@@ -166,17 +220,22 @@ def plot_emissions(run: Run) -> plt.Figure:
     ax.set_ylabel("emissions (tCO$_2$)")
     ax.set_title("Emissions by region and accounting method", loc="left", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
-    ax2.bar(x - 0.2, 100 * d["annual_matching"], 0.4, label="annual matching (the claim)", color="#a8dadc")
+    ax2.bar(x - 0.2, 100 * d["annual_matching"], 0.4, label=f"{_matching_label(run)} (the claim)", color="#a8dadc")
     ax2.bar(x + 0.2, 100 * d["cfe_score"], 0.4, label="hourly 24/7 CFE score", color=COLORS["contracted"])
+    many = len(d) > 8
+    angle = 90 if len(d) > 12 else 45
     for i, (m, c) in enumerate(zip(d["annual_matching"], d["cfe_score"])):
-        for dx, v in ((-0.2, m), (0.2, c)):
-            # a region without load has no score: say so instead of a bar
-            ax2.text(i + dx, 100 * v + 1 if np.isfinite(v) else 1, f"{100 * v:.0f}%" if np.isfinite(v) else "no load",
-                     ha="center", fontsize=8)
-    ax2.set_xticks(x, d.index)
+        if not (np.isfinite(m) or np.isfinite(c)):  # a region without load has no score: say so
+            ax2.text(i, 1, "no load", ha="center", fontsize=8)
+        elif not many:
+            for dx, v in ((-0.2, m), (0.2, c)):
+                ax2.text(i + dx, 100 * v + 1, f"{100 * v:.0f}%", ha="center", fontsize=8)
+    ax2.set_xticks(x, d.index, rotation=angle if many else 0, ha="right" if many else "center")
+    if many:
+        ax.set_xticks(x, d.index, rotation=angle, ha="right")
     ax2.set_ylim(0, 115)
     ax2.set_ylabel("share of the load (%)")
-    ax2.set_title("Annual matching vs hour-by-hour CFE", loc="left", fontsize=10)
+    ax2.set_title(f"{_matching_label(run).capitalize()} vs hour-by-hour CFE", loc="left", fontsize=10)
     ax2.legend(fontsize=8, frameon=False, loc="upper right")
     return fig
 
@@ -197,18 +256,20 @@ def utilisation_data(run: Run, by: str = "site", freq: str = "D") -> pd.DataFram
 
 def plot_utilisation(run: Run) -> plt.Figure:
     by = "site" if run.site.sizes["site"] <= 12 else "region"
-    d = utilisation_data(run, by, "D" if run.site.sizes["hour"] <= 24 * 800 else "W")
+    daily = run.site.sizes["hour"] <= 24 * 800
+    d = utilisation_data(run, by, "D" if daily else "W")
     fig, ax = plt.subplots(figsize=(11, 3.8), constrained_layout=True)
-    for column in d.columns:
-        ax.plot(d.index, 100 * d[column], lw=1.1, label=column)
+    for column, color in zip(d.columns, _line_colors(len(d.columns))):
+        ax.plot(d.index, 100 * d[column], lw=1.1, label=column, color=color)
     ax.set_ylabel("GPU utilisation (%)")
-    ax.set_xlabel("day (UTC)")
-    ax.set_ylim(0, 100)
+    ax.set_xlabel("day (UTC)" if daily else "week (UTC)")
+    top = float(np.nanmax(d.to_numpy())) if d.size and np.isfinite(d.to_numpy()).any() else 1.0
+    ax.set_ylim(0, max(100.0, 100 * top * 1.02))  # above 100% only while GPUs are retired mid-hour
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.set_title(f"GPU utilisation per {by}: busy GPU-hours (training and inference) / installed GPU-hours, "
-                 f"{'daily' if len(d) and (d.index[1] - d.index[0]).days == 1 else 'weekly'} means", loc="left",
-                 fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+                 f"{'daily' if daily else 'weekly'} means", loc="left", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), ncol=1 if len(d.columns) <= 14
+              else 2)
     return fig
 
 
@@ -242,8 +303,7 @@ def plot_jobs(run: Run) -> plt.Figure:
     ax.set_xlabel("delay: end − submit − run time at full speed (h)")
     ax.set_ylabel("finished jobs with a delay")
     counts = run.jobs["status"].value_counts().reindex(OUTCOMES, fill_value=0)
-    colors = ["#2a9d8f", "#e76f51", "#6d597a", "#e9c46a", "#adb5bd"]
-    ax2.barh(range(len(counts)), counts.values, color=colors)
+    ax2.barh(range(len(counts)), counts.values, color=OUTCOME_COLORS)
     ax2.set_yticks(range(len(counts)), [o.replace("_", " ") for o in counts.index])
     ax2.invert_yaxis()
     for i, v in enumerate(counts.values):
@@ -264,11 +324,16 @@ def inference_data(run: Run, freq: str = "D") -> pd.DataFrame:
 
 def plot_inference(run: Run) -> plt.Figure:
     d = inference_data(run)
-    sites = [c for c in d.columns if c != "dropped" and d[c].sum() > 0]
+    all_sites = [c for c in d.columns if c != "dropped"]
+    color_of = dict(zip(all_sites, _line_colors(len(all_sites))))  # the same colour per site in every figure
+    sites = [c for c in all_sites if d[c].sum() > 0]
     fig, ax = plt.subplots(figsize=(11, 3.8), constrained_layout=True)
-    ax.stackplot(d.index, *[d[s] / 1e6 for s in sites], labels=sites, step="post", alpha=0.85)
+    x = _with_end(pd.DatetimeIndex(d.index), "D")
+    ax.stackplot(x, *[_extend(d[s] / 1e6) for s in sites], labels=sites, colors=[color_of[s] for s in sites],
+                 step="post", alpha=0.85)
     if "dropped" in d and d["dropped"].sum() > 0:
-        ax.step(d.index, d["dropped"] / 1e6, where="post", color="#d62828", lw=1.2, label="dropped (no site in SLO)")
+        ax.step(x, _extend(d["dropped"] / 1e6), where="post", color="#d62828", lw=1.2,
+                label="dropped (no site in SLO)")
     ax.set_ylabel("queries per day (millions)")
     ax.set_xlabel("day (UTC)")
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))

@@ -61,14 +61,18 @@ def open_series(path: str | Path, group: str) -> xr.Dataset:
         if group not in f:
             raise RunFileError(f"{path}: no /{group} group in this run"
                                + (" (the scenario has no inference demand)" if group == "demand" else ""))
-    with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
-        return ds.load()
+    try:
+        with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
+            return ds.load()
+    except (OSError, KeyError, ValueError, AttributeError) as e:  # corrupt chunks, damaged metadata
+        raise RunFileError(f"{path}: cannot read /{group} (damaged file?): {e}") from None
 
 
 def series_frame(ds: xr.Dataset, variable: str) -> pd.DataFrame:
     """A [hour x entity] variable as a DataFrame: hour index (datetime64), one column per entity."""
     frame = ds[variable].to_pandas()
     frame.columns.name = ds[variable].dims[1]
+    frame.attrs.update(ds[variable].attrs)  # units, description
     return frame
 
 
@@ -117,17 +121,24 @@ def open_run(path: str | Path) -> Run:
     incomplete file."""
     path = Path(path)
     attrs = check_file(path)
-    with h5py.File(path, "r") as f:
-        summary = {k: float(v) for k, v in f["summary"].attrs.items()}
-        summary_region = _read_table(f, "summary/region", "region")
-        summary_year = _read_table(f, "summary/year", "year") if "summary/year" in f else pd.DataFrame()
-        has_demand = "demand" in f
+    try:
+        with h5py.File(path, "r") as f:
+            summary = {k: float(v) for k, v in f["summary"].attrs.items()}
+            summary_region = _read_table(f, "summary/region", "region")
+            summary_year = _read_table(f, "summary/year", "year") if "summary/year" in f else pd.DataFrame()
+            has_demand = "demand" in f
+        with xr.open_dataset(path, engine="h5netcdf", group="jobs") as ds:
+            jobs = ds.load().to_dataframe()
+    except (OSError, KeyError, ValueError, AttributeError) as e:
+        raise RunFileError(f"{path}: cannot read the summary or job table (damaged file?): {e}") from None
     site = open_series(path, "site")
     region = open_series(path, "region")
     demand = open_series(path, "demand") if has_demand else None
-    with xr.open_dataset(path, engine="h5netcdf", group="jobs") as ds:
-        jobs = ds.load().to_dataframe()
     return Run(path, site, region, demand, jobs, summary, summary_region, summary_year, attrs)
+
+
+def _is_number(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 @dataclass
@@ -140,10 +151,11 @@ class Sweep:
     attrs: dict[str, object] = field(default_factory=dict)
 
     def numeric_parameters(self) -> list[str]:
-        return [p for p in self.parameters if pd.api.types.is_numeric_dtype(self.runs[p])]
+        """Swept keys with numbers for values (true/false is a category, not a number)."""
+        return [p for p in self.parameters if _is_number(self.runs[p])]
 
     def categorical_parameters(self) -> list[str]:
-        return [p for p in self.parameters if not pd.api.types.is_numeric_dtype(self.runs[p])]
+        return [p for p in self.parameters if not _is_number(self.runs[p])]
 
     def ok(self) -> pd.DataFrame:
         return self.runs[self.runs["status"] == "ok"]
@@ -159,9 +171,17 @@ def open_sweep(path: str | Path) -> Sweep:
         raise RunFileError(f"{csv}: no sweep summary here (run fleetsim sweep, or --merge after shards)")
     h5 = csv.with_suffix(".h5")
     attrs = check_file(h5, "sweep summary") if h5.is_file() else {}
-    runs = pd.read_csv(csv, float_precision="round_trip")
+    try:
+        runs = pd.read_csv(csv, float_precision="round_trip")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise RunFileError(f"{csv}: not a readable sweep summary: {e}") from None
     columns = list(runs.columns)
-    if "replicate" not in columns or "status" not in columns:
-        raise RunFileError(f"{csv}: not a fleetsim sweep summary (no replicate and status columns)")
+    if "replicate" not in columns or "status" not in columns or "run" not in columns:
+        raise RunFileError(f"{csv}: not a fleetsim sweep summary (no run, replicate and status columns)")
+    if h5.is_file():  # the CSV must hold every row of the HDF5 summary written with it
+        with h5py.File(h5, "r") as f:
+            rows = f["runs/run"].shape[0] if "runs/run" in f else -1
+        if rows != len(runs):
+            raise RunFileError(f"{csv}: {len(runs)} rows, but {h5.name} has {rows}: the CSV is truncated or stale")
     parameters = columns[columns.index("replicate") + 1:columns.index("status")]
     return Sweep(folder, runs.set_index("run"), parameters, attrs)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from fleetsim_analysis import figures
-from fleetsim_analysis.io import open_run
+from fleetsim_analysis.io import RunFileError, open_run
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }
@@ -38,14 +38,27 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
+def _week_start(run, week: str) -> pd.Timestamp:
+    try:
+        start = pd.Timestamp(week)
+    except ValueError:
+        raise RunFileError(f"--week {week!r}: not a date (YYYY-MM-DD)") from None
+    hours = pd.DatetimeIndex(run.region["hour"].values)
+    if start.tzinfo is not None:
+        start = start.tz_convert(None)
+    if not hours[0].normalize() <= start <= hours[-1]:
+        raise RunFileError(f"--week {week}: outside the run ({hours[0]:%Y-%m-%d %H:%M} to {hours[-1]:%Y-%m-%d %H:%M} UTC)")
+    return start
+
+
 def write_report(path: str | Path, out_dir: str | Path, week: str | None = None) -> list[Path]:
     """Writes the figures of a run and an index.html into out_dir; returns the files written.
     `week`: the first day (YYYY-MM-DD) of the load-and-supply week; default: the 7 days with
     the lowest fleet CFE share."""
     run = open_run(path)
+    start = _week_start(run, week) if week else figures.default_week(run)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    start = pd.Timestamp(week) if week else figures.default_week(run)
     made: list[tuple[str, str, str]] = []  # (file, title, caption)
 
     def add(name: str, fig: plt.Figure, title: str, caption: str) -> None:

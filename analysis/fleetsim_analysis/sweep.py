@@ -47,12 +47,19 @@ def _label(path: str) -> str:
     return path.split(".")[-1] if "." in path else path
 
 
+def point_means(sweep: Sweep, metric: str) -> pd.DataFrame:
+    """The metric's mean over replicates for each parameter point (one row per point)."""
+    runs = sweep.ok()
+    return runs.groupby(sweep.parameters, sort=False, dropna=False)[metric].mean().reset_index()
+
+
 def plot_metric(sweep: Sweep, parameter: str, metric: str, label: str, better: str) -> plt.Figure:
+    """The metric against one numeric parameter: every run as a point, a line per category
+    (non-numeric parameters) through the means, and, when this is the only numeric parameter
+    swept, the Pareto front of the point means (replicates averaged, so no lucky seed)."""
     runs = sweep.ok()
     fig, ax = plt.subplots(figsize=(7.5, 4.6), constrained_layout=True)
     scale = 100.0 if metric == "cfe_score" else 1.0
-    x = runs[parameter].to_numpy(dtype=float)
-    y = runs[metric].to_numpy(dtype=float) * scale
     categories = sweep.categorical_parameters()
     if categories:
         group = runs[categories].astype(str).agg(" / ".join, axis=1)
@@ -61,14 +68,39 @@ def plot_metric(sweep: Sweep, parameter: str, metric: str, label: str, better: s
             line, = ax.plot(means.index, means.values, "-", lw=1.4, label=name)
             ax.scatter(rows[parameter], rows[metric] * scale, s=16, color=line.get_color(), alpha=0.6)
     else:
-        ax.scatter(x, y, s=18, color="#457b9d", alpha=0.7, label="runs")
-    front = pareto_front(x, y, maximize_y=(better == "max"))
-    if len(front) > 1:
-        ax.step(x[front], y[front], where="post", color="black", lw=1.0, ls="--", label="Pareto front")
-    ax.scatter(x[front], y[front], s=40, facecolors="none", edgecolors="black", lw=1.0)
+        ax.scatter(runs[parameter], runs[metric] * scale, s=18, color="#457b9d", alpha=0.7, label="runs")
+    if len(sweep.numeric_parameters()) == 1:
+        means = point_means(sweep, metric)
+        x = means[parameter].to_numpy(dtype=float)
+        y = means[metric].to_numpy(dtype=float) * scale
+        front = pareto_front(x, y, maximize_y=(better == "max"))
+        if len(front) > 1:
+            ax.step(x[front], y[front], where="post", color="black", lw=1.0, ls="--",
+                    label="Pareto front (point means)")
+        ax.scatter(x[front], y[front], s=40, facecolors="none", edgecolors="black", lw=1.0)
     ax.set_xlabel(f"{parameter}")
     ax.set_ylabel(label)
     ax.set_title(f"{label.split(' (')[0]} against {_label(parameter)} ({len(runs)} runs)", loc="left", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_categories(sweep: Sweep, metric: str, label: str) -> plt.Figure:
+    """The metric per category (policy) when no numeric parameter is swept: the mean over
+    replicates as a bar, every run as a point."""
+    runs = sweep.ok()
+    scale = 100.0 if metric == "cfe_score" else 1.0
+    categories = sweep.categorical_parameters()
+    group = runs[categories].astype(str).agg(" / ".join, axis=1)
+    means = runs.groupby(group, sort=False)[metric].mean() * scale
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    ax.bar(range(len(means)), means.values, color="#a8dadc", label="mean over replicates")
+    positions = {name: i for i, name in enumerate(means.index)}
+    ax.scatter([positions[g] for g in group], runs[metric] * scale, s=16, color="#1d3557", zorder=3, label="runs")
+    ax.set_xticks(range(len(means)), means.index, rotation=20 if len(means) > 4 else 0)
+    ax.set_ylabel(label)
+    ax.set_title(f"{label.split(' (')[0]} per {' / '.join(_label(c) for c in categories)}", loc="left",
+                 fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     return fig
 
@@ -118,6 +150,12 @@ def write_sweep_report(path: str | Path, out_dir: str | Path) -> list[Path]:
             name = f"{metric}_vs_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
             _save(plot_metric(sweep, parameter, metric, label, better), out / name)
             made.append((name, f"{metric} against {parameter}"))
+    if not numeric and sweep.categorical_parameters():
+        for metric, label, _ in METRICS:
+            if metric in runs and not runs[metric].isna().all():
+                name = f"{metric}_by_category.png"
+                _save(plot_categories(sweep, metric, label), out / name)
+                made.append((name, f"{metric} per {', '.join(sweep.categorical_parameters())}"))
     if not yearly_energy(sweep).empty:
         _save(plot_years(sweep), out / "energy_per_year.png")
         made.append(("energy_per_year.png", "annual energy per run"))
@@ -132,13 +170,18 @@ def write_sweep_report(path: str | Path, out_dir: str | Path) -> list[Path]:
         f"<p class='meta'>{len(sweep.runs)} runs ({len(runs)} ok, {len(failed)} failed or missing); parameters: "
         + ", ".join(html.escape(p) for p in sweep.parameters) + f" · folder {html.escape(str(sweep.path.resolve()))}</p>",
     ]
-    if not numeric:
-        parts.append("<p>No numeric parameter was swept: there is nothing to plot against; see the table.</p>")
     for name, title in made:
         parts.append(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>")
-    parts.append("<p class='caption'>Pareto front (dashed): the runs no other run beats with a smaller parameter "
-                 "value and a better figure. Lines: one per value of the non-numeric parameters (e.g. the policy), "
-                 "through the mean over the other parameters and replicates.</p>")
+    if not made:
+        parts.append("<p>Nothing to plot: no run succeeded, or every parameter has one value. See the table.</p>")
+    elif len(numeric) == 1:
+        parts.append("<p class='caption'>Pareto front (dashed): the parameter points (replicates averaged) that no "
+                     "other point beats with a smaller parameter value and a better figure. Lines: one per value of "
+                     "the non-numeric parameters (e.g. the policy), through the mean over the replicates.</p>")
+    elif numeric:
+        parts.append("<p class='caption'>Lines: one per value of the non-numeric parameters, through the mean over "
+                     "the other parameters and replicates. With several numeric parameters no Pareto front is drawn "
+                     "against one of them: it would ignore the others.</p>")
     parts.append("<h2>Runs</h2>" + table + "</body></html>")
     (out / "index.html").write_text("\n".join(parts), encoding="utf-8")
     return [out / name for name, _ in made] + [out / "index.html"]

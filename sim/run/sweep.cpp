@@ -201,12 +201,14 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
 }
 
 void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& options, const SweepOutcome& outcome) {
-  // the summary's figures: the names of the first run that has them, in its order
+  // the summary's figures: every name any run has, in order of first appearance (runs over
+  // different calendar years have different yearly columns; a run without one gets NaN)
   std::vector<std::string> names;
+  std::set<std::string> seen;
   for (const SweepRow& row : outcome.rows) {
-    if (row.summary.empty()) continue;
-    for (const SummaryItem& item : row.summary) names.push_back(item.name);
-    break;
+    for (const SummaryItem& item : row.summary) {
+      if (seen.insert(item.name).second) names.push_back(item.name);
+    }
   }
   auto value = [](const SweepRow& row, const std::string& name) {
     for (const SummaryItem& item : row.summary) {

@@ -212,3 +212,35 @@ def test_sweep_report_plots_each_figure_against_each_parameter(fleetsim_bin: Pat
     assert "greenest_site" in page and "Pareto front" in page
     result = analysis("sweep", str(tmp_path / "nothing"), "-o", str(tmp_path / "r2"))
     assert result.returncode == 2 and "no sweep summary here" in result.stderr
+
+
+def test_short_runs_bad_weeks_and_damaged_summaries(fleetsim_bin: Path, tmp_path: Path):
+    (tmp_path / "plain.yaml").write_text(PLAIN.replace("hours: 500", "hours: 12"))
+    short = tmp_path / "short.h5"
+    assert run_fleetsim(fleetsim_bin, "run", str(tmp_path / "plain.yaml"), "-o", str(short), "-q").returncode == 0
+    result = analysis("report", str(short), "-o", str(tmp_path / "short"))
+    assert result.returncode == 0, result.stderr  # twelve hours, within one day
+    for week, message in (("2030-01-01", "outside the run"), ("notadate", "not a date")):
+        result = analysis("report", str(short), "-o", str(tmp_path / "w"), "--week", week)
+        assert result.returncode == 2 and message in result.stderr
+    # a sweep whose runs fall in different calendar years keeps every year's column
+    sweep_file = tmp_path / "years.yaml"
+    sweep_file.write_text("parameters:\n  start: [2023-12-01, 2024-12-01]\n  growth.capacity: [true, false]\n")
+    (tmp_path / "grow.yaml").write_text(PLAIN.replace("hours: 500", "hours: 1000\ngrowth: {annual: 0.2}"))
+    out = tmp_path / "sweep"
+    result = run_fleetsim(fleetsim_bin, "sweep", str(tmp_path / "grow.yaml"), "--grid", str(sweep_file), "-o",
+                          str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    sweep = open_sweep(out)
+    for year in (2023, 2024, 2025):
+        assert f"facility_energy_mwh_{year}" in sweep.runs.columns
+    assert np.isnan(sweep.runs.loc[0, "facility_energy_mwh_2025"])
+    assert sweep.runs.loc[2, "facility_energy_mwh_2025"] > 0
+    assert sweep.categorical_parameters() == ["start", "growth.capacity"]  # dates and true/false are categories
+    files = {p.name for p in write_sweep_report(out, tmp_path / "report")}
+    assert "cfe_score_by_category.png" in files and "energy_per_year.png" in files
+    # a CSV cut short no longer matches its HDF5 twin
+    lines = (out / "sweep_summary.csv").read_text().splitlines(keepends=True)
+    (out / "sweep_summary.csv").write_text("".join(lines[:-1]))
+    with pytest.raises(RunFileError, match="truncated or stale"):
+        open_sweep(out)
