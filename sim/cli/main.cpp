@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "cli/report.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "planner/plan.hpp"
 #include "policy/scheduling.hpp"
 #include "run/comparison.hpp"
 #include "run/run_file.hpp"
@@ -49,12 +51,14 @@ const char* const kUsage =
     "               [--baseline POLICY] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
     "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...]\n"
+    "  fleetsim plan SCENARIO --target-cfe 0.9 [--region R]... [-o PLAN.h5] [--load-csv FILE\n"
+    "               --load-column COL] [--study] [--set ...]   least-cost 24/7 CFE procurement\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
     "  fleetsim inspect OUT.h5              print a run file's summary\n"
     "  fleetsim catalog [SCENARIO]          list GPU types, scheduling policies and forecasts\n"
     "  fleetsim --version | --help\n\n"
     "exit codes: 0 ok, 1 simulation error, 2 bad input\n"
-    "docs: docs/scenario-reference.md, docs/output-format.md, docs/models.md\n";
+    "docs: docs/scenario-reference.md, docs/output-format.md, docs/models.md, docs/planning.md\n";
 
 // Parses subcommand options; unknown options and missing values are bad input.
 po::variables_map parse(const std::string& command, int argc, char** argv, const po::options_description& options,
@@ -378,6 +382,160 @@ int cmd_sweep(int argc, char** argv) {
   return outcome.failed > 0 || outcome.missing > 0 ? kExitSimulationError : kExitOk;
 }
 
+std::string percent(double v) {
+  if (!std::isfinite(v)) return "—";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", 100.0 * v);
+  return buffer;
+}
+
+std::string money(double usd) {
+  if (!std::isfinite(usd)) return "—";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "$%.2fM", usd / 1e6);
+  return buffer;
+}
+
+void print_plan(const planner::PlanRequest& request, const planner::PlanResult& result) {
+  for (const planner::RegionPlan& rp : result.regions) {
+    const planner::Plan& plan = rp.plan;
+    const planner::Portfolio& p = plan.portfolio;
+    const planner::Evaluation& e = plan.evaluation;
+    std::cout << "\nregion " << rp.region << ": load "
+              << cli::format_number(e.load_mwh > 0 ? e.load_mwh : rp.baseline.load_mwh) << " MWh, peak "
+              << cli::format_number(rp.peak_load_mw) << " MW, mean " << cli::format_number(rp.mean_load_mw) << " MW\n"
+              << "  profiles: solar from " << rp.solar_profile << "; wind from " << rp.wind_profile << "\n"
+              << "  grid alone: CFE score " << percent(rp.baseline.cfe_score) << ", cost "
+              << money(rp.baseline.cost_usd) << "\n";
+    if (!plan.reached) {
+      std::cout << "  target " << percent(request.target)
+                << " not reached within the search bounds (planner.bounds, docs/planning.md)\n";
+    } else {
+      std::cout << "  plan for " << percent(request.target) << ": solar " << cli::format_number(p.solar_mw)
+                << " MW, wind " << cli::format_number(p.wind_mw) << " MW, clean firm " << cli::format_number(p.firm_mw)
+                << " MW, battery " << cli::format_number(p.battery_mwh) << " MWh / " << cli::format_number(p.battery_mw)
+                << " MW\n"
+                << "    CFE score " << percent(e.cfe_score) << ", procured coverage " << percent(e.coverage)
+                << ", annual matching " << percent(e.annual_matching) << ", excess " << cli::format_number(e.excess_mwh)
+                << " MWh, grid draw " << cli::format_number(e.grid_draw_mwh) << " MWh\n"
+                << "    emissions: location " << cli::format_number(std::round(e.emissions_location_t))
+                << " t, hourly market " << cli::format_number(std::round(e.emissions_market_hourly_t)) << " t; cost "
+                << money(e.cost_usd) << " (" << cli::format_number(static_cast<double>(plan.candidates))
+                << " candidates)\n";
+    }
+    std::cout << "  frontier (least cost per target):\n"
+              << "    target      cost   solar MW    wind MW    firm MW  battery MWh      CFE   coverage   matching\n";
+    for (const planner::Plan& f : rp.frontier) {
+      std::cout << "    " << std::setw(6) << percent(f.target);
+      if (!f.reached) {
+        std::cout << "  not reached within the bounds\n";
+        continue;
+      }
+      std::cout << std::setw(10) << money(f.evaluation.cost_usd) << std::setw(11)
+                << cli::format_number(f.portfolio.solar_mw) << std::setw(11) << cli::format_number(f.portfolio.wind_mw)
+                << std::setw(11) << cli::format_number(f.portfolio.firm_mw) << std::setw(13)
+                << cli::format_number(f.portfolio.battery_mwh) << std::setw(9) << percent(f.evaluation.cfe_score)
+                << std::setw(11) << percent(f.evaluation.coverage) << std::setw(11)
+                << percent(f.evaluation.annual_matching) << "\n";
+    }
+    if (!request.study) continue;
+    std::cout << "  study: procured coverage without battery, wind (rows) x solar (columns), MW\n         ";
+    const size_t n = 10;
+    for (size_t j = 0; j < n && j < rp.coverage_grid.size(); ++j) {
+      std::cout << std::setw(7) << cli::format_number(std::round(rp.coverage_grid[j].solar_mw));
+    }
+    std::cout << "\n";
+    for (size_t i = 0; i < rp.coverage_grid.size(); i += n) {
+      std::cout << "    " << std::setw(5) << cli::format_number(std::round(rp.coverage_grid[i].wind_mw));
+      for (size_t j = i; j < i + n && j < rp.coverage_grid.size(); ++j) {
+        char cell[16];
+        std::snprintf(cell, sizeof cell, "%6.1f", 100.0 * rp.coverage_grid[j].coverage);
+        std::cout << " " << cell;
+      }
+      std::cout << "\n";
+    }
+    std::cout << "  study: battery for 100% procured coverage (planner model; lossless closed form)\n"
+              << "     wind MW   solar MW   coverage  battery MWh   ideal MWh\n";
+    for (size_t k = 0; k < rp.battery_points.size(); ++k) {
+      std::cout << std::setw(12) << cli::format_number(rp.battery_points[k].wind_mw) << std::setw(11)
+                << cli::format_number(rp.battery_points[k].solar_mw) << std::setw(11)
+                << percent(rp.battery_points[k].coverage) << std::setw(13)
+                << (std::isfinite(rp.battery_for_full_mwh[k]) ? cli::format_number(rp.battery_for_full_mwh[k]) : "—")
+                << std::setw(12) << cli::format_number(rp.ideal_battery_for_full_mwh[k]) << "\n";
+    }
+    std::cout << "  study: flexible load at wind " << cli::format_number(rp.flexibility_point.wind_mw) << " MW, solar "
+              << cli::format_number(rp.flexibility_point.solar_mw) << " MW, no battery (share: coverage)\n    ";
+    for (size_t k = 0; k < rp.flexible_shares.size(); ++k) {
+      std::cout << percent(rp.flexible_shares[k]) << ": " << percent(rp.flexible_coverage[k])
+                << (k + 1 < rp.flexible_shares.size() ? ", " : "\n");
+    }
+  }
+}
+
+int cmd_plan(int argc, char** argv) {
+  po::options_description options("fleetsim plan");
+  std::string scenario_path;
+  std::string output;
+  std::vector<std::string> sets;
+  planner::PlanRequest request;
+  options.add_options()("scenario", po::value(&scenario_path)->required(), "scenario YAML file")(
+      "target-cfe", po::value(&request.target)->default_value(0.9), "target hourly CFE score, in (0, 1]")(
+      "region", po::value(&request.regions)->composing(), "plan this region (repeat; default: all with load)")(
+      "output,o", po::value(&output), "write the plan file (HDF5, docs/output-format.md)")(
+      "load-csv", po::value(&request.load_csv), "hourly load from a CSV (datetime_utc + a column, MW)")(
+      "load-column", po::value(&request.load_column), "the load CSV's column")(
+      "frontier", po::value(&request.frontier_targets)->multitoken(),
+      "frontier targets (default: the grid's share to 1)")(
+      "study", "also the wind x solar coverage grid, the battery for 100% and flexible load (docs/planning.md)")(
+      "set", po::value(&sets)->composing(), "override a scenario key: key.path=value")(
+      "quiet,q", "print nothing but errors")("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const auto vm = parse("plan", argc, argv, options, positional);
+  const core::SourceLocation where{"fleetsim plan", 0, ""};
+  if (!(request.target > 0.0 && request.target <= 1.0)) {
+    throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--target-cfe"}, "must be in (0, 1]");
+  }
+  for (double t : request.frontier_targets) {
+    if (!(t > 0.0 && t <= 1.0))
+      throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--frontier"}, "targets must be in (0, 1]");
+  }
+  if (request.load_csv.empty() != request.load_column.empty()) {
+    throw core::InputError(where, "--load-csv and --load-column go together");
+  }
+  request.study = vm.count("study") > 0;
+  const bool quiet = vm.count("quiet") > 0;
+  const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
+  if (!quiet) {
+    std::cout << "fleetsim plan '" << sc.name << "': target hourly CFE " << percent(request.target) << ", policy "
+              << sc.scheduler.policy.name() << "\n";
+  }
+  const planner::PlanResult result = planner::plan_scenario(sc, request);
+  if (!quiet) {
+    std::cout << "load: " << result.load_source;
+    if (request.load_csv.empty() && !result.policy_reacts) {
+      std::cout << " once (the policy does not react to supply: candidates are evaluated by the ledger alone)";
+    }
+    std::cout << "\n";
+    if (!result.converged) {
+      std::cout << "warning: after " << result.simulations - 1
+                << " re-simulations a plan still misses its target on the load it causes; its figures are those "
+                   "of its own simulated load\n";
+    }
+    print_plan(request, result);
+    std::cout << "\n  CFE score: hourly carbon-free share of the load, the grid's own share included; procured "
+                 "coverage:\n  the share met by the portfolio and its battery alone (docs/planning.md). Planned in "
+              << std::fixed << std::setprecision(2) << result.wall_time_s << " s.\n";
+    std::cout.unsetf(std::ios::fixed);
+  }
+  if (!output.empty()) {
+    planner::write_plan_file(sc, request, result, output);
+    if (!quiet) std::cout << "  wrote " << output << "\n";
+  }
+  return kExitOk;
+}
+
 int cmd_validate(int argc, char** argv) {
   po::options_description options("fleetsim validate");
   std::string scenario_path;
@@ -512,6 +670,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return cmd_validate(argc - 1, argv + 1);
     if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);
     if (command == "inspect") return cmd_inspect(argc - 1, argv + 1);
+    if (command == "plan") return cmd_plan(argc - 1, argv + 1);
     if (command == "catalog") return cmd_catalog(argc - 1, argv + 1);
     std::cerr << "fleetsim: unknown command '" << command << "' (try fleetsim --help)\n";
     return kExitBadInput;

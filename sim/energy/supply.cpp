@@ -45,6 +45,12 @@ HourlySeries contract_profile(const ContractSpec& c, const TimeAxis& axis, uint6
 
 }  // namespace
 
+HourlySeries capacity_factors(const ContractSpec& c, const TimeAxis& axis, uint64_t seed, uint64_t region_index,
+                              size_t contract_index) {
+  int64_t filled = 0;
+  return contract_profile(c, axis, seed, (region_index + 1) * kEntitiesPerRegion + contract_index, filled);
+}
+
 RegionSupply build_supply(const RegionSupplySpec& spec, const TimeAxis& axis, uint64_t seed, uint64_t region_index) {
   RegionSupply supply;
   if (spec.grid.from_csv) {

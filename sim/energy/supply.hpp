@@ -47,6 +47,11 @@ struct RegionSupply {
   int64_t filled_hours = 0;                 // grid and profile hours filled by a fill policy
 };
 
+// The hourly capacity factor of a contract (MWh per hour per MW): the same series as contract
+// `contract_index` of region `region_index` in build_supply, whatever the contract's capacity.
+HourlySeries capacity_factors(const ContractSpec& contract, const TimeAxis& axis, uint64_t seed, uint64_t region_index,
+                              size_t contract_index);
+
 // Builds the hourly supply of one region. Random streams use entity ids derived from
 // region_index, so regions are independent. Throws std::invalid_argument for an impossible
 // synthetic target and core::InputError for bad CSV data.

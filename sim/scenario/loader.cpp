@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -560,6 +561,7 @@ struct Builder {
       sc.regions.push_back(name);
       const double latitude = get_number(r, s, "latitude_deg");
       const double longitude = get_number(r, s, "longitude_deg");
+      sc.region_location.emplace_back(latitude, longitude);
       energy::RegionSupplySpec spec;
       spec.name = name;
       spec.grid = grid(r.child("grid"), latitude, longitude);
@@ -1144,6 +1146,62 @@ struct Builder {
   }
 
   // Every inference-capable cluster needs a throughput for its GPU type.
+  void planner(const At& at) {
+    if (!at.node.IsDefined() || at.node.IsNull()) return;
+    const Section& s = *root_section().find("planner")->section;
+    PlannerSpec& p = sc.planner;
+    if (at.has("technologies")) {
+      p.technologies = get_list<std::string>(at, s, "technologies");
+      const At list = at.child("technologies");
+      for (size_t i = 0; i < p.technologies.size(); ++i) {
+        const std::vector<std::string> known{"solar", "wind", "firm", "battery"};
+        if (std::find(known.begin(), known.end(), p.technologies[i]) == known.end()) {
+          const std::string hint = closest(p.technologies[i], known);
+          list.item(i).fail("unknown technology '" + p.technologies[i] + "' (solar, wind, firm, battery)" +
+                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+      }
+    }
+    // a profile section is a contract of 1 MW of its technology
+    auto profile = [&](const char* technology) -> std::optional<energy::ContractSpec> {
+      if (!at.has(technology)) return std::nullopt;
+      const At node = at.child(technology);
+      YAML::Node copy = YAML::Clone(node.node);
+      copy["type"] = technology;
+      copy["capacity_mw"] = 1.0;
+      // a synthetic solar profile without a location takes each region's (NaN here)
+      const double unknown = std::numeric_limits<double>::quiet_NaN();
+      return contract(At{copy, node.path, node.context, node.line()}, 0, unknown, unknown);
+    };
+    p.solar = profile("solar");
+    p.wind = profile("wind");
+    p.firm_capacity_factor = get_number(at, s, "firm_capacity_factor");
+    const At battery = at.child("battery");
+    const Section& bs = *s.find("battery")->section;
+    p.round_trip_efficiency = get_number(battery, bs, "round_trip_efficiency");
+    p.duration_h = get_number(battery, bs, "duration_h");
+    p.initial_soc = get_number(battery, bs, "initial_soc");
+    const At costs = at.child("costs");
+    const Section& cs = *s.find("costs")->section;
+    p.solar_usd_per_mw_year = get_number(costs, cs, "solar_usd_per_mw_year");
+    p.wind_usd_per_mw_year = get_number(costs, cs, "wind_usd_per_mw_year");
+    p.firm_usd_per_mw_year = get_number(costs, cs, "firm_usd_per_mw_year");
+    p.battery_usd_per_mwh_year = get_number(costs, cs, "battery_usd_per_mwh_year");
+    p.battery_usd_per_mw_year = get_number(costs, cs, "battery_usd_per_mw_year");
+    p.grid_usd_per_mwh = get_number(costs, cs, "grid_usd_per_mwh");
+    p.excess_usd_per_mwh = get_number(costs, cs, "excess_usd_per_mwh");
+    const At bounds = at.child("bounds");
+    const Section& bos = *s.find("bounds")->section;
+    p.max_solar_mw = get_optional(bounds, bos, "max_solar_mw").value_or(-1.0);
+    p.max_wind_mw = get_optional(bounds, bos, "max_wind_mw").value_or(-1.0);
+    p.max_firm_mw = get_optional(bounds, bos, "max_firm_mw").value_or(-1.0);
+    p.max_battery_mwh = get_optional(bounds, bos, "max_battery_mwh").value_or(-1.0);
+    const At flexibility = at.child("flexibility");
+    const Section& fs = *s.find("flexibility")->section;
+    p.flexible_share = get_number(flexibility, fs, "share");
+    p.headroom = get_number(flexibility, fs, "headroom");
+  }
+
   void check_inference_clusters(const At& sites_at) {
     for (size_t i = 0; i < sc.sites.size(); ++i) {
       sc.sites[i].inference_clusters_draw_power = !sc.inference.model.per_query_energy;
@@ -1237,6 +1295,7 @@ struct Builder {
     if (wl.has("jobs")) jobs(wl.child("jobs"));
     if (wl.has("synthetic")) synthetic(wl.child("synthetic"));
     if (wl.has("traces")) traces(wl.child("traces"));
+    planner(root.child("planner"));
     const At out = root.child("output");
     sc.deflate_level = static_cast<int>(get_integer(out, *s.find("output")->section, "deflate_level"));
   }

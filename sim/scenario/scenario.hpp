@@ -3,7 +3,9 @@
 // range-checked. Built only by load_scenario / parse_scenario (loader.cpp).
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/time.hpp"
@@ -39,6 +41,30 @@ struct InferenceOptions {
   double tokens_per_query = 0.0;  // 0 when not given
 };
 
+// `planner:` (docs/planning.md): what `fleetsim plan` may buy and at what cost.
+struct PlannerSpec {
+  std::vector<std::string> technologies{"solar", "wind", "firm", "battery"};
+  std::optional<energy::ContractSpec> solar;  // 1 MW; absent: from the region (docs/planning.md)
+  std::optional<energy::ContractSpec> wind;
+  double firm_capacity_factor = 0.92;
+  double round_trip_efficiency = 0.88;
+  double duration_h = 4.0;
+  double initial_soc = 1.0;
+  double solar_usd_per_mw_year = 146'000.0;
+  double wind_usd_per_mw_year = 172'000.0;
+  double firm_usd_per_mw_year = 635'000.0;
+  double battery_usd_per_mwh_year = 38'000.0;
+  double battery_usd_per_mw_year = 27'000.0;
+  double grid_usd_per_mwh = 80.0;
+  double excess_usd_per_mwh = 0.0;
+  double max_solar_mw = -1.0;  // < 0: the default
+  double max_wind_mw = -1.0;
+  double max_firm_mw = -1.0;
+  double max_battery_mwh = -1.0;
+  double flexible_share = 0.0;
+  double headroom = 0.2;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -47,6 +73,7 @@ struct Scenario {
   int64_t hours = 0;
   fleet::GpuCatalog catalog;
   std::vector<std::string> regions;
+  std::vector<std::pair<double, double>> region_location;     // per region: latitude, longitude (deg)
   std::vector<energy::RegionSupplySpec> region_supply_specs;  // per region, as configured
   std::vector<energy::RegionSupply> region_supply;            // per region, built hour by hour
   std::vector<fleet::SiteSpec> sites;
@@ -58,6 +85,7 @@ struct Scenario {
   InferenceOptions inference;
   std::vector<std::vector<double>> latency_ms;  // [demand region][site], shortest path; inf: unreachable
   int deflate_level = 1;
+  PlannerSpec planner;
   std::vector<std::string> warnings;  // things worth saying that are not errors
 
   // Provenance, stored in the output file.

@@ -492,6 +492,79 @@ const Section& inference_section() {
   return s;
 }
 
+// A planner supply profile: the keys of a contract without name, type and capacity.
+Section planner_profile_section(const std::string& path, const std::string& technology) {
+  Section s{path,
+            "The hourly capacity factor of one MW of " + technology +
+                " for the planner (`fleetsim plan`, docs/planning.md); absent: the shape of the region's first " +
+                technology + " contract, else a synthetic " + technology + " profile at the region's location.",
+            {}};
+  for (const Key& k : contract_section().keys) {
+    if (k.name == "name" || k.name == "type" || k.name == "capacity_mw") continue;
+    s.keys.push_back(k);
+  }
+  return s;
+}
+
+const Section& planner_section() {
+  static const Section solar = planner_profile_section("planner.solar", "solar");
+  static const Section wind = planner_profile_section("planner.wind", "wind");
+  static const Section battery{
+      "planner.battery",
+      "The storage technology the planner sizes.",
+      {
+          number("round_trip_efficiency", "", "0.88", 0, 1, "energy out / energy in, losses booked on charging", true),
+          number("duration_h", "h", "4", 0, 1e4, "energy / power of a sized battery", true),
+          number("initial_soc", "", "1", 0, 1, "state of charge at the start, fraction of its energy"),
+      }};
+  static const Section costs{
+      "planner.costs",
+      "Annualised costs (docs/planning.md, \"Costs\": defaults derived from NREL ATB 2023 capital and fixed "
+      "O&M costs at a 7% discount rate, and EIA's 2023 average industrial electricity price).",
+      {
+          number("solar_usd_per_mw_year", "USD/MW-yr", "146000", 0, 1e9, "utility PV, per MW(ac)"),
+          number("wind_usd_per_mw_year", "USD/MW-yr", "172000", 0, 1e9, "land-based wind"),
+          number("firm_usd_per_mw_year", "USD/MW-yr", "635000", 0, 1e9, "clean firm (geothermal, nuclear)"),
+          number("battery_usd_per_mwh_year", "USD/MWh-yr", "38000", 0, 1e9, "battery energy capacity"),
+          number("battery_usd_per_mw_year", "USD/MW-yr", "27000", 0, 1e9, "battery power capacity"),
+          number("grid_usd_per_mwh", "USD/MWh", "80", 0, 1e6, "energy bought from the grid"),
+          number("excess_usd_per_mwh", "USD/MWh", "0", 0, 1e6, "value of excess procured energy (0: curtailed)"),
+      }};
+  static const Section bounds{
+      "planner.bounds",
+      "Search bounds; absent: 8x (solar), 6x (wind) and 1.05x / capacity factor (firm) the peak load in MW, "
+      "and 24 h of peak load (battery).",
+      {
+          number("max_solar_mw", "MW", "", 0, 1e7, "largest solar capacity"),
+          number("max_wind_mw", "MW", "", 0, 1e7, "largest wind capacity"),
+          number("max_firm_mw", "MW", "", 0, 1e7, "largest clean firm capacity"),
+          number("max_battery_mwh", "MWh", "", 0, 1e8, "largest battery"),
+      }};
+  static const Section flexibility{
+      "planner.flexibility",
+      "Load flexibility in planning (docs/planning.md, \"Load flexibility\").",
+      {
+          number("share", "", "0", 0, 1, "share of each hour's load that may move to another hour of its day"),
+          number("headroom", "", "0.2", 0, 10, "server capacity above the peak load that moved load may use"),
+      }};
+  static const Section s{
+      "planner",
+      "Settings of `fleetsim plan` (docs/planning.md): what it may buy, at what cost. The planner designs each "
+      "region's procurement from scratch: it ignores the region's contracts and battery except as profile shapes.",
+      {
+          of_kind(string("technologies", "[solar, wind, firm, battery]", "what the planner may buy"),
+                  Kind::kStringList),
+          section("solar", Kind::kSection, solar, "solar profile"),
+          section("wind", Kind::kSection, wind, "wind profile"),
+          number("firm_capacity_factor", "", "0.92", 0, 1, "availability of clean firm supply (constant)", true),
+          section("battery", Kind::kSection, battery, "storage"),
+          section("costs", Kind::kSection, costs, "costs"),
+          section("bounds", Kind::kSection, bounds, "search bounds"),
+          section("flexibility", Kind::kSection, flexibility, "load flexibility"),
+      }};
+  return s;
+}
+
 const Section& output_section() {
   static const Section s{"output",
                          "The HDF5 output file (docs/output-format.md).",
@@ -536,6 +609,7 @@ const Section& root_section() {
           section("demand_regions", Kind::kSectionList, demand_region_section(), "inference demand"),
           section("inference", Kind::kSection, inference_section(), "inference serving and routing"),
           section("output", Kind::kSection, output_section(), "output file settings"),
+          section("planner", Kind::kSection, planner_section(), "the 24/7 CFE planner (fleetsim plan)"),
       }};
   return s;
 }

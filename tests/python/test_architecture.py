@@ -21,7 +21,8 @@ ALLOWED = {
     "scenario": {"core", "energy", "fleet", "workload", "policy"},
     "output": {"core"},
     "run": {"core", "engine", "energy", "fleet", "workload", "policy", "scenario", "output"},
-    "cli": {"core", "policy", "run", "scenario"},
+    "planner": {"core", "energy", "policy", "scenario", "run", "output"},
+    "cli": {"core", "policy", "run", "scenario", "planner"},
 }
 # Third-party headers confined to one module.
 CONFINED = {"hdf5": "output", "H5": "output", "yaml-cpp": "scenario", "boost/program_options": "cli",

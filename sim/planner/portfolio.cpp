@@ -1,0 +1,315 @@
+#include "planner/portfolio.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace fleetsim::planner {
+namespace {
+
+constexpr double kTonnesPerMwhPerGPerKwh = 1e-3;  // MWh x g/kWh = kg; / 1000 = t
+constexpr double kHoursPerYear = 8760.0;
+// A target counts as reached within this absolute margin (rounding in the sums).
+constexpr double kTargetSlack = 1e-12;
+// Relative tolerance of the optimizer's battery bisection.
+constexpr double kSearchTolerance = 1e-4;
+
+double nan() {
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+double years_of(size_t hours) {
+  return static_cast<double>(hours) / kHoursPerYear;
+}
+
+double capacity_cost(const Portfolio& p, const Costs& c, double years) {
+  return years * (p.solar_mw * c.solar_usd_per_mw_year + p.wind_mw * c.wind_usd_per_mw_year +
+                  p.firm_mw * c.firm_usd_per_mw_year + p.battery_mwh * c.battery_usd_per_mwh_year +
+                  p.battery_mw * c.battery_usd_per_mw_year);
+}
+
+double supply_at(const PlanInputs& in, const Portfolio& p, size_t h) {
+  double s = p.firm_mw * in.firm_cf;
+  if (p.solar_mw != 0.0) s += p.solar_mw * in.solar_cf[h];
+  if (p.wind_mw != 0.0) s += p.wind_mw * in.wind_cf[h];
+  return s;
+}
+
+double smallest_battery(const PlanInputs& in, std::span<const double> load, Portfolio p, const BatteryModel& battery,
+                        const Costs& costs, Metric metric, double target, double max_mwh, double power_mw,
+                        double tolerance, int64_t* evaluations) {
+  auto reach = [&](double e) {
+    p.battery_mwh = e;
+    p.battery_mw = power_mw > 0.0 ? power_mw : e / battery.hours;
+    if (evaluations) ++*evaluations;
+    return value_of(evaluate(in, load, p, battery, costs), metric) >= target - kTargetSlack;
+  };
+  if (reach(0.0)) return 0.0;
+  if (max_mwh <= 0.0 || !reach(max_mwh)) return nan();
+  double lo = 0.0;
+  double hi = max_mwh;
+  while (hi - lo > tolerance * std::max(1.0, hi)) {
+    const double mid = 0.5 * (lo + hi);
+    (reach(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+// The load a candidate is evaluated on: shifted within each day when flexibility is on.
+struct Evaluator {
+  const PlanInputs& in;
+  const PlanOptions& options;
+  int64_t evaluations = 0;
+  std::vector<double> shifted;
+
+  std::span<const double> load_for(const Portfolio& p) {
+    if (options.flexible_share <= 0.0) return in.load_mwh;
+    shifted = shift_load(in, p, options.flexible_share, options.headroom);
+    return shifted;
+  }
+  Evaluation eval(const Portfolio& p, std::span<const double> load) {
+    ++evaluations;
+    return evaluate(in, load, p, options.battery, options.costs);
+  }
+  // The smallest battery for p on this load (bisection); NaN if max_mwh is not enough.
+  double battery_for(const Portfolio& p, std::span<const double> load, double target, double max_mwh) {
+    return smallest_battery(in, load, p, options.battery, options.costs, options.metric, target, max_mwh, 0.0,
+                            kSearchTolerance, &evaluations);
+  }
+};
+
+}  // namespace
+
+double value_of(const Evaluation& e, Metric metric) {
+  return metric == Metric::kCfeScore ? e.cfe_score : e.coverage;
+}
+
+Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs) {
+  return evaluate(in, in.load_mwh, p, battery, costs);
+}
+
+Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, const Portfolio& p,
+                    const BatteryModel& battery, const Costs& costs) {
+  const size_t hours = load_mwh.size();
+  const double eta = battery.round_trip_efficiency;
+  const double energy = p.battery_mwh;
+  const double power = p.battery_mw;
+  double soc = battery.initial_soc * energy;
+  Evaluation e;
+  double used_sum = 0.0;
+  double location = 0.0;
+  double market = 0.0;
+  // The same steps as energy::RegionLedger::step, hour by hour.
+  for (size_t h = 0; h < hours; ++h) {
+    const double load = load_mwh[h];
+    const double supply = supply_at(in, p, h);
+    const double used = std::min(load, supply);
+    const double surplus = supply - used;
+    const double deficit = load - used;
+    double charge = 0.0;
+    double discharge = 0.0;
+    if (energy > 0.0) {
+      charge = std::max(0.0, std::min({surplus, power, (energy - soc) / eta}));
+      discharge = std::max(0.0, std::min({deficit, power, soc}));
+      soc = std::clamp(soc + eta * charge - discharge, 0.0, energy);
+    }
+    const double grid = deficit - discharge;
+    const double ci = in.carbon_intensity_g_per_kwh[h];
+    e.load_mwh += load;
+    e.supply_mwh += supply;
+    used_sum += used;
+    e.battery_discharge_mwh += discharge;
+    e.excess_mwh += surplus - charge;
+    e.grid_draw_mwh += grid;
+    e.cfe_mwh += used + discharge + in.grid_cfe_share[h] * grid;
+    location += load * ci;
+    market += grid * ci;
+  }
+  e.emissions_location_t = location * kTonnesPerMwhPerGPerKwh;
+  e.emissions_market_hourly_t = market * kTonnesPerMwhPerGPerKwh;
+  e.cfe_score = e.load_mwh > 0.0 ? e.cfe_mwh / e.load_mwh : nan();
+  e.coverage = e.load_mwh > 0.0 ? (used_sum + e.battery_discharge_mwh) / e.load_mwh : nan();
+  e.annual_matching = e.load_mwh > 0.0 ? std::min(1.0, e.supply_mwh / e.load_mwh) : nan();
+  e.cost_usd = capacity_cost(p, costs, years_of(hours)) + e.grid_draw_mwh * costs.grid_usd_per_mwh -
+               e.excess_mwh * costs.excess_usd_per_mwh;
+  return e;
+}
+
+double smallest_battery_mwh(const PlanInputs& in, Portfolio p, const BatteryModel& battery, const Costs& costs,
+                            Metric metric, double target, double max_mwh, double power_mw, double tolerance) {
+  return smallest_battery(in, in.load_mwh, p, battery, costs, metric, target, max_mwh, power_mw, tolerance, nullptr);
+}
+
+double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh) {
+  double best = 0.0;
+  double run = 0.0;
+  for (size_t h = 0; h < load_mwh.size(); ++h) {
+    run = std::max(0.0, run) + (load_mwh[h] - supply_mwh[h]);
+    best = std::max(best, run);
+  }
+  return best;
+}
+
+std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double share, double headroom) {
+  std::vector<double> load = in.load_mwh;
+  if (share <= 0.0 || load.empty()) return load;
+  const double cap = (1.0 + headroom) * *std::max_element(load.begin(), load.end());
+  std::vector<size_t> from;
+  std::vector<size_t> to;
+  for (size_t day = 0; day < load.size(); day += 24) {
+    const size_t end = std::min(load.size(), day + 24);
+    from.clear();
+    to.clear();
+    double removable = 0.0;
+    double absorbable = 0.0;
+    for (size_t h = day; h < end; ++h) {
+      const double s = supply_at(in, p, h);
+      if (s < load[h]) {
+        from.push_back(h);
+        removable += std::min(load[h] - s, share * load[h]);
+      } else if (s > load[h] && cap > load[h]) {
+        to.push_back(h);
+        absorbable += std::min(s - load[h], cap - load[h]);
+      }
+    }
+    double moved = std::min(removable, absorbable);
+    if (moved <= 0.0) continue;
+    // out of the dirtiest grid hours first, into the largest surpluses first (ties: earlier hour)
+    std::stable_sort(from.begin(), from.end(),
+                     [&](size_t a, size_t b) { return in.grid_cfe_share[a] < in.grid_cfe_share[b]; });
+    std::vector<double> surplus(to.size());
+    for (size_t k = 0; k < to.size(); ++k) surplus[k] = supply_at(in, p, to[k]) - load[to[k]];
+    std::vector<size_t> order(to.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return surplus[a] > surplus[b]; });
+    double left = moved;
+    for (const size_t h : from) {
+      const double take = std::min({left, load[h] - supply_at(in, p, h), share * load[h]});
+      load[h] -= take;
+      left -= take;
+      if (left <= 0.0) break;
+    }
+    left = moved;
+    for (const size_t k : order) {
+      const size_t h = to[k];
+      const double put = std::min({left, surplus[k], cap - load[h]});
+      load[h] += put;
+      left -= put;
+      if (left <= 0.0) break;
+    }
+  }
+  return load;
+}
+
+Evaluation baseline(const PlanInputs& in, const PlanOptions& options) {
+  return evaluate(in, Portfolio{}, options.battery, options.costs);
+}
+
+Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
+  Plan plan;
+  plan.target = target;
+  if (in.hours() == 0) return plan;
+  const double peak = *std::max_element(in.load_mwh.begin(), in.load_mwh.end());
+  const Bounds& b = options.bounds;
+  const double max_solar = !b.solar ? 0.0 : b.max_solar_mw >= 0.0 ? b.max_solar_mw : 8.0 * peak;
+  const double max_wind = !b.wind ? 0.0 : b.max_wind_mw >= 0.0 ? b.max_wind_mw : 6.0 * peak;
+  const double max_firm = !b.firm ? 0.0 : b.max_firm_mw >= 0.0 ? b.max_firm_mw : 1.05 * peak / in.firm_cf;
+  const double max_battery = !b.battery ? 0.0 : b.max_battery_mwh >= 0.0 ? b.max_battery_mwh : 24.0 * peak;
+  const double years = years_of(in.hours());
+  // capacity cost is a lower bound of the total when excess earns nothing: prune with it
+  const bool prune = options.costs.excess_usd_per_mwh <= 0.0;
+  Evaluator ev{in, options, 0, {}};
+  double best_cost = std::numeric_limits<double>::infinity();
+  auto consider = [&](double s, double w, double f) {
+    Portfolio q{std::clamp(s, 0.0, max_solar), std::clamp(w, 0.0, max_wind), std::clamp(f, 0.0, max_firm), 0.0, 0.0};
+    if (prune && capacity_cost(q, options.costs, years) >= best_cost) return;
+    const std::span<const double> load = ev.load_for(q);
+    Evaluation e = ev.eval(q, load);
+    if (value_of(e, options.metric) < target - kTargetSlack) {
+      const double battery = ev.battery_for(q, load, target, max_battery);
+      if (std::isnan(battery)) return;
+      q.battery_mwh = battery;
+      q.battery_mw = battery / options.battery.hours;
+      e = ev.eval(q, load);
+    }
+    if (e.cost_usd < best_cost) {
+      best_cost = e.cost_usd;
+      plan.reached = true;
+      plan.portfolio = q;
+      plan.evaluation = e;
+    }
+  };
+  auto axis = [](double max, int n) {
+    std::vector<double> v;
+    for (int i = 0; i < n; ++i) v.push_back(n == 1 ? 0.0 : max * i / (n - 1));
+    if (max <= 0.0) v.assign(1, 0.0);
+    return v;
+  };
+  const std::vector<double> solar = axis(max_solar, 9);
+  const std::vector<double> wind = axis(max_wind, 9);
+  const std::vector<double> firm = axis(max_firm, 6);
+  for (double f : firm) {
+    for (double w : wind) {
+      for (double s : solar) consider(s, w, f);
+    }
+  }
+  double ds = solar.size() > 1 ? solar[1] : 0.0;
+  double dw = wind.size() > 1 ? wind[1] : 0.0;
+  double df = firm.size() > 1 ? firm[1] : 0.0;
+  for (int round = 0; round < 4 && plan.reached; ++round) {
+    ds /= 2;
+    dw /= 2;
+    df /= 2;
+    const Portfolio c = plan.portfolio;
+    for (int i = -2; i <= 2; ++i) {
+      for (int j = -2; j <= 2; ++j) {
+        for (int k = -2; k <= 2; ++k) {
+          if (i == 0 && j == 0 && k == 0) continue;
+          if ((ds == 0 && i != 0) || (dw == 0 && j != 0) || (df == 0 && k != 0)) continue;
+          consider(c.solar_mw + i * ds, c.wind_mw + j * dw, c.firm_mw + k * df);
+        }
+      }
+    }
+  }
+  // Polish: move by one final step in any dimension while that is cheaper, so no neighbour
+  // at the search's resolution is a cheaper way to the target.
+  for (int moves = 0; moves < 200 && plan.reached; ++moves) {
+    const double before = best_cost;
+    const Portfolio c = plan.portfolio;
+    for (int d = 0; d < 3; ++d) {
+      for (int sign : {-1, 1}) {
+        const double step = d == 0 ? ds : d == 1 ? dw : df;
+        if (step == 0.0) continue;
+        consider(c.solar_mw + (d == 0 ? sign * step : 0.0), c.wind_mw + (d == 1 ? sign * step : 0.0),
+                 c.firm_mw + (d == 2 ? sign * step : 0.0));
+      }
+    }
+    if (!(best_cost < before)) break;
+  }
+  plan.resolution = Portfolio{ds, dw, df, kSearchTolerance * std::max(1.0, plan.portfolio.battery_mwh), 0.0};
+  plan.max_battery_mwh = max_battery;
+  plan.candidates = ev.evaluations;
+  return plan;
+}
+
+std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options) {
+  std::vector<Plan> plans;
+  for (double t : targets) plans.push_back(optimize(in, t, options));
+  return plans;
+}
+
+std::vector<std::vector<double>> coverage_grid(const PlanInputs& in, std::span<const double> wind_mw,
+                                               std::span<const double> solar_mw, Metric metric) {
+  std::vector<std::vector<double>> grid(wind_mw.size(), std::vector<double>(solar_mw.size(), 0.0));
+  const BatteryModel none{};
+  const Costs costs{};
+  for (size_t i = 0; i < wind_mw.size(); ++i) {
+    for (size_t j = 0; j < solar_mw.size(); ++j) {
+      grid[i][j] = value_of(evaluate(in, Portfolio{solar_mw[j], wind_mw[i], 0.0, 0.0, 0.0}, none, costs), metric);
+    }
+  }
+  return grid;
+}
+
+}  // namespace fleetsim::planner

@@ -1,0 +1,139 @@
+#pragma once
+// The 24/7 CFE planner's core (docs/planning.md): a region's hourly load and unit supply
+// profiles, a candidate portfolio of procured supply and storage, and its evaluation by the
+// hourly CFE ledger alone — the same arithmetic as energy::RegionLedger, in one tight loop
+// without allocation, so that thousands of candidates cost milliseconds. On top: the
+// smallest battery for a target (bisection, coverage being monotone in battery size), load
+// flexibility within each day, the least-cost portfolio for a target, and the frontier.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fleetsim::planner {
+
+// One region's hourly inputs. Profiles are MWh per hour per MW of nameplate.
+struct PlanInputs {
+  std::vector<double> load_mwh;
+  std::vector<double> solar_cf;
+  std::vector<double> wind_cf;
+  double firm_cf = 0.92;  // clean firm (nuclear, geothermal): constant availability
+  std::vector<double> grid_cfe_share;
+  std::vector<double> carbon_intensity_g_per_kwh;
+  size_t hours() const { return load_mwh.size(); }
+};
+
+struct Portfolio {
+  double solar_mw = 0.0;
+  double wind_mw = 0.0;
+  double firm_mw = 0.0;
+  double battery_mwh = 0.0;
+  double battery_mw = 0.0;
+};
+
+// The battery's technology; its size is the portfolio's.
+struct BatteryModel {
+  double round_trip_efficiency = 0.88;  // energy out / energy in, losses booked on charging
+  double hours = 4.0;                   // energy / power when the search sizes a battery
+  double initial_soc = 1.0;             // fraction of energy at the start
+};
+
+// Annualised costs (docs/planning.md, "Costs", for the defaults and their sources).
+struct Costs {
+  double solar_usd_per_mw_year = 146'000.0;
+  double wind_usd_per_mw_year = 172'000.0;
+  double firm_usd_per_mw_year = 635'000.0;
+  double battery_usd_per_mwh_year = 38'000.0;
+  double battery_usd_per_mw_year = 27'000.0;
+  double grid_usd_per_mwh = 80.0;
+  double excess_usd_per_mwh = 0.0;  // value of excess energy sold (0: curtailed)
+};
+
+struct Evaluation {
+  double load_mwh = 0.0;
+  double supply_mwh = 0.0;       // procured generation
+  double cfe_mwh = 0.0;          // supply used + battery discharge + grid CFE share x grid draw
+  double cfe_score = 0.0;        // cfe / load: the hourly (24/7) CFE score
+  double coverage = 0.0;         // (supply used + discharge) / load: procured coverage, grid excluded
+  double annual_matching = 0.0;  // min(1, supply / load)
+  double grid_draw_mwh = 0.0;
+  double excess_mwh = 0.0;
+  double battery_discharge_mwh = 0.0;
+  double emissions_location_t = 0.0;
+  double emissions_market_hourly_t = 0.0;
+  double cost_usd = 0.0;  // capacity costs x the horizon in years + grid energy - excess sold
+};
+
+enum class Metric { kCfeScore, kCoverage };
+double value_of(const Evaluation& e, Metric metric);
+
+// The ledger over all hours (load may be replaced by a shifted one).
+Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs);
+Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, const Portfolio& p,
+                    const BatteryModel& battery, const Costs& costs);
+
+// The smallest battery energy (power = energy / battery.hours, or `power_mw` when > 0) with
+// which the portfolio reaches `target` of `metric`, to a relative tolerance; 0 if none is
+// needed, NaN if even `max_mwh` does not reach it. Coverage never falls as the battery grows
+// (docs/planning.md, "Battery sizing"), so bisection finds the threshold.
+double smallest_battery_mwh(const PlanInputs& in, Portfolio p, const BatteryModel& battery, const Costs& costs,
+                            Metric metric, double target, double max_mwh, double power_mw = 0.0,
+                            double tolerance = 1e-6);
+
+// For a lossless battery with no power limit that starts full: the smallest energy that
+// covers every hour, the largest sum over consecutive hours of (load - supply) (Kadane).
+double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh);
+
+// Load flexibility (docs/planning.md): in each day (24 hours from the first hour) up to
+// `share` of each hour's load moves out of deficit hours (supply below load; the dirtiest
+// grid hours first) into surplus hours (largest surplus first), never above
+// (1 + headroom) x the peak load. Returns the shifted load; energy per day is unchanged.
+std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double share, double headroom);
+
+struct Bounds {
+  double max_solar_mw = -1.0;  // < 0: defaults scaled by the peak load (docs/planning.md)
+  double max_wind_mw = -1.0;
+  double max_firm_mw = -1.0;
+  double max_battery_mwh = -1.0;
+  bool solar = true;
+  bool wind = true;
+  bool firm = true;
+  bool battery = true;
+};
+
+struct Plan {
+  bool reached = false;  // false: no candidate within the bounds reaches the target
+  double target = 0.0;
+  Portfolio portfolio;
+  Evaluation evaluation;
+  Portfolio resolution;          // the search's final step per dimension (battery: its bisection tolerance)
+  int64_t candidates = 0;        // portfolios evaluated (battery bisection steps included)
+  double max_battery_mwh = 0.0;  // the battery bound the search used
+};
+
+struct PlanOptions {
+  Metric metric = Metric::kCfeScore;
+  BatteryModel battery;
+  Costs costs;
+  Bounds bounds;
+  double flexible_share = 0.0;  // > 0: candidates are evaluated on the load shifted within each day
+  double headroom = 0.2;
+};
+
+// The least-cost portfolio reaching `target`: a coarse grid over solar x wind x firm, each
+// point with its smallest battery (relative tolerance 1e-4), then four rounds of a finer
+// grid around the best, then single steps at the final resolution while they are cheaper.
+Plan optimize(const PlanInputs& in, double target, const PlanOptions& options);
+
+// The portfolio of zero procurement: the grid's own share of CFE (where the frontier starts).
+Evaluation baseline(const PlanInputs& in, const PlanOptions& options);
+
+// Cost against CFE score from the grid's own share to 100%: the least-cost plan at each target.
+std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options);
+
+// Coverage (or CFE score) on a grid of wind x solar capacities, no battery; [wind][solar].
+std::vector<std::vector<double>> coverage_grid(const PlanInputs& in, std::span<const double> wind_mw,
+                                               std::span<const double> solar_mw, Metric metric);
+
+}  // namespace fleetsim::planner
