@@ -367,7 +367,7 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
                                  e.cost_usd,
                                  static_cast<double>(p.candidates),
                                  e.grid_draw_mwh};
-      for (int k = 0; k < 13; ++k) f[k].push_back(p.reached ? values[k] : (k == 11 ? values[k] : nan));
+      for (size_t k = 0; k < 13; ++k) f[k].push_back(p.reached ? values[k] : (k == 11 ? values[k] : nan));
     }
   }
   w.add_table("/frontier", "row", rows);

@@ -301,12 +301,30 @@ std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets
 
 std::vector<std::vector<double>> coverage_grid(const PlanInputs& in, std::span<const double> wind_mw,
                                                std::span<const double> solar_mw, Metric metric) {
+  // No battery: each hour stands alone, so only the supply used (and, for the CFE score, the
+  // grid's carbon-free share of the rest) is summed, in one pass per point.
   std::vector<std::vector<double>> grid(wind_mw.size(), std::vector<double>(solar_mw.size(), 0.0));
-  const BatteryModel none{};
-  const Costs costs{};
+  const size_t hours = in.hours();
+  const double* load = in.load_mwh.data();
+  const double* scf = in.solar_cf.data();
+  const double* wcf = in.wind_cf.data();
+  const double* share = in.grid_cfe_share.data();
+  double total = 0.0;
+  for (size_t h = 0; h < hours; ++h) total += load[h];
   for (size_t i = 0; i < wind_mw.size(); ++i) {
     for (size_t j = 0; j < solar_mw.size(); ++j) {
-      grid[i][j] = value_of(evaluate(in, Portfolio{solar_mw[j], wind_mw[i], 0.0, 0.0, 0.0}, none, costs), metric);
+      const double w = wind_mw[i];
+      const double s = solar_mw[j];
+      double cfe = 0.0;
+      if (metric == Metric::kCoverage) {
+        for (size_t h = 0; h < hours; ++h) cfe += std::min(load[h], s * scf[h] + w * wcf[h]);
+      } else {
+        for (size_t h = 0; h < hours; ++h) {
+          const double used = std::min(load[h], s * scf[h] + w * wcf[h]);
+          cfe += used + share[h] * (load[h] - used);
+        }
+      }
+      grid[i][j] = total > 0.0 ? cfe / total : nan();
     }
   }
   return grid;

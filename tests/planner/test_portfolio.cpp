@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -130,13 +131,13 @@ TEST_CASE("flexible load moves from deficit hours into surplus hours by hand", "
   // receivers at +10, so the six hours with the largest surplus (all equal: the first six)
   // take it.
   std::vector<double> cf(24, 0.0);
-  for (int h = 0; h < 12; ++h) cf[h] = 1.0;
+  for (size_t h = 0; h < 12; ++h) cf[h] = 1.0;
   const PlanInputs in = constant_grid(std::vector<double>(24, 10.0), cf);
   const Portfolio p{20, 0, 0, 0, 0};
   const std::vector<double> load = shift_load(in, p, 0.5, 1.0);
-  for (int h = 0; h < 6; ++h) CHECK(load[h] == 20.0);
-  for (int h = 6; h < 12; ++h) CHECK(load[h] == 10.0);
-  for (int h = 12; h < 24; ++h) CHECK(load[h] == 5.0);
+  for (size_t h = 0; h < 6; ++h) CHECK(load[h] == 20.0);
+  for (size_t h = 6; h < 12; ++h) CHECK(load[h] == 10.0);
+  for (size_t h = 12; h < 24; ++h) CHECK(load[h] == 5.0);
   CHECK(std::accumulate(load.begin(), load.end(), 0.0) == 240.0);
   CHECK(evaluate(in, p, BatteryModel{}, Costs{}).coverage == Approx(0.5));
   CHECK(evaluate(in, load, p, BatteryModel{}, Costs{}).coverage == Approx(0.75));
@@ -145,7 +146,7 @@ TEST_CASE("flexible load moves from deficit hours into surplus hours by hand", "
   double last = 0.0;
   for (double share = 0.0; share <= 1.0; share += 0.25) {
     const std::vector<double> shifted = shift_load(r, Portfolio{120, 40, 0, 0, 0}, share, 0.3);
-    for (size_t d = 0; d < 30; ++d) {
+    for (std::ptrdiff_t d = 0; d < 30; ++d) {
       const double before = std::accumulate(r.load_mwh.begin() + 24 * d, r.load_mwh.begin() + 24 * (d + 1), 0.0);
       const double after = std::accumulate(shifted.begin() + 24 * d, shifted.begin() + 24 * (d + 1), 0.0);
       REQUIRE(after == Approx(before).epsilon(1e-12));
@@ -199,5 +200,20 @@ TEST_CASE("the plan meets its target and no cheaper neighbouring point does", "[
   const std::vector<Plan> f = frontier(in, targets, options);
   for (size_t k = 1; k < f.size(); ++k) {
     if (f[k].reached && f[k - 1].reached) CHECK(f[k].evaluation.cost_usd >= f[k - 1].evaluation.cost_usd * (1 - 1e-9));
+  }
+}
+
+TEST_CASE("the coverage grid is the ledger without a battery at each point", "[planner]") {
+  const PlanInputs in = random_inputs(1000, 9);
+  const std::vector<double> wind{0, 30, 90};
+  const std::vector<double> solar{0, 50, 200, 400};
+  for (const Metric metric : {Metric::kCoverage, Metric::kCfeScore}) {
+    const auto grid = coverage_grid(in, wind, solar, metric);
+    for (size_t i = 0; i < wind.size(); ++i) {
+      for (size_t j = 0; j < solar.size(); ++j) {
+        const Evaluation e = evaluate(in, Portfolio{solar[j], wind[i], 0, 0, 0}, BatteryModel{}, Costs{});
+        CHECK(grid[i][j] == Approx(value_of(e, metric)).epsilon(1e-12));
+      }
+    }
   }
 }
