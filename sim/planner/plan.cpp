@@ -114,7 +114,7 @@ void run_study(RegionPlan& rp, const PlanInputs& in, const PlanOptions& options)
     const Evaluation e = evaluate(in, p, options.battery, options.costs);
     rp.battery_points.push_back({p.wind_mw, p.solar_mw, e.coverage, e.cfe_score});
     rp.battery_for_full_mwh.push_back(
-        smallest_battery_mwh(in, p, options.battery, options.costs, Metric::kCoverage, 1.0, 2000.0 * rp.peak_load_mw));
+        smallest_battery_mwh(in, p, options.battery, options.costs, Metric::kCoverage, 1.0, 8760.0 * rp.peak_load_mw));
     std::vector<double> supply(in.hours());
     for (size_t h = 0; h < supply.size(); ++h) supply[h] = p.solar_mw * in.solar_cf[h] + p.wind_mw * in.wind_cf[h];
     rp.ideal_battery_for_full_mwh.push_back(ideal_battery_for_full_coverage(in.load_mwh, supply));
@@ -426,7 +426,7 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
     w.write_column("/study/battery", "solar_mw", solar, "MW", "solar capacity");
     w.write_column("/study/battery", "coverage_without_battery", cov, "1", "procured coverage with no battery");
     w.write_column("/study/battery", "battery_mwh", battery, "MWh",
-                   "smallest battery (planner model) for 100% coverage; NaN: none within 2,000 h of peak load");
+                   "smallest battery (planner model) for 100% coverage; NaN: none within a year of peak load");
     w.write_column("/study/battery", "ideal_battery_mwh", ideal, "MWh",
                    "the same for a lossless battery with no power limit (closed form)");
     ids.clear();

@@ -1,0 +1,85 @@
+"""fleetsim plan end to end: the printed plan and the plan file agree and meet the target;
+bad requests are refused with a clear message; on the real BPAT 2022 inputs the study's
+coverage grid equals Carbon Explorer's own formula computed here from the CSV."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import SOURCE_DIR, run_fleetsim
+
+SHARED = Path(os.environ.get("FLEETSIM_SHARED_DATA", SOURCE_DIR.parent / "shared" / "data"))
+BPAT = SHARED / "carbon-explorer" / "inputs_bpat_2022_year.csv"
+
+
+def test_plan_prints_and_writes_the_least_cost_portfolio(fleetsim_bin: Path, tmp_path: Path):
+    out = tmp_path / "plan.h5"
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                          "hours=800", "--target-cfe", "0.9", "--frontier", "0.8", "0.9", "1", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "candidates are evaluated by the ledger alone" in result.stdout
+    assert "plan for 90.0%" in result.stdout
+    with h5py.File(out, "r") as f:
+        assert f.attrs["file_type"] == "plan" and f.attrs["complete"] == 1
+        regions = list(f["plan/region"].asstr()[...])
+        assert regions == ["us-west", "eu-north", "asia-east"]
+        reached = f["plan/reached"][...] == 1
+        assert reached.all()
+        assert (f["plan/cfe_score"][...] >= 0.9 - 1e-12).all()
+        assert (f["plan/cost_usd"][...] > 0).all()
+        frontier = pd.DataFrame({k: (f["frontier"][k].asstr()[...] if k == "region" else f["frontier"][k][...])
+                                 for k in ("region", "target", "cost_usd", "cfe_score")})
+    for region, rows in frontier.groupby("region"):
+        assert list(rows["target"]) == [0.8, 0.9, 1.0]
+        assert (rows["cfe_score"] >= rows["target"] - 1e-12).all()
+        assert rows["cost_usd"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target-cfe", "1.5"], "--target-cfe: must be in (0, 1]"),
+    (["--load-csv", "x.csv"], "--load-csv and --load-column go together"),
+    (["--region", "mars"], "no region named 'mars'"),
+    (["--set", "planner.technologies=[solar, tidal]"], "planner.technologies[1]: unknown technology 'tidal'"),
+    (["--set", "planner.costs.grid_usd_per_mwh=-1"], "planner.costs.grid_usd_per_mwh: -1 is out of range"),
+])
+def test_bad_plan_requests_are_refused(fleetsim_bin: Path, tmp_path: Path, args: list[str], message: str):
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                          "hours=800", *args, "-o", str(tmp_path / "p.h5"))
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+def test_bpat_study_matches_carbon_explorer_conventions(fleetsim_bin: Path, tmp_path: Path):
+    if not BPAT.exists():
+        pytest.skip(f"{BPAT} is absent: the shared data folder is not next to the checkout")
+    out = tmp_path / "bpat.h5"
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "plan_bpat_2022.yaml"), "--study",
+                          "--target-cfe", "0.95", "--load-csv", str(BPAT), "--load-column", "dc_load_mw",
+                          "--set", f"planner.solar.file={BPAT}", "--set", f"planner.wind.file={BPAT}", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = pd.read_csv(BPAT)
+    dc = data["dc_load_mw"].to_numpy()
+    wind = data["wind_mw"].to_numpy() / data["wind_mw"].max()
+    solar = data["solar_mw"].to_numpy() / data["solar_mw"].max()
+    with h5py.File(out, "r") as f:
+        grid = f["study/coverage"]
+        assert grid["coverage"].shape == (100,)
+        for w, s, c in zip(grid["wind_mw"][...], grid["solar_mw"][...], grid["coverage"][...]):
+            ren = wind * w + solar * s
+            expected = (dc.sum() - np.maximum(0.0, dc - ren).sum()) / dc.sum()  # the study's 24/7 coverage
+            assert np.isclose(c, expected, rtol=1e-12, atol=1e-12)
+        battery = f["study/battery"]
+        found = battery["battery_mwh"][...]
+        ideal = battery["ideal_battery_mwh"][...]
+        finite = np.isfinite(found)
+        assert finite.any()
+        assert (found[finite] >= ideal[finite] * (1 - 1e-6)).all()  # losses and a power limit only add
+        coverage = f["study/flexibility/coverage"][...]
+        assert (np.diff(coverage) >= -1e-12).all()
+        assert f["plan/cfe_score"][0] >= 0.95 - 1e-12
