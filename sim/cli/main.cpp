@@ -454,14 +454,19 @@ void print_plan(const planner::PlanRequest& request, const planner::PlanResult& 
       }
       std::cout << "\n";
     }
-    std::cout << "  study: battery for 100% procured coverage (planner model; lossless closed form)\n"
+    std::cout << "  study: battery for 100% procured coverage (planner model; lossless closed form; cyclic: —\n"
+              << "  where the year's supply is short of its load, so no battery can cover it)\n"
               << "     wind MW   solar MW   coverage  battery MWh   ideal MWh\n";
     for (size_t k = 0; k < rp.battery_points.size(); ++k) {
       std::cout << std::setw(12) << cli::format_number(rp.battery_points[k].wind_mw) << std::setw(11)
                 << cli::format_number(rp.battery_points[k].solar_mw) << std::setw(11)
                 << percent(rp.battery_points[k].coverage) << std::setw(13)
                 << (std::isfinite(rp.battery_for_full_mwh[k]) ? cli::format_number(rp.battery_for_full_mwh[k]) : "—")
-                << std::setw(12) << cli::format_number(rp.ideal_battery_for_full_mwh[k]) << "\n";
+                << std::setw(12)
+                << (std::isfinite(rp.ideal_battery_for_full_mwh[k])
+                        ? cli::format_number(rp.ideal_battery_for_full_mwh[k])
+                        : "—")
+                << "\n";
     }
     std::cout << "  study: flexible load at wind " << cli::format_number(rp.flexibility_point.wind_mw) << " MW, solar "
               << cli::format_number(rp.flexibility_point.solar_mw) << " MW, no battery (share: coverage)\n    ";

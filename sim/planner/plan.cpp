@@ -109,7 +109,7 @@ void run_study(RegionPlan& rp, const PlanInputs& in, const PlanOptions& options)
     for (size_t j = 0; j < axis.size(); ++j) rp.coverage_grid.push_back({axis[i], axis[j], coverage[i][j], cfe[i][j]});
   }
   // the battery for 100% coverage at a few points of the grid
-  for (const auto& [w, s] : std::vector<std::pair<double, double>>{{1, 1}, {2, 1}, {1, 2}, {2, 2}, {3, 3}, {4, 4}}) {
+  for (const auto& [w, s] : std::vector<std::pair<double, double>>{{2, 2}, {3, 2}, {2, 3}, {3, 3}, {4, 3}, {4, 4}}) {
     Portfolio p{s * m, w * m, 0.0, 0.0, 0.0};
     const Evaluation e = evaluate(in, p, options.battery, options.costs);
     rp.battery_points.push_back({p.wind_mw, p.solar_mw, e.coverage, e.cfe_score});
@@ -117,7 +117,8 @@ void run_study(RegionPlan& rp, const PlanInputs& in, const PlanOptions& options)
         smallest_battery_mwh(in, p, options.battery, options.costs, Metric::kCoverage, 1.0, 8760.0 * rp.peak_load_mw));
     std::vector<double> supply(in.hours());
     for (size_t h = 0; h < supply.size(); ++h) supply[h] = p.solar_mw * in.solar_cf[h] + p.wind_mw * in.wind_cf[h];
-    rp.ideal_battery_for_full_mwh.push_back(ideal_battery_for_full_coverage(in.load_mwh, supply));
+    rp.ideal_battery_for_full_mwh.push_back(
+        ideal_battery_for_full_coverage(in.load_mwh, supply, options.battery.cyclic));
   }
   // flexible load at 2x wind and 2x solar (both in MW of nameplate per MW of mean load)
   rp.flexibility_point = StudyPoint{2 * m, 2 * m, 0.0, 0.0};
@@ -131,6 +132,16 @@ void run_study(RegionPlan& rp, const PlanInputs& in, const PlanOptions& options)
   rp.flexibility_point.coverage = rp.flexible_coverage.front();
 }
 
+// A portfolio's figures as the optimizer counts them: with flexibility, on the better of the
+// shifted and the original load.
+Evaluation evaluate_as_planned(const PlanInputs& in, const Portfolio& p, const PlanOptions& options) {
+  const Evaluation plain = evaluate(in, p, options.battery, options.costs);
+  if (options.flexible_share <= 0.0) return plain;
+  const std::vector<double> moved = shift_load(in, p, options.flexible_share, options.headroom);
+  const Evaluation shifted = evaluate(in, moved, p, options.battery, options.costs);
+  return value_of(shifted, options.metric) >= value_of(plain, options.metric) ? shifted : plain;
+}
+
 }  // namespace
 
 PlanOptions plan_options(const scenario::Scenario& sc) {
@@ -139,6 +150,7 @@ PlanOptions plan_options(const scenario::Scenario& sc) {
   o.battery.round_trip_efficiency = p.round_trip_efficiency;
   o.battery.hours = p.duration_h;
   o.battery.initial_soc = p.initial_soc;
+  o.battery.cyclic = p.cyclic;
   o.costs = Costs{p.solar_usd_per_mw_year,   p.wind_usd_per_mw_year, p.firm_usd_per_mw_year, p.battery_usd_per_mwh_year,
                   p.battery_usd_per_mw_year, p.grid_usd_per_mwh,     p.excess_usd_per_mwh};
   o.bounds = Bounds{p.max_solar_mw,  p.max_wind_mw,  p.max_firm_mw,  p.max_battery_mwh,
@@ -224,9 +236,10 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
     }
   };
   plan_all();
-  // Carbon-aware policies move load with supply: re-simulate with the chosen portfolios; if a
-  // plan misses its target on the load it causes, plan again on that load; repeat until every
-  // plan holds on its own load (reported with that load's figures).
+  // Carbon-aware policies move load with supply: simulate with the chosen portfolios and take
+  // each plan's figures from the load it causes; if a plan misses its target there, plan again
+  // on that load and simulate again. The loop always ends on a simulation, so the figures
+  // reported are those of the plan's own simulated load.
   result.converged = !result.policy_reacts;
   for (int round = 0; result.policy_reacts && round < request.max_resimulations; ++round) {
     std::vector<Portfolio> portfolios;
@@ -238,14 +251,14 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
       inputs[i].load_mwh = simulated_load(r, regions[i]);
       RegionPlan& rp = result.regions[i];
       if (!rp.plan.reached) continue;
-      rp.plan.evaluation = evaluate(inputs[i], portfolios[i], options.battery, options.costs);
+      rp.plan.evaluation = evaluate_as_planned(inputs[i], portfolios[i], options);
       holds = holds && value_of(rp.plan.evaluation, options.metric) >= request.target - 1e-9;
     }
     if (holds) {
       result.converged = true;
       break;
     }
-    plan_all();
+    if (round + 1 < request.max_resimulations) plan_all();
   }
   if (result.simulations > 1) {
     result.load_source = "simulated, re-simulated " + std::to_string(result.simulations - 1) +
@@ -284,9 +297,13 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
   for (const RegionPlan& rp : result.regions) names.push_back(rp.region);
   // /plan: the chosen portfolio per region
   w.add_table("/plan", "region", names);
+  // an unreached plan has no portfolio: NaN in its row (but `reached` itself)
   auto column = [&](const std::string& group, const char* name, auto get, const char* units, const char* what) {
     std::vector<double> v;
-    for (const RegionPlan& rp : result.regions) v.push_back(get(rp));
+    for (const RegionPlan& rp : result.regions) {
+      const bool empty = group == "/plan" && std::string(name) != "reached" && !rp.plan.reached;
+      v.push_back(empty ? std::nan("") : get(rp));
+    }
     w.write_column(group, name, v, units, what);
   };
   column(

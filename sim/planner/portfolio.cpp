@@ -46,9 +46,21 @@ double smallest_battery(const PlanInputs& in, std::span<const double> load, Port
     return value_of(evaluate(in, load, p, battery, costs), metric) >= target - kTargetSlack;
   };
   if (reach(0.0)) return 0.0;
-  if (max_mwh <= 0.0 || !reach(max_mwh)) return nan();
+  // A coarse scan from small to large first: with a fixed power, coverage and CFE never fall
+  // as the battery grows (docs/planning.md); when the power grows with the energy, the CFE
+  // score can dip slightly, and the scan keeps the bisection near the smallest battery that
+  // reaches the target. The answer always reaches it.
   double lo = 0.0;
-  double hi = max_mwh;
+  double hi = nan();
+  for (int k = 12; k >= 0 && max_mwh > 0.0; --k) {
+    const double e = max_mwh / std::pow(2.0, k);
+    if (reach(e)) {
+      hi = e;
+      break;
+    }
+    lo = e;
+  }
+  if (std::isnan(hi)) return nan();
   while (hi - lo > tolerance * std::max(1.0, hi)) {
     const double mid = 0.5 * (lo + hi);
     (reach(mid) ? hi : lo) = mid;
@@ -67,6 +79,17 @@ struct Evaluator {
     if (options.flexible_share <= 0.0) return in.load_mwh;
     shifted = shift_load(in, p, options.flexible_share, options.headroom);
     return shifted;
+  }
+  // With flexibility, the better of the shifted and the original load for this portfolio
+  // (shifting ignores the battery; a planner shifts only when it helps).
+  std::span<const double> better_load(const Portfolio& p) {
+    const std::span<const double> moved = load_for(p);
+    if (options.flexible_share <= 0.0 || p.battery_mwh <= 0.0) return moved;
+    ++evaluations;
+    const double with = value_of(evaluate(in, moved, p, options.battery, options.costs), options.metric);
+    ++evaluations;
+    const double without = value_of(evaluate(in, in.load_mwh, p, options.battery, options.costs), options.metric);
+    return with >= without ? moved : std::span<const double>(in.load_mwh);
   }
   Evaluation eval(const Portfolio& p, std::span<const double> load) {
     ++evaluations;
@@ -96,6 +119,26 @@ Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, cons
   const double energy = p.battery_mwh;
   const double power = p.battery_mw;
   double soc = battery.initial_soc * energy;
+  if (battery.cyclic && energy > 0.0) {
+    // the battery's state alone, over the horizon, from empty until its end state repeats
+    auto advance = [&](double s) {
+      for (size_t h = 0; h < hours; ++h) {
+        const double supply = supply_at(in, p, h);
+        const double used = std::min(load_mwh[h], supply);
+        const double charge = std::max(0.0, std::min({supply - used, power, (energy - s) / eta}));
+        const double discharge = std::max(0.0, std::min({load_mwh[h] - used, power, s}));
+        s = std::clamp(s + eta * charge - discharge, 0.0, energy);
+      }
+      return s;
+    };
+    soc = 0.0;
+    for (int pass = 0; pass < 8; ++pass) {
+      const double end = advance(soc);
+      const bool repeats = std::fabs(end - soc) <= 1e-12 * energy;
+      soc = end;
+      if (repeats) break;
+    }
+  }
   Evaluation e;
   double used_sum = 0.0;
   double location = 0.0;
@@ -141,14 +184,25 @@ double smallest_battery_mwh(const PlanInputs& in, Portfolio p, const BatteryMode
   return smallest_battery(in, in.load_mwh, p, battery, costs, metric, target, max_mwh, power_mw, tolerance, nullptr);
 }
 
-double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh) {
-  double best = 0.0;
+double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh,
+                                       bool cyclic) {
+  double best = 0.0;  // the largest window sum of x = load - supply (Kadane)
   double run = 0.0;
+  double worst = 0.0;  // the smallest window sum
+  double low = 0.0;
+  double total = 0.0;
   for (size_t h = 0; h < load_mwh.size(); ++h) {
-    run = std::max(0.0, run) + (load_mwh[h] - supply_mwh[h]);
+    const double x = load_mwh[h] - supply_mwh[h];
+    run = std::max(0.0, run) + x;
     best = std::max(best, run);
+    low = std::min(0.0, low) + x;
+    worst = std::min(worst, low);
+    total += x;
   }
-  return best;
+  if (!cyclic) return best;
+  if (total > 0.0) return nan();  // less supply than load over the horizon
+  // a window that wraps around is the whole horizon less a window that does not
+  return std::max(best, total - worst);
 }
 
 std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double share, double headroom) {
@@ -211,6 +265,7 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
   plan.target = target;
   if (in.hours() == 0) return plan;
   const double peak = *std::max_element(in.load_mwh.begin(), in.load_mwh.end());
+  if (!(std::accumulate(in.load_mwh.begin(), in.load_mwh.end(), 0.0) > 0.0)) return plan;  // no load: no plan
   const Bounds& b = options.bounds;
   const double max_solar = !b.solar ? 0.0 : b.max_solar_mw >= 0.0 ? b.max_solar_mw : 8.0 * peak;
   const double max_wind = !b.wind ? 0.0 : b.max_wind_mw >= 0.0 ? b.max_wind_mw : 6.0 * peak;
@@ -221,17 +276,36 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
   const bool prune = options.costs.excess_usd_per_mwh <= 0.0;
   Evaluator ev{in, options, 0, {}};
   double best_cost = std::numeric_limits<double>::infinity();
+  // The best few points of the coarse grid (the successive best ones, as pruning skips the
+  // rest), each refined: the cost surface is not convex.
+  struct Seed {
+    double cost;
+    Portfolio p;
+  };
+  std::vector<Seed> seeds;
+  constexpr size_t kSeeds = 3;
+  bool coarse = true;
+  auto reaches = [&](const Evaluation& e) { return value_of(e, options.metric) >= target - kTargetSlack; };
   auto consider = [&](double s, double w, double f) {
     Portfolio q{std::clamp(s, 0.0, max_solar), std::clamp(w, 0.0, max_wind), std::clamp(f, 0.0, max_firm), 0.0, 0.0};
+    // capacity cost alone is a lower bound of the total when excess earns nothing
     if (prune && capacity_cost(q, options.costs, years) >= best_cost) return;
-    const std::span<const double> load = ev.load_for(q);
+    std::span<const double> load = ev.load_for(q);
     Evaluation e = ev.eval(q, load);
-    if (value_of(e, options.metric) < target - kTargetSlack) {
+    if (!reaches(e) && options.flexible_share > 0.0) {  // shifting may not help this portfolio
+      const Evaluation plain = ev.eval(q, in.load_mwh);
+      if (value_of(plain, options.metric) > value_of(e, options.metric)) {
+        e = plain;
+        load = in.load_mwh;
+      }
+    }
+    if (!reaches(e)) {
       const double battery = ev.battery_for(q, load, target, max_battery);
       if (std::isnan(battery)) return;
       q.battery_mwh = battery;
       q.battery_mw = battery / options.battery.hours;
-      e = ev.eval(q, load);
+      e = ev.eval(q, ev.better_load(q));
+      if (!reaches(e)) return;
     }
     if (e.cost_usd < best_cost) {
       best_cost = e.cost_usd;
@@ -239,6 +313,7 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
       plan.portfolio = q;
       plan.evaluation = e;
     }
+    if (coarse) seeds.push_back(Seed{e.cost_usd, q});
   };
   auto axis = [](double max, int n) {
     std::vector<double> v;
@@ -248,28 +323,47 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
   };
   const std::vector<double> solar = axis(max_solar, 9);
   const std::vector<double> wind = axis(max_wind, 9);
-  const std::vector<double> firm = axis(max_firm, 6);
+  const std::vector<double> firm = axis(max_firm, 9);
   for (double f : firm) {
     for (double w : wind) {
       for (double s : solar) consider(s, w, f);
     }
   }
-  double ds = solar.size() > 1 ? solar[1] : 0.0;
-  double dw = wind.size() > 1 ? wind[1] : 0.0;
-  double df = firm.size() > 1 ? firm[1] : 0.0;
-  for (int round = 0; round < 4 && plan.reached; ++round) {
-    ds /= 2;
-    dw /= 2;
-    df /= 2;
-    const Portfolio c = plan.portfolio;
-    for (int i = -2; i <= 2; ++i) {
-      for (int j = -2; j <= 2; ++j) {
-        for (int k = -2; k <= 2; ++k) {
-          if (i == 0 && j == 0 && k == 0) continue;
-          if ((ds == 0 && i != 0) || (dw == 0 && j != 0) || (df == 0 && k != 0)) continue;
-          consider(c.solar_mw + i * ds, c.wind_mw + j * dw, c.firm_mw + k * df);
+  coarse = false;
+  std::sort(seeds.begin(), seeds.end(), [](const Seed& x, const Seed& y) { return x.cost < y.cost; });
+  std::vector<Portfolio> starts;
+  for (const Seed& seed : seeds) {
+    if (starts.size() == kSeeds) break;
+    starts.push_back(seed.p);
+  }
+  const double ds0 = solar.size() > 1 ? solar[1] : 0.0;
+  const double dw0 = wind.size() > 1 ? wind[1] : 0.0;
+  const double df0 = firm.size() > 1 ? firm[1] : 0.0;
+  double ds = ds0;
+  double dw = dw0;
+  double df = df0;
+  for (const Portfolio& start : starts) {
+    Portfolio c = start;
+    ds = ds0;
+    dw = dw0;
+    df = df0;
+    for (int round = 0; round < 6; ++round) {
+      ds /= 2;
+      dw /= 2;
+      df /= 2;
+      const double before = best_cost;
+      const Portfolio centre = c;
+      for (int i = -1; i <= 1; ++i) {
+        for (int j = -1; j <= 1; ++j) {
+          for (int k = -1; k <= 1; ++k) {
+            if (i == 0 && j == 0 && k == 0) continue;
+            if ((ds == 0 && i != 0) || (dw == 0 && j != 0) || (df == 0 && k != 0)) continue;
+            consider(centre.solar_mw + i * ds, centre.wind_mw + j * dw, centre.firm_mw + k * df);
+          }
         }
       }
+      // follow the best point of this start's neighbourhood
+      if (best_cost < before) c = plan.portfolio;
     }
   }
   // Polish: move by one final step in any dimension while that is cheaper, so no neighbour

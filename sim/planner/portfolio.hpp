@@ -36,7 +36,10 @@ struct Portfolio {
 struct BatteryModel {
   double round_trip_efficiency = 0.88;  // energy out / energy in, losses booked on charging
   double hours = 4.0;                   // energy / power when the search sizes a battery
-  double initial_soc = 1.0;             // fraction of energy at the start
+  double initial_soc = 1.0;             // fraction of energy at the start (when not cyclic)
+  // Cyclic: the battery starts the horizon as it ends it (found by running the horizon from
+  // empty until the end state repeats), so no stored energy comes from before the horizon.
+  bool cyclic = true;
 };
 
 // Annualised costs (docs/planning.md, "Costs", for the defaults and their sources).
@@ -81,14 +84,19 @@ double smallest_battery_mwh(const PlanInputs& in, Portfolio p, const BatteryMode
                             Metric metric, double target, double max_mwh, double power_mw = 0.0,
                             double tolerance = 1e-6);
 
-// For a lossless battery with no power limit that starts full: the smallest energy that
-// covers every hour, the largest sum over consecutive hours of (load - supply) (Kadane).
-double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh);
+// For a lossless battery with no power limit: the smallest energy that covers every hour.
+// Starting full: the largest sum over consecutive hours of (load - supply) (Kadane). Cyclic
+// (ending as it starts): the same over windows that may wrap around the horizon, and NaN when
+// the horizon's supply is less than its load (no battery can then cover it).
+double ideal_battery_for_full_coverage(std::span<const double> load_mwh, std::span<const double> supply_mwh,
+                                       bool cyclic = false);
 
 // Load flexibility (docs/planning.md): in each day (24 hours from the first hour) up to
 // `share` of each hour's load moves out of deficit hours (supply below load; the dirtiest
 // grid hours first) into surplus hours (largest surplus first), never above
 // (1 + headroom) x the peak load. Returns the shifted load; energy per day is unchanged.
+// (The optimizer evaluates a candidate on the shifted and on the original load and keeps
+// the better: shifting ignores the battery, which could use the surplus better.)
 std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double share, double headroom);
 
 struct Bounds {
@@ -122,8 +130,9 @@ struct PlanOptions {
 };
 
 // The least-cost portfolio reaching `target`: a coarse grid over solar x wind x firm, each
-// point with its smallest battery (relative tolerance 1e-4), then four rounds of a finer
-// grid around the best, then single steps at the final resolution while they are cheaper.
+// point with its smallest battery (relative tolerance 1e-4); from each of the best three,
+// six rounds of a 3 x 3 x 3 neighbourhood with the step halved each round; then single
+// steps at the final resolution while they are cheaper.
 Plan optimize(const PlanInputs& in, double target, const PlanOptions& options);
 
 // The portfolio of zero procurement: the grid's own share of CFE (where the frontier starts).

@@ -1181,6 +1181,7 @@ struct Builder {
     p.round_trip_efficiency = get_number(battery, bs, "round_trip_efficiency");
     p.duration_h = get_number(battery, bs, "duration_h");
     p.initial_soc = get_number(battery, bs, "initial_soc");
+    p.cyclic = value_or_default(battery, bs, "cyclic").as<bool>();
     const At costs = at.child("costs");
     const Section& cs = *s.find("costs")->section;
     p.solar_usd_per_mw_year = get_number(costs, cs, "solar_usd_per_mw_year");

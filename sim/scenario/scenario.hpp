@@ -50,6 +50,7 @@ struct PlannerSpec {
   double round_trip_efficiency = 0.88;
   double duration_h = 4.0;
   double initial_soc = 1.0;
+  bool cyclic = true;
   double solar_usd_per_mw_year = 146'000.0;
   double wind_usd_per_mw_year = 172'000.0;
   double firm_usd_per_mw_year = 635'000.0;

@@ -515,7 +515,12 @@ const Section& planner_section() {
       {
           number("round_trip_efficiency", "", "0.88", 0, 1, "energy out / energy in, losses booked on charging", true),
           number("duration_h", "h", "4", 0, 1e4, "energy / power of a sized battery", true),
-          number("initial_soc", "", "1", 0, 1, "state of charge at the start, fraction of its energy"),
+          of_kind(string("cyclic", "true",
+                         "the battery ends the horizon as it starts it (no stored energy from before the "
+                         "horizon); false: it starts at initial_soc"),
+                  Kind::kBool),
+          number("initial_soc", "", "1", 0, 1,
+                 "with cyclic false: state of charge at the start, fraction of its energy"),
       }};
   static const Section costs{
       "planner.costs",

@@ -53,7 +53,7 @@ TEST_CASE("the planner's ledger on four hours by hand", "[planner]") {
   // battery, round trip 0.81, empty at the start; the grid 50% carbon-free at 100 g/kWh.
   const PlanInputs in = constant_grid({10, 10, 10, 10}, {0, 1, 1, 0});
   const Portfolio p{15, 0, 0, 4, 4};
-  const BatteryModel battery{0.81, 1.0, 0.0};
+  const BatteryModel battery{0.81, 1.0, 0.0, false};
   Costs costs;
   costs.grid_usd_per_mwh = 50;
   const Evaluation e = evaluate(in, p, battery, costs);
@@ -81,7 +81,7 @@ TEST_CASE("the planner's ledger on four hours by hand", "[planner]") {
 TEST_CASE("the planner's ledger is energy::RegionLedger, hour for hour", "[planner]") {
   const PlanInputs in = random_inputs(2000, 3);
   const Portfolio p{80, 60, 10, 300, 60};
-  const BatteryModel battery{0.85, 5.0, 0.5};
+  const BatteryModel battery{0.85, 5.0, 0.5, false};
   energy::RegionLedger ledger(energy::BatterySpec{p.battery_mwh, p.battery_mw, 0.85, 0.5});
   for (size_t h = 0; h < in.hours(); ++h) {
     const double supply = p.firm_mw * in.firm_cf + p.solar_mw * in.solar_cf[h] + p.wind_mw * in.wind_cf[h];
@@ -105,11 +105,49 @@ TEST_CASE("the battery search equals the closed form for an ideal battery on ran
     for (size_t h = 0; h < supply.size(); ++h) supply[h] = p.solar_mw * in.solar_cf[h] + p.wind_mw * in.wind_cf[h];
     const double closed = ideal_battery_for_full_coverage(in.load_mwh, supply);
     // lossless, starts full, and power never binds (1e9 MW)
-    const double found =
-        smallest_battery_mwh(in, p, BatteryModel{1.0, 1.0, 1.0}, Costs{}, Metric::kCoverage, 1.0, 1e6, 1e9, 1e-12);
+    const double found = smallest_battery_mwh(in, p, BatteryModel{1.0, 1.0, 1.0, false}, Costs{}, Metric::kCoverage,
+                                              1.0, 1e6, 1e9, 1e-12);
     INFO("seed " << seed);
     CHECK(closed > 0.0);
     CHECK(found == Approx(closed).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("a cyclic battery: no stored energy from before the horizon; the closed form", "[planner]") {
+  for (unsigned seed = 1; seed <= 8; ++seed) {
+    const PlanInputs in = random_inputs(400 + 53 * seed, seed);
+    // enough wind and solar that the horizon's supply exceeds its load
+    const Portfolio p{160.0 + 5 * seed, 120.0, 0.0, 0.0, 0.0};
+    std::vector<double> supply(in.hours());
+    for (size_t h = 0; h < supply.size(); ++h) supply[h] = p.solar_mw * in.solar_cf[h] + p.wind_mw * in.wind_cf[h];
+    const double closed = ideal_battery_for_full_coverage(in.load_mwh, supply, true);
+    REQUIRE(std::isfinite(closed));
+    CHECK(closed >= ideal_battery_for_full_coverage(in.load_mwh, supply, false) - 1e-9);
+    const double found = smallest_battery_mwh(in, p, BatteryModel{1.0, 1.0, 0.0, true}, Costs{}, Metric::kCoverage, 1.0,
+                                              1e6, 1e9, 1e-12);
+    INFO("seed " << seed);
+    CHECK(found == Approx(closed).epsilon(1e-6));
+  }
+  // less supply than load over the horizon: no battery covers it, and a cyclic one adds no energy
+  const PlanInputs in = random_inputs(600, 2);
+  std::vector<double> supply(in.hours());
+  for (size_t h = 0; h < supply.size(); ++h) supply[h] = 10 * in.solar_cf[h] + 10 * in.wind_cf[h];
+  CHECK(std::isnan(ideal_battery_for_full_coverage(in.load_mwh, supply, true)));
+  const Evaluation e = evaluate(in, Portfolio{10, 10, 0, 1e6, 1e6}, BatteryModel{1.0, 1.0, 1.0, true}, Costs{});
+  CHECK(e.coverage <= e.annual_matching + 1e-12);
+}
+
+TEST_CASE("with a fixed power, coverage and CFE score never fall as the battery grows", "[planner]") {
+  const PlanInputs in = random_inputs(3000, 13);
+  const Portfolio p{60, 50, 0, 0, 0};
+  double coverage = -1.0;
+  double cfe = -1.0;
+  for (double e = 0.0; e <= 2000.0; e += 50.0) {
+    const Evaluation ev = evaluate(in, Portfolio{p.solar_mw, p.wind_mw, 0, e, 40.0}, BatteryModel{0.85, 4, 1}, Costs{});
+    CHECK(ev.coverage >= coverage - 1e-12);
+    CHECK(ev.cfe_score >= cfe - 1e-12);
+    coverage = ev.coverage;
+    cfe = ev.cfe_score;
   }
 }
 
@@ -216,4 +254,11 @@ TEST_CASE("the coverage grid is the ledger without a battery at each point", "[p
       }
     }
   }
+}
+
+TEST_CASE("a region without load has no plan", "[planner]") {
+  PlanInputs in = random_inputs(48, 1);
+  std::fill(in.load_mwh.begin(), in.load_mwh.end(), 0.0);
+  const Plan plan = optimize(in, 0.9, PlanOptions{});
+  CHECK_FALSE(plan.reached);
 }
