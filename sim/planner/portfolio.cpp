@@ -388,8 +388,14 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
 }
 
 std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options) {
-  std::vector<Plan> plans;
-  for (double t : targets) plans.push_back(optimize(in, t, options));
+  // Each target's search is independent and deterministic: run them on the cores, each
+  // result in its own slot, so the answer does not depend on the thread count.
+  std::vector<Plan> plans(targets.size());
+  const auto n = static_cast<int64_t>(targets.size());
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t k = 0; k < n; ++k) {
+    plans[static_cast<size_t>(k)] = optimize(in, targets[static_cast<size_t>(k)], options);
+  }
   return plans;
 }
 

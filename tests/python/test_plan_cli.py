@@ -83,3 +83,17 @@ def test_bpat_study_matches_carbon_explorer_conventions(fleetsim_bin: Path, tmp_
         coverage = f["study/flexibility/coverage"][...]
         assert (np.diff(coverage) >= -1e-12).all()
         assert f["plan/cfe_score"][0] >= 0.95 - 1e-12
+
+
+def test_plan_file_is_identical_for_any_thread_count(fleetsim_bin: Path, tmp_path: Path):
+    import subprocess
+    files = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"plan{threads}.h5"
+        env = {**os.environ, "OMP_NUM_THREADS": threads}
+        result = subprocess.run([str(fleetsim_bin), "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                                 "hours=800", "--frontier", "0.7", "0.9", "1", "-o", str(out), "-q"],
+                                capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        files.append(out.read_bytes())
+    assert files[0] == files[1]
