@@ -2,6 +2,7 @@
 
   report RUN.h5 -o DIR [--week YYYY-MM-DD]   figures (PNG) and DIR/index.html of one run
   sweep SWEEP_DIR -o DIR                     figures and DIR/index.html of a sweep
+  plan PLAN.h5 -o DIR                        figures and DIR/index.html of a plan (fleetsim plan -o)
   summary RUN.h5                             the run's summary and its busiest hours
 
 Exit codes: 0 ok, 2 bad input (a missing, truncated or incomplete file).
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sweep", help="figures and index.html of a sweep")
     s.add_argument("folder", help="the sweep's output folder (with sweep_summary.csv)")
     s.add_argument("-o", "--output", required=True, help="folder for the figures and index.html")
+    q = sub.add_parser("plan", help="figures and index.html of a plan file")
+    q.add_argument("plan", help="fleetsim plan file (HDF5)")
+    q.add_argument("-o", "--output", required=True, help="folder for the figures and index.html")
     m = sub.add_parser("summary", help="print a run's summary")
     m.add_argument("run", help="fleetsim run file (HDF5)")
     args = parser.parse_args(argv)
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sweep":
             from fleetsim_analysis.sweep import write_sweep_report
             files = write_sweep_report(args.folder, args.output)
+            print(f"wrote {len(files)} files to {args.output}: open {files[-1]}")
+        elif args.command == "plan":
+            from fleetsim_analysis.plan import write_plan_report
+            files = write_plan_report(args.plan, args.output)
             print(f"wrote {len(files)} files to {args.output}: open {files[-1]}")
         else:
             summary(args.run)

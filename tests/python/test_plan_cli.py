@@ -97,3 +97,29 @@ def test_plan_file_is_identical_for_any_thread_count(fleetsim_bin: Path, tmp_pat
         assert result.returncode == 0, result.stderr
         files.append(out.read_bytes())
     assert files[0] == files[1]
+
+
+def test_plan_report_draws_the_file(fleetsim_bin: Path, tmp_path: Path):
+    import subprocess
+    import sys
+    from fleetsim_analysis.plan import coverage_map, open_plan, write_plan_report
+    out = tmp_path / "plan.h5"
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                          "hours=800", "--frontier", "0.8", "1", "--study", "-o", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    plan = open_plan(out)
+    assert list(plan.plan.index) == ["us-west", "eu-north", "asia-east"]
+    with h5py.File(out, "r") as f:
+        rows = f["study/coverage"]
+        region = rows["region"].asstr()[...]
+        mine = rows["coverage"][...][region == "us-west"].reshape(10, 10)  # wind-major
+    np.testing.assert_array_equal(coverage_map(plan, "us-west").to_numpy(), mine)
+    files = {p.name for p in write_plan_report(out, tmp_path / "report")}
+    assert {"frontier.png", "study_us-west.png", "index.html"} <= files
+    # a run file is not a plan file: a clear error, exit 2
+    run = tmp_path / "run.h5"
+    assert run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set", "hours=48",
+                        "--set", "workload.jobs=[]", "-o", str(run), "-q").returncode == 0
+    result = subprocess.run([sys.executable, "-m", "fleetsim_analysis", "plan", str(run), "-o", str(tmp_path / "x")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "not a plan file" in result.stderr
