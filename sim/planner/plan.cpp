@@ -132,16 +132,6 @@ void run_study(RegionPlan& rp, const PlanInputs& in, const PlanOptions& options)
   rp.flexibility_point.coverage = rp.flexible_coverage.front();
 }
 
-// A portfolio's figures as the optimizer counts them: with flexibility, on the better of the
-// shifted and the original load.
-Evaluation evaluate_as_planned(const PlanInputs& in, const Portfolio& p, const PlanOptions& options) {
-  const Evaluation plain = evaluate(in, p, options.battery, options.costs);
-  if (options.flexible_share <= 0.0) return plain;
-  const std::vector<double> moved = shift_load(in, p, options.flexible_share, options.headroom);
-  const Evaluation shifted = evaluate(in, moved, p, options.battery, options.costs);
-  return value_of(shifted, options.metric) >= value_of(plain, options.metric) ? shifted : plain;
-}
-
 }  // namespace
 
 PlanOptions plan_options(const scenario::Scenario& sc) {
@@ -251,7 +241,7 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
       inputs[i].load_mwh = simulated_load(r, regions[i]);
       RegionPlan& rp = result.regions[i];
       if (!rp.plan.reached) continue;
-      rp.plan.evaluation = evaluate_as_planned(inputs[i], portfolios[i], options);
+      rp.plan.evaluation = evaluate_planned(inputs[i], portfolios[i], options);
       holds = holds && value_of(rp.plan.evaluation, options.metric) >= request.target - 1e-9;
     }
     if (holds) {

@@ -80,17 +80,6 @@ struct Evaluator {
     shifted = shift_load(in, p, options.flexible_share, options.headroom);
     return shifted;
   }
-  // With flexibility, the better of the shifted and the original load for this portfolio
-  // (shifting ignores the battery; a planner shifts only when it helps).
-  std::span<const double> better_load(const Portfolio& p) {
-    const std::span<const double> moved = load_for(p);
-    if (options.flexible_share <= 0.0 || p.battery_mwh <= 0.0) return moved;
-    ++evaluations;
-    const double with = value_of(evaluate(in, moved, p, options.battery, options.costs), options.metric);
-    ++evaluations;
-    const double without = value_of(evaluate(in, in.load_mwh, p, options.battery, options.costs), options.metric);
-    return with >= without ? moved : std::span<const double>(in.load_mwh);
-  }
   Evaluation eval(const Portfolio& p, std::span<const double> load) {
     ++evaluations;
     return evaluate(in, load, p, options.battery, options.costs);
@@ -256,6 +245,14 @@ std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double 
   return load;
 }
 
+Evaluation evaluate_planned(const PlanInputs& in, const Portfolio& p, const PlanOptions& options) {
+  const Evaluation plain = evaluate(in, p, options.battery, options.costs);
+  if (options.flexible_share <= 0.0) return plain;
+  const std::vector<double> moved = shift_load(in, p, options.flexible_share, options.headroom);
+  const Evaluation shifted = evaluate(in, moved, p, options.battery, options.costs);
+  return value_of(shifted, options.metric) >= value_of(plain, options.metric) ? shifted : plain;
+}
+
 Evaluation baseline(const PlanInputs& in, const PlanOptions& options) {
   return evaluate(in, Portfolio{}, options.battery, options.costs);
 }
@@ -304,7 +301,8 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
       if (std::isnan(battery)) return;
       q.battery_mwh = battery;
       q.battery_mw = battery / options.battery.hours;
-      e = ev.eval(q, ev.better_load(q));
+      ev.evaluations += options.flexible_share > 0.0 ? 2 : 1;
+      e = evaluate_planned(in, q, options);
       if (!reaches(e)) return;
     }
     if (e.cost_usd < best_cost) {

@@ -135,6 +135,10 @@ struct PlanOptions {
 // steps at the final resolution while they are cheaper.
 Plan optimize(const PlanInputs& in, double target, const PlanOptions& options);
 
+// A portfolio's figures as the optimizer counts them: with flexibility, on the better of the
+// load shifted within each day and the original load.
+Evaluation evaluate_planned(const PlanInputs& in, const Portfolio& p, const PlanOptions& options);
+
 // The portfolio of zero procurement: the grid's own share of CFE (where the frontier starts).
 Evaluation baseline(const PlanInputs& in, const PlanOptions& options);
 
