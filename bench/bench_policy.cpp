@@ -3,8 +3,8 @@
 //
 // 20 regions, a year of hourly carbon intensity with a daily solar dip and day-to-day
 // weather noise, persistence forecasts. Each iteration is one decision hour (cycling
-// through the year): the signals start a new hour (memo reset), then 2,000 interruptible
-// running jobs ask pause() and 400 held jobs ask hold(), with remaining run times of 1 h to
+// through the year): the signals start a new hour (memo reset), then one plan() of 2,000
+// interruptible running jobs and 400 held ones, with remaining run times of 1 h to
 // 10 days and deadlines 1.5-4x away - the mix of the bench_fleet_year run with every job
 // interruptible.
 #include <benchmark/benchmark.h>
@@ -80,20 +80,25 @@ void BM_HourOfDecisions(benchmark::State& state) {
   std::vector<std::string> names(kRegions, "r");
   int64_t hour = 24;
   int64_t decided = 0;
+  std::vector<policy::PlannedJob> planned;
   for (auto _ : state) {
     signals.begin_hour(hour, load);
     policy::DecisionContext ctx{hour, {{}, nullptr, names}, &signals};
     const int64_t now = hour * 3600;
+    planned.clear();
+    uint32_t id = 0;
     for (policy::JobTiming t : jobs.running) {
       t.submit_s = now;
       *t.deadline_s += now;
-      if (policy->may_pause(t.region, t.remaining_s + t.checkpoint_s, ctx)) decided += policy->pause(t, ctx) ? 1 : 0;
+      planned.push_back(policy::PlannedJob{id++, t, true, true});
     }
     for (policy::JobTiming t : jobs.held) {
       t.submit_s = now;
       *t.deadline_s += now;
-      decided += policy->hold(t, ctx) ? 1 : 0;
+      planned.push_back(policy::PlannedJob{id++, t, false, false});
     }
+    policy->plan(planned, ctx);  // JobTiming::gpus = 0: the decisions without a capacity calendar
+    for (const policy::PlannedJob& p : planned) decided += p.run ? 1 : 0;
     hour = hour + 1 < kHours - 240 ? hour + 1 : 24;
   }
   benchmark::DoNotOptimize(decided);

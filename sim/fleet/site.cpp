@@ -70,7 +70,7 @@ SiteRuntime::SiteRuntime(SiteSpec spec, const GpuCatalog& catalog, size_t backfi
 
 int64_t SiteRuntime::uncommitted_gpus(size_t cluster) const {
   const Cluster& c = clusters_[cluster];
-  return c.free_gpus - c.incoming_gpus - c.waiting_gpus;
+  return c.free_gpus - (c.incoming_gpus - c.incoming_held_gpus) - (c.waiting_gpus - c.held_gpus);
 }
 
 double SiteRuntime::backlog_s(size_t cluster) const {
@@ -103,7 +103,8 @@ double SiteRuntime::task_server_power_w(size_t cluster, const Task& task) const 
 
 double SiteRuntime::committed_dynamic_power_w() const {
   double dynamic = dynamic_power_w_ + cap_reserve_w_;
-  for (const Cluster& c : clusters_) dynamic += c.incoming_power_w + c.waiting_power_w;
+  for (const Cluster& c : clusters_)
+    dynamic += (c.incoming_power_w - c.incoming_held_power_w) + (c.waiting_power_w - c.held_power_w);
   return dynamic;
 }
 
@@ -126,6 +127,10 @@ void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held, core::Sec
   c.incoming_gpus += task.gpus;
   c.incoming_gpu_s += static_cast<double>(task.gpus) * static_cast<double>(duration);
   c.incoming_power_w += task_dynamic_power_w(cluster, task);
+  if (held) {
+    c.incoming_held_gpus += task.gpus;
+    c.incoming_held_power_w += task_dynamic_power_w(cluster, task);
+  }
   const core::Seconds at = std::max(task.submit_s, events_.now());
   events_.schedule_at(at, [this, cluster, task, duration, held, latest_start_s] {
     arrive(cluster, task, duration, held, latest_start_s);
@@ -139,9 +144,17 @@ void SiteRuntime::add_waiting(size_t cluster, Waiting w) {
   c.waiting_gpus += w.task.gpus;
   c.waiting_gpu_s += gpu_s;
   c.waiting_power_w += task_dynamic_power_w(cluster, w.task);
-  if (w.held) c.held_gpus += w.task.gpus;
+  if (w.held) {
+    c.held_gpus += w.task.gpus;
+    c.held_power_w += task_dynamic_power_w(cluster, w.task);
+  }
+  // in (class, arrival) order
   auto pos = c.waiting.end();
-  while (pos != c.waiting.begin() && std::prev(pos)->arrival > w.arrival) --pos;
+  while (pos != c.waiting.begin() && (std::prev(pos)->task.priority > w.task.priority ||
+                                      (std::prev(pos)->task.priority == w.task.priority &&
+                                       std::prev(pos)->arrival > w.arrival))) {
+    --pos;
+  }
   c.waiting.insert(pos, std::move(w));
 }
 
@@ -153,10 +166,15 @@ void SiteRuntime::arrive(size_t cluster, const Task& task, core::Seconds duratio
   c.incoming_gpus -= task.gpus;
   c.incoming_gpu_s -= gpu_s;
   c.incoming_power_w -= dynamic_w;
+  if (held) {
+    c.incoming_held_gpus -= task.gpus;
+    c.incoming_held_power_w -= dynamic_w;
+  }
   if (c.incoming_gpus == 0) {  // drop rounding residue of the running sums
     c.incoming_gpu_s = 0.0;
     c.incoming_power_w = 0.0;
   }
+  if (c.incoming_held_gpus == 0) c.incoming_held_power_w = 0.0;
   add_waiting(cluster, Waiting{task, duration, arrivals_++, held, events_.now(), latest_start_s});
 }
 
@@ -242,11 +260,15 @@ void SiteRuntime::hand_back(size_t cluster, std::vector<Evicted>& evicted) {
     c.waiting_gpus -= w.task.gpus;
     c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
     c.waiting_power_w -= task_dynamic_power_w(cluster, w.task);
-    if (w.held) c.held_gpus -= w.task.gpus;
+    if (w.held) {
+      c.held_gpus -= w.task.gpus;
+      c.held_power_w -= task_dynamic_power_w(cluster, w.task);
+    }
     if (c.waiting_gpus == 0) {
       c.waiting_gpu_s = 0.0;
       c.waiting_power_w = 0.0;
     }
+    if (c.held_gpus == 0) c.held_power_w = 0.0;
     TaskOutcome& out = outcomes_[w.task.job];
     Task task = w.task;
     if (out.started()) {  // paused: its remaining run time (checkpoint included) becomes its work
@@ -438,12 +460,16 @@ void SiteRuntime::complete(core::Seconds end_s, uint32_t job) {
 
 bool SiteRuntime::release(uint32_t job) {
   const core::Seconds now = events_.now();
-  for (Cluster& c : clusters_) {
+  for (size_t k = 0; k < clusters_.size(); ++k) {
+    Cluster& c = clusters_[k];
     for (Waiting& w : c.waiting) {
       if (w.task.job != job || !w.held) continue;
       w.held = false;
       c.held_gpus -= w.task.gpus;
+      c.held_power_w = c.held_gpus == 0 ? 0.0 : c.held_power_w - task_dynamic_power_w(k, w.task);
       TaskOutcome& out = outcomes_[job];
+      out.released_s = now;
+      out.released_remaining_s = w.duration_s;
       if (!out.started()) out.deferred_s += now - w.held_since_s;  // a pause is counted until the restart
       return true;
     }
@@ -464,8 +490,17 @@ void SiteRuntime::running(std::vector<RunningView>& out) const {
   const core::Seconds now = events_.now();
   out.clear();
   for (const Running& r : running_) {
-    out.push_back(
-        RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(remaining_at(r, now)))});
+    out.push_back(RunningView{r.job, r.cluster, r.end_s,
+                              std::max<core::Seconds>(0, std::llround(remaining_at(r, now))), r.gpus});
+  }
+}
+
+void SiteRuntime::waiting(std::vector<WaitingView>& out) const {
+  out.clear();
+  for (size_t k = 0; k < clusters_.size(); ++k) {
+    for (const Waiting& w : clusters_[k].waiting) {
+      if (!w.held) out.push_back(WaitingView{w.task.job, k, w.task.gpus, w.duration_s});
+    }
   }
 }
 
@@ -623,13 +658,14 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
   return Reservation{cluster, shadow_s, free_gpus - head.task.gpus, headroom_w - need_w};
 }
 
-// One scheduling pass over the whole site. Waiting tasks are visited in arrival order
-// (merging the cluster queues). A task starts if its GPUs and the grid headroom are free
+// One scheduling pass over the whole site. Waiting tasks are visited in (class, arrival)
+// order (merging the cluster queues; Task::priority is the class: non-flexible work first
+// under a timing policy). A task starts if its GPUs and the grid headroom are free
 // now and it respects every reservation made so far in the pass. The first task of a
 // cluster queue that cannot start (a blocked head) makes a reservation: later tasks that
 // would still run at its shadow time must fit in the GPUs (same cluster) and power it leaves
 // spare. So the oldest blocked task starts by its shadow time at the latest, whatever limits
-// it (GPUs or power). At most backfill_depth tasks that are not at the head of their queue
+// it (GPUs or power). A held task's reservation binds only tasks of its class or a later one. At most backfill_depth tasks that are not at the head of their queue
 // are examined per pass.
 void SiteRuntime::schedule() {
   const core::Seconds now = events_.now();
@@ -659,7 +695,8 @@ void SiteRuntime::schedule() {
         ++cursor[c];
       }
       if (cursor[c] != clusters_[c].waiting.end() &&
-          (best == clusters_.size() || cursor[c]->arrival < cursor[best]->arrival)) {
+          (best == clusters_.size() || cursor[c]->task.priority < cursor[best]->task.priority ||
+           (cursor[c]->task.priority == cursor[best]->task.priority && cursor[c]->arrival < cursor[best]->arrival))) {
         best = c;
       }
     }
@@ -682,12 +719,14 @@ void SiteRuntime::schedule() {
                             : std::max<core::Seconds>(1, std::llround(static_cast<double>(it->duration_s) / speed)));
     bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
     if (can_start && !held_pending.empty()) {
-      for (const auto& [cluster, held] : held_pending)
+      for (const auto& [cluster, held] : held_pending) {
         reservations.push_back(reserve(cluster, *held, held->latest_start_s));
+        reservations.back().priority = held->task.priority;
+      }
       held_pending.clear();
     }
     for (const Reservation& r : reservations) {
-      if (!can_start || end_s <= r.shadow_s) continue;
+      if (!can_start || end_s <= r.shadow_s || it->task.priority < r.priority) continue;
       if ((r.cluster == best && it->task.gpus > r.spare_gpus) || dynamic_w > r.spare_dynamic_w) can_start = false;
     }
     if (can_start) {

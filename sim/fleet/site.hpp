@@ -79,6 +79,10 @@ struct Task {
   double utilization = 1.0;              // GPU utilisation while running, in (0, 1]
   core::Seconds submit_s = 0;            // the task joins the cluster queue at this time
   core::Seconds deadline_s = INT64_MAX;  // a power cap never pushes it past this (INT64_MAX: none)
+  // Queue class: lower goes first (within a class, arrival order). Under a timing policy the
+  // job's flexibility (0 none, 1 deferrable, 2 interruptible): non-flexible work goes first,
+  // and a held task's reservation never delays a task of a lower class.
+  uint8_t priority = 0;
 };
 
 // What happened to a task; written by the site that ran it.
@@ -94,6 +98,8 @@ struct TaskOutcome {
   core::Seconds checkpoint_s = 0;      // run time added by pauses (save + restore)
   double checkpoint_energy_mwh = 0.0;  // facility energy of that time, at the task's uncapped power
   double capped_s = 0.0;               // run time spent under a power cap
+  core::Seconds released_s = -1;       // the last time a policy released it (-1: never held)
+  core::Seconds released_remaining_s = 0;  // its run time still needed then
   bool started() const { return start_s >= 0; }
   bool finished() const { return end_s >= 0; }
 };
@@ -104,6 +110,15 @@ struct RunningView {
   size_t cluster = 0;
   core::Seconds end_s = 0;
   core::Seconds remaining_s = 0;  // run time left at full speed
+  int64_t gpus = 0;
+};
+
+// A queued task that may start (not held), as a policy sees it at an hour boundary.
+struct WaitingView {
+  uint32_t job = 0;
+  size_t cluster = 0;
+  int64_t gpus = 0;
+  core::Seconds duration_s = 0;  // run time at full speed
 };
 
 // Per-hour totals of one site.
@@ -148,8 +163,8 @@ class SiteRuntime {
   int64_t inference_gpus(size_t cluster) const {
     return cluster < inference_.gpus.size() ? inference_.gpus[cluster] : 0;
   }
-  // GPUs free now and not promised to tasks already queued (held ones included: a held task
-  // keeps its claim on the cluster) or arriving this hour.
+  // GPUs free now and not promised to tasks already queued or arriving this hour. Held tasks
+  // make no claim: they wait for later hours, and the GPUs serve whoever comes now.
   int64_t uncommitted_gpus(size_t cluster) const;
   // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
   double backlog_s(size_t cluster) const;
@@ -175,7 +190,7 @@ class SiteRuntime {
   }
   // Dynamic IT power (above idle) of a task on a cluster, W.
   double task_dynamic_power_w(size_t cluster, const Task& task) const;
-  // Dynamic IT power of running tasks plus queued and incoming ones, W.
+  // Dynamic IT power of running tasks plus queued and incoming ones (held ones excluded), W.
   double committed_dynamic_power_w() const;
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
@@ -207,6 +222,8 @@ class SiteRuntime {
   core::Seconds held_duration_s(uint32_t job) const;
   // Running tasks, in end order (into `out`, which is cleared first).
   void running(std::vector<RunningView>& out) const;
+  // Queued tasks that may start, cluster by cluster in queue order (into `out`, cleared first).
+  void waiting(std::vector<WaitingView>& out) const;
   // A scheduling pass (after the global phase's decisions).
   void reschedule() { schedule(); }
 
@@ -278,6 +295,7 @@ class SiteRuntime {
     core::Seconds shadow_s;
     int64_t spare_gpus;
     double spare_dynamic_w;
+    uint8_t priority = 0;  // tasks of a lower class are not bound by it (a held task's)
   };
   struct Cluster {
     size_t type_index = 0;
@@ -297,6 +315,9 @@ class SiteRuntime {
     double waiting_power_w = 0.0;   // dynamic IT power of waiting tasks
     int64_t waiting_gpus = 0;
     int64_t held_gpus = 0;          // of the waiting tasks, held by a policy
+    double held_power_w = 0.0;      // their dynamic IT power
+    int64_t incoming_held_gpus = 0;  // of the incoming tasks, held on arrival
+    double incoming_held_power_w = 0.0;
     int64_t running_gpu_end_s = 0;  // sum over running tasks of gpus * end_s (for backlog_s)
     std::list<Waiting> waiting;
   };

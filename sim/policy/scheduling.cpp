@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace fleetsim::policy {
 namespace {
@@ -62,13 +63,14 @@ const std::vector<PolicyInfo>& policy_registry() {
       {"temporal_shift",
        PolicyKind::kTiming,
        true,
-       "hold deferrable jobs, and pause interruptible ones at hour boundaries, while a later window is cleaner; "
-       "jobs still meet their deadlines",
+       "run interruptible jobs in the cleanest hours before their deadlines (pausing at hour boundaries, "
+       "re-planned every hour) and start deferrable ones at the cleanest start before their latest start",
        {
            {"max_delay_h", "h", 24, 0, 8760,
-            "how far ahead a decision looks; also the most a job without a deadline may be held in total"},
-           {"min_saving", "", 0.05, 0, 1,
-            "a later window must be at least this much cleaner (relative) to hold or pause a job"},
+            "the most a job without a deadline may be held in total (a job with a deadline may use all the time "
+            "before it)"},
+           {"min_saving", "", 0, 0, 1,
+            "hours a job waits for must be at least this much cleaner (relative) than now"},
            {"deadline_margin_h", "h", 1, 0, 8760, "time kept free before a deadline when holding or pausing"},
            {"max_pauses", "", 4, 0, 1000, "most pauses of one job"},
        }},
@@ -276,6 +278,60 @@ double ForecastSignals::quantile(size_t region, int64_t length, double q) {
   return scratch_[k];
 }
 
+double ForecastSignals::run_cost(size_t region, int64_t from, core::Seconds run_s) {
+  const int64_t hours = forecaster_->hours();
+  if (hours <= hour_ || from < hour_) return kNaN;
+  const int64_t whole = std::max<core::Seconds>(0, run_s) / core::kSecondsPerHour;
+  const double fraction =
+      static_cast<double>(std::max<core::Seconds>(0, run_s) % core::kSecondsPerHour) / core::kSecondsPerHour;
+  const int64_t last = hours - 1;
+  extend(region, std::min(from + whole + 1, hours));
+  const RegionCache& c = cache_[region];
+  const double last_value = c.values[std::min<size_t>(c.values.size(), static_cast<size_t>(last - hour_ + 1)) - 1];
+  // whole hours within the horizon from the prefix sums; past it, the last hour's value
+  const int64_t inside_end = std::min(from + whole, hours);
+  double cost = 0.0;
+  if (from < inside_end) {
+    cost += c.prefix[static_cast<size_t>(inside_end - hour_)] - c.prefix[static_cast<size_t>(from - hour_)];
+  }
+  cost += static_cast<double>(from + whole - std::max(inside_end, from)) * last_value;
+  const int64_t partial = from + whole;
+  if (fraction > 0.0) cost += fraction * (partial <= last ? c.values[static_cast<size_t>(partial - hour_)] : last_value);
+  return cost;
+}
+
+std::span<const double> ForecastSignals::forecast(size_t region, int64_t until) {
+  until = std::min(until, forecaster_->hours());
+  if (until <= hour_) return {};
+  extend(region, until);
+  return std::span<const double>(cache_[region].values.data(), static_cast<size_t>(until - hour_));
+}
+
+int64_t ForecastSignals::cleaner_hours(size_t region, int64_t until, double factor) {
+  const int64_t k = std::min(until, forecaster_->hours()) - hour_ - 1;  // hours in (hour_, until) within the run
+  if (k <= 0) return 0;
+  const double now = at(region, hour_);
+  if (std::isnan(now)) return 0;
+  RegionCache& c = cache_[region];
+  if (c.cleaner_hour != hour_ || c.cleaner_factor != factor) {
+    c.cleaner_hour = hour_;
+    c.cleaner_factor = factor;
+    c.cleaner.assign(1, 0);
+  }
+  if (static_cast<int64_t>(c.cleaner.size()) <= k) {
+    extend(region, hour_ + k + 1);
+    const double threshold = factor * now;
+    for (auto i = static_cast<int64_t>(c.cleaner.size()); i <= k; ++i) {
+      c.cleaner.push_back(c.cleaner.back() + (c.values[static_cast<size_t>(i)] < threshold ? 1 : 0));
+    }
+  }
+  return c.cleaner[static_cast<size_t>(k)];
+}
+
+int64_t ForecastSignals::hours() const {
+  return forecaster_->hours();
+}
+
 // ---------------------------------------------------------------------------------------
 // The composed policy
 
@@ -283,7 +339,7 @@ namespace {
 
 struct TimingParams {
   int64_t max_delay_h = 24;
-  double min_saving = 0.05;
+  double min_saving = 0.0;
   core::Seconds margin_s = 3600;
   int64_t max_pauses = 4;
 };
@@ -384,54 +440,80 @@ class ComposedPolicy final : public SchedulingPolicy {
 
   core::Seconds latest_start(const JobTiming& job) const override {
     if (!timing_) return INT64_MAX;
-    return latest_end(job) - timing_->margin_s - job.remaining_s - job.expected_wait_s;
+    return must_end(job) - job.remaining_s;
+  }
+
+  // temporal_shift (docs/policies.md, "The rules"): an hourly, capacity-aware plan per cluster.
+  // The jobs plan one by one, the most urgent (earliest latest start) first, each booking its
+  // hours in the cluster's calendar (work that is not in the plan is booked from now to its end):
+  //  - a held job (deferred or paused) chooses its hours where the cluster has room: an
+  //    interruptible one its ceil(R / 1 h) cleanest hours before it must end, a deferrable one
+  //    (or one out of pauses) its cleanest start before its latest start; it starts (or
+  //    resumes) now when its plan begins now;
+  //  - a running interruptible job keeps running unless at least ceil((R + c) / 1 h) hours
+  //    before it must end are cleaner than this one by min_saving and its rest plus the
+  //    checkpoint, in the cleanest hours with room, costs less than running on; or unless more
+  //    urgent jobs have taken this hour's room (then it pauses for them).
+  void plan(std::span<PlannedJob> jobs, const DecisionContext& ctx) override {
+    if (jobs.empty()) return;
+    if (!timing_ || ctx.signals == nullptr) {
+      for (PlannedJob& j : jobs) j.run = true;
+      return;
+    }
+    const double factor = 1.0 - timing_->min_saving;
+    exclude_.clear();
+    for (const PlannedJob& j : jobs) {
+      if (j.running) exclude_.push_back(j.job);
+    }
+    std::sort(exclude_.begin(), exclude_.end());
+    Calendar* cal = jobs.front().timing.gpus > 0
+                        ? &calendar(jobs.front().timing.site, jobs.front().timing.cluster, ctx)
+                        : nullptr;
+    urgent_.resize(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) urgent_[i] = i;
+    std::stable_sort(urgent_.begin(), urgent_.end(), [&](size_t a, size_t b) {
+      return latest_start(jobs[a].timing) < latest_start(jobs[b].timing);
+    });
+    for (const size_t i : urgent_) {
+      PlannedJob& j = jobs[i];
+      const JobTiming& t = j.timing;
+      if (!j.running) {
+        j.run = plan_held(t, cal, ctx);
+        continue;
+      }
+      const bool may_pause = t.flexibility == workload::Flexibility::kInterruptible &&
+                             t.pauses < timing_->max_pauses && t.remaining_s > t.checkpoint_s;
+      if (may_pause && cal != nullptr && cal->free(0) < t.gpus) {  // more urgent jobs took this hour
+        JobTiming after = t;
+        after.remaining_s += t.checkpoint_s;
+        after.pauses += 1;
+        plan_held(after, cal, ctx);
+        j.run = false;
+        continue;
+      }
+      // a pause for carbon only if enough cleaner hours exist at all (a count, no capacity)
+      JobTiming after = t;
+      after.remaining_s += t.checkpoint_s;
+      if (may_pause && ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
+                           ceil_hours(after.remaining_s)) {
+        j.run = !decide_pause(t, cal, ctx);  // books the plan it chose
+      } else {
+        j.run = true;
+        book_run(cal, 0, t.remaining_s, t.gpus);
+      }
+    }
   }
 
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
     if (!timing_ || job.flexibility == workload::Flexibility::kNone || ctx.signals == nullptr) return false;
-    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - job.remaining_s - job.expected_wait_s;
-    const int64_t length = ceil_hours(job.remaining_s);
-    const double now = ctx.signals->window_mean(job.region, ctx.hour, length);
-    if (std::isnan(now)) return false;
-    const double best = ctx.signals->best_later_window(job.region, last_start_hour(ctx.hour, latest_start), length);
-    return best < now * (1.0 - timing_->min_saving);
+    Calendar* cal = job.gpus > 0 ? &calendar(job.site, job.cluster, ctx) : nullptr;
+    return !plan_held(job, cal, ctx);
   }
 
   bool pause(const JobTiming& job, const DecisionContext& ctx) override {
     if (!timing_ || job.flexibility != workload::Flexibility::kInterruptible || ctx.signals == nullptr) return false;
     if (job.pauses >= timing_->max_pauses || job.remaining_s <= job.checkpoint_s) return false;
-    // Pausing helps only if the GPUs then stay idle: with other work queued on the cluster the
-    // load would not fall, and the job would queue behind it to resume.
-    if (job.others_waiting) return false;
-    const double now = ctx.signals->window_mean(job.region, ctx.hour, ceil_hours(job.remaining_s));
-    if (std::isnan(now)) return false;
-    const core::Seconds after = job.remaining_s + job.checkpoint_s;
-    const core::Seconds latest_start = latest_end(job) - timing_->margin_s - after - job.expected_wait_s;
-    const int64_t length = ceil_hours(after);
-    const double best = ctx.signals->best_later_window(job.region, last_start_hour(ctx.hour, latest_start), length);
-    // dirtiness x run time: pausing adds the checkpoint's time. And the paused job must be one
-    // that hold() would keep holding, so that it is not released again at once.
-    const double now_after = ctx.signals->window_mean(job.region, ctx.hour, length);
-    return best * static_cast<double>(after) <
-               now * static_cast<double>(job.remaining_s) * (1.0 - timing_->min_saving) &&
-           best < now_after * (1.0 - timing_->min_saving);
-  }
-
-  bool may_pause(size_t region, core::Seconds remaining_after_s, const DecisionContext& ctx) override {
-    if (!timing_ || ctx.signals == nullptr) return false;
-    const int64_t length = scored_length(ceil_hours(remaining_after_s));
-    if (gate_hour_ != ctx.hour) {
-      gate_hour_ = ctx.hour;
-      gate_.assign(ctx.fleet.region_names.size() * static_cast<size_t>(ForecastSignals::kMaxScoredHours + 1), -1);
-    }
-    int8_t& g = gate_[region * static_cast<size_t>(ForecastSignals::kMaxScoredHours + 1) + static_cast<size_t>(length)];
-    if (g < 0) {
-      // the hold test at the widest lookahead: a later start can only be as good as this
-      const double now = ctx.signals->window_mean(region, ctx.hour, length);
-      const double best = ctx.signals->best_later_window(region, ctx.hour + timing_->max_delay_h, length);
-      g = !std::isnan(now) && best < now * (1.0 - timing_->min_saving) ? 1 : 0;
-    }
-    return g == 1;
+    return decide_pause(job, nullptr, ctx);
   }
 
   fleet::PowerCap power_cap(size_t site, const DecisionContext& ctx) override {
@@ -458,10 +540,202 @@ class ComposedPolicy final : public SchedulingPolicy {
     if (job.deadline_s) return *job.deadline_s;
     return job.submit_s + job.nominal_s + timing_->max_delay_h * core::kSecondsPerHour;
   }
-  // The last hour a start may be moved to: within the lookahead and by the latest start.
-  int64_t last_start_hour(int64_t hour, core::Seconds latest_start) const {
-    if (latest_start < core::hour_start(hour + 1)) return hour;  // must run now
-    return std::min(hour + timing_->max_delay_h, core::hour_of(latest_start));
+  // When the job must end to keep its deadline: the deadline less the margin.
+  core::Seconds must_end(const JobTiming& job) const { return latest_end(job) - timing_->margin_s; }
+  // The hours a run of `run_s` that must end by `end_s` may use: [decision hour, until). The
+  // whole hours before end_s, and the partial hour before it when the run's last fraction of an
+  // hour fits in it (that fraction runs in the latest hour chosen).
+  static int64_t until_hour(core::Seconds end_s, core::Seconds run_s) {
+    const int64_t whole = core::hour_of(end_s);
+    const core::Seconds partial_s = end_s - core::hour_start(whole);
+    const core::Seconds fraction_s = run_s % core::kSecondsPerHour;
+    return partial_s > 0 && fraction_s > 0 && fraction_s <= partial_s ? whole + 1 : whole;
+  }
+
+  // -- the hourly plan's calendar: GPUs of one cluster in use or booked, hour by hour from
+  //    the decision hour (index 0).
+  struct Calendar {
+    int64_t capacity = 0;
+    // running and queued work at the hour's start: (last hour index it occupies, GPUs), sorted
+    // by that index, and suffix sums of the GPUs (the occupancy of hour i is the sum over
+    // entries whose last index is >= i)
+    std::vector<std::pair<int64_t, int64_t>> busy;
+    std::vector<int64_t> busy_suffix;
+    std::vector<int64_t> used;  // occupancy plus bookings, built lazily
+    void ensure(int64_t length) {
+      while (static_cast<int64_t>(used.size()) < length) {
+        const auto i = static_cast<int64_t>(used.size());
+        const auto first = std::lower_bound(busy.begin(), busy.end(), std::pair<int64_t, int64_t>{i, INT64_MIN});
+        used.push_back(busy_suffix[static_cast<size_t>(first - busy.begin())]);
+      }
+    }
+    int64_t free(int64_t i) {
+      ensure(i + 1);
+      return capacity - used[static_cast<size_t>(i)];
+    }
+    void book(int64_t i, int64_t gpus) {
+      ensure(i + 1);
+      used[static_cast<size_t>(i)] += gpus;
+    }
+  };
+
+  // The calendar of a cluster for the decision hour: built on first use from the site's
+  // running tasks (those in exclude_ left out: they are being planned) and queued tasks that
+  // may start (from now, for their run time).
+  Calendar& calendar(size_t site, size_t cluster, const DecisionContext& ctx) {
+    if (calendar_hour_ != ctx.hour) {
+      calendars_.clear();
+      calendar_hour_ = ctx.hour;
+    }
+    const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
+    const auto found = calendars_.find(key);
+    if (found != calendars_.end()) return found->second;
+    Calendar& cal = calendars_[key];
+    const fleet::SiteRuntime& s = ctx.fleet.sites[site];
+    cal.capacity = s.total_gpus(cluster);
+    const int64_t hour = ctx.hour;
+    auto last_index = [hour](core::Seconds end_s) { return std::max<int64_t>(0, core::hour_of(end_s - 1) - hour); };
+    s.running(running_view_);
+    for (const fleet::RunningView& r : running_view_) {
+      if (r.cluster != cluster || std::binary_search(exclude_.begin(), exclude_.end(), r.job)) continue;
+      cal.busy.emplace_back(last_index(r.end_s), r.gpus);
+    }
+    s.waiting(waiting_view_);
+    const core::Seconds now = core::hour_start(hour);
+    for (const fleet::WaitingView& w : waiting_view_) {
+      if (w.cluster == cluster) cal.busy.emplace_back(last_index(now + w.duration_s), w.gpus);
+    }
+    std::sort(cal.busy.begin(), cal.busy.end());
+    cal.busy_suffix.assign(cal.busy.size() + 1, 0);
+    for (size_t i = cal.busy.size(); i-- > 0;) cal.busy_suffix[i] = cal.busy_suffix[i + 1] + cal.busy[i].second;
+    return cal;
+  }
+
+  // One cleanest-hours choice: (value, hour index) pairs, the value of index 0 biased by
+  // min_saving (a later hour must be that much cleaner to be preferred).
+  using Choice = std::pair<double, int64_t>;
+
+  // The candidate hours of a job in [hour, until): known, and (with a calendar) with room for
+  // its GPUs; `own_until`: hour indices < own_until already hold the job's GPUs (a running job).
+  void candidates(const JobTiming& job, int64_t until, Calendar* cal, int64_t own_until, bool skip_now,
+                  const DecisionContext& ctx) {
+    choices_.clear();
+    const std::span<const double> values = ctx.signals->forecast(job.region, until);
+    for (size_t i = skip_now ? 1 : 0; i < values.size(); ++i) {
+      const double v = values[i];
+      if (std::isnan(v)) continue;
+      const auto k = static_cast<int64_t>(i);
+      if (cal != nullptr && k >= own_until && cal->free(k) < job.gpus) continue;
+      choices_.emplace_back(i == 0 ? v * (1.0 - timing_->min_saving) : v, k);
+    }
+  }
+  // The cost of running `run_s` seconds in the cleanest `choices_`: the ceil(run_s / 1 h)
+  // lowest, the highest of them at the last hour's fraction; puts them first in choices_.
+  // +inf when there are too few.
+  double cleanest(core::Seconds run_s) {
+    const auto n = static_cast<size_t>(ceil_hours(run_s));
+    if (choices_.size() < n) return kInf;
+    std::nth_element(choices_.begin(), choices_.begin() + static_cast<std::ptrdiff_t>(n - 1), choices_.end());
+    double cost = 0.0;
+    for (size_t i = 0; i + 1 < n; ++i) cost += choices_[i].first;
+    const double fraction =
+        static_cast<double>(run_s - static_cast<core::Seconds>(n - 1) * core::kSecondsPerHour) / core::kSecondsPerHour;
+    return cost + fraction * choices_[n - 1].first;
+  }
+  void book_first(Calendar* cal, size_t n, int64_t gpus) {
+    if (cal == nullptr) return;
+    for (size_t i = 0; i < n && i < choices_.size(); ++i) cal->book(choices_[i].second, gpus);
+  }
+  static void book_run(Calendar* cal, int64_t from, core::Seconds run_s, int64_t gpus) {
+    if (cal == nullptr) return;
+    const int64_t n = ceil_hours(run_s);
+    for (int64_t i = from; i < from + n; ++i) cal->book(i, gpus);
+  }
+
+  // Step 1b of plan(): whether a running interruptible job pauses now (and its plan booked).
+  bool decide_pause(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
+    const double now = ctx.signals->at(job.region, ctx.hour);
+    const core::Seconds after_s = job.remaining_s + job.checkpoint_s;
+    JobTiming after = job;
+    after.remaining_s = after_s;
+    const int64_t until = until_hour(must_end(after), after_s);
+    bool pause = !std::isnan(now);
+    double pause_cost = kInf;
+    if (pause) {
+      candidates(job, until, cal, 0, true, ctx);
+      pause_cost = cleanest(after_s);
+      pause = std::isfinite(pause_cost);
+    }
+    if (pause) {
+      // running on: this hour (its share of the run) and the rest in the cleanest hours
+      const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
+      JobTiming on = job;
+      on.remaining_s = job.remaining_s - this_hour_s;
+      double run_cost = now * (1.0 - timing_->min_saving) * static_cast<double>(this_hour_s) / core::kSecondsPerHour;
+      if (on.remaining_s > 0) {
+        candidates(job, until_hour(must_end(job), on.remaining_s), cal, 1, true, ctx);
+        run_cost += cleanest(on.remaining_s);
+      }
+      pause = pause_cost < run_cost;
+      if (pause) {  // choose the paused plan again (the run-on plan replaced choices_)
+        candidates(job, until, cal, 0, true, ctx);
+        cleanest(after_s);
+        book_first(cal, static_cast<size_t>(ceil_hours(after_s)), job.gpus);
+        return true;
+      }
+    }
+    book_run(cal, 0, job.remaining_s, job.gpus);  // keeps running from now
+    return false;
+  }
+
+  // Step 2 of plan(): whether a held (or new) job starts now; its plan booked.
+  bool plan_held(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
+    const double now = ctx.signals->at(job.region, ctx.hour);
+    if (std::isnan(now)) {
+      book_run(cal, 0, job.remaining_s, job.gpus);
+      return true;
+    }
+    const core::Seconds end_s = must_end(job);
+    if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
+      candidates(job, until_hour(end_s, job.remaining_s), cal, 0, false, ctx);
+      const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
+      if (!std::isfinite(cleanest(job.remaining_s))) {  // too few hours left with room: now
+        book_run(cal, 0, job.remaining_s, job.gpus);
+        return true;
+      }
+      book_first(cal, n, job.gpus);
+      for (size_t i = 0; i < n; ++i) {
+        if (choices_[i].second == 0) return true;
+      }
+      return false;
+    }
+    // deferrable (or out of pauses): the cleanest start s in [hour, latest start] whose hours
+    // all have room; the start now is biased by min_saving
+    const core::Seconds latest = end_s - job.remaining_s;
+    const int64_t last = latest < core::hour_start(ctx.hour + 1) ? ctx.hour : core::hour_of(latest);
+    const int64_t length = ceil_hours(job.remaining_s);
+    int64_t best = 0;
+    double best_cost = kInf;
+    int64_t blocked_until = -1;  // starts before this index overlap an hour without room
+    if (cal != nullptr) {
+      for (int64_t i = 0; i < length - 1; ++i) {
+        if (cal->free(i) < job.gpus) blocked_until = i + 1;
+      }
+    }
+    for (int64_t s = 0; s <= last - ctx.hour; ++s) {
+      if (cal != nullptr && cal->free(s + length - 1) < job.gpus) blocked_until = s + length;
+      if (s < blocked_until) continue;
+      double cost = ctx.signals->run_cost(job.region, ctx.hour + s, job.remaining_s);
+      if (std::isnan(cost)) break;  // beyond what is known
+      if (s == 0) cost *= 1.0 - timing_->min_saving;
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = s;
+      }
+    }
+    if (!std::isfinite(best_cost)) best = 0;  // no start with room before its latest start: now
+    book_run(cal, best, job.remaining_s, job.gpus);
+    return best == 0;
   }
 
   std::string name_;
@@ -471,12 +745,17 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<TimingParams> timing_;
   std::optional<PowerParams> power_;
   CandidateScan scan_;
+  std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for calendar_hour_
+  int64_t calendar_hour_ = -1;
+  std::vector<uint32_t> exclude_;  // running jobs being planned this hour (sorted)
+  std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
+  std::vector<Choice> choices_;
+  std::vector<fleet::RunningView> running_view_;
+  std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<double> region_score_;
   std::vector<size_t> order_;
   int64_t threshold_hour_ = -1;
-  int64_t gate_hour_ = -1;
-  std::vector<int8_t> gate_;  // may_pause per (region, scored length) this hour; -1: not yet known
   std::vector<double> thresholds_;
   std::vector<bool> threshold_known_;
 };

@@ -100,6 +100,19 @@ class ForecastSignals {
   // The q-quantile (lower; q in [0, 1]) of the forecast over [hour(), hour() + length).
   double quantile(size_t region, int64_t length, double q);
 
+  // Exact costs for timing decisions (docs/policies.md, "The rules"), signal x hours.
+  // A run of `run_s` seconds from the start of hour `from` (>= hour()): whole hours at full
+  // weight, the last partial hour at its fraction. Hours past the run's last hour take the
+  // last hour's value. NaN when unknown.
+  double run_cost(size_t region, int64_t from, core::Seconds run_s);
+  // The forecast of hours [hour(), min(until, run's last hour + 1)).
+  std::span<const double> forecast(size_t region, int64_t until);
+  // How many hours t in (hour(), until) have a signal below `factor` x the signal of hour():
+  // the hours a job would rather run in. Memoised per region for the hour and factor; 0 when
+  // the signal of hour() is unknown.
+  int64_t cleaner_hours(size_t region, int64_t until, double factor);
+  int64_t hours() const;  // hours of the run
+
   // Windows longer than this are scored over their first kMaxScoredHours hours.
   static constexpr int64_t kMaxScoredHours = 168;
 
@@ -111,6 +124,11 @@ class ForecastSignals {
     // best[length][k] = min over s in [hour + 1, hour + 1 + k] of the window mean of length
     std::vector<std::vector<double>> best;
     std::vector<int64_t> best_hour;  // the hour each row of best was built for
+    // cleaner[k] = hours t in (hour, hour + k] with a signal below cleaner_factor x the
+    // signal at hour (cleaner_hours)
+    std::vector<int32_t> cleaner;
+    int64_t cleaner_hour = -1;
+    double cleaner_factor = 0.0;
   };
   void extend(size_t region, int64_t until);  // forecast hours [hour, until)
 
@@ -133,8 +151,19 @@ struct JobTiming {
   core::Seconds checkpoint_s = 0;
   workload::Flexibility flexibility = workload::Flexibility::kNone;
   int64_t pauses = 0;
-  core::Seconds expected_wait_s = 0;  // queueing expected before it could run on its cluster
-  bool others_waiting = false;        // other jobs queued on its cluster could use its GPUs now
+  // Where it runs, for the capacity of the hourly plan (gpus 0: capacity is not considered).
+  size_t site = 0;
+  size_t cluster = 0;
+  int64_t gpus = 0;
+};
+
+// One flexible job in a cluster's hourly plan (SchedulingPolicy::plan): held (deferred or
+// paused) or running and interruptible.
+struct PlannedJob {
+  uint32_t job = 0;  // the run's job index
+  JobTiming timing;
+  bool running = false;
+  bool run = false;  // the decision: start or resume now (held), keep running (running)
 };
 
 struct DecisionContext {
@@ -153,15 +182,19 @@ class SchedulingPolicy {
   // Where a job submitted in this hour queues. `deferrable`: the timing component may hold it.
   virtual PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task,
                                   const DecisionContext& context) = 0;
-  // Whether a new (or deferred, or paused) flexible job should be held back this hour.
+  // The hourly plan of one cluster (every job in `jobs` on the same site and cluster): which
+  // held jobs start or resume now and which running interruptible jobs keep running, sets
+  // PlannedJob::run. The plan books each job's chosen hours in the cluster's calendar for the
+  // hour, so later decisions (jobs submitted this hour) see the capacity left.
+  virtual void plan(std::span<PlannedJob> jobs, const DecisionContext& context) = 0;
+  // Whether a flexible job submitted this hour should be held back (planned against what is
+  // left of its cluster's calendar when JobTiming::gpus > 0).
   virtual bool hold(const JobTiming& job, const DecisionContext& context) = 0;
   // The latest time a held job should start to keep its deadline (INT64_MAX: no timing).
   virtual core::Seconds latest_start(const JobTiming& job) const = 0;
-  // Whether a running interruptible job should pause now.
+  // Whether a running interruptible job alone on its cluster would pause now (the rule of
+  // plan() without capacity limits).
   virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;
-  // A cheap necessary condition for pause(): false means no job in `region` with this much
-  // run time left (checkpoint included) would pause this hour, whatever its deadline.
-  virtual bool may_pause(size_t region, core::Seconds remaining_after_s, const DecisionContext& context) = 0;
   // The training power cap of a site for this hour (cap 1: none).
   virtual fleet::PowerCap power_cap(size_t site, const DecisionContext& context) = 0;
   // Whether this policy ever holds or pauses jobs / caps power (the fleet skips the work if not).

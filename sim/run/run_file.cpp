@@ -192,7 +192,7 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
                  "location-based: the job's hourly energy x its region's hourly grid carbon intensity");
   w.write_column("/jobs", "status", status, "",
                  "completed, deadline_missed, rejected, running_at_end or waiting_at_end");
-  w.write_column("/jobs", "reason", reason, "", "why a job was rejected; empty otherwise");
+  w.write_column("/jobs", "reason", reason, "", "why a job was rejected or missed its deadline (docs/policies.md); empty otherwise");
   w.write_column("/jobs", "deferred_s", deferred, "s",
                  "time a policy held the job back on purpose before its first start (fifo: 0)");
   w.write_column("/jobs", "paused_s", paused, "s", "time the job spent paused by a policy after it started");

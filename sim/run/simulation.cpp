@@ -252,8 +252,8 @@ class FleetModel final : public engine::WindowedModel {
     for (double& l : expected_load_) l /= static_cast<double>(hour - from);
   }
 
-  // queued: the job is in its cluster's queue (held); else it is new or running.
-  policy::JobTiming timing(uint32_t job, size_t site, core::Seconds remaining_s, bool queued) const {
+  // A job on a site's cluster as the timing decisions see it.
+  policy::JobTiming timing(uint32_t job, size_t site, core::Seconds remaining_s) const {
     const workload::TrainingJob& j = jobs_[job];
     policy::JobTiming t;
     t.region = sc_.sites[site].region;
@@ -264,19 +264,24 @@ class FleetModel final : public engine::WindowedModel {
     t.checkpoint_s = j.checkpoint_s;
     t.flexibility = j.flexibility;
     t.pauses = outcomes_[job].pauses;
-    const fleet::SiteRuntime& s = sites_[site];
-    const size_t c = cluster_of_job_[job];
-    t.others_waiting = s.eligible_waiting_gpus(c) > 0;
-    // If its cluster could not start it now, expect to wait about the cluster's backlog (a
-    // held job's own GPUs are already counted as committed).
-    const bool running = !queued && outcomes_[job].started() && !outcomes_[job].finished();
-    const int64_t own = queued ? j.gpus : 0;
-    if (!running && s.uncommitted_gpus(c) + own < j.gpus) {
-      // (a cluster with no GPUs left has an infinite backlog: wait "forever", a year)
-      const double backlog_s = std::min(s.backlog_s(c), static_cast<double>(8760 * core::kSecondsPerHour));
-      t.expected_wait_s = std::llround(backlog_s);
-    }
+    t.site = site;
+    t.cluster = cluster_of_job_[job];
+    t.gpus = j.gpus;
     return t;
+  }
+
+  // Why a job missed its deadline (docs/policies.md, "Deadline misses"): a deadline shorter
+  // than its run time; released by the policy too late to make it (a forecast or expected-wait
+  // error); or queued for capacity (after its release, or never held).
+  static std::string miss_reason(const workload::TrainingJob& job, const fleet::TaskOutcome& out,
+                                 core::Seconds nominal_s) {
+    if (*job.deadline_s < job.submit_s + nominal_s) return "deadline_shorter_than_run_time";
+    if (out.released_s >= 0) {
+      return out.released_s + out.released_remaining_s > *job.deadline_s ? "released_too_late"
+                                                                          : "queued_after_release";
+    }
+    if (out.pauses > 0) return "paused_too_long";
+    return out.capped_s > 0.0 ? "queued_or_power_capped" : "queued_for_capacity";
   }
 
   fleet::Task task_of(size_t j) const {
@@ -289,6 +294,8 @@ class FleetModel final : public engine::WindowedModel {
     task.utilization = job.utilization;
     task.submit_s = job.submit_s;
     task.deadline_s = job.deadline_s.value_or(INT64_MAX);
+    // non-flexible work first under a timing policy (docs/policies.md, "Capacity")
+    if (policy_->times_jobs()) task.priority = static_cast<uint8_t>(job.flexibility);
     return task;
   }
 
@@ -303,42 +310,61 @@ class FleetModel final : public engine::WindowedModel {
       }
     }
     if (!policy_->times_jobs()) return;
-    size_t kept = 0;
+    // The hour's plan, cluster by cluster (docs/policies.md, "The rules"): held jobs and running
+    // interruptible jobs that may still pause.
+    planned_.clear();
     for (const uint32_t job : held_) {
       const auto s = static_cast<size_t>(site_of_job_[job]);
-      if (policy_->hold(timing(job, s, held_remaining_[job], true), ctx)) {
-        held_[kept++] = job;
-      } else {
-        if (!sites_[s].release(job)) throw core::SimulationError("held job " + jobs_[job].name + " is not held");
-        touched_[s] = true;
-      }
+      planned_.push_back(policy::PlannedJob{job, timing(job, s, held_remaining_[job]), false, false});
     }
-    held_.resize(kept);
-    // Pauses after releases: a job paused now is not reconsidered until the next hour.
     if (any_interruptible_) {
       for (size_t s = 0; s < sites_.size(); ++s) {
         sites_[s].running(running_buffer_);
         for (const fleet::RunningView& r : running_buffer_) {
-          // cheap tests first (compact per-job arrays): a pause needs an interruptible job, idle
-          // GPUs behind it, a chance to pay off, and a region whose forecast allows one at all
+          // cheap tests first (compact per-job arrays): an interruptible job with pauses left
           const core::Seconds checkpoint_s = interruptible_checkpoint_s_[r.job];
-          if (checkpoint_s < 0 || sites_[s].eligible_waiting_gpus(r.cluster) > 0 || r.remaining_s <= checkpoint_s ||
-              !policy_->may_pause(sc_.sites[s].region, r.remaining_s + checkpoint_s, ctx) ||
-              outcomes_[r.job].pauses >= max_pauses_) {
-            continue;
-          }
-          const workload::TrainingJob& job = jobs_[r.job];
-          const policy::JobTiming t = timing(r.job, s, r.remaining_s, false);
-          if (!policy_->pause(t, ctx)) continue;
-          policy::JobTiming after = t;
-          after.remaining_s += job.checkpoint_s;
-          const core::Seconds held_for = sites_[s].pause(r.job, job.checkpoint_s, policy_->latest_start(after));
-          if (held_for >= 0) {
-            held_.push_back(r.job);
-            held_remaining_[r.job] = held_for;
-            touched_[s] = true;
-          }
+          if (checkpoint_s < 0 || r.remaining_s <= checkpoint_s || outcomes_[r.job].pauses >= max_pauses_) continue;
+          planned_.push_back(policy::PlannedJob{r.job, timing(r.job, s, r.remaining_s), true, true});
         }
+      }
+    }
+    // group by (site, cluster), keeping the order within a group (held in the order held, then running)
+    std::stable_sort(planned_.begin(), planned_.end(), [](const policy::PlannedJob& a, const policy::PlannedJob& b) {
+      return a.timing.site != b.timing.site ? a.timing.site < b.timing.site : a.timing.cluster < b.timing.cluster;
+    });
+    for (size_t first = 0; first < planned_.size();) {
+      size_t last = first + 1;
+      while (last < planned_.size() && planned_[last].timing.site == planned_[first].timing.site &&
+             planned_[last].timing.cluster == planned_[first].timing.cluster) {
+        ++last;
+      }
+      policy_->plan(std::span<policy::PlannedJob>(planned_.data() + first, last - first), ctx);
+      first = last;
+    }
+    // releases first, then pauses (a job paused now is not reconsidered until the next hour)
+    released_.clear();
+    for (const policy::PlannedJob& p : planned_) {
+      if (p.running || !p.run) continue;
+      const size_t s = p.timing.site;
+      if (!sites_[s].release(p.job)) throw core::SimulationError("held job " + jobs_[p.job].name + " is not held");
+      touched_[s] = true;
+      released_.push_back(p.job);
+    }
+    if (!released_.empty()) {
+      std::sort(released_.begin(), released_.end());
+      std::erase_if(held_, [&](uint32_t job) { return std::binary_search(released_.begin(), released_.end(), job); });
+    }
+    for (const policy::PlannedJob& p : planned_) {
+      if (!p.running || p.run) continue;
+      const size_t s = p.timing.site;
+      const workload::TrainingJob& job = jobs_[p.job];
+      policy::JobTiming after = p.timing;
+      after.remaining_s += job.checkpoint_s;
+      const core::Seconds held_for = sites_[s].pause(p.job, job.checkpoint_s, policy_->latest_start(after));
+      if (held_for >= 0) {
+        held_.push_back(p.job);
+        held_remaining_[p.job] = held_for;
+        touched_[s] = true;
       }
     }
   }
@@ -373,7 +399,7 @@ class FleetModel final : public engine::WindowedModel {
     bool held = false;
     core::Seconds latest_start = INT64_MAX;
     if (may_hold && policy_->times_jobs() && job.flexibility != workload::Flexibility::kNone) {
-      const policy::JobTiming t = timing(task.job, site, nominal_s_[j], false);
+      const policy::JobTiming t = timing(task.job, site, nominal_s_[j]);
       held = policy_->hold(t, ctx);
       if (held) {
         latest_start = policy_->latest_start(t);
@@ -495,6 +521,7 @@ class FleetModel final : public engine::WindowedModel {
       } else {
         rec.status = out.started() ? JobStatus::kRunningAtEnd : JobStatus::kWaitingAtEnd;
       }
+      if (rec.status == JobStatus::kDeadlineMissed) rec.reason = miss_reason(job, out, nominal_s_[j]);
     }
   }
 
@@ -511,6 +538,8 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
   std::vector<fleet::RunningView> running_buffer_;
+  std::vector<policy::PlannedJob> planned_;  // this hour's plan, grouped by site and cluster
+  std::vector<uint32_t> released_;
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
   std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible

@@ -93,11 +93,12 @@ workload:
   const auto fifo = run_text(text, {"scheduler.policy=fifo"});
   REQUIRE(r.jobs.size() == 1);
   const run::JobRecord& j = r.jobs[0];
-  // Hour 0: holding is not allowed (latest start 7.5 - 1 - 4 = 2.5 h; the windows from 1 h and
-  // 2 h score 300, no better than now), so it starts. Hour 1: 3 h left; running on scores
-  // (100 + 500 + 500) / 3 x 3 h = 1100; pausing to resume at 3 h scores mean(500, 100, 100,
-  // 100) x 3.25 h = 650 < 0.95 x 1100: pause. Hour 2: hold (the window from 3 h is cleaner).
-  // Hour 3: latest start 7.5 - 1 - 3.25 = 3.25 h, so it resumes and runs 3.25 h to 6.25 h.
+  // It must end by 7.5 - 1 (margin) = 6.5 h. Hour 0: its 4 cleanest hours before then (the
+  // half hour 6.0-6.5 holds no whole hour; its run has no fraction) are 0, 1, 4, 5: it starts.
+  // Hour 1: 3 h left; pausing needs ceil(3.25) = 4 hours cleaner than 100: none, it runs on.
+  // Hour 2: 2 h left; pausing needs 3 hours cleaner than 500 in 3..6 (6.0-6.25 fits the 0.25 h
+  // fraction): 4, 5, 6. Paused: 100 + 100 + 0.25 x 100 = 225 < running on: 500 + 100 = 600.
+  // Hour 3: held (its 3 cleanest hours are 4, 5, 6). Hour 4: it resumes and runs 2.25 h.
   CHECK(j.start_s == 0);
   CHECK(j.pauses == 1);
   CHECK(j.paused_s == 2 * 3600);
@@ -107,7 +108,7 @@ workload:
   CHECK(j.status == run::JobStatus::kCompleted);
   CHECK(j.energy_mwh == Approx(4.25 * kMwhPerHour));
   CHECK(j.checkpoint_energy_mwh == Approx(0.25 * kMwhPerHour));
-  CHECK(j.emissions_t == Approx(kMwhPerHour * (100 + 500 + 2.25 * 100) / 1000));
+  CHECK(j.emissions_t == Approx(kMwhPerHour * (100 + 100 + 2.25 * 100) / 1000));
   CHECK(fifo.jobs[0].emissions_t == Approx(kMwhPerHour * (100 + 100 + 500 + 500) / 1000));
   CHECK(r.summary_value("pauses") == 1.0);
   CHECK(r.summary_value("checkpoint_hours") == Approx(0.25));
