@@ -99,7 +99,8 @@ std::vector<cli::Row> rows_of(const std::vector<run::SummaryItem>& items) {
 
 std::vector<cli::ComparisonRow> comparison_rows(const std::vector<run::ComparisonRow>& compared) {
   std::vector<cli::ComparisonRow> rows;
-  for (const run::ComparisonRow& r : compared) rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative});
+  for (const run::ComparisonRow& r : compared)
+    rows.push_back({r.name, r.policy, r.baseline, r.difference, r.relative, r.attainable});
   return rows;
 }
 

@@ -156,14 +156,26 @@ void print_comparison(std::ostream& out, const std::string& policy, const std::s
   auto cell = [](double v) { return std::isnan(v) ? std::string("—") : format_number(v); };
   out << "  policy: " << policy << "    baseline: " << baseline << "\n\n";
   out << "  " << std::left << std::setw(w) << "figure" << std::right << std::setw(18) << "policy" << std::setw(18)
-      << "baseline" << std::setw(16) << "difference" << std::setw(10) << "change" << '\n';
+      << "baseline" << std::setw(16) << "difference" << std::setw(10) << "change" << std::setw(14) << "of attainable"
+      << '\n';
+  bool any_attainable = false;
   for (const ComparisonRow& r : rows) {
     char change[32] = "—";
     if (!std::isnan(r.relative)) std::snprintf(change, sizeof change, "%+.1f%%", 100.0 * r.relative);
     std::string diff = cell(r.difference);
     if (r.difference > 0) diff.insert(0, 1, '+');
+    char attainable[32] = "";
+    if (!std::isnan(r.attainable)) {
+      std::snprintf(attainable, sizeof attainable, "%.1f%%", 100.0 * r.attainable);
+      any_attainable = true;
+    }
     out << "  " << std::left << std::setw(w) << r.name << std::right << std::setw(18) << cell(r.policy) << std::setw(18)
-        << cell(r.baseline) << std::setw(16) << diff << std::setw(10) << change << '\n';
+        << cell(r.baseline) << std::setw(16) << diff << std::setw(10) << change << std::setw(14) << attainable << '\n';
+  }
+  if (any_attainable) {
+    out << "\n  of attainable: the share of the saving a clairvoyant schedule could reach (baseline - policy) /\n"
+           "  (baseline - job_emissions_bound_t), the bound being each job at its cleanest time and place before its\n"
+           "  deadline (docs/policies.md, \"The clairvoyant bound\").\n";
   }
 }
 

@@ -2,6 +2,7 @@
 // Human-readable tables for the terminal: the run summary (after `run` and in `inspect`)
 // and the GPU catalog.
 
+#include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -61,6 +62,7 @@ struct ComparisonRow {
   double baseline = 0.0;
   double difference = 0.0;
   double relative = 0.0;  // NaN: baseline 0
+  double attainable = std::numeric_limits<double>::quiet_NaN();  // share of the attainable saving reached
 };
 void print_comparison(std::ostream& out, const std::string& policy, const std::string& baseline,
                       const std::vector<ComparisonRow>& rows);

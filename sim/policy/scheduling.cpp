@@ -12,6 +12,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int64_t kUnlimitedPauses = INT64_MAX / 2;
 
 // Window lengths the signals score: a run of L hours is scored over the first bucket >= L of
 // 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168 hours (longer runs over 168 h). A start
@@ -74,6 +75,13 @@ const std::vector<PolicyInfo>& policy_registry() {
            {"deadline_margin_h", "h", 1, 0, 8760, "time kept free before a deadline when holding or pausing"},
            {"max_pauses", "", 4, 0, 1000, "most pauses of one job"},
        }},
+      {"optimal",
+       PolicyKind::kTiming,
+       true,
+       "the clairvoyant schedule: temporal_shift's capacity-aware plan given the true future (a perfect forecast "
+       "whatever scheduler.forecast says, no deadline margin, no minimum saving, unlimited pauses); its emissions "
+       "are at or above job_emissions_bound_t",
+       {}},
       {"power_cap",
        PolicyKind::kPower,
        true,
@@ -362,6 +370,14 @@ class ComposedPolicy final : public SchedulingPolicy {
       t.min_saving = config.param("temporal_shift", "min_saving");
       t.margin_s = std::llround(config.param("temporal_shift", "deadline_margin_h") * core::kSecondsPerHour);
       t.max_pauses = std::llround(config.param("temporal_shift", "max_pauses"));
+      timing_ = t;
+    }
+    if (config.has("optimal")) {
+      TimingParams t;
+      t.max_delay_h = std::llround(config.param("temporal_shift", "max_delay_h"));  // jobs without a deadline
+      t.min_saving = 0.0;
+      t.margin_s = 0;
+      t.max_pauses = kUnlimitedPauses;
       timing_ = t;
     }
     if (config.has("power_cap")) {

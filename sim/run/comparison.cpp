@@ -12,6 +12,7 @@ const char* const kNames[] = {
     "emissions_market_hourly_t",
     "emissions_market_annual_t",
     "job_emissions_location_t",
+    "job_emissions_bound_t",
     "cfe_score",
     "facility_energy_mwh",
     "job_energy_mwh",
@@ -55,6 +56,14 @@ std::vector<ComparisonRow> compare(const std::vector<SummaryItem>& policy, const
     row.relative =
         row.baseline != 0.0 ? row.difference / std::fabs(row.baseline) : std::numeric_limits<double>::quiet_NaN();
     row.description = p->description;
+    if (row.name == "job_emissions_location_t") {
+      // the bound is the same job set's in both runs; take the policy run's
+      const SummaryItem* bound = find(policy, "job_emissions_bound_t");
+      if (bound == nullptr) bound = find(baseline, "job_emissions_bound_t");
+      if (bound != nullptr && row.baseline - bound->value > 0.0) {
+        row.attainable = (row.baseline - row.policy) / (row.baseline - bound->value);
+      }
+    }
     rows.push_back(std::move(row));
   }
   return rows;

@@ -2,6 +2,7 @@
 // A run against its baseline (`fleetsim run --baseline fifo`): the same scenario and seed
 // under another policy, compared figure by figure.
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct ComparisonRow {
   double baseline = 0.0;
   double difference = 0.0;  // policy - baseline
   double relative = 0.0;    // difference / |baseline|; NaN when the baseline is 0
+  // The share of the attainable saving reached: (baseline - policy) / (baseline - bound), the
+  // bound being the clairvoyant one (job_emissions_bound_t). NaN for figures without a bound.
+  double attainable = std::numeric_limits<double>::quiet_NaN();
   std::string description;
 };
 

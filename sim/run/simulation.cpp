@@ -10,6 +10,8 @@
 #include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
 #include "fleet/site.hpp"
+#include "fleet/power.hpp"
+#include "policy/clairvoyant.hpp"
 #include "policy/forecast.hpp"
 #include "policy/placement.hpp"
 #include "policy/routing.hpp"
@@ -85,7 +87,9 @@ class FleetModel final : public engine::WindowedModel {
       throw core::SimulationError(std::string("scheduler: ") + e.what());
     }
     if (policy_->reacts_to_supply()) {
-      forecaster_ = std::make_unique<policy::Forecaster>(sc.region_supply, sc.scheduler.policy.forecast);
+      policy::ForecastOptions forecast = sc.scheduler.policy.forecast;
+      if (sc.scheduler.policy.has("optimal")) forecast.model = policy::ForecastModel::kPerfect;  // clairvoyant
+      forecaster_ = std::make_unique<policy::Forecaster>(sc.region_supply, forecast);
       signals_ = std::make_unique<policy::ForecastSignals>(*forecaster_, sc.scheduler.policy.signal);
     }
     interruptible_checkpoint_s_.reserve(jobs_.size());
@@ -97,6 +101,7 @@ class FleetModel final : public engine::WindowedModel {
     if (sc.scheduler.policy.has("temporal_shift")) {
       max_pauses_ = std::llround(sc.scheduler.policy.param("temporal_shift", "max_pauses"));
     }
+    if (sc.scheduler.policy.has("optimal")) max_pauses_ = INT64_MAX;
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
@@ -525,6 +530,76 @@ class FleetModel final : public engine::WindowedModel {
     }
   }
 
+  // The clairvoyant bound of the run's jobs (policy/clairvoyant.hpp): each job may use every
+  // cluster it fits (allowed region, GPU type, size; options that differ only by site are
+  // merged: the bound depends on the region, the GPU type and the PUE).
+  policy::BoundResult bound() const {
+    policy::BoundInput in;
+    in.hours = sc_.hours;
+    for (const auto& supply : sc_.region_supply) in.carbon_intensity_g_per_kwh.emplace_back(supply.grid.carbon_intensity_g_per_kwh);
+    in.max_pauses = sc_.scheduler.policy.has("optimal") ? INT64_MAX
+                                                        : std::llround(sc_.scheduler.policy.param("temporal_shift", "max_pauses"));
+    const core::Seconds max_delay_s =
+        std::llround(sc_.scheduler.policy.param("temporal_shift", "max_delay_h") * core::kSecondsPerHour);
+    // every training-capable cluster, its largest size and its GPUs over time
+    struct ClusterInfo {
+      size_t site;
+      size_t cluster;
+      int64_t most_gpus;
+    };
+    std::vector<ClusterInfo> clusters;
+    for (size_t s = 0; s < sc_.sites.size(); ++s) {
+      for (size_t c = 0; c < sc_.sites[s].clusters.size(); ++c) {
+        const fleet::ClusterSpec& spec = sc_.sites[s].clusters[c];
+        if (spec.role == fleet::ClusterRole::kInference) continue;
+        std::vector<std::pair<int64_t, int64_t>> steps{{0, spec.gpus}};
+        int64_t most = spec.gpus;
+        for (const fleet::CapacityStep& step : spec.steps) {
+          steps.emplace_back(step.hour, step.gpus);
+          most = std::max(most, step.gpus);
+        }
+        if (most == 0) continue;
+        clusters.push_back(ClusterInfo{s, c, most});
+        in.cluster_gpus.push_back(std::move(steps));
+      }
+    }
+    in.jobs.resize(jobs_.size());
+    for (size_t j = 0; j < jobs_.size(); ++j) {
+      const workload::TrainingJob& job = jobs_[j];
+      policy::BoundJob& b = in.jobs[j];
+      b.submit_s = job.submit_s;
+      b.flexibility = job.flexibility;
+      b.gpus = job.gpus;
+      b.checkpoint_s = job.checkpoint_s;
+      const fleet::Task task = task_of(j);
+      for (size_t k = 0; k < clusters.size(); ++k) {
+        const ClusterInfo& info = clusters[k];
+        const fleet::SiteSpec& site = sc_.sites[info.site];
+        const fleet::GpuType& type = sc_.catalog.at(site.clusters[info.cluster].gpu_type);
+        if (!job.gpu_type.empty() && type.name != job.gpu_type) continue;
+        if (job.gpus > info.most_gpus) continue;
+        if (!job.allowed_regions.empty() && std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
+                                                      sc_.regions[site.region]) == job.allowed_regions.end()) {
+          continue;
+        }
+        policy::BoundOption o;
+        o.cluster_key = k;
+        o.region = site.region;
+        o.run_s = std::max<core::Seconds>(
+            1, std::llround(task.work_gpu_s / (static_cast<double>(task.gpus) * type.training_throughput)));
+        o.facility_mw =
+            static_cast<double>(job.gpus) * fleet::server_power_per_gpu_w(type, job.utilization) * site.pue / 1e6;
+        const bool same = std::any_of(b.options.begin(), b.options.end(), [&](const policy::BoundOption& x) {
+          return x.region == o.region && x.run_s == o.run_s && x.facility_mw == o.facility_mw;
+        });
+        if (!same) b.options.push_back(o);
+      }
+      const core::Seconds run_s = b.options.empty() ? 0 : b.options.front().run_s;
+      b.end_by_s = job.deadline_s ? *job.deadline_s : job.submit_s + run_s + max_delay_s;
+    }
+    return policy::clairvoyant_bound(in);
+  }
+
  private:
   const scenario::Scenario& sc_;
   std::vector<workload::TrainingJob> jobs_;
@@ -841,7 +916,14 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
   engine::run_hour_windows(model, window);
   model.finish();
+  const policy::BoundResult bound = model.bound();
   summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
+  result.summary.push_back({"job_emissions_bound_t", bound.job_emissions_t,
+                            "clairvoyant lower bound of job_emissions_location_t: each job at its cleanest time "
+                            "and place before its deadline, knowing the grid (docs/policies.md), tCO2"});
+  result.summary.push_back({"job_emissions_bound_exact", bound.exact ? 1.0 : 0.0,
+                            "1: a schedule reaches the bound (the per-job optima fit every cluster and need no "
+                            "costly pause); 0: a lower bound only"});
   summarize_years(sc, result);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

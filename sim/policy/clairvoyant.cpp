@@ -1,0 +1,186 @@
+#include "policy/clairvoyant.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace fleetsim::policy {
+namespace {
+
+constexpr double kSecondsPerHourD = static_cast<double>(core::kSecondsPerHour);
+// MW x s x g/kWh = kg x 3600 / 1000... : MW x s = MWh / 3600; MWh x g/kWh = kg; kg / 1000 = t.
+constexpr double kTonnesPerMwSecondGramPerKwh = 1.0 / 3.6e6;
+
+// Integrals of one region's hourly carbon intensity over time, g/kWh x s.
+class Intensity {
+ public:
+  explicit Intensity(std::span<const double> ci) : ci_(ci), prefix_(ci.size() + 1, 0.0) {
+    for (size_t h = 0; h < ci.size(); ++h) prefix_[h + 1] = prefix_[h] + ci[h] * kSecondsPerHourD;
+  }
+  // CI of hour h; 0 past the horizon (nothing is booked there).
+  double at(int64_t h) const { return h >= 0 && h < static_cast<int64_t>(ci_.size()) ? ci_[static_cast<size_t>(h)] : 0.0; }
+  // integral over [0, t)
+  double upto(core::Seconds t) const {
+    if (t <= 0) return 0.0;
+    const int64_t h = core::hour_of(t);
+    if (h >= static_cast<int64_t>(ci_.size())) return prefix_.back();
+    return prefix_[static_cast<size_t>(h)] + static_cast<double>(t - core::hour_start(h)) * ci_[static_cast<size_t>(h)];
+  }
+  double over(core::Seconds from, core::Seconds to) const { return upto(to) - upto(from); }
+
+ private:
+  std::span<const double> ci_;
+  std::vector<double> prefix_;
+};
+
+struct Piece {
+  double ci;
+  core::Seconds from;
+  core::Seconds to;
+};
+
+// A job's least emissions on one option, and the time it runs then.
+struct OptionOptimum {
+  double t = std::numeric_limits<double>::infinity();
+  std::vector<std::pair<core::Seconds, core::Seconds>> runs;  // in time order, merged
+};
+
+OptionOptimum optimum(const BoundJob& job, const BoundOption& option, const Intensity& ci,
+                      std::vector<Piece>& pieces) {
+  OptionOptimum out;
+  const core::Seconds run = option.run_s;
+  const core::Seconds from = job.submit_s;
+  const core::Seconds end_by = std::max(job.end_by_s, from + run);
+  const double scale = option.facility_mw * kTonnesPerMwSecondGramPerKwh;
+  switch (job.flexibility) {
+    case workload::Flexibility::kNone:
+      out.t = scale * ci.over(from, from + run);
+      out.runs.emplace_back(from, from + run);
+      return out;
+    case workload::Flexibility::kDeferrable: {
+      // f(s) is linear between the breaks: s on an hour boundary or s + run on one
+      const core::Seconds last = end_by - run;
+      core::Seconds best_s = from;
+      double best = ci.over(from, from + run);
+      auto consider = [&](core::Seconds s) {
+        if (s < from || s > last) return;
+        const double f = ci.over(s, s + run);
+        if (f < best) {
+          best = f;
+          best_s = s;
+        }
+      };
+      consider(last);
+      for (int64_t h = core::hour_of(from) + 1; core::hour_start(h) <= last; ++h) consider(core::hour_start(h));
+      for (int64_t h = core::hour_of(from + run) + 1; core::hour_start(h) - run <= last; ++h) {
+        consider(core::hour_start(h) - run);
+      }
+      out.t = scale * best;
+      out.runs.emplace_back(best_s, best_s + run);
+      return out;
+    }
+    case workload::Flexibility::kInterruptible: {
+      pieces.clear();
+      for (core::Seconds t = from; t < end_by;) {
+        const int64_t h = core::hour_of(t);
+        const core::Seconds next = std::min(end_by, core::hour_start(h + 1));
+        pieces.push_back(Piece{ci.at(h), t, next});
+        t = next;
+      }
+      std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.ci < b.ci; });
+      core::Seconds left = run;
+      double integral = 0.0;
+      for (const Piece& p : pieces) {
+        if (left <= 0) break;
+        const core::Seconds take = std::min(left, p.to - p.from);
+        integral += p.ci * static_cast<double>(take);
+        out.runs.emplace_back(p.from, p.from + take);
+        left -= take;
+      }
+      std::sort(out.runs.begin(), out.runs.end());
+      size_t k = 0;  // merge adjacent pieces
+      for (size_t i = 1; i < out.runs.size(); ++i) {
+        if (out.runs[i].first == out.runs[k].second) {
+          out.runs[k].second = out.runs[i].second;
+        } else {
+          out.runs[++k] = out.runs[i];
+        }
+      }
+      if (!out.runs.empty()) out.runs.resize(k + 1);
+      out.t = scale * integral;
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+BoundResult clairvoyant_bound(const BoundInput& input) {
+  BoundResult result;
+  std::vector<Intensity> intensity;
+  intensity.reserve(input.carbon_intensity_g_per_kwh.size());
+  for (const auto& ci : input.carbon_intensity_g_per_kwh) intensity.emplace_back(ci);
+  // capacity events per cluster: (time, +gpus at a start / -gpus at an end)
+  std::vector<std::vector<std::pair<core::Seconds, int64_t>>> events(input.cluster_gpus.size());
+  std::vector<Piece> pieces;
+  result.job_t.assign(input.jobs.size(), 0.0);
+  for (size_t j = 0; j < input.jobs.size(); ++j) {
+    const BoundJob& job = input.jobs[j];
+    OptionOptimum best;
+    size_t best_option = 0;
+    for (size_t o = 0; o < job.options.size(); ++o) {
+      OptionOptimum candidate = optimum(job, job.options[o], intensity[job.options[o].region], pieces);
+      if (candidate.t < best.t) {
+        best = std::move(candidate);
+        best_option = o;
+      }
+    }
+    if (job.options.empty()) continue;
+    result.job_t[j] = best.t;
+    result.job_emissions_t += best.t;
+    if (job.flexibility == workload::Flexibility::kInterruptible) {
+      const auto pauses = static_cast<int64_t>(best.runs.size()) - 1;
+      if ((pauses > 0 && job.checkpoint_s > 0) || pauses > input.max_pauses) ++result.pausing_jobs;
+    }
+    const size_t key = job.options[best_option].cluster_key;
+    if (key < events.size()) {
+      for (const auto& [a, b] : best.runs) {
+        events[key].emplace_back(a, job.gpus);
+        events[key].emplace_back(b, -job.gpus);
+      }
+    }
+  }
+  // The per-job optima fit when no cluster ever runs more GPUs than it has.
+  for (size_t k = 0; k < events.size(); ++k) {
+    const auto& steps = input.cluster_gpus[k];
+    if (steps.empty()) continue;
+    auto capacity = [&steps](int64_t hour) {
+      const auto it = std::upper_bound(steps.begin(), steps.end(), std::pair<int64_t, int64_t>{hour, INT64_MAX});
+      return it == steps.begin() ? int64_t{0} : std::prev(it)->second;
+    };
+    auto& e = events[k];
+    std::sort(e.begin(), e.end());  // at equal times ends (negative) first
+    int64_t in_use = 0;
+    int64_t last_over_hour = -1;
+    for (size_t i = 0; i < e.size(); ++i) {
+      in_use += e[i].second;
+      if (i + 1 < e.size() && e[i + 1].first == e[i].first) continue;  // settle all changes at one time
+      if (i + 1 == e.size() || in_use <= 0) continue;
+      // the usage holds until the next event: check every hour it spans
+      const int64_t first = core::hour_of(e[i].first);
+      const int64_t last = std::min(core::hour_of(e[i + 1].first - 1), input.hours - 1);
+      for (int64_t t = std::max<int64_t>(first, 0); t <= last; ++t) {
+        if (in_use > capacity(t) && t != last_over_hour) {
+          ++result.over_capacity_hours;
+          last_over_hour = t;
+        }
+      }
+    }
+  }
+  result.exact = result.over_capacity_hours == 0 && result.pausing_jobs == 0;
+  return result;
+}
+
+}  // namespace fleetsim::policy
