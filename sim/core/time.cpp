@@ -81,4 +81,28 @@ int64_t hours_in_year(int year) {
   return std::chrono::year{year}.is_leap() ? 8784 : 8760;
 }
 
+namespace {
+constexpr const char* kWeekdayNames[kDaysPerWeek] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+}  // namespace
+
+const char* weekday_name(int weekday) {
+  return weekday >= 0 && weekday < kDaysPerWeek ? kWeekdayNames[weekday] : "?";
+}
+
+std::optional<int> parse_weekday(std::string_view name) {
+  for (int d = 0; d < kDaysPerWeek; ++d) {
+    if (name == kWeekdayNames[d]) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<Seconds> parse_time_of_day(std::string_view text) {
+  const auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() != 5 || text[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return std::nullopt;
+  int hour = 0;
+  int minute = 0;
+  if (!read_int(text, 0, 2, hour) || !read_int(text, 3, 2, minute) || hour > 23 || minute > 59) return std::nullopt;
+  return hour * kSecondsPerHour + minute * 60;
+}
+
 }  // namespace fleetsim::core

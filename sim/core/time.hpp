@@ -37,4 +37,30 @@ Seconds utc_year_start(int year);
 // Number of hours in the calendar year that contains epoch_s (8760 or 8784).
 int64_t hours_in_year(int year);
 
+// Calendar arithmetic on a time scale without leap seconds (UTC, or a local time given as
+// UTC + a fixed offset). Days start at 00:00; 1970-01-01 was a Thursday.
+constexpr int kDaysPerWeek = 7;
+// The day that contains t, counted from 1970-01-01 (floor division: negative before 1970).
+constexpr int64_t day_of(Seconds t) {
+  return t / kSecondsPerDay - (t % kSecondsPerDay < 0 ? 1 : 0);
+}
+// Seconds since the start of the day that contains t, in [0, 86,400).
+constexpr Seconds second_of_day(Seconds t) {
+  return t - day_of(t) * kSecondsPerDay;
+}
+// Day of the week of the day that contains t: 0 = Monday .. 6 = Sunday (ISO 8601 order).
+constexpr int weekday_of(Seconds t) {
+  const int64_t d = (day_of(t) + 3) % kDaysPerWeek;  // 1970-01-01 (day 0) was a Thursday (3)
+  return static_cast<int>(d < 0 ? d + kDaysPerWeek : d);
+}
+
+// "mon", "tue", "wed", "thu", "fri", "sat", "sun" for 0..6; parse_weekday is its inverse
+// (lower case only) and returns nullopt for anything else.
+const char* weekday_name(int weekday);
+std::optional<int> parse_weekday(std::string_view name);
+
+// Parses a time of day "HH:MM" (00:00 .. 23:59, two digits each) into seconds after
+// midnight. Returns nullopt when malformed or out of range.
+std::optional<Seconds> parse_time_of_day(std::string_view text);
+
 }  // namespace fleetsim::core

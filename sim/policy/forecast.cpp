@@ -20,7 +20,45 @@ double keyed_normal(uint64_t key) {
   const double u2 = static_cast<double>(b >> 11) * 0x1.0p-53;          // [0, 1)
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
+
+// The noisy forecast from the true value x and the error e at lead 0 (the relative error
+// error x z, or the absolute error sigma x z), scaled by the lead-time factor k and clipped to
+// the quantity's range (docs/policies.md, "Forecasts").
+double perturbed(double x, double e, double k, bool additive) {
+  return additive ? x + e * k : x * (1.0 + e * k);
+}
+SupplyValues perturbed(const SupplyValues& x, const SupplyValues& e, double k, bool additive) {
+  return SupplyValues{std::max(0.0, perturbed(x.carbon_intensity_g_per_kwh, e.carbon_intensity_g_per_kwh, k, additive)),
+                      std::clamp(perturbed(x.grid_cfe_share, e.grid_cfe_share, k, additive), 0.0, 1.0),
+                      std::max(0.0, perturbed(x.contracted_mwh, e.contracted_mwh, k, additive))};
+}
+
+double mean(const std::vector<double>& values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
 }  // namespace
+
+const char* to_string(ForecastErrorModel model) {
+  switch (model) {
+    case ForecastErrorModel::kMultiplicative:
+      return "multiplicative";
+    case ForecastErrorModel::kAdditive:
+      return "additive";
+  }
+  return "unknown";
+}
+
+bool parse_forecast_error_model(const std::string& name, ForecastErrorModel& model) {
+  for (ForecastErrorModel m : {ForecastErrorModel::kMultiplicative, ForecastErrorModel::kAdditive}) {
+    if (name == to_string(m)) {
+      model = m;
+      return true;
+    }
+  }
+  return false;
+}
 
 const char* to_string(ForecastModel model) {
   switch (model) {
@@ -49,22 +87,42 @@ Forecaster::Forecaster(std::span<const energy::RegionSupply> actual, const Forec
   if (!(options.error >= 0.0) || !std::isfinite(options.error)) {
     throw std::invalid_argument("forecast error must be a finite number >= 0");
   }
+  if (options.error_g_per_kwh) {
+    if (!(*options.error_g_per_kwh >= 0.0) || !std::isfinite(*options.error_g_per_kwh)) {
+      throw std::invalid_argument("forecast error_g_per_kwh must be a finite number >= 0");
+    }
+    if (options.error_model != ForecastErrorModel::kAdditive) {
+      throw std::invalid_argument("forecast error_g_per_kwh applies only to the additive error model");
+    }
+  }
+  if (!(options.error_growth_per_h >= 0.0) || !std::isfinite(options.error_growth_per_h)) {
+    throw std::invalid_argument("forecast error_growth_per_h must be a finite number >= 0");
+  }
   hours_ = actual.empty() ? 0 : static_cast<int64_t>(actual.front().grid.carbon_intensity_g_per_kwh.size());
   if (options.model != ForecastModel::kNoisy) return;
+  const bool additive = options.error_model == ForecastErrorModel::kAdditive;
+  const bool growth = options.error_growth_per_h > 0.0;
   noisy_.resize(actual.size());
   for (size_t r = 0; r < actual.size(); ++r) {
+    // standard deviation of each quantity's error: relative (multiplicative), or absolute:
+    // error x the region's mean over the run, or error_g_per_kwh for the carbon intensity
+    SupplyValues sigma{options.error, options.error, options.error};
+    if (additive) {
+      const energy::RegionSupply& s = actual[r];
+      sigma.carbon_intensity_g_per_kwh =
+          options.error_g_per_kwh.value_or(options.error * mean(s.grid.carbon_intensity_g_per_kwh));
+      sigma.grid_cfe_share = options.error * mean(s.grid.cfe_share);
+      sigma.contracted_mwh = options.error * mean(s.contracted_mwh);
+    }
     noisy_[r].resize(static_cast<size_t>(hours_));
     for (int64_t h = 0; h < hours_; ++h) {
-      const SupplyValues v = actual_at(r, h);
       // key: seed, region, hour and quantity, mixed so that nearby keys are unrelated
       const uint64_t base =
           core::splitmix64(options.seed ^ core::splitmix64(0xF0CA57ULL + r)) + static_cast<uint64_t>(h) * 4;
-      SupplyValues n;
-      n.carbon_intensity_g_per_kwh =
-          std::max(0.0, v.carbon_intensity_g_per_kwh * (1.0 + options.error * keyed_normal(base + 1)));
-      n.grid_cfe_share = std::clamp(v.grid_cfe_share * (1.0 + options.error * keyed_normal(base + 2)), 0.0, 1.0);
-      n.contracted_mwh = std::max(0.0, v.contracted_mwh * (1.0 + options.error * keyed_normal(base + 3)));
-      noisy_[r][static_cast<size_t>(h)] = n;
+      const SupplyValues e{sigma.carbon_intensity_g_per_kwh * keyed_normal(base + 1),
+                           sigma.grid_cfe_share * keyed_normal(base + 2),
+                           sigma.contracted_mwh * keyed_normal(base + 3)};
+      noisy_[r][static_cast<size_t>(h)] = growth ? e : perturbed(actual_at(r, h), e, 1.0, additive);
     }
   }
 }
@@ -73,6 +131,11 @@ SupplyValues Forecaster::actual_at(size_t region, int64_t hour) const {
   const energy::RegionSupply& s = actual_[region];
   const auto h = static_cast<size_t>(hour);
   return SupplyValues{s.grid.carbon_intensity_g_per_kwh[h], s.grid.cfe_share[h], s.contracted_mwh[h]};
+}
+
+SupplyValues Forecaster::noisy_at(size_t region, int64_t hour, double k) const {
+  return perturbed(actual_at(region, hour), noisy_[region][static_cast<size_t>(hour)], k,
+                   options_.error_model == ForecastErrorModel::kAdditive);
 }
 
 void Forecaster::fill(size_t region, int64_t issued, int64_t from, int64_t to, double* carbon_intensity,
@@ -89,14 +152,18 @@ void Forecaster::fill(size_t region, int64_t issued, int64_t from, int64_t to, d
       std::copy_n(s.grid.cfe_share.begin() + static_cast<std::ptrdiff_t>(a), n, grid_cfe_share);
       std::copy_n(s.contracted_mwh.begin() + static_cast<std::ptrdiff_t>(a), n, contracted_mwh);
       return;
-    case ForecastModel::kNoisy:
+    case ForecastModel::kNoisy: {
+      const double growth = options_.error_growth_per_h;
       for (size_t i = 0; i < n; ++i) {
-        const SupplyValues& v = noisy_[region][a + i];
+        const int64_t target = from + static_cast<int64_t>(i);
+        const SupplyValues v =
+            growth > 0.0 ? noisy_at(region, target, lead_factor(issued, target)) : noisy_[region][a + i];
         carbon_intensity[i] = v.carbon_intensity_g_per_kwh;
         grid_cfe_share[i] = v.grid_cfe_share;
         contracted_mwh[i] = v.contracted_mwh;
       }
       return;
+    }
     case ForecastModel::kPersistence:
       for (size_t i = 0; i < n; ++i) {
         const int64_t source = persistence_source(issued, from + static_cast<int64_t>(i));
@@ -118,7 +185,8 @@ SupplyValues Forecaster::at(size_t region, int64_t issued, int64_t target) const
     case ForecastModel::kPerfect:
       return actual_at(region, target);
     case ForecastModel::kNoisy:
-      return noisy_[region][static_cast<size_t>(target)];
+      return options_.error_growth_per_h > 0.0 ? noisy_at(region, target, lead_factor(issued, target))
+                                               : noisy_[region][static_cast<size_t>(target)];
     case ForecastModel::kPersistence: {
       // the same hour on the latest day that is already history; with less than a day of
       // history the last hour seen; at hour 0 nothing

@@ -14,6 +14,7 @@
 #include "policy/scheduling.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "workload/deadline.hpp"
 #include "workload/inference_demand.hpp"
 
 namespace fleetsim::scenario {
@@ -133,6 +134,14 @@ void validate_value(const At& at, const Key& key) {
         const At item = at.item(i);
         if (key.kind == Kind::kStringList) {
           if (!item.node.IsScalar()) item.fail("expected a string");
+          if (!key.choices.empty() &&
+              std::find(key.choices.begin(), key.choices.end(), item.node.Scalar()) == key.choices.end()) {
+            std::string all;
+            for (const auto& c : key.choices) all += (all.empty() ? "" : ", ") + c;
+            const std::string hint = closest(item.node.Scalar(), key.choices);
+            item.fail("'" + item.node.Scalar() + "' is not one of: " + all +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+          }
         } else {
           check_number(item, key, key.kind == Kind::kIntegerList);
         }
@@ -562,6 +571,9 @@ struct Builder {
       const double latitude = get_number(r, s, "latitude_deg");
       const double longitude = get_number(r, s, "longitude_deg");
       sc.region_location.emplace_back(latitude, longitude);
+      // a fixed offset; absent: the solar time zone of the longitude, to the nearest hour
+      sc.region_utc_offset_h.push_back(r.has("utc_offset_h") ? get_number(r, s, "utc_offset_h")
+                                                             : static_cast<double>(std::lround(longitude / 15.0)));
       energy::RegionSupplySpec spec;
       spec.name = name;
       spec.grid = grid(r.child("grid"), latitude, longitude);
@@ -845,6 +857,98 @@ struct Builder {
     return t;
   }
 
+  // ---- deadlines (docs/models.md, "Deadlines")
+
+  // A job source's deadline rule, from the `deadline` section or its older one-number key
+  // (`deadline_h` of listed jobs: rule after; `deadline_slack` of generators and traces: rule
+  // slack); giving both is an error. `allowed_regions` must already be checked.
+  std::optional<workload::DeadlineRule> deadline_rule(const At& owner, const std::string& number_key,
+                                                      const std::vector<std::string>& allowed_regions) const {
+    const bool has_section = owner.has("deadline");
+    const bool has_number = owner.has(number_key);
+    if (has_section && has_number)
+      owner.child("deadline").fail("give at most one of 'deadline' and '" + number_key + "'");
+    workload::DeadlineRule rule;
+    rule.start_epoch_s = sc.start_epoch_s;
+    if (has_number) {
+      const double value = owner.node[number_key].as<double>();
+      if (number_key == "deadline_h") {
+        rule.kind = workload::DeadlineRuleKind::kAfter;
+        rule.after_s = hours_to_s(value);
+        if (rule.after_s <= 0) owner.child(number_key).fail("is less than a second");
+      } else {
+        rule.kind = workload::DeadlineRuleKind::kSlack;
+        rule.slack = value;
+      }
+      return rule;
+    }
+    if (!has_section) return std::nullopt;
+    const At d = owner.child("deadline");
+    const Section& s = *root_section().find("workload")->section->find("jobs")->section->find("deadline")->section;
+    workload::parse_deadline_rule_kind(get_string(d, s, "rule"), rule.kind);
+    const std::initializer_list<const char*> calendar_keys{"at", "until", "workdays", "utc_offset_h"};
+    switch (rule.kind) {
+      case workload::DeadlineRuleKind::kSlack:
+        only_with(d, {"hours"}, "rule: after");
+        only_with(d, calendar_keys, "rule: next_workday");
+        if (!d.has("slack")) d.fail("rule slack needs 'slack'");
+        rule.slack = get_number(d, s, "slack");
+        break;
+      case workload::DeadlineRuleKind::kAfter:
+        only_with(d, {"slack"}, "rule: slack");
+        only_with(d, calendar_keys, "rule: next_workday");
+        if (!d.has("hours")) d.fail("rule after needs 'hours'");
+        rule.after_s = hours_to_s(get_number(d, s, "hours"));
+        if (rule.after_s <= 0) d.child("hours").fail("is less than a second");
+        break;
+      case workload::DeadlineRuleKind::kNextWorkday: {
+        only_with(d, {"slack"}, "rule: slack");
+        only_with(d, {"hours"}, "rule: after");
+        const std::string at = get_string(d, s, "at");
+        rule.at_s = time_of_day(d.child("at"), at);
+        const std::string until = d.has("until") ? get_string(d, s, "until") : at;
+        rule.until_s = time_of_day(d.child("until"), until);
+        if (rule.until_s < rule.at_s) d.child("until").fail("'" + until + "' is before at '" + at + "'");
+        const auto days = get_list<std::string>(d, s, "workdays");
+        if (days.empty()) d.child("workdays").fail("needs at least one day");
+        rule.workdays.fill(false);
+        for (size_t i = 0; i < days.size(); ++i) {
+          const auto day = core::parse_weekday(days[i]);  // the schema allows only day names
+          if (!day) d.child("workdays").item(i).fail("'" + days[i] + "' is not a day name");
+          if (rule.workdays[static_cast<size_t>(*day)])
+            d.child("workdays").item(i).fail("'" + days[i] + "' is listed twice");
+          rule.workdays[static_cast<size_t>(*day)] = true;
+        }
+        rule.utc_offset_s = hours_to_s(deadline_utc_offset_h(d, s, allowed_regions));
+        break;
+      }
+    }
+    try {
+      workload::check_deadline_rule(rule);
+    } catch (const std::invalid_argument& e) {
+      d.fail(e.what());
+    }
+    return rule;
+  }
+
+  static core::Seconds time_of_day(const At& at, const std::string& text) {
+    const auto t = core::parse_time_of_day(text);
+    if (!t) at.fail("'" + text + "' is not a time of day HH:MM (00:00 .. 23:59)");
+    return *t;
+  }
+
+  // The local time of a job's calendar deadline: the section's own offset, else that of the
+  // job's single allowed region, else that of the scenario's single region.
+  double deadline_utc_offset_h(const At& d, const Section& s, const std::vector<std::string>& allowed_regions) const {
+    if (d.has("utc_offset_h")) return get_number(d, s, "utc_offset_h");
+    if (allowed_regions.size() == 1) {
+      const auto it = std::find(sc.regions.begin(), sc.regions.end(), allowed_regions.front());
+      return sc.region_utc_offset_h[static_cast<size_t>(it - sc.regions.begin())];
+    }
+    if (sc.regions.size() == 1) return sc.region_utc_offset_h.front();
+    d.fail("deadline rule next_workday needs a local time: give deadline.utc_offset_h or a single allowed region");
+  }
+
   void jobs(const At& at) {
     const Section& s = *root_section().find("workload")->section->find("jobs")->section;
     for (size_t i = 0; i < at.node.size(); ++i) {
@@ -877,8 +981,9 @@ struct Builder {
       } else {
         job.submit_s = time_within_horizon(j.child("submit_h"), hours_to_s(get_number(j, s, "submit_h")));
       }
-      if (const auto deadline_h = get_optional(j, s, "deadline_h"))
-        job.deadline_s = job.submit_s + hours_to_s(*deadline_h);
+      if (const auto rule = deadline_rule(j, "deadline_h", job.allowed_regions)) {
+        job.deadline_s = workload::job_deadline_s(*rule, job.submit_s, job.duration_s);
+      }
       check_fits(j.child("gpus"), job.gpus, job.gpu_type, job.allowed_regions);
       sc.listed_jobs.push_back(std::move(job));
     }
@@ -909,7 +1014,6 @@ struct Builder {
       spec.duration_min_h = get_number(g, s, "duration_min_h");
       spec.duration_max_h = get_number(g, s, "duration_max_h");
       if (spec.duration_max_h < spec.duration_min_h) g.child("duration_max_h").fail("is less than duration_min_h");
-      spec.deadline_slack = get_optional(g, s, "deadline_slack");
       spec.gpu_type = get_string(g, s, "gpu_type");
       check_gpu_type_name(g.child("gpu_type"), spec.gpu_type);
       spec.utilization = get_number(g, s, "utilization");
@@ -918,6 +1022,7 @@ struct Builder {
       spec.annual_growth = get_optional(g, s, "annual_growth").value_or(demand_growth_);
       spec.allowed_regions = get_list<std::string>(g, s, "allowed_regions");
       check_regions(g.child("allowed_regions"), spec.allowed_regions);
+      spec.deadline = deadline_rule(g, "deadline_slack", spec.allowed_regions);
       const At sizes = g.has("gpus") ? g.child("gpus") : g;
       for (size_t k = 0; k < spec.gpus.size(); ++k) {
         check_fits(g.has("gpus") ? sizes.item(k) : g, spec.gpus[k], spec.gpu_type, spec.allowed_regions);
@@ -945,13 +1050,13 @@ struct Builder {
       spec.offset_s = hours_to_s(get_number(t, s, "offset_h"));
       spec.gpu_type = get_string(t, s, "gpu_type");
       check_gpu_type_name(t.child("gpu_type"), spec.gpu_type);
-      spec.deadline_slack = get_optional(t, s, "deadline_slack");
       spec.utilization = get_number(t, s, "utilization");
       spec.flexibility = flexibility(get_string(t, s, "flexibility"));
       spec.checkpoint_s = std::llround(get_number(t, s, "checkpoint_h") * core::kSecondsPerHour);
       spec.max_jobs = get_integer(t, s, "max_jobs");
       spec.allowed_regions = get_list<std::string>(t, s, "allowed_regions");
       check_regions(t.child("allowed_regions"), spec.allowed_regions);
+      spec.deadline = deadline_rule(t, "deadline_slack", spec.allowed_regions);
       for (const auto& type : sc.catalog.types()) spec.known_gpu_types.push_back(type.name);
       sc.traces.push_back(std::move(spec));
     }
@@ -1237,6 +1342,12 @@ struct Builder {
     const Section& fs = *ss.find("forecast")->section;
     policy::parse_forecast_model(get_string(fc, fs, "model"), o.policy.forecast.model);
     o.policy.forecast.error = get_number(fc, fs, "error");
+    policy::parse_forecast_error_model(get_string(fc, fs, "error_model"), o.policy.forecast.error_model);
+    o.policy.forecast.error_g_per_kwh = get_optional(fc, fs, "error_g_per_kwh");
+    if (o.policy.forecast.error_g_per_kwh && o.policy.forecast.error_model != policy::ForecastErrorModel::kAdditive) {
+      fc.child("error_g_per_kwh").fail("applies only with error_model: additive");
+    }
+    o.policy.forecast.error_growth_per_h = get_number(fc, fs, "error_growth_per_h");
     o.policy.forecast.seed = sc.seed;
     for (const policy::PolicyInfo& info : policy::policy_registry()) {
       if (info.params.empty() || !sched.has(info.name)) continue;

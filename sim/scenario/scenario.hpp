@@ -75,6 +75,7 @@ struct Scenario {
   fleet::GpuCatalog catalog;
   std::vector<std::string> regions;
   std::vector<std::pair<double, double>> region_location;     // per region: latitude, longitude (deg)
+  std::vector<double> region_utc_offset_h;                    // per region: local time = UTC + offset (fixed)
   std::vector<energy::RegionSupplySpec> region_supply_specs;  // per region, as configured
   std::vector<energy::RegionSupply> region_supply;            // per region, built hour by hour
   std::vector<fleet::SiteSpec> sites;

@@ -1,6 +1,7 @@
 #include "scenario/schema.hpp"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "policy/scheduling.hpp"
@@ -164,6 +165,9 @@ const Section& region_section() {
           required(string("name", "", "unique region name")),
           number("latitude_deg", "deg", "40", -90, 90, "location for synthetic solar and grid profiles"),
           number("longitude_deg", "deg", "0", -180, 180, "location, east positive"),
+          number("utc_offset_h", "h", "", -14, 14,
+                 "local time = UTC + offset (fixed, no daylight saving), for calendar deadlines; absent: "
+                 "longitude_deg / 15 rounded to a whole hour (0 without longitude_deg)"),
           section("grid", Kind::kSection, grid_section(), "grid supply (default: synthetic world average)"),
           section("contracts", Kind::kSectionList, contract_section(), "procured carbon-free supply"),
           section("battery", Kind::kSection, battery_section(), "storage for excess contracted CFE"),
@@ -283,9 +287,19 @@ const Section& forecast_section() {
       {
           string("model", "persistence",
                  "perfect: the true future (an oracle); persistence: the same hour yesterday; noisy: the true value "
-                 "x (1 + error x N(0,1))",
+                 "plus a Gaussian error (error, error_model, error_growth_per_h)",
                  {"perfect", "persistence", "noisy"}),
-          number("error", "", "0.1", 0, 10, "relative standard deviation of the noisy model"),
+          number("error", "", "0.1", 0, 10,
+                 "noisy: standard deviation of the error, relative to the value (multiplicative) or to the "
+                 "region's mean of the quantity over the run (additive)"),
+          string("error_model", "multiplicative",
+                 "noisy: multiplicative, x (1 + error k z); additive, x + sigma k z with sigma = error x mean(x) "
+                 "(Let's Wait Awhile's model); z ~ N(0,1) per target hour, k the lead-time factor",
+                 {"multiplicative", "additive"}),
+          number("error_g_per_kwh", "gCO2/kWh", "", 0, 2000,
+                 "noisy, additive only: sigma of the carbon intensity's error (instead of error x its mean)"),
+          number("error_growth_per_h", "1/h", "0", 0, 10,
+                 "noisy: lead-time factor k = 1 + growth x (target hour - issue hour) on sigma"),
       }};
   return s;
 }
@@ -321,6 +335,34 @@ const Section& scheduler_section() {
   return s;
 }
 
+// Shared by workload.jobs[], workload.synthetic[] and workload.traces[] (docs/models.md, "Deadlines").
+const Section& deadline_section() {
+  static const Section s{
+      "workload.*.deadline",
+      "When a job's results are needed, by one rule (docs/models.md, \"Deadlines\"): a key of "
+      "`workload.jobs[]`, `workload.synthetic[]` and `workload.traces[]` (there for rows without a "
+      "`deadline_s`). F = submit + the job's run time is its earliest possible finish.",
+      {
+          required(string("rule", "",
+                          "slack: submit + slack x run time; after: submit + hours; next_workday: F if F is on "
+                          "a workday between at and until (local time, inclusive), else the next workday at `at`",
+                          {"slack", "after", "next_workday"})),
+          number("slack", "", "", 1, 1e6, "slack: deadline = submit + slack x run time"),
+          number("hours", "h", "", 0, 1e7, "after: deadline = submit + hours", true),
+          string("at", "09:00", "next_workday: local time HH:MM at which results are needed on a workday"),
+          string("until", "",
+                 "next_workday: local time HH:MM up to which a finish on a workday is on time as it "
+                 "is (>= at); absent: at"),
+          of_kind(string("workdays", "[mon, tue, wed, thu, fri]", "next_workday: the working days",
+                         {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}),
+                  Kind::kStringList),
+          number("utc_offset_h", "h", "", -14, 14,
+                 "next_workday: local time = UTC + offset (fixed); absent: the utc_offset_h of the job's single "
+                 "allowed region, else of the scenario's single region"),
+      }};
+  return s;
+}
+
 const Section& job_section() {
   static const Section s{
       "workload.jobs[]",
@@ -334,7 +376,10 @@ const Section& job_section() {
           number("work_gpu_h", "GPU-h", "", 0, 1e12, "work in A100-equivalent GPU-hours", true),
           of_kind(string("submit", "", "submission time, ISO-8601 UTC (alternative to submit_h)"), Kind::kTimestamp),
           number("submit_h", "h", "0", 0, 1e7, "submission time in hours after `start`"),
-          number("deadline_h", "h", "", 0, 1e7, "deadline in hours after submission; absent: none", true),
+          number("deadline_h", "h", "", 0, 1e7, "deadline in hours after submission (or give deadline); absent: none",
+                 true),
+          section("deadline", Kind::kSection, deadline_section(),
+                  "deadline rule (`workload.*.deadline`), instead of deadline_h"),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
           of_kind(string("allowed_regions", "", "regions the job may run in; absent: all"), Kind::kStringList),
           string("flexibility", "none",
@@ -362,7 +407,10 @@ const Section& synthetic_section() {
           number("duration_sigma", "", "1", 0, 10, "lognormal shape: standard deviation of ln(duration)"),
           number("duration_min_h", "h", "0.1", 0, 1e6, "shortest run time", true),
           number("duration_max_h", "h", "720", 0, 1e6, "longest run time", true),
-          number("deadline_slack", "", "", 1, 1e6, "deadline = submit + slack * duration; absent: no deadline"),
+          number("deadline_slack", "", "", 1, 1e6,
+                 "deadline = submit + slack * duration (= deadline {rule: slack}); absent: no deadline"),
+          section("deadline", Kind::kSection, deadline_section(),
+                  "deadline rule (`workload.*.deadline`), instead of deadline_slack"),
           string("gpu_type", "", "GPU type of every job; empty or absent: any type"),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
           of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
@@ -387,7 +435,10 @@ const Section& trace_section() {
           string("format", "fleetsim", "column layout", {"fleetsim", "alibaba_openb"}),
           number("offset_h", "h", "0", 0, 1e7, "trace time 0 is this many hours after `start`"),
           string("gpu_type", "", "GPU type for rows that give none; empty or absent: any"),
-          number("deadline_slack", "", "", 1, 1e6, "deadline = submit + slack * duration for rows without one"),
+          number("deadline_slack", "", "", 1, 1e6,
+                 "deadline = submit + slack * duration for rows without one (= deadline {rule: slack})"),
+          section("deadline", Kind::kSection, deadline_section(),
+                  "deadline rule (`workload.*.deadline`) for rows without one, instead of deadline_slack"),
           number("utilization", "", "1", 0, 1, "GPU utilisation for rows that give none (fleetsim format)", true),
           integer("max_jobs", "jobs", "0", 0, 1e9, "read at most this many jobs (0: all)"),
           of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
@@ -706,7 +757,9 @@ std::string range_text(const Key& k) {
   return low + ", " + high;
 }
 
-void describe(const Section& s, std::string& out) {
+// A section reachable from several keys (workload.*.deadline) is described once.
+void describe(const Section& s, std::string& out, std::set<const Section*>& described) {
+  if (!described.insert(&s).second) return;
   out += "\n## `" + (s.path.empty() ? std::string("(top level)") : s.path) + "`\n\n" + s.description + "\n\n";
   out += "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
   for (const Key& k : s.keys) {
@@ -715,7 +768,7 @@ void describe(const Section& s, std::string& out) {
            range_text(k) + " | " + k.description + " |\n";
   }
   for (const Key& k : s.keys) {
-    if (k.section != nullptr) describe(*k.section, out);
+    if (k.section != nullptr) describe(*k.section, out, described);
   }
 }
 
@@ -732,7 +785,8 @@ std::string reference_markdown() {
       "are ISO-8601 in UTC (`2024-01-01T00:00:00Z`). `--set key.path=value` on the command line "
       "overrides any key before validation; list items are addressed by index or by `name` "
       "(`--set sites.0.pue=1.3`, `--set sites.oregon.pue=1.3`).\n";
-  describe(root_section(), out);
+  std::set<const Section*> described;
+  describe(root_section(), out, described);
   return out;
 }
 

@@ -42,9 +42,12 @@ void check_synthetic(const SyntheticSpec& s) {
   require(std::isfinite(s.duration_min_h) && s.duration_min_h > 0.0, s, "duration_min_h", s.duration_min_h, "> 0");
   require(std::isfinite(s.duration_max_h) && s.duration_max_h >= s.duration_min_h, s, "duration_max_h",
           s.duration_max_h, ">= duration_min_h");
-  if (s.deadline_slack) {
-    require(std::isfinite(*s.deadline_slack) && *s.deadline_slack >= 1.0, s, "deadline_slack", *s.deadline_slack,
-            ">= 1");
+  if (s.deadline) {
+    try {
+      check_deadline_rule(*s.deadline);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("synthetic generator '" + s.name + "': " + e.what());
+    }
   }
   require(std::isfinite(s.annual_growth) && s.annual_growth > -1.0, s, "annual_growth", s.annual_growth, "> -1");
   require(std::isfinite(s.utilization) && s.utilization > 0.0 && s.utilization <= 1.0, s, "utilization", s.utilization,
@@ -91,9 +94,7 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
         std::clamp(durations.lognormal(mu, spec.duration_sigma), spec.duration_min_h, spec.duration_max_h);
     job.duration_s = std::max<core::Seconds>(1, std::llround(hours * static_cast<double>(core::kSecondsPerHour)));
     job.submit_s = submit;
-    if (spec.deadline_slack) {
-      job.deadline_s = submit + std::llround(*spec.deadline_slack * static_cast<double>(job.duration_s));
-    }
+    if (spec.deadline) job.deadline_s = job_deadline_s(*spec.deadline, submit, job.duration_s);
     job.gpu_type = spec.gpu_type;
     job.utilization = spec.utilization;
     job.allowed_regions = spec.allowed_regions;

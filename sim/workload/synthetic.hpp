@@ -5,13 +5,14 @@
 //   size       GPUs drawn from `gpus` with probabilities `gpus_weights`
 //   duration   lognormal, median `duration_median_h`, shape `duration_sigma`,
 //              clipped to [duration_min_h, duration_max_h]
-//   deadline   submit + deadline_slack * duration (when a slack is given)
+//   deadline   by its rule (workload/deadline.hpp: slack, after or next_workday), when one is given
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "workload/deadline.hpp"
 #include "workload/job.hpp"
 
 namespace fleetsim::workload {
@@ -27,8 +28,8 @@ struct SyntheticSpec {
   double duration_sigma = 1.0;
   double duration_min_h = 0.1;
   double duration_max_h = 720.0;
-  std::optional<double> deadline_slack;
-  std::string gpu_type;  // empty: any
+  std::optional<DeadlineRule> deadline;  // absent: no deadline
+  std::string gpu_type;                  // empty: any
   double utilization = 1.0;
   std::vector<std::string> allowed_regions;
   Flexibility flexibility = Flexibility::kNone;

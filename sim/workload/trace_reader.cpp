@@ -70,6 +70,7 @@ void require_columns(const Reader& reader, const std::string& path, std::initial
 }  // namespace
 
 TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
+  if (spec.deadline) check_deadline_rule(*spec.deadline);  // std::invalid_argument: a programming error
   if (!std::filesystem::is_regular_file(spec.path)) {
     throw core::InputError(core::SourceLocation{spec.path, 0, ""}, "trace file not found");
   }
@@ -171,9 +172,8 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
         ++result.skipped_after_horizon;
         continue;
       }
-      if (spec.deadline_slack && !job.deadline_s) {
-        job.deadline_s = job.submit_s + std::llround(*spec.deadline_slack * static_cast<double>(job.duration_s));
-      }
+      if (spec.deadline && !job.deadline_s)
+        job.deadline_s = job_deadline_s(*spec.deadline, job.submit_s, job.duration_s);
       result.jobs.push_back(std::move(job));
       if (spec.max_jobs > 0 && static_cast<int64_t>(result.jobs.size()) >= spec.max_jobs) break;
     }

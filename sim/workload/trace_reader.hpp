@@ -10,14 +10,16 @@
 //                  is the GPU utilisation; the run time is deletion_time - scheduled_time
 //                  (the time it held its GPUs; the simulator models queueing itself) and the
 //                  submission time is creation_time.
-// A missing file, a missing column, or an empty or malformed required field is an
-// InputError naming the file, line and column.
+// Rows without a deadline of their own get the spec's deadline rule, if any. A missing file,
+// a missing column, an empty or malformed required field, or a deadline_s before submit_s is
+// an InputError naming the file, line and column.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "workload/deadline.hpp"
 #include "workload/job.hpp"
 
 namespace fleetsim::workload {
@@ -29,7 +31,7 @@ struct TraceSpec {
   TraceFormat format = TraceFormat::kFleetsim;
   core::Seconds offset_s = 0;            // trace time 0 is this many seconds after the run start
   std::string gpu_type;                  // type for rows that name none; empty: any
-  std::optional<double> deadline_slack;  // deadline = submit + slack * duration
+  std::optional<DeadlineRule> deadline;  // for rows without a deadline_s (workload/deadline.hpp)
   double utilization = 1.0;              // for rows that give none (fleetsim format)
   int64_t max_jobs = 0;                  // 0: all rows
   std::vector<std::string> allowed_regions;

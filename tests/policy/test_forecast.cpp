@@ -177,3 +177,169 @@ TEST_CASE("the cfe signal is the share of the expected load that would not be ca
   CHECK(ci.best_later_window(0, 2, 1) == 300.0);
   CHECK(std::isinf(ci.best_later_window(0, 0, 1)));  // no later start allowed
 }
+
+// ---------------------------------------------------------------------------------------
+// Error models and lead-time growth of the noisy forecast
+
+namespace {
+
+policy::ForecastOptions noisy_options(policy::ForecastErrorModel error_model, double error, double growth_per_h = 0.0) {
+  policy::ForecastOptions o{policy::ForecastModel::kNoisy, error, 7};
+  o.error_model = error_model;
+  o.error_growth_per_h = growth_per_h;
+  return o;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+TEST_CASE("the additive noisy forecast has sigma = error x the region's mean", "[policy][forecast]") {
+  // A day-night pattern (100..500 g/kWh, mean 300): x + N(0, 0.05 x 300) is never clipped at 0.
+  const int hours = 24 * 1000;
+  const std::vector<energy::RegionSupply> s{supply(pattern(hours))};
+  const auto& ci = s[0].grid.carbon_intensity_g_per_kwh;
+  const double mean_ci = mean_of(ci);
+  CHECK(mean_ci == Approx(300.0));
+  const policy::Forecaster f(s, noisy_options(policy::ForecastErrorModel::kAdditive, 0.05));
+  double sum = 0.0;
+  double sum2 = 0.0;
+  double cfe_sum2 = 0.0;
+  for (int h = 0; h < hours; ++h) {
+    const policy::SupplyValues v = f.at(0, 0, h);
+    const double e = v.carbon_intensity_g_per_kwh - ci[static_cast<size_t>(h)];
+    sum += e;
+    sum2 += e * e;
+    cfe_sum2 += (v.grid_cfe_share - 0.5) * (v.grid_cfe_share - 0.5);
+  }
+  const double mean = sum / hours;
+  CHECK(std::fabs(mean) < 3 * 15.0 / std::sqrt(hours));                                // unbiased (3 standard errors)
+  CHECK(std::sqrt(sum2 / hours - mean * mean) == Approx(0.05 * 300.0).epsilon(0.03));  // 15 g/kWh
+  CHECK(std::sqrt(cfe_sum2 / hours) == Approx(0.05 * 0.5).epsilon(0.03));              // the CFE share: 0.025
+  // the same error whatever the level: additive, not relative
+  const std::vector<energy::RegionSupply> flat{supply(std::vector<double>(static_cast<size_t>(hours), 300.0))};
+  const policy::Forecaster g(flat, noisy_options(policy::ForecastErrorModel::kAdditive, 0.05));
+  for (int h = 0; h < hours; h += 97) {
+    CHECK(f.at(0, 0, h).carbon_intensity_g_per_kwh - ci[static_cast<size_t>(h)] ==
+          Approx(g.at(0, 0, h).carbon_intensity_g_per_kwh - 300.0).margin(1e-9));
+  }
+}
+
+TEST_CASE("error_g_per_kwh sets the additive sigma of the carbon intensity", "[policy][forecast]") {
+  const int hours = 20000;
+  const std::vector<energy::RegionSupply> s{supply(pattern(hours))};
+  const auto& ci = s[0].grid.carbon_intensity_g_per_kwh;
+  policy::ForecastOptions o = noisy_options(policy::ForecastErrorModel::kAdditive, 0.05);
+  o.error_g_per_kwh = 20.0;
+  const policy::Forecaster f(s, o);
+  const policy::Forecaster by_error(s, noisy_options(policy::ForecastErrorModel::kAdditive, 0.05));
+  const double sigma_by_error = 0.05 * mean_of(ci);  // about 15
+  double sum2 = 0.0;
+  for (int h = 0; h < hours; ++h) {
+    const double e = f.at(0, 0, h).carbon_intensity_g_per_kwh - ci[static_cast<size_t>(h)];
+    sum2 += e * e;
+    // the same z: only sigma differs (20 instead of 0.05 x the mean, about 15); the CFE share keeps error x mean
+    CHECK(e ==
+          Approx((by_error.at(0, 0, h).carbon_intensity_g_per_kwh - ci[static_cast<size_t>(h)]) * 20.0 / sigma_by_error)
+              .margin(1e-9));
+    CHECK(f.at(0, 0, h).grid_cfe_share == by_error.at(0, 0, h).grid_cfe_share);
+  }
+  CHECK(std::sqrt(sum2 / hours) == Approx(20.0).epsilon(0.03));
+}
+
+TEST_CASE("forecast errors grow with lead time by the exact factor", "[policy][forecast]") {
+  const int hours = 24 * 20;
+  const std::vector<energy::RegionSupply> s{supply(pattern(hours))};
+  const auto& ci = s[0].grid.carbon_intensity_g_per_kwh;
+  for (const auto model : {policy::ForecastErrorModel::kAdditive, policy::ForecastErrorModel::kMultiplicative}) {
+    INFO("error model " << policy::to_string(model));
+    const policy::Forecaster flat(s, noisy_options(model, 0.05));
+    const policy::Forecaster growing(s, noisy_options(model, 0.05, 0.01));
+    const bool additive = model == policy::ForecastErrorModel::kAdditive;
+    // the error of x_hat: absolute (additive) or relative (multiplicative)
+    const auto error = [&](const policy::Forecaster& f, int64_t issued, int64_t target) {
+      const double x = ci[static_cast<size_t>(target)];
+      const double x_hat = f.at(0, issued, target).carbon_intensity_g_per_kwh;
+      return additive ? x_hat - x : x_hat / x - 1.0;
+    };
+    for (int64_t target : {5, 48, 100, 300}) {
+      INFO("target hour " << target);
+      // at lead 0 the factor is 1: exactly the forecast without growth
+      CHECK(growing.at(0, target, target).carbon_intensity_g_per_kwh ==
+            flat.at(0, target, target).carbon_intensity_g_per_kwh);
+      CHECK(growing.at(0, target, target).grid_cfe_share == flat.at(0, target, target).grid_cfe_share);
+      // 48 h ahead: 1 + 0.01 x 48 = 1.48 times the error; the same z whenever issued
+      if (target >= 48) {
+        CHECK(error(growing, target - 48, target) == Approx(1.48 * error(flat, 0, target)).epsilon(1e-9));
+      }
+      if (growing.at(0, 0, target).carbon_intensity_g_per_kwh > 0.0) {  // not clipped at 0
+        CHECK(error(growing, 0, target) ==
+              Approx((1.0 + 0.01 * static_cast<double>(target)) * error(flat, 0, target)).epsilon(1e-9));
+      }
+      // without growth a target's forecast is the same whatever the issue hour
+      for (int64_t issued = 0; issued <= target; issued += 7) {
+        CHECK(flat.at(0, issued, target).carbon_intensity_g_per_kwh ==
+              flat.at(0, 0, target).carbon_intensity_g_per_kwh);
+      }
+    }
+    // fill and at agree value for value, for every issue hour
+    for (int64_t issued : {0, 13, 200}) {
+      const int64_t from = issued + 2;
+      const int64_t to = hours;
+      std::vector<double> c(static_cast<size_t>(to - from));
+      std::vector<double> g(c.size());
+      std::vector<double> m(c.size());
+      growing.fill(0, issued, from, to, c.data(), g.data(), m.data());
+      for (int64_t t = from; t < to; ++t) {
+        const policy::SupplyValues v = growing.at(0, issued, t);
+        const auto i = static_cast<size_t>(t - from);
+        REQUIRE(c[i] == v.carbon_intensity_g_per_kwh);
+        REQUIRE(g[i] == v.grid_cfe_share);
+        REQUIRE(m[i] == v.contracted_mwh);
+        CHECK(g[i] >= 0.0);
+        CHECK(g[i] <= 1.0);
+      }
+    }
+  }
+}
+
+TEST_CASE("noisy forecasts are reproducible and keyed by seed", "[policy][forecast]") {
+  const std::vector<energy::RegionSupply> s{supply(pattern(500)), supply(pattern(500))};
+  const auto o = noisy_options(policy::ForecastErrorModel::kAdditive, 0.1, 0.02);
+  const policy::Forecaster a(s, o);
+  const policy::Forecaster b(s, o);
+  auto other_seed = o;
+  other_seed.seed = 8;
+  const policy::Forecaster c(s, other_seed);
+  int differing_seed = 0;
+  int differing_region = 0;
+  for (int64_t t = 30; t < 500; t += 11) {
+    CHECK(a.at(0, 30, t).carbon_intensity_g_per_kwh == b.at(0, 30, t).carbon_intensity_g_per_kwh);
+    differing_seed += a.at(0, 30, t).carbon_intensity_g_per_kwh != c.at(0, 30, t).carbon_intensity_g_per_kwh;
+    differing_region += a.at(0, 30, t).carbon_intensity_g_per_kwh != a.at(1, 30, t).carbon_intensity_g_per_kwh;
+  }
+  CHECK(differing_seed > 30);
+  CHECK(differing_region > 30);
+}
+
+TEST_CASE("bad forecast error settings are refused", "[policy][forecast]") {
+  const std::vector<energy::RegionSupply> s{supply(pattern(48))};
+  auto o = noisy_options(policy::ForecastErrorModel::kAdditive, -0.1);
+  CHECK_THROWS_WITH(policy::Forecaster(s, o), Catch::Contains("error"));
+  o = noisy_options(policy::ForecastErrorModel::kAdditive, 0.1, -0.01);
+  CHECK_THROWS_WITH(policy::Forecaster(s, o), Catch::Contains("error_growth_per_h"));
+  o = noisy_options(policy::ForecastErrorModel::kAdditive, 0.1);
+  o.error_g_per_kwh = -5.0;
+  CHECK_THROWS_WITH(policy::Forecaster(s, o), Catch::Contains("error_g_per_kwh"));
+  o = noisy_options(policy::ForecastErrorModel::kMultiplicative, 0.1);
+  o.error_g_per_kwh = 5.0;
+  CHECK_THROWS_WITH(policy::Forecaster(s, o), Catch::Contains("additive"));
+  policy::ForecastErrorModel m = policy::ForecastErrorModel::kMultiplicative;
+  CHECK(policy::parse_forecast_error_model("additive", m));
+  CHECK(m == policy::ForecastErrorModel::kAdditive);
+  CHECK_FALSE(policy::parse_forecast_error_model("relative", m));
+}

@@ -22,7 +22,8 @@ SyntheticSpec year_spec() {
   s.duration_sigma = 1.0;
   s.duration_min_h = 0.5;
   s.duration_max_h = 100.0;
-  s.deadline_slack = 2.0;
+  s.deadline = DeadlineRule{};
+  s.deadline->slack = 2.0;
   return s;
 }
 
