@@ -61,7 +61,7 @@ struct ComparisonRow {
   double policy = 0.0;
   double baseline = 0.0;
   double difference = 0.0;
-  double relative = 0.0;  // NaN: baseline 0
+  double relative = 0.0;                                         // NaN: baseline 0
   double attainable = std::numeric_limits<double>::quiet_NaN();  // share of the attainable saving reached
 };
 void print_comparison(std::ostream& out, const std::string& policy, const std::string& baseline,

@@ -150,9 +150,9 @@ void SiteRuntime::add_waiting(size_t cluster, Waiting w) {
   }
   // in (class, arrival) order
   auto pos = c.waiting.end();
-  while (pos != c.waiting.begin() && (std::prev(pos)->task.priority > w.task.priority ||
-                                      (std::prev(pos)->task.priority == w.task.priority &&
-                                       std::prev(pos)->arrival > w.arrival))) {
+  while (pos != c.waiting.begin() &&
+         (std::prev(pos)->task.priority > w.task.priority ||
+          (std::prev(pos)->task.priority == w.task.priority && std::prev(pos)->arrival > w.arrival))) {
     --pos;
   }
   c.waiting.insert(pos, std::move(w));
@@ -490,8 +490,8 @@ void SiteRuntime::running(std::vector<RunningView>& out) const {
   const core::Seconds now = events_.now();
   out.clear();
   for (const Running& r : running_) {
-    out.push_back(RunningView{r.job, r.cluster, r.end_s,
-                              std::max<core::Seconds>(0, std::llround(remaining_at(r, now))), r.gpus});
+    out.push_back(RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(remaining_at(r, now))),
+                              r.gpus, r.task.priority});
   }
 }
 
@@ -499,7 +499,7 @@ void SiteRuntime::waiting(std::vector<WaitingView>& out) const {
   out.clear();
   for (size_t k = 0; k < clusters_.size(); ++k) {
     for (const Waiting& w : clusters_[k].waiting) {
-      if (!w.held) out.push_back(WaitingView{w.task.job, k, w.task.gpus, w.duration_s});
+      if (!w.held) out.push_back(WaitingView{w.task.job, k, w.task.gpus, w.duration_s, w.task.priority});
     }
   }
 }
@@ -665,8 +665,8 @@ SiteRuntime::Reservation SiteRuntime::reserve(size_t cluster, const Waiting& hea
 // cluster queue that cannot start (a blocked head) makes a reservation: later tasks that
 // would still run at its shadow time must fit in the GPUs (same cluster) and power it leaves
 // spare. So the oldest blocked task starts by its shadow time at the latest, whatever limits
-// it (GPUs or power). A held task's reservation binds only tasks of its class or a later one. At most backfill_depth tasks that are not at the head of their queue
-// are examined per pass.
+// it (GPUs or power). A held task's reservation binds only tasks of its class or a later one. At most backfill_depth
+// tasks that are not at the head of their queue are examined per pass.
 void SiteRuntime::schedule() {
   const core::Seconds now = events_.now();
   // The pass's working state lives in reused buffers (schedule() runs on every arrival and
@@ -717,7 +717,8 @@ void SiteRuntime::schedule() {
     const core::Seconds end_s =
         now + (speed >= 1.0 ? it->duration_s
                             : std::max<core::Seconds>(1, std::llround(static_cast<double>(it->duration_s) / speed)));
-    bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w);
+    bool can_start = it->task.gpus <= c.free_gpus && fits_grid(dynamic_w) &&
+                     (it->task.priority == 0 || c.free_gpus - it->task.gpus >= c.rigid_reserve);
     if (can_start && !held_pending.empty()) {
       for (const auto& [cluster, held] : held_pending) {
         reservations.push_back(reserve(cluster, *held, held->latest_start_s));

@@ -95,10 +95,10 @@ struct TaskOutcome {
   core::Seconds deferred_s = 0;  // held back by a policy before the first start
   core::Seconds paused_s = 0;    // from each pause to the restart (held, then queued)
   int64_t pauses = 0;
-  core::Seconds checkpoint_s = 0;      // run time added by pauses (save + restore)
-  double checkpoint_energy_mwh = 0.0;  // facility energy of that time, at the task's uncapped power
-  double capped_s = 0.0;               // run time spent under a power cap
-  core::Seconds released_s = -1;       // the last time a policy released it (-1: never held)
+  core::Seconds checkpoint_s = 0;          // run time added by pauses (save + restore)
+  double checkpoint_energy_mwh = 0.0;      // facility energy of that time, at the task's uncapped power
+  double capped_s = 0.0;                   // run time spent under a power cap
+  core::Seconds released_s = -1;           // the last time a policy released it (-1: never held)
   core::Seconds released_remaining_s = 0;  // its run time still needed then
   bool started() const { return start_s >= 0; }
   bool finished() const { return end_s >= 0; }
@@ -111,6 +111,7 @@ struct RunningView {
   core::Seconds end_s = 0;
   core::Seconds remaining_s = 0;  // run time left at full speed
   int64_t gpus = 0;
+  uint8_t priority = 0;  // Task::priority
 };
 
 // A queued task that may start (not held), as a policy sees it at an hour boundary.
@@ -119,6 +120,7 @@ struct WaitingView {
   size_t cluster = 0;
   int64_t gpus = 0;
   core::Seconds duration_s = 0;  // run time at full speed
+  uint8_t priority = 0;          // Task::priority
 };
 
 // Per-hour totals of one site.
@@ -224,6 +226,9 @@ class SiteRuntime {
   void running(std::vector<RunningView>& out) const;
   // Queued tasks that may start, cluster by cluster in queue order (into `out`, cleared first).
   void waiting(std::vector<WaitingView>& out) const;
+  // GPUs of a cluster that tasks of a flexible class (priority > 0) may not start into: room kept
+  // for non-flexible work (a timing policy's decision, docs/policies.md "Capacity").
+  void set_rigid_reserve(size_t cluster, int64_t gpus) { clusters_[cluster].rigid_reserve = gpus; }
   // A scheduling pass (after the global phase's decisions).
   void reschedule() { schedule(); }
 
@@ -314,8 +319,9 @@ class SiteRuntime {
     double incoming_power_w = 0.0;  // dynamic IT power of incoming tasks
     double waiting_power_w = 0.0;   // dynamic IT power of waiting tasks
     int64_t waiting_gpus = 0;
-    int64_t held_gpus = 0;          // of the waiting tasks, held by a policy
-    double held_power_w = 0.0;      // their dynamic IT power
+    int64_t rigid_reserve = 0;       // set_rigid_reserve
+    int64_t held_gpus = 0;           // of the waiting tasks, held by a policy
+    double held_power_w = 0.0;       // their dynamic IT power
     int64_t incoming_held_gpus = 0;  // of the incoming tasks, held on arrival
     double incoming_held_power_w = 0.0;
     int64_t running_gpu_end_s = 0;  // sum over running tasks of gpus * end_s (for backlog_s)

@@ -19,7 +19,9 @@ class Intensity {
     for (size_t h = 0; h < ci.size(); ++h) prefix_[h + 1] = prefix_[h] + ci[h] * kSecondsPerHourD;
   }
   // CI of hour h; 0 past the horizon (nothing is booked there).
-  double at(int64_t h) const { return h >= 0 && h < static_cast<int64_t>(ci_.size()) ? ci_[static_cast<size_t>(h)] : 0.0; }
+  double at(int64_t h) const {
+    return h >= 0 && h < static_cast<int64_t>(ci_.size()) ? ci_[static_cast<size_t>(h)] : 0.0;
+  }
   // integral over [0, t)
   double upto(core::Seconds t) const {
     if (t <= 0) return 0.0;
@@ -46,8 +48,7 @@ struct OptionOptimum {
   std::vector<std::pair<core::Seconds, core::Seconds>> runs;  // in time order, merged
 };
 
-OptionOptimum optimum(const BoundJob& job, const BoundOption& option, const Intensity& ci,
-                      std::vector<Piece>& pieces) {
+OptionOptimum optimum(const BoundJob& job, const BoundOption& option, const Intensity& ci, std::vector<Piece>& pieces) {
   OptionOptimum out;
   const core::Seconds run = option.run_s;
   const core::Seconds from = job.submit_s;

@@ -32,7 +32,7 @@ namespace fleetsim::policy {
 struct BoundOption {
   size_t cluster_key = 0;  // identifies a cluster (for the capacity check)
   size_t region = 0;
-  core::Seconds run_s = 0;  // run time at full speed on that cluster
+  core::Seconds run_s = 0;   // run time at full speed on that cluster
   double facility_mw = 0.0;  // facility power while it runs
 };
 
@@ -51,16 +51,16 @@ struct BoundInput {
   // GPUs of each cluster (by cluster_key) over time, for the exactness check: (from hour, GPUs)
   // steps, the first at hour 0; empty: that cluster's capacity is not checked.
   std::vector<std::vector<std::pair<int64_t, int64_t>>> cluster_gpus;
-  int64_t hours = 0;  // the horizon
+  int64_t hours = 0;       // the horizon
   int64_t max_pauses = 0;  // pauses allowed per interruptible job
 };
 
 struct BoundResult {
-  double job_emissions_t = 0.0;        // the bound: sum over jobs of their least emissions
-  std::vector<double> job_t;           // per job
-  bool exact = false;                  // some schedule reaches it (see above)
-  int64_t over_capacity_hours = 0;     // cluster-hours where the per-job optima exceed the GPUs
-  int64_t pausing_jobs = 0;            // interruptible optima with pauses that cost checkpoint time
+  double job_emissions_t = 0.0;     // the bound: sum over jobs of their least emissions
+  std::vector<double> job_t;        // per job
+  bool exact = false;               // some schedule reaches it (see above)
+  int64_t over_capacity_hours = 0;  // cluster-hours where the per-job optima exceed the GPUs
+  int64_t pausing_jobs = 0;         // interruptible optima with pauses that cost checkpoint time
 };
 
 BoundResult clairvoyant_bound(const BoundInput& input);

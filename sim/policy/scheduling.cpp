@@ -13,6 +13,9 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kUnlimitedPauses = INT64_MAX / 2;
+// The room a cluster keeps for non-flexible work follows its recent peak, decaying by this
+// factor an hour (a half-life of about six days).
+constexpr double kRigidPeakDecay = 0.995;
 
 // Window lengths the signals score: a run of L hours is scored over the first bucket >= L of
 // 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168 hours (longer runs over 168 h). A start
@@ -70,8 +73,7 @@ const std::vector<PolicyInfo>& policy_registry() {
            {"max_delay_h", "h", 24, 0, 8760,
             "the most a job without a deadline may be held in total (a job with a deadline may use all the time "
             "before it)"},
-           {"min_saving", "", 0, 0, 1,
-            "hours a job waits for must be at least this much cleaner (relative) than now"},
+           {"min_saving", "", 0, 0, 1, "hours a job waits for must be at least this much cleaner (relative) than now"},
            {"deadline_margin_h", "h", 1, 0, 8760, "time kept free before a deadline when holding or pausing"},
            {"max_pauses", "", 4, 0, 1000, "most pauses of one job"},
        }},
@@ -188,24 +190,37 @@ void ForecastSignals::extend(size_t region, int64_t until) {
     c.values.clear();
     c.prefix.assign(1, 0.0);
   }
+  const int64_t hours = forecaster_->hours();
   // forecast in blocks of at least a day, so that a region is filled a few times an hour at most
   const int64_t from = hour_ + static_cast<int64_t>(c.values.size());
-  until = std::min(std::max(until, from + 24), forecaster_->hours());
-  if (until <= from) return;
-  const auto n = static_cast<size_t>(until - from);
-  ci_.resize(n);
-  g_.resize(n);
-  contracted_.resize(n);
-  forecaster_->fill(region, hour_, from, until, ci_.data(), g_.data(), contracted_.data());
-  const double load = expected_load_[region];
-  for (size_t i = 0; i < n; ++i) {
-    double d = ci_[i];
-    if (signal_ == Signal::kCfe) {
-      const double g = g_[i];
-      const double contracted = contracted_[i];
-      d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - contracted / load) : (contracted > 0.0 ? 0.0 : 1.0 - g);
-      if (std::isnan(contracted) || std::isnan(g)) d = kNaN;
+  const int64_t known_until = std::min(std::max(until, from + 24), hours);
+  if (known_until > from) {
+    const auto n = static_cast<size_t>(known_until - from);
+    ci_.resize(n);
+    g_.resize(n);
+    contracted_.resize(n);
+    forecaster_->fill(region, hour_, from, known_until, ci_.data(), g_.data(), contracted_.data());
+    const double load = expected_load_[region];
+    for (size_t i = 0; i < n; ++i) {
+      double d = ci_[i];
+      if (signal_ == Signal::kCfe) {
+        const double g = g_[i];
+        const double contracted = contracted_[i];
+        d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - contracted / load) : (contracted > 0.0 ? 0.0 : 1.0 - g);
+        if (std::isnan(contracted) || std::isnan(g)) d = kNaN;
+      }
+      c.values.push_back(d);
+      c.prefix.push_back(c.prefix.back() + d);
     }
+  }
+  // Past the run's last hour nothing is known: the last known day repeats (the last known hours
+  // when less than a day is left), so that no decision sees the horizon as an edge.
+  const int64_t known = std::min(hours, hour_ + static_cast<int64_t>(c.values.size())) - hour_;
+  if (known <= 0) return;
+  for (auto t = hour_ + static_cast<int64_t>(c.values.size()); t < until; ++t) {
+    const int64_t period = std::min<int64_t>(24, known);
+    const int64_t source = known - period + (t - hour_ - known) % period;
+    const double d = c.values[static_cast<size_t>(source)];
     c.values.push_back(d);
     c.prefix.push_back(c.prefix.back() + d);
   }
@@ -287,36 +302,25 @@ double ForecastSignals::quantile(size_t region, int64_t length, double q) {
 }
 
 double ForecastSignals::run_cost(size_t region, int64_t from, core::Seconds run_s) {
-  const int64_t hours = forecaster_->hours();
-  if (hours <= hour_ || from < hour_) return kNaN;
+  if (forecaster_->hours() <= hour_ || from < hour_) return kNaN;
   const int64_t whole = std::max<core::Seconds>(0, run_s) / core::kSecondsPerHour;
   const double fraction =
       static_cast<double>(std::max<core::Seconds>(0, run_s) % core::kSecondsPerHour) / core::kSecondsPerHour;
-  const int64_t last = hours - 1;
-  extend(region, std::min(from + whole + 1, hours));
+  extend(region, from + whole + 1);
   const RegionCache& c = cache_[region];
-  const double last_value = c.values[std::min<size_t>(c.values.size(), static_cast<size_t>(last - hour_ + 1)) - 1];
-  // whole hours within the horizon from the prefix sums; past it, the last hour's value
-  const int64_t inside_end = std::min(from + whole, hours);
-  double cost = 0.0;
-  if (from < inside_end) {
-    cost += c.prefix[static_cast<size_t>(inside_end - hour_)] - c.prefix[static_cast<size_t>(from - hour_)];
-  }
-  cost += static_cast<double>(from + whole - std::max(inside_end, from)) * last_value;
-  const int64_t partial = from + whole;
-  if (fraction > 0.0) cost += fraction * (partial <= last ? c.values[static_cast<size_t>(partial - hour_)] : last_value);
-  return cost;
+  const auto a = static_cast<size_t>(from - hour_);
+  const auto b = a + static_cast<size_t>(whole);
+  return c.prefix[b] - c.prefix[a] + (fraction > 0.0 ? fraction * c.values[b] : 0.0);
 }
 
 std::span<const double> ForecastSignals::forecast(size_t region, int64_t until) {
-  until = std::min(until, forecaster_->hours());
-  if (until <= hour_) return {};
+  if (until <= hour_ || forecaster_->hours() <= hour_) return {};
   extend(region, until);
   return std::span<const double>(cache_[region].values.data(), static_cast<size_t>(until - hour_));
 }
 
 int64_t ForecastSignals::cleaner_hours(size_t region, int64_t until, double factor) {
-  const int64_t k = std::min(until, forecaster_->hours()) - hour_ - 1;  // hours in (hour_, until) within the run
+  const int64_t k = until - hour_ - 1;  // hours in (hour_, until)
   if (k <= 0) return 0;
   const double now = at(region, hour_);
   if (std::isnan(now)) return 0;
@@ -468,8 +472,10 @@ class ComposedPolicy final : public SchedulingPolicy {
   //    resumes) now when its plan begins now;
   //  - a running interruptible job keeps running unless at least ceil((R + c) / 1 h) hours
   //    before it must end are cleaner than this one by min_saving and its rest plus the
-  //    checkpoint, in the cleanest hours with room, costs less than running on; or unless more
-  //    urgent jobs have taken this hour's room (then it pauses for them).
+  //    checkpoint, in the cleanest hours with room, costs less than running on (at most
+  //    max_pauses such pauses); or unless more urgent work (queued non-flexible work, held jobs
+  //    nearer their deadline) has taken this hour's room: then it pauses for it, whatever its
+  //    pauses so far.
   void plan(std::span<PlannedJob> jobs, const DecisionContext& ctx) override {
     if (jobs.empty()) return;
     if (!timing_ || ctx.signals == nullptr) {
@@ -477,47 +483,95 @@ class ComposedPolicy final : public SchedulingPolicy {
       return;
     }
     const double factor = 1.0 - timing_->min_saving;
+    // Running jobs that may pause for carbon: enough cleaner hours at all (a count per region
+    // and hour, no capacity yet). The others keep running and are booked as busy work.
     exclude_.clear();
-    for (const PlannedJob& j : jobs) {
-      if (j.running) exclude_.push_back(j.job);
-    }
-    std::sort(exclude_.begin(), exclude_.end());
-    Calendar* cal = jobs.front().timing.gpus > 0
-                        ? &calendar(jobs.front().timing.site, jobs.front().timing.cluster, ctx)
-                        : nullptr;
-    urgent_.resize(jobs.size());
-    for (size_t i = 0; i < jobs.size(); ++i) urgent_[i] = i;
-    std::stable_sort(urgent_.begin(), urgent_.end(), [&](size_t a, size_t b) {
-      return latest_start(jobs[a].timing) < latest_start(jobs[b].timing);
-    });
-    for (const size_t i : urgent_) {
-      PlannedJob& j = jobs[i];
+    for (PlannedJob& j : jobs) {
+      j.run = true;
+      if (!j.running) continue;
       const JobTiming& t = j.timing;
-      if (!j.running) {
-        j.run = plan_held(t, cal, ctx);
+      if (t.flexibility != workload::Flexibility::kInterruptible || t.pauses >= timing_->max_pauses ||
+          t.remaining_s <= t.checkpoint_s) {
         continue;
       }
-      const bool may_pause = t.flexibility == workload::Flexibility::kInterruptible &&
-                             t.pauses < timing_->max_pauses && t.remaining_s > t.checkpoint_s;
-      if (may_pause && cal != nullptr && cal->free(0) < t.gpus) {  // more urgent jobs took this hour
-        JobTiming after = t;
-        after.remaining_s += t.checkpoint_s;
-        after.pauses += 1;
-        plan_held(after, cal, ctx);
-        j.run = false;
-        continue;
-      }
-      // a pause for carbon only if enough cleaner hours exist at all (a count, no capacity)
       JobTiming after = t;
       after.remaining_s += t.checkpoint_s;
-      if (may_pause && ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
-                           ceil_hours(after.remaining_s)) {
-        j.run = !decide_pause(t, cal, ctx);  // books the plan it chose
-      } else {
-        j.run = true;
-        book_run(cal, 0, t.remaining_s, t.gpus);
+      if (ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
+          ceil_hours(after.remaining_s)) {
+        j.run = false;  // a candidate, decided below
+        exclude_.push_back(j.job);
       }
     }
+    std::sort(exclude_.begin(), exclude_.end());
+    Calendar* cal =
+        jobs.front().timing.gpus > 0 ? &calendar(jobs.front().timing.site, jobs.front().timing.cluster, ctx) : nullptr;
+    // The candidates and the held jobs, most urgent first.
+    urgent_.clear();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!jobs[i].running || !jobs[i].run) urgent_.push_back(i);
+    }
+    std::stable_sort(urgent_.begin(), urgent_.end(),
+                     [&](size_t a, size_t b) { return latest_start(jobs[a].timing) < latest_start(jobs[b].timing); });
+    for (const size_t i : urgent_) {
+      PlannedJob& j = jobs[i];
+      if (j.running) {
+        if (cal != nullptr && cal->free(0) < j.timing.gpus) {  // more urgent jobs took this hour
+          plan_paused(j.timing, cal, ctx);
+          j.run = false;
+        } else {
+          j.run = !decide_pause(j.timing, cal, ctx);  // books the plan it chose
+        }
+        continue;
+      }
+      j.run = plan_held(j.timing, cal, ctx);
+    }
+    // Work that must run now and has no room (queued non-flexible work, a held job at its latest
+    // start) makes running interruptible jobs pause, those with the most slack first, whatever
+    // their pauses so far: non-flexible work first.
+    if (cal == nullptr || cal->free(0) >= 0) return;
+    urgent_.clear();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const JobTiming& t = jobs[i].timing;
+      if (jobs[i].running && jobs[i].run && t.flexibility == workload::Flexibility::kInterruptible &&
+          t.remaining_s > t.checkpoint_s) {
+        urgent_.push_back(i);
+      }
+    }
+    std::stable_sort(urgent_.begin(), urgent_.end(),
+                     [&](size_t a, size_t b) { return latest_start(jobs[a].timing) > latest_start(jobs[b].timing); });
+    for (const size_t i : urgent_) {
+      if (cal->free(0) >= 0) break;
+      PlannedJob& j = jobs[i];
+      book_run(cal, 0, j.timing.remaining_s, -j.timing.gpus);  // it no longer runs on
+      plan_paused(j.timing, cal, ctx);
+      j.run = false;
+    }
+  }
+
+  // The room kept for non-flexible work (docs/policies.md, "Capacity"): the most GPUs
+  // non-flexible work has used of the cluster (running or queued) at recent hour starts, a peak
+  // that decays by kRigidPeakDecay an hour. Flexible work may not start into it.
+  int64_t rigid_reserve(size_t site, size_t cluster, const DecisionContext& ctx) override {
+    if (!timing_) return 0;
+    const fleet::SiteRuntime& s = ctx.fleet.sites[site];
+    if (rigid_scan_site_ != site || rigid_scan_hour_ != ctx.hour) {  // non-flexible GPUs per cluster of the site
+      rigid_scan_site_ = site;
+      rigid_scan_hour_ = ctx.hour;
+      rigid_now_.assign(s.clusters(), 0);
+      s.running(running_view_);
+      for (const fleet::RunningView& r : running_view_) {
+        if (r.priority == 0) rigid_now_[r.cluster] += r.gpus;
+      }
+      s.waiting(waiting_view_);
+      for (const fleet::WaitingView& w : waiting_view_) {
+        if (w.priority == 0) rigid_now_[w.cluster] += w.gpus;
+      }
+    }
+    RigidPeak& peak = rigid_peaks_[(static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster)];
+    peak.gpus = std::max(static_cast<double>(rigid_now_[cluster]),
+                         peak.gpus * std::pow(kRigidPeakDecay, static_cast<double>(ctx.hour - peak.hour)));
+    peak.hour = ctx.hour;
+    return std::llround(peak.gpus);
   }
 
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
@@ -608,7 +662,6 @@ class ComposedPolicy final : public SchedulingPolicy {
     if (found != calendars_.end()) return found->second;
     Calendar& cal = calendars_[key];
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
-    cal.capacity = s.total_gpus(cluster);
     const int64_t hour = ctx.hour;
     auto last_index = [hour](core::Seconds end_s) { return std::max<int64_t>(0, core::hour_of(end_s - 1) - hour); };
     s.running(running_view_);
@@ -621,6 +674,9 @@ class ComposedPolicy final : public SchedulingPolicy {
     for (const fleet::WaitingView& w : waiting_view_) {
       if (w.cluster == cluster) cal.busy.emplace_back(last_index(now + w.duration_s), w.gpus);
     }
+    // flexible work plans around the room kept for non-flexible work to come
+    const auto peak = rigid_peaks_.find(key);
+    cal.capacity = s.total_gpus(cluster) - (peak == rigid_peaks_.end() ? 0 : std::llround(peak->second.gpus));
     std::sort(cal.busy.begin(), cal.busy.end());
     cal.busy_suffix.assign(cal.busy.size() + 1, 0);
     for (size_t i = cal.busy.size(); i-- > 0;) cal.busy_suffix[i] = cal.busy_suffix[i + 1] + cal.busy[i].second;
@@ -668,77 +724,98 @@ class ComposedPolicy final : public SchedulingPolicy {
     for (int64_t i = from; i < from + n; ++i) cal->book(i, gpus);
   }
 
-  // Step 1b of plan(): whether a running interruptible job pauses now (and its plan booked).
+  // Whether a running interruptible job pauses now for carbon (and its plan booked). Each plan
+  // must fit the pauses left: a plan in more runs than that is replaced by its best single run.
   bool decide_pause(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
     const double now = ctx.signals->at(job.region, ctx.hour);
+    const int64_t pauses_left = timing_->max_pauses - job.pauses;
     const core::Seconds after_s = job.remaining_s + job.checkpoint_s;
     JobTiming after = job;
     after.remaining_s = after_s;
     const int64_t until = until_hour(must_end(after), after_s);
-    bool pause = !std::isnan(now);
-    double pause_cost = kInf;
-    if (pause) {
-      candidates(job, until, cal, 0, true, ctx);
-      pause_cost = cleanest(after_s);
-      pause = std::isfinite(pause_cost);
-    }
-    if (pause) {
-      // running on: this hour (its share of the run) and the rest in the cleanest hours
-      const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
-      JobTiming on = job;
-      on.remaining_s = job.remaining_s - this_hour_s;
-      double run_cost = now * (1.0 - timing_->min_saving) * static_cast<double>(this_hour_s) / core::kSecondsPerHour;
-      if (on.remaining_s > 0) {
-        candidates(job, until_hour(must_end(job), on.remaining_s), cal, 1, true, ctx);
-        run_cost += cleanest(on.remaining_s);
-      }
-      pause = pause_cost < run_cost;
-      if (pause) {  // choose the paused plan again (the run-on plan replaced choices_)
-        candidates(job, until, cal, 0, true, ctx);
-        cleanest(after_s);
-        book_first(cal, static_cast<size_t>(ceil_hours(after_s)), job.gpus);
-        return true;
-      }
-    }
-    book_run(cal, 0, job.remaining_s, job.gpus);  // keeps running from now
-    return false;
-  }
-
-  // Step 2 of plan(): whether a held (or new) job starts now; its plan booked.
-  bool plan_held(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
-    const double now = ctx.signals->at(job.region, ctx.hour);
-    if (std::isnan(now)) {
+    if (std::isnan(now) || pauses_left <= 0) {
       book_run(cal, 0, job.remaining_s, job.gpus);
-      return true;
-    }
-    const core::Seconds end_s = must_end(job);
-    if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
-      candidates(job, until_hour(end_s, job.remaining_s), cal, 0, false, ctx);
-      const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
-      if (!std::isfinite(cleanest(job.remaining_s))) {  // too few hours left with room: now
-        book_run(cal, 0, job.remaining_s, job.gpus);
-        return true;
-      }
-      book_first(cal, n, job.gpus);
-      for (size_t i = 0; i < n; ++i) {
-        if (choices_[i].second == 0) return true;
-      }
       return false;
     }
-    // deferrable (or out of pauses): the cleanest start s in [hour, latest start] whose hours
-    // all have room; the start now is biased by min_saving
-    const core::Seconds latest = end_s - job.remaining_s;
+    // paused: the rest plus the checkpoint in the cleanest hours from the next one on (this
+    // pause and one per later gap), or in one run
+    candidates(job, until, cal, 0, true, ctx);
+    double pause_cost = cleanest(after_s);
+    const auto n_after = static_cast<size_t>(ceil_hours(after_s));
+    int64_t pause_start = -1;  // >= 0: the paused plan is one run from this index
+    if (std::isfinite(pause_cost)) {
+      const auto gaps = static_cast<int64_t>(runs(n_after, -1)) - 1;  // later pauses
+      pause_cost += checkpoint_cost(job, gaps, n_after);
+      int64_t start = -1;
+      const double single = best_contiguous(after, 1, cal, ctx, start);
+      if (gaps + 1 > pauses_left || single <= pause_cost) {
+        pause_cost = single;
+        pause_start = start;
+      }
+    }
+    // running on: this hour (its share of the run) and the rest in the cleanest hours, or to the end
+    const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
+    const core::Seconds rest_s = job.remaining_s - this_hour_s;
+    double run_cost = now * (1.0 - timing_->min_saving) * static_cast<double>(this_hour_s) / core::kSecondsPerHour;
+    if (rest_s > 0) {
+      candidates(job, until_hour(must_end(job), rest_s), cal, 1, true, ctx);
+      const auto n_rest = static_cast<size_t>(ceil_hours(rest_s));
+      const double rest = cleanest(rest_s);
+      const auto gaps = static_cast<int64_t>(runs(n_rest, 0)) - 1;
+      const double to_the_end = ctx.signals->run_cost(job.region, ctx.hour, job.remaining_s);
+      const double split = run_cost + rest + checkpoint_cost(job, gaps, n_rest);
+      run_cost = gaps > pauses_left || !(split < to_the_end) ? to_the_end : split;
+    }
+    if (!(pause_cost < run_cost)) {
+      book_run(cal, 0, job.remaining_s, job.gpus);  // keeps running from now
+      return false;
+    }
+    if (pause_start >= 0) {
+      book_run(cal, pause_start, after_s, job.gpus);
+    } else {  // choose the paused plan again (the run-on plan replaced choices_)
+      candidates(job, until, cal, 0, true, ctx);
+      cleanest(after_s);
+      book_first(cal, n_after, job.gpus);
+    }
+    return true;
+  }
+
+  // What `pauses` pauses add: their checkpoint time, at about the signal of the plan's dearest
+  // hour (the n-th cheapest choice).
+  double checkpoint_cost(const JobTiming& job, int64_t pauses, size_t n) const {
+    if (pauses <= 0 || n == 0 || n > choices_.size()) return 0.0;
+    return static_cast<double>(pauses) * static_cast<double>(job.checkpoint_s) / core::kSecondsPerHour *
+           choices_[n - 1].first;
+  }
+
+  // Runs (maximal stretches of consecutive hours) among the first n choices, with index
+  // `with` (>= 0) counted as chosen too.
+  size_t runs(size_t n, int64_t with) {
+    indices_.clear();
+    for (size_t i = 0; i < n && i < choices_.size(); ++i) indices_.push_back(choices_[i].second);
+    if (with >= 0) indices_.push_back(with);
+    std::sort(indices_.begin(), indices_.end());
+    size_t count = indices_.empty() ? 0 : 1;
+    for (size_t i = 1; i < indices_.size(); ++i) count += indices_[i] != indices_[i - 1] + 1 ? 1 : 0;
+    return count;
+  }
+
+  // The cleanest single run of the job from an index >= first to its latest start whose hours
+  // all have room (a start now biased by min_saving); +inf and start -1 when there is none.
+  double best_contiguous(const JobTiming& job, int64_t first, Calendar* cal, const DecisionContext& ctx,
+                         int64_t& start) {
+    const core::Seconds latest = must_end(job) - job.remaining_s;
     const int64_t last = latest < core::hour_start(ctx.hour + 1) ? ctx.hour : core::hour_of(latest);
     const int64_t length = ceil_hours(job.remaining_s);
-    int64_t best = 0;
+    start = -1;
     double best_cost = kInf;
     int64_t blocked_until = -1;  // starts before this index overlap an hour without room
     if (cal != nullptr) {
-      for (int64_t i = 0; i < length - 1; ++i) {
+      for (int64_t i = first; i < first + length - 1; ++i) {
         if (cal->free(i) < job.gpus) blocked_until = i + 1;
       }
     }
-    for (int64_t s = 0; s <= last - ctx.hour; ++s) {
+    for (int64_t s = first; s <= last - ctx.hour; ++s) {
       if (cal != nullptr && cal->free(s + length - 1) < job.gpus) blocked_until = s + length;
       if (s < blocked_until) continue;
       double cost = ctx.signals->run_cost(job.region, ctx.hour + s, job.remaining_s);
@@ -746,12 +823,55 @@ class ComposedPolicy final : public SchedulingPolicy {
       if (s == 0) cost *= 1.0 - timing_->min_saving;
       if (cost < best_cost) {
         best_cost = cost;
-        best = s;
+        start = s;
       }
     }
-    if (!std::isfinite(best_cost)) best = 0;  // no start with room before its latest start: now
-    book_run(cal, best, job.remaining_s, job.gpus);
-    return best == 0;
+    return best_cost;
+  }
+
+  // A running job that pauses for more urgent work: its rest, plus the checkpoint, planned as
+  // a held job's (booked; it cannot resume this hour).
+  void plan_paused(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
+    JobTiming after = job;
+    after.remaining_s += job.checkpoint_s;
+    after.pauses += 1;
+    plan_held(after, cal, ctx);
+  }
+
+  // Whether a held (or new) job starts now; its plan booked. An interruptible job with pauses
+  // left runs in its cleanest hours when they need no more pauses than it has left; otherwise (and
+  // a deferrable job) in its cleanest single run before its latest start.
+  bool plan_held(const JobTiming& job, Calendar* cal, const DecisionContext& ctx) {
+    const double now = ctx.signals->at(job.region, ctx.hour);
+    if (std::isnan(now)) {
+      book_run(cal, 0, job.remaining_s, job.gpus);
+      return true;
+    }
+    if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
+      candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
+      const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
+      if (!std::isfinite(cleanest(job.remaining_s))) {  // too few hours left with room: now
+        book_run(cal, 0, job.remaining_s, job.gpus);
+        return true;
+      }
+      const double split = cleanest(job.remaining_s);
+      const auto gaps = static_cast<int64_t>(runs(n, -1)) - 1;
+      int64_t start = -1;
+      // the cleanest hours, unless they need more pauses than are left or one run costs as little
+      // (checkpoints included); best_contiguous leaves choices_ as they are
+      const double single = best_contiguous(job, 0, cal, ctx, start);
+      if (gaps <= timing_->max_pauses - job.pauses && split + checkpoint_cost(job, gaps, n) < single) {
+        book_first(cal, n, job.gpus);
+        for (size_t i = 0; i < n; ++i) {
+          if (choices_[i].second == 0) return true;
+        }
+        return false;
+      }
+    }
+    int64_t start = 0;
+    if (!std::isfinite(best_contiguous(job, 0, cal, ctx, start))) start = 0;  // no start with room: now
+    book_run(cal, start, job.remaining_s, job.gpus);
+    return start == 0;
   }
 
   std::string name_;
@@ -762,10 +882,19 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<PowerParams> power_;
   CandidateScan scan_;
   std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for calendar_hour_
+  struct RigidPeak {
+    double gpus = 0.0;
+    int64_t hour = 0;
+  };
+  std::unordered_map<uint64_t, RigidPeak> rigid_peaks_;  // per (site, cluster)
+  size_t rigid_scan_site_ = SIZE_MAX;
+  int64_t rigid_scan_hour_ = -1;
+  std::vector<int64_t> rigid_now_;  // non-flexible GPUs per cluster of rigid_scan_site_
   int64_t calendar_hour_ = -1;
   std::vector<uint32_t> exclude_;  // running jobs being planned this hour (sorted)
   std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
   std::vector<Choice> choices_;
+  std::vector<int64_t> indices_;
   std::vector<fleet::RunningView> running_view_;
   std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;

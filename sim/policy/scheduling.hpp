@@ -102,10 +102,10 @@ class ForecastSignals {
 
   // Exact costs for timing decisions (docs/policies.md, "The rules"), signal x hours.
   // A run of `run_s` seconds from the start of hour `from` (>= hour()): whole hours at full
-  // weight, the last partial hour at its fraction. Hours past the run's last hour take the
-  // last hour's value. NaN when unknown.
+  // weight, the last partial hour at its fraction. NaN when unknown. Past the run's last hour
+  // the forecast repeats the last known day (here and in forecast() and cleaner_hours()).
   double run_cost(size_t region, int64_t from, core::Seconds run_s);
-  // The forecast of hours [hour(), min(until, run's last hour + 1)).
+  // The forecast of hours [hour(), until).
   std::span<const double> forecast(size_t region, int64_t until);
   // How many hours t in (hour(), until) have a signal below `factor` x the signal of hour():
   // the hours a job would rather run in. Memoised per region for the hour and factor; 0 when
@@ -192,6 +192,9 @@ class SchedulingPolicy {
   virtual bool hold(const JobTiming& job, const DecisionContext& context) = 0;
   // The latest time a held job should start to keep its deadline (INT64_MAX: no timing).
   virtual core::Seconds latest_start(const JobTiming& job) const = 0;
+  // The GPUs of a cluster that flexible work must leave free this hour, for non-flexible work
+  // still to come (0 without a timing component). Called once per cluster and hour, before plan().
+  virtual int64_t rigid_reserve(size_t site, size_t cluster, const DecisionContext& context) = 0;
   // Whether a running interruptible job alone on its cluster would pause now (the rule of
   // plan() without capacity limits).
   virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;

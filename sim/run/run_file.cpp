@@ -140,6 +140,7 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   std::vector<std::string> gpu_type;
   std::vector<double> energy;
   std::vector<double> emissions;
+  std::vector<double> emissions_bound;
   std::vector<std::string> status;
   std::vector<std::string> reason;
   std::vector<int64_t> deferred;
@@ -170,6 +171,7 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
     gpu_type.push_back(j.gpu_type);
     energy.push_back(j.energy_mwh);
     emissions.push_back(j.emissions_t);
+    emissions_bound.push_back(j.emissions_bound_t);
     status.push_back(to_string(j.status));
     reason.push_back(j.reason);
     deferred.push_back(j.deferred_s);
@@ -190,9 +192,13 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.write_column("/jobs", "energy_mwh", energy, "MWh", "facility energy of the job up to the horizon");
   w.write_column("/jobs", "emissions_t", emissions, "tCO2",
                  "location-based: the job's hourly energy x its region's hourly grid carbon intensity");
+  w.write_column("/jobs", "emissions_bound_t", emissions_bound, "tCO2",
+                 "clairvoyant bound: the least emissions_t the job could have, at its cleanest time and place before "
+                 "its deadline (docs/policies.md)");
   w.write_column("/jobs", "status", status, "",
                  "completed, deadline_missed, rejected, running_at_end or waiting_at_end");
-  w.write_column("/jobs", "reason", reason, "", "why a job was rejected or missed its deadline (docs/policies.md); empty otherwise");
+  w.write_column("/jobs", "reason", reason, "",
+                 "why a job was rejected or missed its deadline (docs/policies.md); empty otherwise");
   w.write_column("/jobs", "deferred_s", deferred, "s",
                  "time a policy held the job back on purpose before its first start (fifo: 0)");
   w.write_column("/jobs", "paused_s", paused, "s", "time the job spent paused by a policy after it started");

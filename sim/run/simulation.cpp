@@ -9,8 +9,8 @@
 #include "core/error.hpp"
 #include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
-#include "fleet/site.hpp"
 #include "fleet/power.hpp"
+#include "fleet/site.hpp"
 #include "policy/clairvoyant.hpp"
 #include "policy/forecast.hpp"
 #include "policy/placement.hpp"
@@ -98,10 +98,6 @@ class FleetModel final : public engine::WindowedModel {
       any_interruptible_ |= interruptible;
       interruptible_checkpoint_s_.push_back(interruptible ? job.checkpoint_s : -1);
     }
-    if (sc.scheduler.policy.has("temporal_shift")) {
-      max_pauses_ = std::llround(sc.scheduler.policy.param("temporal_shift", "max_pauses"));
-    }
-    if (sc.scheduler.policy.has("optimal")) max_pauses_ = INT64_MAX;
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
@@ -282,8 +278,7 @@ class FleetModel final : public engine::WindowedModel {
                                  core::Seconds nominal_s) {
     if (*job.deadline_s < job.submit_s + nominal_s) return "deadline_shorter_than_run_time";
     if (out.released_s >= 0) {
-      return out.released_s + out.released_remaining_s > *job.deadline_s ? "released_too_late"
-                                                                          : "queued_after_release";
+      return out.released_s + out.released_remaining_s > *job.deadline_s ? "released_too_late" : "queued_after_release";
     }
     if (out.pauses > 0) return "paused_too_long";
     return out.capped_s > 0.0 ? "queued_or_power_capped" : "queued_for_capacity";
@@ -315,6 +310,12 @@ class FleetModel final : public engine::WindowedModel {
       }
     }
     if (!policy_->times_jobs()) return;
+    for (size_t s = 0; s < sites_.size(); ++s) {
+      for (size_t c = 0; c < sites_[s].clusters(); ++c) {
+        if (sites_[s].role(c) == fleet::ClusterRole::kInference) continue;
+        sites_[s].set_rigid_reserve(c, policy_->rigid_reserve(s, c, ctx));
+      }
+    }
     // The hour's plan, cluster by cluster (docs/policies.md, "The rules"): held jobs and running
     // interruptible jobs that may still pause.
     planned_.clear();
@@ -326,9 +327,10 @@ class FleetModel final : public engine::WindowedModel {
       for (size_t s = 0; s < sites_.size(); ++s) {
         sites_[s].running(running_buffer_);
         for (const fleet::RunningView& r : running_buffer_) {
-          // cheap tests first (compact per-job arrays): an interruptible job with pauses left
+          // cheap tests first (compact per-job arrays): an interruptible job that may still pause
+          // (for carbon up to max_pauses times, to make room for more urgent work always)
           const core::Seconds checkpoint_s = interruptible_checkpoint_s_[r.job];
-          if (checkpoint_s < 0 || r.remaining_s <= checkpoint_s || outcomes_[r.job].pauses >= max_pauses_) continue;
+          if (checkpoint_s < 0 || r.remaining_s <= checkpoint_s) continue;
           planned_.push_back(policy::PlannedJob{r.job, timing(r.job, s, r.remaining_s), true, true});
         }
       }
@@ -536,9 +538,11 @@ class FleetModel final : public engine::WindowedModel {
   policy::BoundResult bound() const {
     policy::BoundInput in;
     in.hours = sc_.hours;
-    for (const auto& supply : sc_.region_supply) in.carbon_intensity_g_per_kwh.emplace_back(supply.grid.carbon_intensity_g_per_kwh);
-    in.max_pauses = sc_.scheduler.policy.has("optimal") ? INT64_MAX
-                                                        : std::llround(sc_.scheduler.policy.param("temporal_shift", "max_pauses"));
+    for (const auto& supply : sc_.region_supply)
+      in.carbon_intensity_g_per_kwh.emplace_back(supply.grid.carbon_intensity_g_per_kwh);
+    in.max_pauses = sc_.scheduler.policy.has("optimal")
+                        ? INT64_MAX
+                        : std::llround(sc_.scheduler.policy.param("temporal_shift", "max_pauses"));
     const core::Seconds max_delay_s =
         std::llround(sc_.scheduler.policy.param("temporal_shift", "max_delay_h") * core::kSecondsPerHour);
     // every training-capable cluster, its largest size and its GPUs over time
@@ -620,7 +624,6 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible
   std::vector<bool> touched_;                              // sites whose jobs or power changed at this hour's start
   bool any_interruptible_ = false;
-  int64_t max_pauses_ = 0;
   std::vector<int64_t> site_of_job_;
   std::vector<size_t> cluster_of_job_;
   std::vector<std::optional<policy::RejectReason>> rejected_;
@@ -917,6 +920,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   engine::run_hour_windows(model, window);
   model.finish();
   const policy::BoundResult bound = model.bound();
+  for (size_t j = 0; j < result.jobs.size(); ++j) result.jobs[j].emissions_bound_t = bound.job_t[j];
   summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
   result.summary.push_back({"job_emissions_bound_t", bound.job_emissions_t,
                             "clairvoyant lower bound of job_emissions_location_t: each job at its cleanest time "

@@ -26,9 +26,10 @@ struct JobRecord {
   core::Seconds deadline_s = -1;  // -1: none
   int64_t site = -1;              // index into RunResult::site_names; -1: rejected
   int64_t gpus = 0;
-  std::string gpu_type;      // the type it ran on (or asked for, if never placed; "" = any)
-  double energy_mwh = 0.0;   // facility energy, booked up to the horizon
-  double emissions_t = 0.0;  // location-based: its hourly energy x its region's hourly CI
+  std::string gpu_type;            // the type it ran on (or asked for, if never placed; "" = any)
+  double energy_mwh = 0.0;         // facility energy, booked up to the horizon
+  double emissions_t = 0.0;        // location-based: its hourly energy x its region's hourly CI
+  double emissions_bound_t = 0.0;  // the least it could be (policy/clairvoyant.hpp)
   JobStatus status = JobStatus::kWaitingAtEnd;
   std::string reason;  // why it was rejected
   workload::Flexibility flexibility = workload::Flexibility::kNone;
