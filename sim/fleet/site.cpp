@@ -73,6 +73,16 @@ int64_t SiteRuntime::uncommitted_gpus(size_t cluster) const {
   return c.free_gpus - (c.incoming_gpus - c.incoming_held_gpus) - (c.waiting_gpus - c.held_gpus);
 }
 
+int64_t SiteRuntime::unclaimed_gpus(size_t cluster, core::Seconds until_s) const {
+  const Cluster& c = clusters_[cluster];
+  int64_t gpus = uncommitted_gpus(cluster);
+  if (c.held_gpus == 0) return gpus;
+  for (const Waiting& w : c.waiting) {
+    if (w.held && w.latest_start_s < until_s) gpus -= w.task.gpus;
+  }
+  return gpus;
+}
+
 double SiteRuntime::backlog_s(size_t cluster) const {
   const Cluster& c = clusters_[cluster];
   // GPUs held by inference (shared clusters) are busy until the end of the hour.

@@ -168,6 +168,14 @@ class SiteRuntime {
   // GPUs free now and not promised to tasks already queued or arriving this hour. Held tasks
   // make no claim: they wait for later hours, and the GPUs serve whoever comes now.
   int64_t uncommitted_gpus(size_t cluster) const;
+  // GPUs of a cluster that running, queued (held ones included) and incoming tasks ask for.
+  int64_t claimed_gpus(size_t cluster) const {
+    const Cluster& c = clusters_[cluster];
+    return c.total_gpus - c.free_gpus - inference_gpus(cluster) + c.waiting_gpus + c.incoming_gpus;
+  }
+  // The same, less the GPUs of held tasks that must start before `until_s` (their latest
+  // start): what flexible work placed now competes with while it runs.
+  int64_t unclaimed_gpus(size_t cluster, core::Seconds until_s) const;
   // GPU-seconds still to run or wait in this cluster, divided by its GPUs: a rough time to drain.
   double backlog_s(size_t cluster) const;
   // Run time of a task on a cluster, s.

@@ -1,6 +1,7 @@
 #include "policy/clairvoyant.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -30,10 +31,31 @@ class Intensity {
     return prefix_[static_cast<size_t>(h)] + static_cast<double>(t - core::hour_start(h)) * ci_[static_cast<size_t>(h)];
   }
   double over(core::Seconds from, core::Seconds to) const { return upto(to) - upto(from); }
+  // The lowest hourly CI over the hours [from, to) touches (0 past the horizon): a sparse table.
+  double lowest(core::Seconds from, core::Seconds to) const {
+    const int64_t a = std::max<int64_t>(0, core::hour_of(from));
+    const int64_t b = core::hour_of(to - 1);  // inclusive
+    const auto n = static_cast<int64_t>(ci_.size());
+    if (b >= n) return 0.0;
+    if (a > b) return at(a);
+    const auto level = static_cast<size_t>(std::bit_width(static_cast<uint64_t>(b - a + 1)) - 1);
+    const std::vector<double>& row = min_[level];
+    return std::min(row[static_cast<size_t>(a)], row[static_cast<size_t>(b - (int64_t{1} << level) + 1)]);
+  }
+  void build_minima() {
+    min_.assign(1, std::vector<double>(ci_.begin(), ci_.end()));
+    for (size_t k = 1; (size_t{1} << k) <= ci_.size(); ++k) {
+      const std::vector<double>& prev = min_[k - 1];
+      std::vector<double> row(ci_.size() - (size_t{1} << k) + 1);
+      for (size_t i = 0; i < row.size(); ++i) row[i] = std::min(prev[i], prev[i + (size_t{1} << (k - 1))]);
+      min_.push_back(std::move(row));
+    }
+  }
 
  private:
   std::span<const double> ci_;
   std::vector<double> prefix_;
+  std::vector<std::vector<double>> min_;  // min_[k][i]: the lowest of hours [i, i + 2^k)
 };
 
 struct Piece {
@@ -122,16 +144,34 @@ BoundResult clairvoyant_bound(const BoundInput& input) {
   BoundResult result;
   std::vector<Intensity> intensity;
   intensity.reserve(input.carbon_intensity_g_per_kwh.size());
-  for (const auto& ci : input.carbon_intensity_g_per_kwh) intensity.emplace_back(ci);
+  for (const auto& ci : input.carbon_intensity_g_per_kwh) {
+    intensity.emplace_back(ci);
+    intensity.back().build_minima();
+  }
   // capacity events per cluster: (time, +gpus at a start / -gpus at an end)
   std::vector<std::vector<std::pair<core::Seconds, int64_t>>> events(input.cluster_gpus.size());
   std::vector<Piece> pieces;
+  std::vector<std::pair<double, size_t>> order;
   result.job_t.assign(input.jobs.size(), 0.0);
   for (size_t j = 0; j < input.jobs.size(); ++j) {
     const BoundJob& job = input.jobs[j];
     OptionOptimum best;
     size_t best_option = 0;
+    // Options in order of a cheap lower bound (power x run time x the lowest CI of the window);
+    // none whose lower bound is no better than the best so far can win.
+    order.clear();
     for (size_t o = 0; o < job.options.size(); ++o) {
+      const BoundOption& opt = job.options[o];
+      const core::Seconds end_by = std::max(job.end_by_s, job.submit_s + opt.run_s);
+      const core::Seconds window_end =
+          job.flexibility == workload::Flexibility::kNone ? job.submit_s + opt.run_s : end_by;
+      const double low = opt.facility_mw * kTonnesPerMwSecondGramPerKwh * static_cast<double>(opt.run_s) *
+                         intensity[opt.region].lowest(job.submit_s, window_end);
+      order.emplace_back(low, o);
+    }
+    std::sort(order.begin(), order.end());
+    for (const auto& [low, o] : order) {
+      if (low >= best.t) break;
       OptionOptimum candidate = optimum(job, job.options[o], intensity[job.options[o].region], pieces);
       if (candidate.t < best.t) {
         best = std::move(candidate);

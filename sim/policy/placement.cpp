@@ -39,8 +39,14 @@ double backlog_with_penalty(const fleet::SiteRuntime& site, size_t c, const flee
   return backlog_s;
 }
 
+// Non-flexible work (Task::priority 0) sees the GPUs no queued task claims; flexible work under a
+// timing policy also counts the claims of held tasks that must start while it would run, so that
+// it is not piled onto clusters whose coming hours are already planned (docs/policies.md,
+// "Capacity").
 bool can_start_now(const fleet::SiteRuntime& site, size_t c, const fleet::Task& task, double dynamic_w) {
-  return site.uncommitted_gpus(c) >= task.gpus && site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w);
+  const int64_t free =
+      task.priority == 0 ? site.uncommitted_gpus(c) : site.unclaimed_gpus(c, task.submit_s + site.duration_s(c, task));
+  return free >= task.gpus && site.within_grid_limit(site.committed_dynamic_power_w() + dynamic_w);
 }
 
 // Whether a cluster could ever take the job (the checks of first fit, in order).

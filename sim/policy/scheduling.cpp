@@ -13,6 +13,9 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kUnlimitedPauses = INT64_MAX / 2;
+// A held job's single-run plan is searched again after this many hours (or at once when its
+// start has come or its cluster lacks room): forecasts move, but rarely by the hour.
+constexpr int64_t kReplanHours = 6;
 // The room a cluster keeps for non-flexible work follows its recent peak, decaying by this
 // factor an hour (a half-life of about six days).
 constexpr double kRigidPeakDecay = 0.995;
@@ -71,8 +74,8 @@ const std::vector<PolicyInfo>& policy_registry() {
        "re-planned every hour) and start deferrable ones at the cleanest start before their latest start",
        {
            {"max_delay_h", "h", 24, 0, 8760,
-            "the most a job without a deadline may be held in total (a job with a deadline may use all the time "
-            "before it)"},
+            "the most a job may be delayed in total (end - submission - run time), besides its deadline: how far "
+            "ahead the plan looks"},
            {"min_saving", "", 0, 0, 1, "hours a job waits for must be at least this much cleaner (relative) than now"},
            {"deadline_margin_h", "h", 1, 0, 8760, "time kept free before a deadline when holding or pausing"},
            {"max_pauses", "", 4, 0, 1000, "most pauses of one job"},
@@ -473,9 +476,8 @@ class ComposedPolicy final : public SchedulingPolicy {
   //  - a running interruptible job keeps running unless at least ceil((R + c) / 1 h) hours
   //    before it must end are cleaner than this one by min_saving and its rest plus the
   //    checkpoint, in the cleanest hours with room, costs less than running on (at most
-  //    max_pauses such pauses); or unless more urgent work (queued non-flexible work, held jobs
-  //    nearer their deadline) has taken this hour's room: then it pauses for it, whatever its
-  //    pauses so far.
+  //    max_pauses such pauses); or unless queued non-flexible work has no room: then it pauses
+  //    for it (the most slack first), whatever its pauses so far.
   void plan(std::span<PlannedJob> jobs, const DecisionContext& ctx) override {
     if (jobs.empty()) return;
     if (!timing_ || ctx.signals == nullptr) {
@@ -494,6 +496,9 @@ class ComposedPolicy final : public SchedulingPolicy {
           t.remaining_s <= t.checkpoint_s) {
         continue;
       }
+      // Pausing for carbon helps only if the GPUs then stay idle: with other work queued on the
+      // cluster the load would not fall, and the job would queue behind it to resume.
+      if (t.gpus > 0 && ctx.fleet.sites[t.site].eligible_waiting_gpus(t.cluster) > 0) continue;
       JobTiming after = t;
       after.remaining_s += t.checkpoint_s;
       if (ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
@@ -503,32 +508,37 @@ class ComposedPolicy final : public SchedulingPolicy {
       }
     }
     std::sort(exclude_.begin(), exclude_.end());
-    Calendar* cal =
-        jobs.front().timing.gpus > 0 ? &calendar(jobs.front().timing.site, jobs.front().timing.cluster, ctx) : nullptr;
-    // The candidates and the held jobs, most urgent first.
+    Calendar* cal = jobs.front().timing.gpus > 0
+                        ? contended(jobs.front().timing.site, jobs.front().timing.cluster, 0, ctx)
+                        : nullptr;
+    // The candidates (they hold their GPUs: they decide first), then the held jobs, each group
+    // most urgent first.
     urgent_.clear();
     for (size_t i = 0; i < jobs.size(); ++i) {
       if (!jobs[i].running || !jobs[i].run) urgent_.push_back(i);
     }
-    std::stable_sort(urgent_.begin(), urgent_.end(),
-                     [&](size_t a, size_t b) { return latest_start(jobs[a].timing) < latest_start(jobs[b].timing); });
+    std::stable_sort(urgent_.begin(), urgent_.end(), [&](size_t a, size_t b) {
+      if (jobs[a].running != jobs[b].running) return jobs[a].running;
+      return latest_start(jobs[a].timing) < latest_start(jobs[b].timing);
+    });
     for (const size_t i : urgent_) {
       PlannedJob& j = jobs[i];
-      if (j.running) {
-        if (cal != nullptr && cal->free(0) < j.timing.gpus) {  // more urgent jobs took this hour
-          plan_paused(j.timing, cal, ctx);
-          j.run = false;
-        } else {
-          j.run = !decide_pause(j.timing, cal, ctx);  // books the plan it chose
-        }
-        continue;
-      }
-      j.run = plan_held(j.timing, cal, ctx);
+      j.run = j.running ? !decide_pause(j.timing, cal, ctx)  // books the plan it chose
+                        : plan_held(j.timing, cal, ctx);
     }
-    // Work that must run now and has no room (queued non-flexible work, a held job at its latest
-    // start) makes running interruptible jobs pause, those with the most slack first, whatever
-    // their pauses so far: non-flexible work first.
+    // Queued non-flexible work that has no room makes running interruptible jobs pause, those
+    // with the most slack first, whatever their pauses so far: non-flexible work first. (Flexible
+    // work never preempts flexible work: that would only trade places.)
     if (cal == nullptr || cal->free(0) >= 0) return;
+    const fleet::SiteRuntime& site = ctx.fleet.sites[jobs.front().timing.site];
+    const size_t cluster = jobs.front().timing.cluster;
+    int64_t rigid_waiting = 0;
+    site.waiting(waiting_view_);
+    for (const fleet::WaitingView& w : waiting_view_) {
+      if (w.cluster == cluster && w.priority == 0) rigid_waiting += w.gpus;
+    }
+    if (rigid_waiting == 0) return;
+    int64_t to_free = rigid_waiting;
     urgent_.clear();
     for (size_t i = 0; i < jobs.size(); ++i) {
       const JobTiming& t = jobs[i].timing;
@@ -540,11 +550,12 @@ class ComposedPolicy final : public SchedulingPolicy {
     std::stable_sort(urgent_.begin(), urgent_.end(),
                      [&](size_t a, size_t b) { return latest_start(jobs[a].timing) > latest_start(jobs[b].timing); });
     for (const size_t i : urgent_) {
-      if (cal->free(0) >= 0) break;
+      if (cal->free(0) >= 0 || to_free <= 0) break;
       PlannedJob& j = jobs[i];
       book_run(cal, 0, j.timing.remaining_s, -j.timing.gpus);  // it no longer runs on
       plan_paused(j.timing, cal, ctx);
       j.run = false;
+      to_free -= j.timing.gpus;
     }
   }
 
@@ -576,7 +587,7 @@ class ComposedPolicy final : public SchedulingPolicy {
 
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
     if (!timing_ || job.flexibility == workload::Flexibility::kNone || ctx.signals == nullptr) return false;
-    Calendar* cal = job.gpus > 0 ? &calendar(job.site, job.cluster, ctx) : nullptr;
+    Calendar* cal = job.gpus > 0 ? contended(job.site, job.cluster, job.gpus, ctx) : nullptr;
     return !plan_held(job, cal, ctx);
   }
 
@@ -604,11 +615,11 @@ class ComposedPolicy final : public SchedulingPolicy {
   }
 
  private:
-  // The time by which the job should end: its deadline, or (none) its submission plus its
-  // run time plus the longest hold allowed.
+  // The time by which the job should end: its submission plus its run time plus the most it may
+  // be delayed (max_delay_h), or its deadline if that is earlier.
   core::Seconds latest_end(const JobTiming& job) const {
-    if (job.deadline_s) return *job.deadline_s;
-    return job.submit_s + job.nominal_s + timing_->max_delay_h * core::kSecondsPerHour;
+    const core::Seconds delayed = job.submit_s + job.nominal_s + timing_->max_delay_h * core::kSecondsPerHour;
+    return job.deadline_s ? std::min(*job.deadline_s, delayed) : delayed;
   }
   // When the job must end to keep its deadline: the deadline less the margin.
   core::Seconds must_end(const JobTiming& job) const { return latest_end(job) - timing_->margin_s; }
@@ -681,6 +692,19 @@ class ComposedPolicy final : public SchedulingPolicy {
     cal.busy_suffix.assign(cal.busy.size() + 1, 0);
     for (size_t i = cal.busy.size(); i-- > 0;) cal.busy_suffix[i] = cal.busy_suffix[i + 1] + cal.busy[i].second;
     return cal;
+  }
+
+  // The calendar of a cluster when capacity may bind this hour: when all the work it knows of
+  // (running, queued, held, and `extra` GPUs more) fits its GPUs at once (less the room kept for
+  // non-flexible work), no plan can lack room and none is needed (nullptr).
+  Calendar* contended(size_t site, size_t cluster, int64_t extra, const DecisionContext& ctx) {
+    const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
+    if (calendar_hour_ == ctx.hour && calendars_.count(key) != 0) return &calendars_[key];
+    const fleet::SiteRuntime& s = ctx.fleet.sites[site];
+    const auto peak = rigid_peaks_.find(key);
+    const int64_t reserve = peak == rigid_peaks_.end() ? 0 : std::llround(peak->second.gpus);
+    if (s.claimed_gpus(cluster) + extra + reserve <= s.total_gpus(cluster)) return nullptr;
+    return &calendar(site, cluster, ctx);
   }
 
   // One cleanest-hours choice: (value, hour index) pairs, the value of index 0 biased by
@@ -868,10 +892,33 @@ class ComposedPolicy final : public SchedulingPolicy {
         return false;
       }
     }
+    // A plan made within the last kReplanHours whose start is still ahead (and, with a calendar,
+    // still has room) stands: a held job's best start moves only when the forecast does.
+    Remembered* memo = nullptr;
+    if (job.job >= 0) {
+      if (remembered_.size() <= static_cast<size_t>(job.job)) remembered_.resize(static_cast<size_t>(job.job) + 1);
+      memo = &remembered_[static_cast<size_t>(job.job)];
+      const int64_t ahead = memo->start_hour - ctx.hour;
+      if (ahead > 0 && ctx.hour - memo->planned_hour < kReplanHours && memo->remaining_s == job.remaining_s &&
+          room(cal, ahead, job.remaining_s, job.gpus)) {
+        book_run(cal, ahead, job.remaining_s, job.gpus);
+        return false;
+      }
+    }
     int64_t start = 0;
     if (!std::isfinite(best_contiguous(job, 0, cal, ctx, start))) start = 0;  // no start with room: now
     book_run(cal, start, job.remaining_s, job.gpus);
+    if (memo != nullptr) *memo = Remembered{ctx.hour + start, ctx.hour, job.remaining_s};
     return start == 0;
+  }
+
+  // Whether a run from index `from` has room in every hour (no calendar: always).
+  static bool room(Calendar* cal, int64_t from, core::Seconds run_s, int64_t gpus) {
+    if (cal == nullptr) return true;
+    for (int64_t i = from; i < from + ceil_hours(run_s); ++i) {
+      if (cal->free(i) < gpus) return false;
+    }
+    return true;
   }
 
   std::string name_;
@@ -895,6 +942,12 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
   std::vector<Choice> choices_;
   std::vector<int64_t> indices_;
+  struct Remembered {  // a held job's single-run plan
+    int64_t start_hour = -1;
+    int64_t planned_hour = -1;
+    core::Seconds remaining_s = 0;
+  };
+  std::vector<Remembered> remembered_;  // by job index
   std::vector<fleet::RunningView> running_view_;
   std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;

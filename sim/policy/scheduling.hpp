@@ -151,6 +151,7 @@ struct JobTiming {
   core::Seconds checkpoint_s = 0;
   workload::Flexibility flexibility = workload::Flexibility::kNone;
   int64_t pauses = 0;
+  int64_t job = -1;  // the run's job index (-1: unknown); lets a policy remember its plan
   // Where it runs, for the capacity of the hourly plan (gpus 0: capacity is not considered).
   size_t site = 0;
   size_t cluster = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -76,6 +77,8 @@ namespace {
 // Greenest routing: latency breaks ties between equally green sites, weighted 1e-6 per ms of
 // the hour's greenness range (250 ms adds 0.025% of the range: only ties are decided by it).
 constexpr double kLatencyTieBreak = 1e-6;
+// Most option-hours the clairvoyant bound evaluates (about a second); more: not computed.
+constexpr double kBoundBudget = 2e8;
 
 class FleetModel final : public engine::WindowedModel {
  public:
@@ -265,6 +268,7 @@ class FleetModel final : public engine::WindowedModel {
     t.checkpoint_s = j.checkpoint_s;
     t.flexibility = j.flexibility;
     t.pauses = outcomes_[job].pauses;
+    t.job = job;
     t.site = site;
     t.cluster = cluster_of_job_[job];
     t.gpus = j.gpus;
@@ -533,8 +537,9 @@ class FleetModel final : public engine::WindowedModel {
   }
 
   // The clairvoyant bound of the run's jobs (policy/clairvoyant.hpp): each job may use every
-  // cluster it fits (allowed region, GPU type, size; options that differ only by site are
-  // merged: the bound depends on the region, the GPU type and the PUE).
+  // cluster it fits (allowed region, GPU type, size). Clusters of one region and GPU type are
+  // pooled: a job's options differ by region, type and PUE (the least of the pool's counts), and
+  // the exactness check sees the pool's GPUs.
   policy::BoundResult bound() const {
     policy::BoundInput in;
     in.hours = sc_.hours;
@@ -545,29 +550,53 @@ class FleetModel final : public engine::WindowedModel {
                         : std::llround(sc_.scheduler.policy.param("temporal_shift", "max_pauses"));
     const core::Seconds max_delay_s =
         std::llround(sc_.scheduler.policy.param("temporal_shift", "max_delay_h") * core::kSecondsPerHour);
-    // every training-capable cluster, its largest size and its GPUs over time
-    struct ClusterInfo {
-      size_t site;
-      size_t cluster;
+    // Training-capable clusters pooled by (region, GPU type): the pool's GPUs over time (summed
+    // steps), its largest cluster and its least PUE (a job's options differ by these alone)
+    struct Pool {
+      size_t region;
+      size_t type;
+      double pue;
       int64_t most_gpus;
     };
-    std::vector<ClusterInfo> clusters;
+    std::vector<Pool> pools;
     for (size_t s = 0; s < sc_.sites.size(); ++s) {
-      for (size_t c = 0; c < sc_.sites[s].clusters.size(); ++c) {
-        const fleet::ClusterSpec& spec = sc_.sites[s].clusters[c];
+      const fleet::SiteSpec& site = sc_.sites[s];
+      for (const fleet::ClusterSpec& spec : site.clusters) {
         if (spec.role == fleet::ClusterRole::kInference) continue;
-        std::vector<std::pair<int64_t, int64_t>> steps{{0, spec.gpus}};
         int64_t most = spec.gpus;
-        for (const fleet::CapacityStep& step : spec.steps) {
-          steps.emplace_back(step.hour, step.gpus);
-          most = std::max(most, step.gpus);
-        }
+        for (const fleet::CapacityStep& step : spec.steps) most = std::max(most, step.gpus);
         if (most == 0) continue;
-        clusters.push_back(ClusterInfo{s, c, most});
-        in.cluster_gpus.push_back(std::move(steps));
+        size_t k = 0;
+        while (k < pools.size() && !(pools[k].region == site.region && pools[k].type == spec.gpu_type)) ++k;
+        if (k == pools.size()) {
+          pools.push_back(Pool{site.region, spec.gpu_type, site.pue, 0});
+          in.cluster_gpus.emplace_back();
+        }
+        pools[k].pue = std::min(pools[k].pue, site.pue);
+        pools[k].most_gpus = std::max(pools[k].most_gpus, most);
+        // the pool's GPUs over time: merge this cluster's steps into the pool's
+        auto& steps = in.cluster_gpus[k];
+        std::vector<std::pair<int64_t, int64_t>> mine{{0, spec.gpus}};
+        for (const fleet::CapacityStep& step : spec.steps) mine.emplace_back(step.hour, step.gpus);
+        std::vector<int64_t> hours{0};
+        for (const auto& [h, g] : steps) hours.push_back(h);
+        for (const auto& [h, g] : mine) hours.push_back(h);
+        std::sort(hours.begin(), hours.end());
+        hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
+        auto value_at = [](const std::vector<std::pair<int64_t, int64_t>>& v, int64_t h) {
+          int64_t g = 0;
+          for (const auto& [from, gpus] : v) {
+            if (from <= h) g = gpus;
+          }
+          return g;
+        };
+        std::vector<std::pair<int64_t, int64_t>> merged;
+        for (const int64_t h : hours) merged.emplace_back(h, value_at(steps, h) + value_at(mine, h));
+        steps = std::move(merged);
       }
     }
     in.jobs.resize(jobs_.size());
+    double work = 0.0;
     for (size_t j = 0; j < jobs_.size(); ++j) {
       const workload::TrainingJob& job = jobs_[j];
       policy::BoundJob& b = in.jobs[j];
@@ -576,30 +605,39 @@ class FleetModel final : public engine::WindowedModel {
       b.gpus = job.gpus;
       b.checkpoint_s = job.checkpoint_s;
       const fleet::Task task = task_of(j);
-      for (size_t k = 0; k < clusters.size(); ++k) {
-        const ClusterInfo& info = clusters[k];
-        const fleet::SiteSpec& site = sc_.sites[info.site];
-        const fleet::GpuType& type = sc_.catalog.at(site.clusters[info.cluster].gpu_type);
+      for (size_t k = 0; k < pools.size(); ++k) {
+        const Pool& pool = pools[k];
+        const fleet::GpuType& type = sc_.catalog.at(pool.type);
         if (!job.gpu_type.empty() && type.name != job.gpu_type) continue;
-        if (job.gpus > info.most_gpus) continue;
+        if (job.gpus > pool.most_gpus) continue;
         if (!job.allowed_regions.empty() && std::find(job.allowed_regions.begin(), job.allowed_regions.end(),
-                                                      sc_.regions[site.region]) == job.allowed_regions.end()) {
+                                                      sc_.regions[pool.region]) == job.allowed_regions.end()) {
           continue;
         }
         policy::BoundOption o;
         o.cluster_key = k;
-        o.region = site.region;
+        o.region = pool.region;
         o.run_s = std::max<core::Seconds>(
             1, std::llround(task.work_gpu_s / (static_cast<double>(task.gpus) * type.training_throughput)));
         o.facility_mw =
-            static_cast<double>(job.gpus) * fleet::server_power_per_gpu_w(type, job.utilization) * site.pue / 1e6;
-        const bool same = std::any_of(b.options.begin(), b.options.end(), [&](const policy::BoundOption& x) {
-          return x.region == o.region && x.run_s == o.run_s && x.facility_mw == o.facility_mw;
-        });
-        if (!same) b.options.push_back(o);
+            static_cast<double>(job.gpus) * fleet::server_power_per_gpu_w(type, job.utilization) * pool.pue / 1e6;
+        b.options.push_back(o);
       }
       const core::Seconds run_s = b.options.empty() ? 0 : b.options.front().run_s;
-      b.end_by_s = job.deadline_s ? *job.deadline_s : job.submit_s + run_s + max_delay_s;
+      // as the timing policies see it: no job is delayed more than max_delay_h, deadline or not
+      b.end_by_s = std::min(job.deadline_s.value_or(INT64_MAX), job.submit_s + run_s + max_delay_s);
+      if (job.flexibility != workload::Flexibility::kNone) {
+        work += static_cast<double>(b.options.size()) *
+                static_cast<double>(std::max<core::Seconds>(0, b.end_by_s - b.submit_s)) / core::kSecondsPerHour;
+      }
+    }
+    // The bound is an evaluation per option and hour of each flexible job's window: past
+    // kBoundBudget evaluations (a fleet-scale run) it is left out (NaN) rather than slow the run.
+    if (work > kBoundBudget) {
+      policy::BoundResult skipped;
+      skipped.job_emissions_t = std::numeric_limits<double>::quiet_NaN();
+      skipped.job_t.assign(jobs_.size(), std::numeric_limits<double>::quiet_NaN());
+      return skipped;
     }
     return policy::clairvoyant_bound(in);
   }
@@ -924,7 +962,8 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
   result.summary.push_back({"job_emissions_bound_t", bound.job_emissions_t,
                             "clairvoyant lower bound of job_emissions_location_t: each job at its cleanest time "
-                            "and place before its deadline, knowing the grid (docs/policies.md), tCO2"});
+                            "and place before its deadline, knowing the grid (docs/policies.md), tCO2; NaN: not "
+                            "computed (over 2e8 option-hours)"});
   result.summary.push_back({"job_emissions_bound_exact", bound.exact ? 1.0 : 0.0,
                             "1: a schedule reaches the bound (the per-job optima fit every cluster and need no "
                             "costly pause); 0: a lower bound only"});
