@@ -160,7 +160,10 @@ BoundResult clairvoyant_bound(const BoundInput& input) {
     // Options in order of a cheap lower bound (power x run time x the lowest CI of the window);
     // none whose lower bound is no better than the best so far can win.
     order.clear();
-    for (size_t o = 0; o < job.options.size(); ++o) {
+    if (job.flexibility == workload::Flexibility::kNone) {  // one evaluation per option: no ordering
+      for (size_t o = 0; o < job.options.size(); ++o) order.emplace_back(0.0, o);
+    }
+    for (size_t o = 0; o < job.options.size() && job.flexibility != workload::Flexibility::kNone; ++o) {
       const BoundOption& opt = job.options[o];
       const core::Seconds end_by = std::max(job.end_by_s, job.submit_s + opt.run_s);
       const core::Seconds window_end =

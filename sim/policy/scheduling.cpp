@@ -872,13 +872,20 @@ class ComposedPolicy final : public SchedulingPolicy {
       return true;
     }
     if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
+      // Without a calendar to book, a plan made within the last kReplanHours whose first hour is
+      // still ahead stands (as for single runs below).
+      Remembered* split_memo = cal == nullptr ? remembered(job) : nullptr;
+      if (split_memo != nullptr && split_memo->start_hour > ctx.hour &&
+          ctx.hour - split_memo->planned_hour < kReplanHours && split_memo->remaining_s == job.remaining_s) {
+        return false;
+      }
       candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
       const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
-      if (!std::isfinite(cleanest(job.remaining_s))) {  // too few hours left with room: now
+      const double split = cleanest(job.remaining_s);
+      if (!std::isfinite(split)) {  // too few hours left with room: now
         book_run(cal, 0, job.remaining_s, job.gpus);
         return true;
       }
-      const double split = cleanest(job.remaining_s);
       const auto gaps = static_cast<int64_t>(runs(n, -1)) - 1;
       int64_t start = -1;
       // the cleanest hours, unless they need more pauses than are left or one run costs as little
@@ -886,18 +893,16 @@ class ComposedPolicy final : public SchedulingPolicy {
       const double single = best_contiguous(job, 0, cal, ctx, start);
       if (gaps <= timing_->max_pauses - job.pauses && split + checkpoint_cost(job, gaps, n) < single) {
         book_first(cal, n, job.gpus);
-        for (size_t i = 0; i < n; ++i) {
-          if (choices_[i].second == 0) return true;
-        }
-        return false;
+        int64_t first = INT64_MAX;
+        for (size_t i = 0; i < n; ++i) first = std::min(first, choices_[i].second);
+        if (split_memo != nullptr) *split_memo = Remembered{ctx.hour + first, ctx.hour, job.remaining_s};
+        return first == 0;
       }
     }
     // A plan made within the last kReplanHours whose start is still ahead (and, with a calendar,
     // still has room) stands: a held job's best start moves only when the forecast does.
-    Remembered* memo = nullptr;
-    if (job.job >= 0) {
-      if (remembered_.size() <= static_cast<size_t>(job.job)) remembered_.resize(static_cast<size_t>(job.job) + 1);
-      memo = &remembered_[static_cast<size_t>(job.job)];
+    Remembered* memo = remembered(job);
+    if (memo != nullptr) {
       const int64_t ahead = memo->start_hour - ctx.hour;
       if (ahead > 0 && ctx.hour - memo->planned_hour < kReplanHours && memo->remaining_s == job.remaining_s &&
           room(cal, ahead, job.remaining_s, job.gpus)) {
@@ -910,6 +915,18 @@ class ComposedPolicy final : public SchedulingPolicy {
     book_run(cal, start, job.remaining_s, job.gpus);
     if (memo != nullptr) *memo = Remembered{ctx.hour + start, ctx.hour, job.remaining_s};
     return start == 0;
+  }
+
+  struct Remembered {  // a held job's plan: its first hour, when it was made, for what run time
+    int64_t start_hour = -1;
+    int64_t planned_hour = -1;
+    core::Seconds remaining_s = 0;
+  };
+  // The plan remembered for a job (nullptr: the job is unknown).
+  Remembered* remembered(const JobTiming& job) {
+    if (job.job < 0) return nullptr;
+    if (remembered_.size() <= static_cast<size_t>(job.job)) remembered_.resize(static_cast<size_t>(job.job) + 1);
+    return &remembered_[static_cast<size_t>(job.job)];
   }
 
   // Whether a run from index `from` has room in every hour (no calendar: always).
@@ -942,11 +959,6 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
   std::vector<Choice> choices_;
   std::vector<int64_t> indices_;
-  struct Remembered {  // a held job's single-run plan
-    int64_t start_hour = -1;
-    int64_t planned_hour = -1;
-    core::Seconds remaining_s = 0;
-  };
   std::vector<Remembered> remembered_;  // by job index
   std::vector<fleet::RunningView> running_view_;
   std::vector<fleet::WaitingView> waiting_view_;
