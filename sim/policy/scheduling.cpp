@@ -343,6 +343,12 @@ int64_t ForecastSignals::cleaner_hours(size_t region, int64_t until, double fact
   return c.cleaner[static_cast<size_t>(k)];
 }
 
+std::span<const double> ForecastSignals::forecast_sums(size_t region, int64_t until) {
+  if (until <= hour_ || forecaster_->hours() <= hour_) return {};
+  extend(region, until);
+  return std::span<const double>(cache_[region].prefix.data(), static_cast<size_t>(until - hour_) + 1);
+}
+
 int64_t ForecastSignals::hours() const {
   return forecaster_->hours();
 }
@@ -815,12 +821,15 @@ class ComposedPolicy final : public SchedulingPolicy {
   // Runs (maximal stretches of consecutive hours) among the first n choices, with index
   // `with` (>= 0) counted as chosen too.
   size_t runs(size_t n, int64_t with) {
-    indices_.clear();
-    for (size_t i = 0; i < n && i < choices_.size(); ++i) indices_.push_back(choices_[i].second);
-    if (with >= 0) indices_.push_back(with);
-    std::sort(indices_.begin(), indices_.end());
-    size_t count = indices_.empty() ? 0 : 1;
-    for (size_t i = 1; i < indices_.size(); ++i) count += indices_[i] != indices_[i - 1] + 1 ? 1 : 0;
+    // mark the chosen hours, then count the starts of stretches: O(window), no sort
+    int64_t top = with;
+    for (size_t i = 0; i < n && i < choices_.size(); ++i) top = std::max(top, choices_[i].second);
+    if (top < 0) return 0;
+    marks_.assign(static_cast<size_t>(top) + 2, 0);
+    for (size_t i = 0; i < n && i < choices_.size(); ++i) marks_[static_cast<size_t>(choices_[i].second)] = 1;
+    if (with >= 0) marks_[static_cast<size_t>(with)] = 1;
+    size_t count = 0;
+    for (size_t k = 0; k + 1 < marks_.size(); ++k) count += marks_[k] != 0 && (k == 0 || marks_[k - 1] == 0) ? 1 : 0;
     return count;
   }
 
@@ -839,10 +848,20 @@ class ComposedPolicy final : public SchedulingPolicy {
         if (cal->free(i) < job.gpus) blocked_until = i + 1;
       }
     }
+    // run_cost inline: whole hours from the prefix sums, the last fraction from the values
+    const int64_t whole = job.remaining_s / core::kSecondsPerHour;
+    const double fraction =
+        static_cast<double>(job.remaining_s % core::kSecondsPerHour) / static_cast<double>(core::kSecondsPerHour);
+    const int64_t span_end = ctx.hour + std::max<int64_t>(first, last - ctx.hour) + whole + 1;
+    const std::span<const double> sums = ctx.signals->forecast_sums(job.region, span_end);
+    const std::span<const double> values = ctx.signals->forecast(job.region, span_end);
+    if (sums.empty()) return kInf;
     for (int64_t s = first; s <= last - ctx.hour; ++s) {
       if (cal != nullptr && cal->free(s + length - 1) < job.gpus) blocked_until = s + length;
       if (s < blocked_until) continue;
-      double cost = ctx.signals->run_cost(job.region, ctx.hour + s, job.remaining_s);
+      const auto a = static_cast<size_t>(s);
+      const auto b = a + static_cast<size_t>(whole);
+      double cost = sums[b] - sums[a] + (fraction > 0.0 ? fraction * values[b] : 0.0);
       if (std::isnan(cost)) break;  // beyond what is known
       if (s == 0) cost *= 1.0 - timing_->min_saving;
       if (cost < best_cost) {
@@ -958,7 +977,7 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<uint32_t> exclude_;  // running jobs being planned this hour (sorted)
   std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
   std::vector<Choice> choices_;
-  std::vector<int64_t> indices_;
+  std::vector<char> marks_;             // runs(): the chosen hours
   std::vector<Remembered> remembered_;  // by job index
   std::vector<fleet::RunningView> running_view_;
   std::vector<fleet::WaitingView> waiting_view_;

@@ -107,6 +107,8 @@ class ForecastSignals {
   double run_cost(size_t region, int64_t from, core::Seconds run_s);
   // The forecast of hours [hour(), until).
   std::span<const double> forecast(size_t region, int64_t until);
+  // Its prefix sums: element i is the sum over [hour(), hour() + i), i <= until - hour().
+  std::span<const double> forecast_sums(size_t region, int64_t until);
   // How many hours t in (hour(), until) have a signal below `factor` x the signal of hour():
   // the hours a job would rather run in. Memoised per region for the hour and factor; 0 when
   // the signal of hour() is unknown.
