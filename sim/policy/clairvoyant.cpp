@@ -6,6 +6,9 @@
 #include <limits>
 #include <utility>
 
+#include <lemon/list_graph.h>
+#include <lemon/network_simplex.h>
+
 namespace fleetsim::policy {
 namespace {
 
@@ -138,6 +141,107 @@ OptionOptimum optimum(const BoundJob& job, const BoundOption& option, const Inte
   return out;
 }
 
+// The capacity bound (clairvoyant.hpp): a min-cost flow over jobs x (pool, hour). -1 when it is
+// too large (input.max_flow_arcs) or infeasible (the pools cannot hold the work in the windows).
+double capacity_bound(const BoundInput& input, const std::vector<Intensity>& intensity) {
+  const int64_t hours = input.hours;
+  const size_t pools = input.cluster_gpus.size();
+  if (pools == 0 || hours <= 0) return -1.0;
+  // a job's window on an option: [submit, end) (a non-flexible job: its run as submitted)
+  auto window_end = [](const BoundJob& j, const BoundOption& o) {
+    return j.flexibility == workload::Flexibility::kNone ? j.submit_s + o.run_s
+                                                         : std::max(j.end_by_s, j.submit_s + o.run_s);
+  };
+  int64_t arcs = 0;
+  double max_cost = 0.0;
+  double total_work = 0.0;
+  for (const BoundJob& j : input.jobs) {
+    if (j.options.empty() || j.gpus <= 0) continue;
+    total_work +=
+        static_cast<double>(j.gpus) * static_cast<double>(j.options.front().run_s) * j.options.front().throughput;
+    for (const BoundOption& o : j.options) {
+      if (o.cluster_key >= pools) return -1.0;  // an option without a pool: no capacity to model
+      const int64_t first = core::hour_of(j.submit_s);
+      const int64_t last = std::min(core::hour_of(window_end(j, o) - 1), hours - 1);
+      arcs += std::max<int64_t>(0, last - first + 1) + 1;
+      double top = 0.0;
+      for (int64_t t = first; t <= last; ++t) top = std::max(top, intensity[o.region].at(t));
+      max_cost = std::max(max_cost, o.facility_mw / (static_cast<double>(j.gpus) * o.throughput) * top);
+    }
+    if (arcs > input.max_flow_arcs) return -1.0;
+  }
+  if (total_work <= 0.0 || max_cost <= 0.0) return -1.0;
+  // integer costs: the dearest unit of work at most 1e6, and the total below int64's range
+  const double scale = std::min(1e6 / max_cost, 4e18 / (max_cost * total_work));
+  using Graph = lemon::ListDigraph;
+  Graph g;
+  Graph::ArcMap<int64_t> upper(g);
+  Graph::ArcMap<int64_t> cost(g);
+  Graph::NodeMap<int64_t> supply(g, 0);
+  const Graph::Node sink = g.addNode();
+  std::vector<std::vector<Graph::Node>> slot(pools);  // (pool, hour) nodes, made on first use
+  std::vector<Graph::Node> beyond(pools, lemon::INVALID);
+  auto capacity = [&](size_t k, int64_t hour) {
+    const auto& steps = input.cluster_gpus[k];
+    const auto it = std::upper_bound(steps.begin(), steps.end(), std::pair<int64_t, int64_t>{hour, INT64_MAX});
+    return it == steps.begin() ? int64_t{0} : std::prev(it)->second;
+  };
+  std::vector<double> throughput(pools, 1.0);
+  for (const BoundJob& j : input.jobs) {
+    for (const BoundOption& o : j.options) throughput[o.cluster_key] = o.throughput;
+  }
+  auto slot_node = [&](size_t k, int64_t t) {
+    if (slot[k].empty()) slot[k].assign(static_cast<size_t>(hours), lemon::INVALID);
+    Graph::Node& n = slot[k][static_cast<size_t>(t)];
+    if (n == lemon::INVALID) {
+      n = g.addNode();
+      const Graph::Arc a = g.addArc(n, sink);
+      upper[a] = std::llround(static_cast<double>(capacity(k, t)) * 3600.0 * throughput[k]);
+      cost[a] = 0;
+    }
+    return n;
+  };
+  int64_t total = 0;
+  for (const BoundJob& j : input.jobs) {
+    if (j.options.empty() || j.gpus <= 0) continue;
+    const Graph::Node node = g.addNode();
+    const int64_t work = std::llround(static_cast<double>(j.gpus) * static_cast<double>(j.options.front().run_s) *
+                                      j.options.front().throughput);
+    supply[node] = work;
+    total += work;
+    for (const BoundOption& o : j.options) {
+      const core::Seconds end = window_end(j, o);
+      const double per_unit = o.facility_mw / (static_cast<double>(j.gpus) * o.throughput);
+      for (int64_t t = core::hour_of(j.submit_s); t <= core::hour_of(end - 1) && t < hours; ++t) {
+        const core::Seconds seconds =
+            std::min(end, core::hour_start(t + 1)) - std::max(j.submit_s, core::hour_start(t));
+        if (seconds <= 0) continue;
+        const Graph::Arc a = g.addArc(node, slot_node(o.cluster_key, t));
+        upper[a] = std::llround(static_cast<double>(j.gpus) * static_cast<double>(seconds) * o.throughput);
+        cost[a] = static_cast<int64_t>(std::floor(per_unit * intensity[o.region].at(t) * scale));
+      }
+      const core::Seconds past = end - std::max(j.submit_s, core::hour_start(hours));
+      if (past > 0) {  // after the horizon: nothing is booked
+        if (beyond[o.cluster_key] == lemon::INVALID) {
+          beyond[o.cluster_key] = g.addNode();
+          const Graph::Arc a = g.addArc(beyond[o.cluster_key], sink);
+          upper[a] = std::numeric_limits<int64_t>::max() / 4;
+          cost[a] = 0;
+        }
+        const Graph::Arc a = g.addArc(node, beyond[o.cluster_key]);
+        upper[a] = std::llround(static_cast<double>(j.gpus) * static_cast<double>(past) * o.throughput);
+        cost[a] = 0;
+      }
+    }
+  }
+  supply[sink] = -total;
+  lemon::NetworkSimplex<Graph, int64_t, int64_t> solver(g);
+  solver.upperMap(upper).costMap(cost).supplyMap(supply);
+  if (solver.run() != lemon::NetworkSimplex<Graph, int64_t, int64_t>::OPTIMAL) return -1.0;
+  // t = MW x s x g/kWh / 3.6e6; the costs were scaled by `scale` (per unit of work)
+  return solver.totalCost<double>() / scale * kTonnesPerMwSecondGramPerKwh;
+}
+
 }  // namespace
 
 BoundResult clairvoyant_bound(const BoundInput& input) {
@@ -224,6 +328,11 @@ BoundResult clairvoyant_bound(const BoundInput& input) {
     }
   }
   result.exact = result.over_capacity_hours == 0 && result.pausing_jobs == 0;
+  result.per_job_t = result.job_emissions_t;
+  if (result.over_capacity_hours > 0) {
+    result.capacity_t = capacity_bound(input, intensity);
+    result.job_emissions_t = std::max(result.job_emissions_t, result.capacity_t);
+  }
   return result;
 }
 

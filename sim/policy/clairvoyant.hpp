@@ -34,6 +34,7 @@ struct BoundOption {
   size_t region = 0;
   core::Seconds run_s = 0;   // run time at full speed on that cluster
   double facility_mw = 0.0;  // facility power while it runs
+  double throughput = 1.0;   // work per GPU-second there (A100 = 1)
 };
 
 struct BoundJob {
@@ -53,14 +54,29 @@ struct BoundInput {
   std::vector<std::vector<std::pair<int64_t, int64_t>>> cluster_gpus;
   int64_t hours = 0;       // the horizon
   int64_t max_pauses = 0;  // pauses allowed per interruptible job
+  // Past this many job-hour arcs the capacity bound (below) is not attempted.
+  int64_t max_flow_arcs = 1'500'000;
 };
 
+// With capacity (when the per-job optima do not fit): the least emissions of the job set as a
+// min-cost flow (LEMON's network simplex). Each job supplies its work W = GPUs x run time x
+// throughput (A100-equivalent GPU-seconds); an arc from it to each (pool, hour) of its window
+// carries at most its GPUs x the seconds of the hour in its window x the pool's throughput, at
+// its emissions per unit of work there (P / (GPUs x throughput) x CI); each (pool, hour) passes
+// at most the pool's GPUs x 3600 s x throughput to the sink; work past the horizon is free.
+// Any schedule that meets the deadlines is a feasible flow, so the least-cost flow is a lower
+// bound: it relaxes a deferrable job's single run, a non-flexible job's fixed start (only its
+// window is kept) and a job's GPUs moving together, and drops checkpoint time. Costs are
+// rounded down to integers, which keeps it a lower bound. The job set's bound is the larger of
+// this and the sum of the per-job minima.
 struct BoundResult {
   double job_emissions_t = 0.0;     // the bound: sum over jobs of their least emissions
   std::vector<double> job_t;        // per job
   bool exact = false;               // some schedule reaches it (see above)
   int64_t over_capacity_hours = 0;  // cluster-hours where the per-job optima exceed the GPUs
   int64_t pausing_jobs = 0;         // interruptible optima with pauses that cost checkpoint time
+  double per_job_t = 0.0;           // the sum of the per-job minima
+  double capacity_t = -1.0;         // the flow's bound; -1: not computed (it fits, or too large)
 };
 
 BoundResult clairvoyant_bound(const BoundInput& input);

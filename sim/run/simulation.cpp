@@ -641,6 +641,7 @@ class FleetModel final : public engine::WindowedModel {
             1, std::llround(task.work_gpu_s / (static_cast<double>(task.gpus) * type.training_throughput)));
         o.facility_mw =
             static_cast<double>(job.gpus) * fleet::server_power_per_gpu_w(type, job.utilization) * pool.pue / 1e6;
+        o.throughput = type.training_throughput;
         b.options.push_back(o);
       }
       const core::Seconds run_s = b.options.empty() ? 0 : b.options.front().run_s;

@@ -89,3 +89,29 @@ TEST_CASE("the bound takes the cheapest option and counts nothing past the horiz
   in.carbon_intensity_g_per_kwh = {dirty};
   CHECK(policy::clairvoyant_bound(in).job_t[0] == Approx(0.0));  // starts at 4 h: all past the horizon
 }
+
+TEST_CASE("with capacity binding, the min-cost flow raises the bound to what the GPUs can hold",
+          "[policy][clairvoyant]") {
+  // Two interruptible jobs of 8 GPUs, 1.5 h each (12 GPU-hours of work each), one pool of 8
+  // GPUs: each alone would take hour 2 (50) and half of hour 0 (100): 0.1 t, 0.2 t together.
+  // The pool holds 8 GPU-hours an hour, so the 24 GPU-hours fill hours 2, 0 and 3 (50, 100,
+  // 300 g/kWh) at 1 MWh per 8 GPU-hours: 50 + 100 + 300 kg = 0.45 t.
+  const std::vector<double> ci{100, 500, 50, 300};
+  policy::BoundInput in;
+  in.hours = 4;
+  in.carbon_intensity_g_per_kwh.emplace_back(ci);
+  in.max_pauses = 4;
+  in.jobs = {job(workload::Flexibility::kInterruptible), job(workload::Flexibility::kInterruptible)};
+  in.cluster_gpus = {{{0, 8}}};
+  const policy::BoundResult r = policy::clairvoyant_bound(in);
+  CHECK_FALSE(r.exact);
+  CHECK(r.per_job_t == Approx(0.2));
+  CHECK(r.capacity_t == Approx(0.45).epsilon(1e-6));
+  CHECK(r.job_emissions_t == Approx(0.45).epsilon(1e-6));
+  CHECK(r.job_t[0] == Approx(0.1));  // per job: still its own minimum
+  // too large for the flow (a budget of 1 arc): the per-job sum stands
+  in.max_flow_arcs = 1;
+  const policy::BoundResult small = policy::clairvoyant_bound(in);
+  CHECK(small.capacity_t == -1.0);
+  CHECK(small.job_emissions_t == Approx(0.2));
+}
