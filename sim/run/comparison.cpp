@@ -56,10 +56,10 @@ std::vector<ComparisonRow> compare(const std::vector<SummaryItem>& policy, const
     row.relative =
         row.baseline != 0.0 ? row.difference / std::fabs(row.baseline) : std::numeric_limits<double>::quiet_NaN();
     row.description = p->description;
-    if (row.name == "job_emissions_location_t") {
-      // the bound is the same job set's in both runs; take the policy run's
+    // The share of the attainable saving, against a carbon-agnostic baseline (one that computes
+    // no bound of its own, e.g. fifo): against a carbon-aware one (optimal) it means nothing.
+    if (row.name == "job_emissions_location_t" && find(baseline, "job_emissions_bound_t") == nullptr) {
       const SummaryItem* bound = find(policy, "job_emissions_bound_t");
-      if (bound == nullptr) bound = find(baseline, "job_emissions_bound_t");
       if (bound != nullptr && row.baseline - bound->value > 0.0) {
         row.attainable = (row.baseline - row.policy) / (row.baseline - bound->value);
       }

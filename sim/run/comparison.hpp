@@ -17,7 +17,8 @@ struct ComparisonRow {
   double difference = 0.0;  // policy - baseline
   double relative = 0.0;    // difference / |baseline|; NaN when the baseline is 0
   // The share of the attainable saving reached: (baseline - policy) / (baseline - bound), the
-  // bound being the clairvoyant one (job_emissions_bound_t). NaN for figures without a bound.
+  // bound being the clairvoyant one (job_emissions_bound_t), against a carbon-agnostic baseline
+  // (one without a bound of its own). NaN otherwise and for other figures.
   double attainable = std::numeric_limits<double>::quiet_NaN();
   std::string description;
 };
