@@ -141,6 +141,12 @@ OptionOptimum optimum(const BoundJob& job, const BoundOption& option, const Inte
   return out;
 }
 
+// A pool's GPUs in `hour` from its (from hour, GPUs) steps.
+int64_t gpus_at(const std::vector<std::pair<int64_t, int64_t>>& steps, int64_t hour) {
+  const auto it = std::upper_bound(steps.begin(), steps.end(), std::pair<int64_t, int64_t>{hour, INT64_MAX});
+  return it == steps.begin() ? int64_t{0} : std::prev(it)->second;
+}
+
 // The capacity bound (clairvoyant.hpp): a min-cost flow over jobs x (pool, hour). -1 when it is
 // too large (input.max_flow_arcs) or infeasible (the pools cannot hold the work in the windows).
 double capacity_bound(const BoundInput& input, const std::vector<Intensity>& intensity) {
@@ -181,11 +187,7 @@ double capacity_bound(const BoundInput& input, const std::vector<Intensity>& int
   const Graph::Node sink = g.addNode();
   std::vector<std::vector<Graph::Node>> slot(pools);  // (pool, hour) nodes, made on first use
   std::vector<Graph::Node> beyond(pools, lemon::INVALID);
-  auto capacity = [&](size_t k, int64_t hour) {
-    const auto& steps = input.cluster_gpus[k];
-    const auto it = std::upper_bound(steps.begin(), steps.end(), std::pair<int64_t, int64_t>{hour, INT64_MAX});
-    return it == steps.begin() ? int64_t{0} : std::prev(it)->second;
-  };
+  auto capacity = [&](size_t k, int64_t hour) { return gpus_at(input.cluster_gpus[k], hour); };
   std::vector<double> throughput(pools, 1.0);
   for (const BoundJob& j : input.jobs) {
     for (const BoundOption& o : j.options) throughput[o.cluster_key] = o.throughput;
@@ -304,10 +306,7 @@ BoundResult clairvoyant_bound(const BoundInput& input) {
   for (size_t k = 0; k < events.size(); ++k) {
     const auto& steps = input.cluster_gpus[k];
     if (steps.empty()) continue;
-    auto capacity = [&steps](int64_t hour) {
-      const auto it = std::upper_bound(steps.begin(), steps.end(), std::pair<int64_t, int64_t>{hour, INT64_MAX});
-      return it == steps.begin() ? int64_t{0} : std::prev(it)->second;
-    };
+    auto capacity = [&steps](int64_t hour) { return gpus_at(steps, hour); };
     auto& e = events[k];
     std::sort(e.begin(), e.end());  // at equal times ends (negative) first
     int64_t in_use = 0;

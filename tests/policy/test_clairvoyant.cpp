@@ -22,15 +22,21 @@ policy::BoundJob job(workload::Flexibility flexibility, int64_t gpus = 8) {
   return j;
 }
 
+// CI by hour: 100, 500, 50, 300 g/kWh; four pauses allowed.
+const std::vector<double> kIntensity{100, 500, 50, 300};
+policy::BoundInput four_hours() {
+  policy::BoundInput in;
+  in.hours = 4;
+  in.carbon_intensity_g_per_kwh.emplace_back(kIntensity);
+  in.max_pauses = 4;
+  return in;
+}
+
 }  // namespace
 
 TEST_CASE("each job's least emissions: at submission, best start, cleanest pieces", "[policy][clairvoyant]") {
   // CI by hour: 100, 500, 50, 300 g/kWh. 1 MW for 1.5 h; MW x h x g/kWh = kg.
-  const std::vector<double> ci{100, 500, 50, 300};
-  policy::BoundInput in;
-  in.hours = 4;
-  in.carbon_intensity_g_per_kwh.emplace_back(ci);
-  in.max_pauses = 4;
+  policy::BoundInput in = four_hours();
   in.jobs = {job(workload::Flexibility::kNone), job(workload::Flexibility::kDeferrable),
              job(workload::Flexibility::kInterruptible)};
   const policy::BoundResult r = policy::clairvoyant_bound(in);
@@ -46,11 +52,7 @@ TEST_CASE("each job's least emissions: at submission, best start, cleanest piece
 
 TEST_CASE("the bound is exact only when the per-job optima fit the GPUs and need no costly pause",
           "[policy][clairvoyant]") {
-  const std::vector<double> ci{100, 500, 50, 300};
-  policy::BoundInput in;
-  in.hours = 4;
-  in.carbon_intensity_g_per_kwh.emplace_back(ci);
-  in.max_pauses = 4;
+  policy::BoundInput in = four_hours();
   // two deferrable jobs of 8 GPUs, both best in [2 h, 3.5 h)
   in.jobs = {job(workload::Flexibility::kDeferrable), job(workload::Flexibility::kDeferrable)};
   in.cluster_gpus = {{{0, 16}}};
@@ -96,11 +98,7 @@ TEST_CASE("with capacity binding, the min-cost flow raises the bound to what the
   // GPUs: each alone would take hour 2 (50) and half of hour 0 (100): 0.1 t, 0.2 t together.
   // The pool holds 8 GPU-hours an hour, so the 24 GPU-hours fill hours 2, 0 and 3 (50, 100,
   // 300 g/kWh) at 1 MWh per 8 GPU-hours: 50 + 100 + 300 kg = 0.45 t.
-  const std::vector<double> ci{100, 500, 50, 300};
-  policy::BoundInput in;
-  in.hours = 4;
-  in.carbon_intensity_g_per_kwh.emplace_back(ci);
-  in.max_pauses = 4;
+  policy::BoundInput in = four_hours();
   in.jobs = {job(workload::Flexibility::kInterruptible), job(workload::Flexibility::kInterruptible)};
   in.cluster_gpus = {{{0, 8}}};
   const policy::BoundResult r = policy::clairvoyant_bound(in);
