@@ -107,6 +107,66 @@ void BM_HourOfDecisions(benchmark::State& state) {
 }
 BENCHMARK(BM_HourOfDecisions)->Unit(benchmark::kMicrosecond);
 
+// The same mix as a run sees it from hour to hour: the jobs keep their identities, so the
+// policy's plans of earlier hours stand where they may (a held job's for up to 6 hours, a
+// running job's run-on plan until its next planned pause). Each iteration is one hour: the
+// decisions are applied (a released job runs, a paused one is held with its checkpoint added),
+// running jobs advance an hour, and a job that ends or passes its deadline is replaced by a
+// fresh one (a new identity) of the same shape.
+void BM_HourOfDecisionsRemembered(benchmark::State& state) {
+  const auto supply = make_supply();
+  const Jobs shapes = make_jobs();
+  const policy::Forecaster forecaster(supply, {policy::ForecastModel::kPersistence, 0.0, 1});
+  policy::ForecastSignals signals(forecaster, policy::Signal::kCarbonIntensity);
+  policy::PolicyConfig config;
+  config.components = {"fifo", "temporal_shift"};
+  const auto policy = policy::make_policy(config);
+  const std::vector<double> load(kRegions, 1.0);
+  std::vector<std::string> names(kRegions, "r");
+  int64_t hour = 24;
+  uint32_t next_id = 0;
+  std::vector<policy::PlannedJob> planned;
+  auto fresh = [&](size_t shape, bool running) {
+    policy::JobTiming t =
+        shape < shapes.running.size() ? shapes.running[shape] : shapes.held[shape - shapes.running.size()];
+    t.submit_s = hour * 3600;
+    *t.deadline_s += t.submit_s;
+    t.job = next_id;
+    return policy::PlannedJob{next_id++, t, running, running};
+  };
+  for (size_t i = 0; i < shapes.running.size() + shapes.held.size(); ++i) {
+    planned.push_back(fresh(i, i < shapes.running.size()));
+  }
+  int64_t decided = 0;
+  for (auto _ : state) {
+    signals.begin_hour(hour, load);
+    policy::DecisionContext ctx{hour, {{}, nullptr, names}, &signals};
+    policy->plan(planned, ctx);
+    // apply the decisions and advance the hour (not timed: the run's own work)
+    state.PauseTiming();
+    for (size_t i = 0; i < planned.size(); ++i) {
+      policy::PlannedJob& p = planned[i];
+      decided += p.run ? 1 : 0;
+      if (p.running && !p.run) {  // paused
+        p.running = false;
+        p.timing.remaining_s += p.timing.checkpoint_s;
+        p.timing.pauses += 1;
+      } else if (!p.running && p.run) {
+        p.running = true;
+      }
+      if (p.running) p.timing.remaining_s -= 3600;
+      if (p.timing.remaining_s <= 0 || (hour + 1) * 3600 > *p.timing.deadline_s)
+        p = fresh(i, i < shapes.running.size());
+    }
+    hour = hour + 1 < kHours - 240 ? hour + 1 : 24;
+    state.ResumeTiming();
+  }
+  benchmark::DoNotOptimize(decided);
+  state.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2400.0, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_HourOfDecisionsRemembered)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -154,6 +154,7 @@ void SiteRuntime::add_waiting(size_t cluster, Waiting w) {
   c.waiting_gpus += w.task.gpus;
   c.waiting_gpu_s += gpu_s;
   c.waiting_power_w += task_dynamic_power_w(cluster, w.task);
+  if (!w.held && w.task.priority == 0) c.rigid_gpus += w.task.gpus;
   if (w.held) {
     c.held_gpus += w.task.gpus;
     c.held_power_w += task_dynamic_power_w(cluster, w.task);
@@ -267,6 +268,7 @@ void SiteRuntime::hand_back(size_t cluster, std::vector<Evicted>& evicted) {
       continue;
     }
     const Waiting& w = *it;
+    if (!w.held && w.task.priority == 0) c.rigid_gpus -= w.task.gpus;
     c.waiting_gpus -= w.task.gpus;
     c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
     c.waiting_power_w -= task_dynamic_power_w(cluster, w.task);
@@ -398,6 +400,7 @@ void SiteRuntime::launch(Running r) {
   const uint32_t job = r.job;
   r.event = events_.schedule_at(end_s, [this, end_s, job] { complete(end_s, job); });
   cap_reserve_w_ += r.uncapped_dynamic_w - r.dynamic_w;
+  if (r.task.priority == 0) clusters_[r.cluster].rigid_gpus += r.gpus;
   running_.insert(r);
   outcomes_[job].expected_end_s = end_s;
 }
@@ -407,6 +410,7 @@ void SiteRuntime::start(size_t cluster, const Waiting& w) {
   const core::Seconds now = events_.now();
   c.free_gpus -= w.task.gpus;
   c.waiting_gpus -= w.task.gpus;
+  if (w.task.priority == 0) c.rigid_gpus -= w.task.gpus;
   c.waiting_gpu_s -= static_cast<double>(w.task.gpus) * static_cast<double>(w.duration_s);
   c.waiting_power_w -= task_dynamic_power_w(cluster, w.task);
   if (c.waiting_gpus == 0) {
@@ -447,6 +451,7 @@ SiteRuntime::Running SiteRuntime::take_off(std::set<Running>::iterator it) {
   const Running r = *it;
   Cluster& c = clusters_[r.cluster];
   running_.erase(it);
+  if (r.task.priority == 0) c.rigid_gpus -= r.gpus;
   c.running_gpu_end_s -= r.gpus * r.end_s;
   return_gpus(r.cluster, r.gpus);
   // Subtracting leaves rounding residue; with no training running only inference remains.
@@ -475,6 +480,7 @@ bool SiteRuntime::release(uint32_t job) {
     for (Waiting& w : c.waiting) {
       if (w.task.job != job || !w.held) continue;
       w.held = false;
+      if (w.task.priority == 0) c.rigid_gpus += w.task.gpus;
       c.held_gpus -= w.task.gpus;
       c.held_power_w = c.held_gpus == 0 ? 0.0 : c.held_power_w - task_dynamic_power_w(k, w.task);
       TaskOutcome& out = outcomes_[job];
@@ -567,6 +573,7 @@ void SiteRuntime::set_power_cap(const PowerCap& cap) {
       continue;
     }
     changed.push_back(*it);
+    if (it->task.priority == 0) clusters_[it->cluster].rigid_gpus -= it->gpus;
     it = running_.erase(it);
   }
   double dynamic_w = dynamic_power_w_;

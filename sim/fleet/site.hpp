@@ -234,6 +234,8 @@ class SiteRuntime {
   void running(std::vector<RunningView>& out) const;
   // Queued tasks that may start, cluster by cluster in queue order (into `out`, cleared first).
   void waiting(std::vector<WaitingView>& out) const;
+  // GPUs of a cluster's non-flexible work (Task::priority 0), running or queued and not held.
+  int64_t rigid_gpus(size_t cluster) const { return clusters_[cluster].rigid_gpus; }
   // GPUs of a cluster that tasks of a flexible class (priority > 0) may not start into: room kept
   // for non-flexible work (a timing policy's decision, docs/policies.md "Capacity").
   void set_rigid_reserve(size_t cluster, int64_t gpus) { clusters_[cluster].rigid_reserve = gpus; }
@@ -329,6 +331,7 @@ class SiteRuntime {
     int64_t waiting_gpus = 0;
     int64_t rigid_reserve = 0;       // set_rigid_reserve
     int64_t held_gpus = 0;           // of the waiting tasks, held by a policy
+    int64_t rigid_gpus = 0;          // of running and waiting (not held) tasks, those of priority 0
     double held_power_w = 0.0;       // their dynamic IT power
     int64_t incoming_held_gpus = 0;  // of the incoming tasks, held on arrival
     double incoming_held_power_w = 0.0;

@@ -505,6 +505,7 @@ class ComposedPolicy final : public SchedulingPolicy {
       // Pausing for carbon helps only if the GPUs then stay idle: with other work queued on the
       // cluster the load would not fall, and the job would queue behind it to resume.
       if (t.gpus > 0 && ctx.fleet.sites[t.site].eligible_waiting_gpus(t.cluster) > 0) continue;
+      if (runs_on(j.job, t.pauses, ctx)) continue;
       JobTiming after = t;
       after.remaining_s += t.checkpoint_s;
       if (ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
@@ -519,14 +520,14 @@ class ComposedPolicy final : public SchedulingPolicy {
                         : nullptr;
     // The candidates (they hold their GPUs: they decide first), then the held jobs, each group
     // most urgent first.
-    urgent_.clear();
+    order_keys_.clear();
     for (size_t i = 0; i < jobs.size(); ++i) {
-      if (!jobs[i].running || !jobs[i].run) urgent_.push_back(i);
+      if (!jobs[i].running || !jobs[i].run)
+        order_keys_.push_back(OrderKey{!jobs[i].running, latest_start(jobs[i].timing), i});
     }
-    std::stable_sort(urgent_.begin(), urgent_.end(), [&](size_t a, size_t b) {
-      if (jobs[a].running != jobs[b].running) return jobs[a].running;
-      return latest_start(jobs[a].timing) < latest_start(jobs[b].timing);
-    });
+    std::sort(order_keys_.begin(), order_keys_.end());  // the index last: stable
+    urgent_.clear();
+    for (const OrderKey& k : order_keys_) urgent_.push_back(k.index);
     for (const size_t i : urgent_) {
       PlannedJob& j = jobs[i];
       j.run = j.running ? !decide_pause(j.timing, cal, ctx)  // books the plan it chose
@@ -536,10 +537,9 @@ class ComposedPolicy final : public SchedulingPolicy {
     // with the most slack first, whatever their pauses so far: non-flexible work first. (Flexible
     // work never preempts flexible work: that would only trade places.)
     if (cal == nullptr || cal->free(0) >= 0) return;
-    const fleet::SiteRuntime& site = ctx.fleet.sites[jobs.front().timing.site];
     const size_t cluster = jobs.front().timing.cluster;
     int64_t rigid_waiting = 0;
-    site.waiting(waiting_view_);
+    site_views(jobs.front().timing.site, ctx);
     for (const fleet::WaitingView& w : waiting_view_) {
       if (w.cluster == cluster && w.priority == 0) rigid_waiting += w.gpus;
     }
@@ -571,33 +571,31 @@ class ComposedPolicy final : public SchedulingPolicy {
   int64_t rigid_reserve(size_t site, size_t cluster, const DecisionContext& ctx) override {
     if (!timing_) return 0;
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
-    if (rigid_scan_site_ != site || rigid_scan_hour_ != ctx.hour) {  // non-flexible GPUs per cluster of the site
-      rigid_scan_site_ = site;
-      rigid_scan_hour_ = ctx.hour;
-      rigid_now_.assign(s.clusters(), 0);
-      s.running(running_view_);
-      for (const fleet::RunningView& r : running_view_) {
-        if (r.priority == 0) rigid_now_[r.cluster] += r.gpus;
-      }
-      s.waiting(waiting_view_);
-      for (const fleet::WaitingView& w : waiting_view_) {
-        if (w.priority == 0) rigid_now_[w.cluster] += w.gpus;
-      }
-    }
+    views_hour_ = -1;  // outside the plan phase: the sites change
     RigidPeak& peak = rigid_peaks_[(static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster)];
-    peak.gpus = std::max(static_cast<double>(rigid_now_[cluster]),
+    peak.gpus = std::max(static_cast<double>(s.rigid_gpus(cluster)),
                          peak.gpus * std::pow(kRigidPeakDecay, static_cast<double>(ctx.hour - peak.hour)));
     peak.hour = ctx.hour;
     return std::llround(peak.gpus);
   }
 
+  // A run-on plan made within the last kReplanHours whose next gap is still ahead stands.
+  bool runs_on(uint32_t job, int64_t pauses, const DecisionContext& ctx) const override {
+    if (job >= remembered_.size()) return false;
+    const Remembered& memo = remembered_[job];
+    return memo.run_until_hour > ctx.hour && ctx.hour - memo.run_planned_hour < kReplanHours &&
+           memo.run_pauses == pauses;
+  }
+
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
+    views_hour_ = -1;  // outside the plan phase: the sites change
     if (!timing_ || job.flexibility == workload::Flexibility::kNone || ctx.signals == nullptr) return false;
     Calendar* cal = job.gpus > 0 ? contended(job.site, job.cluster, job.gpus, ctx) : nullptr;
     return !plan_held(job, cal, ctx);
   }
 
   bool pause(const JobTiming& job, const DecisionContext& ctx) override {
+    views_hour_ = -1;  // outside the plan phase: the sites change
     if (!timing_ || job.flexibility != workload::Flexibility::kInterruptible || ctx.signals == nullptr) return false;
     if (job.pauses >= timing_->max_pauses || job.remaining_s <= job.checkpoint_s) return false;
     return decide_pause(job, nullptr, ctx);
@@ -642,6 +640,7 @@ class ComposedPolicy final : public SchedulingPolicy {
   // -- the hourly plan's calendar: GPUs of one cluster in use or booked, hour by hour from
   //    the decision hour (index 0).
   struct Calendar {
+    int64_t hour = -1;  // the decision hour it is for
     int64_t capacity = 0;
     // running and queued work at the hour's start: (last hour index it occupies, GPUs), sorted
     // by that index, and suffix sums of the GPUs (the occupancy of hour i is the sum over
@@ -649,11 +648,12 @@ class ComposedPolicy final : public SchedulingPolicy {
     std::vector<std::pair<int64_t, int64_t>> busy;
     std::vector<int64_t> busy_suffix;
     std::vector<int64_t> used;  // occupancy plus bookings, built lazily
+    size_t cursor = 0;          // the first entry of busy whose last index is >= used.size()
     void ensure(int64_t length) {
       while (static_cast<int64_t>(used.size()) < length) {
         const auto i = static_cast<int64_t>(used.size());
-        const auto first = std::lower_bound(busy.begin(), busy.end(), std::pair<int64_t, int64_t>{i, INT64_MIN});
-        used.push_back(busy_suffix[static_cast<size_t>(first - busy.begin())]);
+        while (cursor < busy.size() && busy[cursor].first < i) ++cursor;
+        used.push_back(busy_suffix[cursor]);
       }
     }
     int64_t free(int64_t i) {
@@ -666,27 +666,36 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
   };
 
+  // The running and queued tasks of a site (running_view_, waiting_view_), scanned once per site
+  // in an hour's plan phase (the sites do not change during it; hold(), pause() and
+  // rigid_reserve() come outside it and drop the scan).
+  void site_views(size_t site, const DecisionContext& ctx) {
+    if (views_site_ == site && views_hour_ == ctx.hour) return;
+    ctx.fleet.sites[site].running(running_view_);
+    ctx.fleet.sites[site].waiting(waiting_view_);
+    views_site_ = site;
+    views_hour_ = ctx.hour;
+  }
+
   // The calendar of a cluster for the decision hour: built on first use from the site's
   // running tasks (those in exclude_ left out: they are being planned) and queued tasks that
   // may start (from now, for their run time).
   Calendar& calendar(size_t site, size_t cluster, const DecisionContext& ctx) {
-    if (calendar_hour_ != ctx.hour) {
-      calendars_.clear();
-      calendar_hour_ = ctx.hour;
-    }
     const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
-    const auto found = calendars_.find(key);
-    if (found != calendars_.end()) return found->second;
-    Calendar& cal = calendars_[key];
+    Calendar& cal = calendars_[key];  // reused from hour to hour (its buffers)
+    if (cal.hour == ctx.hour) return cal;
+    cal.hour = ctx.hour;
+    cal.busy.clear();
+    cal.used.clear();
+    cal.cursor = 0;
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
     const int64_t hour = ctx.hour;
     auto last_index = [hour](core::Seconds end_s) { return std::max<int64_t>(0, core::hour_of(end_s - 1) - hour); };
-    s.running(running_view_);
+    site_views(site, ctx);
     for (const fleet::RunningView& r : running_view_) {
       if (r.cluster != cluster || std::binary_search(exclude_.begin(), exclude_.end(), r.job)) continue;
       cal.busy.emplace_back(last_index(r.end_s), r.gpus);
     }
-    s.waiting(waiting_view_);
     const core::Seconds now = core::hour_start(hour);
     for (const fleet::WaitingView& w : waiting_view_) {
       if (w.cluster == cluster) cal.busy.emplace_back(last_index(now + w.duration_s), w.gpus);
@@ -705,7 +714,9 @@ class ComposedPolicy final : public SchedulingPolicy {
   // non-flexible work), no plan can lack room and none is needed (nullptr).
   Calendar* contended(size_t site, size_t cluster, int64_t extra, const DecisionContext& ctx) {
     const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
-    if (calendar_hour_ == ctx.hour && calendars_.count(key) != 0) return &calendars_[key];
+    if (const auto found = calendars_.find(key); found != calendars_.end() && found->second.hour == ctx.hour) {
+      return &found->second;
+    }
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
     const auto peak = rigid_peaks_.find(key);
     const int64_t reserve = peak == rigid_peaks_.end() ? 0 : std::llround(peak->second.gpus);
@@ -787,6 +798,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
     const core::Seconds rest_s = job.remaining_s - this_hour_s;
     double run_cost = now * (1.0 - timing_->min_saving) * static_cast<double>(this_hour_s) / core::kSecondsPerHour;
+    int64_t run_on_gap = ceil_hours(job.remaining_s);  // the run-on plan's first hour off (index)
     if (rest_s > 0) {
       candidates(job, until_hour(must_end(job), rest_s), cal, 1, true, ctx);
       const auto n_rest = static_cast<size_t>(ceil_hours(rest_s));
@@ -794,10 +806,28 @@ class ComposedPolicy final : public SchedulingPolicy {
       const auto gaps = static_cast<int64_t>(runs(n_rest, 0)) - 1;
       const double to_the_end = ctx.signals->run_cost(job.region, ctx.hour, job.remaining_s);
       const double split = run_cost + rest + checkpoint_cost(job, gaps, n_rest);
-      run_cost = gaps > pauses_left || !(split < to_the_end) ? to_the_end : split;
+      const bool splits = gaps <= pauses_left && split < to_the_end;
+      run_cost = splits ? split : to_the_end;
+      if (splits && job.job >= 0) {
+        // the run-on plan runs without a gap up to the first index (>= 1) it leaves out
+        marks_.assign(n_rest + 2, 0);
+        for (size_t i = 0; i < n_rest && i < choices_.size(); ++i) {
+          const auto k = static_cast<size_t>(choices_[i].second);
+          if (k < marks_.size()) marks_[k] = 1;
+        }
+        run_on_gap = 1;
+        while (static_cast<size_t>(run_on_gap) < marks_.size() && marks_[static_cast<size_t>(run_on_gap)] != 0) {
+          ++run_on_gap;
+        }
+      }
     }
     if (!(pause_cost < run_cost)) {
       book_run(cal, 0, job.remaining_s, job.gpus);  // keeps running from now
+      if (Remembered* memo = remembered(job); memo != nullptr) {
+        memo->run_until_hour = ctx.hour + run_on_gap;
+        memo->run_planned_hour = ctx.hour;
+        memo->run_pauses = job.pauses;
+      }
       return false;
     }
     if (pause_start >= 0) {
@@ -829,7 +859,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     for (size_t i = 0; i < n && i < choices_.size(); ++i) marks_[static_cast<size_t>(choices_[i].second)] = 1;
     if (with >= 0) marks_[static_cast<size_t>(with)] = 1;
     size_t count = 0;
-    for (size_t k = 0; k + 1 < marks_.size(); ++k) count += marks_[k] != 0 && (k == 0 || marks_[k - 1] == 0) ? 1 : 0;
+    for (size_t k = 0; k + 1 < marks_.size(); ++k) count += marks_[k] != 0 && (k == 0 || marks_[k - 1] == 0) ? 1U : 0U;
     return count;
   }
 
@@ -890,14 +920,25 @@ class ComposedPolicy final : public SchedulingPolicy {
       book_run(cal, 0, job.remaining_s, job.gpus);
       return true;
     }
-    if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
-      // Without a calendar to book, a plan made within the last kReplanHours whose first hour is
-      // still ahead stands (as for single runs below).
-      Remembered* split_memo = cal == nullptr ? remembered(job) : nullptr;
-      if (split_memo != nullptr && split_memo->start_hour > ctx.hour &&
-          ctx.hour - split_memo->planned_hour < kReplanHours && split_memo->remaining_s == job.remaining_s) {
+    // A plan made within the last kReplanHours whose first hour is still ahead stands while it
+    // has room (its hours booked again): a held job's best plan moves only when the forecast
+    // does, or the room.
+    Remembered* memo = remembered(job);
+    if (memo != nullptr && memo->start_hour > ctx.hour && ctx.hour - memo->planned_hour < kReplanHours &&
+        memo->remaining_s == job.remaining_s) {
+      if (memo->split && split_room(cal, *memo, job.gpus, ctx.hour)) {
+        if (cal != nullptr) {
+          for (const int64_t h : memo->hours) cal->book(h - ctx.hour, job.gpus);
+        }
         return false;
       }
+      const int64_t ahead = memo->start_hour - ctx.hour;
+      if (!memo->split && room(cal, ahead, job.remaining_s, job.gpus)) {
+        book_run(cal, ahead, job.remaining_s, job.gpus);
+        return false;
+      }
+    }
+    if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
       candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
       const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
       const double split = cleanest(job.remaining_s);
@@ -914,25 +955,28 @@ class ComposedPolicy final : public SchedulingPolicy {
         book_first(cal, n, job.gpus);
         int64_t first = INT64_MAX;
         for (size_t i = 0; i < n; ++i) first = std::min(first, choices_[i].second);
-        if (split_memo != nullptr) *split_memo = Remembered{ctx.hour + first, ctx.hour, job.remaining_s};
+        if (memo != nullptr) {
+          memo->start_hour = ctx.hour + first;
+          memo->planned_hour = ctx.hour;
+          memo->remaining_s = job.remaining_s;
+          memo->split = true;
+          memo->hours.clear();
+          if (cal != nullptr) {
+            for (size_t i = 0; i < n; ++i) memo->hours.push_back(ctx.hour + choices_[i].second);
+          }
+        }
         return first == 0;
-      }
-    }
-    // A plan made within the last kReplanHours whose start is still ahead (and, with a calendar,
-    // still has room) stands: a held job's best start moves only when the forecast does.
-    Remembered* memo = remembered(job);
-    if (memo != nullptr) {
-      const int64_t ahead = memo->start_hour - ctx.hour;
-      if (ahead > 0 && ctx.hour - memo->planned_hour < kReplanHours && memo->remaining_s == job.remaining_s &&
-          room(cal, ahead, job.remaining_s, job.gpus)) {
-        book_run(cal, ahead, job.remaining_s, job.gpus);
-        return false;
       }
     }
     int64_t start = 0;
     if (!std::isfinite(best_contiguous(job, 0, cal, ctx, start))) start = 0;  // no start with room: now
     book_run(cal, start, job.remaining_s, job.gpus);
-    if (memo != nullptr) *memo = Remembered{ctx.hour + start, ctx.hour, job.remaining_s};
+    if (memo != nullptr) {
+      memo->start_hour = ctx.hour + start;
+      memo->planned_hour = ctx.hour;
+      memo->remaining_s = job.remaining_s;
+      memo->split = false;
+    }
     return start == 0;
   }
 
@@ -940,7 +984,23 @@ class ComposedPolicy final : public SchedulingPolicy {
     int64_t start_hour = -1;
     int64_t planned_hour = -1;
     core::Seconds remaining_s = 0;
+    // a running job's run-on plan: runs on until this hour (its first hour off), made when,
+    // after how many pauses
+    int64_t run_until_hour = -1;
+    int64_t run_planned_hour = -1;
+    int64_t run_pauses = -1;
+    bool split = false;          // the held plan is a set of hours (else one run from start_hour)
+    std::vector<int64_t> hours;  // that set, when it was booked in a calendar
   };
+  // Whether each hour of a remembered set of hours still has room (no calendar: yes).
+  static bool split_room(Calendar* cal, const Remembered& memo, int64_t gpus, int64_t hour) {
+    if (cal == nullptr) return true;
+    if (memo.hours.empty()) return false;  // made without a calendar: its hours are unknown
+    for (const int64_t h : memo.hours) {
+      if (cal->free(h - hour) < gpus) return false;
+    }
+    return true;
+  }
   // The plan remembered for a job (nullptr: the job is unknown).
   Remembered* remembered(const JobTiming& job) {
     if (job.job < 0) return nullptr;
@@ -964,18 +1024,23 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<TimingParams> timing_;
   std::optional<PowerParams> power_;
   CandidateScan scan_;
-  std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for calendar_hour_
+  std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for Calendar::hour
   struct RigidPeak {
     double gpus = 0.0;
     int64_t hour = 0;
   };
   std::unordered_map<uint64_t, RigidPeak> rigid_peaks_;  // per (site, cluster)
-  size_t rigid_scan_site_ = SIZE_MAX;
-  int64_t rigid_scan_hour_ = -1;
-  std::vector<int64_t> rigid_now_;  // non-flexible GPUs per cluster of rigid_scan_site_
-  int64_t calendar_hour_ = -1;
+  size_t views_site_ = SIZE_MAX;  // running_view_ and waiting_view_ are of this site at views_hour_
+  int64_t views_hour_ = -1;
   std::vector<uint32_t> exclude_;  // running jobs being planned this hour (sorted)
   std::vector<size_t> urgent_;     // held jobs of a plan, most urgent first
+  struct OrderKey {                // a job's place in the plan: candidates first, then by latest start
+    bool held;
+    core::Seconds latest_start;
+    size_t index;
+    auto operator<=>(const OrderKey&) const = default;
+  };
+  std::vector<OrderKey> order_keys_;
   std::vector<Choice> choices_;
   std::vector<char> marks_;             // runs(): the chosen hours
   std::vector<Remembered> remembered_;  // by job index

@@ -198,6 +198,10 @@ class SchedulingPolicy {
   // The GPUs of a cluster that flexible work must leave free this hour, for non-flexible work
   // still to come (0 without a timing component). Called once per cluster and hour, before plan().
   virtual int64_t rigid_reserve(size_t site, size_t cluster, const DecisionContext& context) = 0;
+  // Whether a running job's plan of an earlier hour has it run on through this hour, after
+  // `pauses` pauses, so that plan() need not see it now (its cluster having no queued work it
+  // might make room for). False when the policy remembers no such plan.
+  virtual bool runs_on(uint32_t job, int64_t pauses, const DecisionContext& context) const = 0;
   // Whether a running interruptible job alone on its cluster would pause now (the rule of
   // plan() without capacity limits).
   virtual bool pause(const JobTiming& job, const DecisionContext& context) = 0;

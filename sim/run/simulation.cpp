@@ -107,6 +107,8 @@ class FleetModel final : public engine::WindowedModel {
       sites_.back().set_carbon_intensity(sc.region_supply[spec.region].grid.carbon_intensity_g_per_kwh);
     }
     touched_.assign(sites_.size(), false);
+    cluster_base_.assign(1, 0);
+    for (const auto& site : sites_) cluster_base_.push_back(cluster_base_.back() + site.clusters());
     held_remaining_.assign(jobs_.size(), 0);
     nominal_s_.assign(jobs_.size(), 0);
     site_of_job_.assign(jobs_.size(), -1);
@@ -335,14 +337,24 @@ class FleetModel final : public engine::WindowedModel {
           // (for carbon up to max_pauses times, to make room for more urgent work always)
           const core::Seconds checkpoint_s = interruptible_checkpoint_s_[r.job];
           if (checkpoint_s < 0 || r.remaining_s <= checkpoint_s) continue;
+          // a plan of an earlier hour runs it on through this one (nothing queued that may need its room)
+          if (sites_[s].eligible_waiting_gpus(r.cluster) == 0 &&
+              policy_->runs_on(r.job, outcomes_[r.job].pauses, ctx)) {
+            continue;
+          }
           planned_.push_back(policy::PlannedJob{r.job, timing(r.job, s, r.remaining_s), true, true});
         }
       }
     }
-    // group by (site, cluster), keeping the order within a group (held in the order held, then running)
-    std::stable_sort(planned_.begin(), planned_.end(), [](const policy::PlannedJob& a, const policy::PlannedJob& b) {
-      return a.timing.site != b.timing.site ? a.timing.site < b.timing.site : a.timing.cluster < b.timing.cluster;
-    });
+    // group by (site, cluster), keeping the order within a group (held in the order held, then
+    // running): a counting sort over the clusters' flat index
+    group_start_.assign(cluster_base_.back() + 1, 0);
+    for (const policy::PlannedJob& p : planned_) ++group_start_[cluster_base_[p.timing.site] + p.timing.cluster + 1];
+    for (size_t g = 1; g < group_start_.size(); ++g) group_start_[g] += group_start_[g - 1];
+    grouped_.resize(planned_.size());
+    for (const policy::PlannedJob& p : planned_)
+      grouped_[group_start_[cluster_base_[p.timing.site] + p.timing.cluster]++] = p;
+    planned_.swap(grouped_);
     for (size_t first = 0; first < planned_.size();) {
       size_t last = first + 1;
       while (last < planned_.size() && planned_[last].timing.site == planned_[first].timing.site &&
@@ -647,16 +659,16 @@ class FleetModel final : public engine::WindowedModel {
       const core::Seconds run_s = b.options.empty() ? 0 : b.options.front().run_s;
       // as the timing policies see it: no job is delayed more than max_delay_h, deadline or not
       b.end_by_s = std::min(job.deadline_s.value_or(INT64_MAX), job.submit_s + run_s + max_delay_s);
+      // The bound is an evaluation per option and hour of each flexible job's window: past
+      // kBoundBudget evaluations (a fleet-scale run) it is left out (NaN) rather than slow the
+      // run; so it is under a policy that does not react to the supply (its comparisons take the
+      // bound of the carbon-aware run beside it).
       if (job.flexibility != workload::Flexibility::kNone) {
         work += static_cast<double>(b.options.size()) *
                 static_cast<double>(std::max<core::Seconds>(0, b.end_by_s - b.submit_s)) / core::kSecondsPerHour;
+        if (work > kBoundBudget) return unbounded();
       }
     }
-    // The bound is an evaluation per option and hour of each flexible job's window: past
-    // kBoundBudget evaluations (a fleet-scale run) it is left out (NaN) rather than slow the run;
-    // so it is under a policy that does not react to the supply (its comparisons take the bound
-    // of the carbon-aware run beside it).
-    if (work > kBoundBudget) return unbounded();
     return policy::clairvoyant_bound(in);
   }
 
@@ -674,6 +686,9 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
   std::vector<fleet::RunningView> running_buffer_;
   std::vector<policy::PlannedJob> planned_;  // this hour's plan, grouped by site and cluster
+  std::vector<policy::PlannedJob> grouped_;  // planned_ being grouped
+  std::vector<size_t> cluster_base_;         // per site: the flat index of its first cluster; last: the count
+  std::vector<size_t> group_start_;          // per flat cluster index: where its group starts in grouped_
   std::vector<uint32_t> released_;
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "fleet/site.hpp"
@@ -240,4 +241,55 @@ TEST_CASE("a paused task that queues after its release counts the wait as paused
   CHECK(out[0].paused_s == 5 * 3600);  // from the pause at 1 h to the restart at 6 h
   CHECK(out[0].end_s == 6 * 3600 + 3600 + 600);
   CHECK(out[0].end_s - out[0].start_s - out[0].paused_s == 2 * 3600 + 600);
+}
+
+TEST_CASE("the count of non-flexible GPUs follows every start, end, hold, release and pause", "[fleet][policy]") {
+  // rigid_gpus(cluster) is kept up to date as tasks move; it must equal the sum over the
+  // running and queued (not held) tasks of priority 0 that the views list.
+  const GpuCatalog catalog = GpuCatalog::builtin();
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    std::mt19937_64 rng(seed);
+    constexpr uint32_t kJobs = 120;
+    std::vector<TaskOutcome> out(kJobs);
+    SiteRuntime site(SiteSpec{"s", 0, 1.2, 1.0, {{*catalog.index_of("A100"), 64}, {*catalog.index_of("H100"), 32}}},
+                     catalog, 100, out);
+    std::vector<uint32_t> held;
+    uint32_t next = 0;
+    for (int64_t hour = 0; hour < 60; ++hour) {
+      // releases, pauses and a power cap at the hour's start, as a timing policy would
+      for (size_t i = 0; i < held.size();) {
+        if (rng() % 3 == 0 && site.release(held[i])) {
+          held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          ++i;
+        }
+      }
+      std::vector<RunningView> running;
+      site.running(running);
+      for (const RunningView& r : running) {
+        if (rng() % 6 == 0 && site.pause(r.job, 600) >= 0) held.push_back(r.job);
+      }
+      site.set_power_cap(PowerCap{hour % 7 == 3 ? 0.7 : 1.0, 0.3});
+      site.reschedule();
+      for (int k = 0; k < 3 && next < kJobs; ++k, ++next) {
+        Task t = make_task(next, 1 + static_cast<int64_t>(rng() % 24), 1800 + static_cast<int64_t>(rng() % 20000),
+                           hour * 3600 + static_cast<int64_t>(rng() % 3600));
+        t.priority = static_cast<uint8_t>(rng() % 3);
+        const bool hold = t.priority > 0 && rng() % 2 == 0;
+        site.enqueue(rng() % 2, t, hold);
+        if (hold) held.push_back(next);
+      }
+      site.run_hour(hour);
+      std::vector<int64_t> expected(2, 0);
+      site.running(running);
+      for (const RunningView& r : running) expected[r.cluster] += r.priority == 0 ? r.gpus : 0;
+      std::vector<WaitingView> waiting;
+      site.waiting(waiting);
+      for (const WaitingView& w : waiting) expected[w.cluster] += w.priority == 0 ? w.gpus : 0;
+      for (size_t c = 0; c < 2; ++c) {
+        INFO("seed " << seed << ", hour " << hour << ", cluster " << c);
+        CHECK(site.rigid_gpus(c) == expected[c]);
+      }
+    }
+  }
 }
