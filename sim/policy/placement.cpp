@@ -1,6 +1,7 @@
 #include "policy/placement.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 
 namespace fleetsim::policy {
@@ -105,6 +106,128 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
   }
   if (least_backlog) return PlacementDecision{least_backlog, RejectReason::kNoCompatibleCluster};
   return PlacementDecision{std::nullopt, rejections.reason()};
+}
+
+// -- FreeGpuIndex
+
+void FreeGpuIndex::Tree::set(size_t leaf, int64_t value) {
+  size_t i = leaves + leaf;
+  max[i] = value;
+  for (i /= 2; i >= 1; i /= 2) max[i] = std::max(max[2 * i], max[2 * i + 1]);
+}
+
+size_t FreeGpuIndex::Tree::first_at_least(size_t from, int64_t at_least) const {
+  if (from >= clusters.size()) return SIZE_MAX;
+  // descend from the root, left first, skipping subtrees that end before `from` or whose
+  // maximum is too small
+  struct Frame {
+    size_t node, lo, hi;
+  };
+  Frame stack[64];
+  size_t top = 0;
+  stack[top++] = Frame{1, 0, leaves};
+  while (top > 0) {
+    const Frame f = stack[--top];
+    if (f.hi <= from || max[f.node] < at_least) continue;
+    if (f.hi - f.lo == 1) return f.lo;
+    const size_t mid = (f.lo + f.hi) / 2;
+    stack[top++] = Frame{2 * f.node + 1, mid, f.hi};  // right after left
+    stack[top++] = Frame{2 * f.node, f.lo, mid};
+  }
+  return SIZE_MAX;
+}
+
+int64_t FreeGpuIndex::value(const FleetView& fleet, const Placement& p) {
+  const fleet::SiteRuntime& site = fleet.sites[p.site];
+  // an inference pool never takes training: below any job's size
+  return site.role(p.cluster) == fleet::ClusterRole::kInference ? -1 : site.uncommitted_gpus(p.cluster);
+}
+
+void FreeGpuIndex::build(const FleetView& fleet) {
+  sites_ = fleet.sites.size();
+  all_ = Tree{};
+  by_type_.assign(fleet.catalog != nullptr ? fleet.catalog->types().size() : 0, Tree{});
+  leaf_all_.assign(sites_, {});
+  leaf_by_type_.assign(sites_, {});
+  for (size_t s = 0; s < sites_; ++s) {
+    const fleet::SiteRuntime& site = fleet.sites[s];
+    for (size_t c = 0; c < site.clusters(); ++c) {
+      leaf_all_[s].push_back(all_.clusters.size());
+      all_.clusters.push_back(Placement{s, c});
+      Tree& typed = by_type_[site.gpu_type(c)];
+      leaf_by_type_[s].push_back(typed.clusters.size());
+      typed.clusters.push_back(Placement{s, c});
+    }
+  }
+  auto size = [](Tree& t) {
+    t.leaves = 1;
+    while (t.leaves < t.clusters.size()) t.leaves *= 2;
+    t.max.assign(2 * t.leaves, INT64_MIN);
+  };
+  size(all_);
+  for (Tree& t : by_type_) size(t);
+}
+
+void FreeGpuIndex::update(const FleetView& fleet, const Placement& p) {
+  const int64_t v = value(fleet, p);
+  all_.set(leaf_all_[p.site][p.cluster], v);
+  by_type_[fleet.sites[p.site].gpu_type(p.cluster)].set(leaf_by_type_[p.site][p.cluster], v);
+}
+
+void FreeGpuIndex::refresh(const FleetView& fleet) {
+  // leaves first, then every inner node once
+  auto fill = [&fleet](Tree& t) {
+    for (size_t i = 0; i < t.clusters.size(); ++i) t.max[t.leaves + i] = value(fleet, t.clusters[i]);
+    for (size_t i = t.leaves; i-- > 1;) t.max[i] = std::max(t.max[2 * i], t.max[2 * i + 1]);
+  };
+  fill(all_);
+  for (Tree& t : by_type_) fill(t);
+}
+
+std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJob& job, const fleet::Task& task,
+                                                       const FleetView& fleet, int64_t hour) {
+  if (fleet.sites.size() != sites_ ||
+      by_type_.size() != (fleet.catalog != nullptr ? fleet.catalog->types().size() : 0)) {
+    build(fleet);
+    hour_ = -1;
+  }
+  if (hour != hour_) {
+    refresh(fleet);
+    hour_ = hour;
+    dirty_.clear();
+  }
+  for (const Placement& p : dirty_) update(fleet, p);
+  dirty_.clear();
+  const Tree* tree = &all_;
+  if (!job.gpu_type.empty()) {
+    const std::optional<size_t> type = fleet.catalog->index_of(job.gpu_type);
+    if (!type || *type >= by_type_.size()) return std::nullopt;
+    tree = &by_type_[*type];
+  }
+  for (size_t from = 0;;) {
+    const size_t leaf = tree->first_at_least(from, task.gpus);
+    if (leaf == SIZE_MAX) return std::nullopt;
+    const Placement p = tree->clusters[leaf];
+    const fleet::SiteRuntime& site = fleet.sites[p.site];
+    double dynamic_w = 0.0;
+    if (region_allowed(job, fleet, site) && fit(job, task, fleet, site, p.cluster, dynamic_w) == Fit::kFits &&
+        can_start_now(site, p.cluster, task, dynamic_w)) {
+      return p;
+    }
+    from = leaf + 1;
+  }
+}
+
+PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                            FreeGpuIndex& index, int64_t hour) {
+  if (const std::optional<Placement> p = index.first_start_now(job, task, fleet, hour)) {
+    index.placed(*p);
+    return PlacementDecision{p, RejectReason::kNoCompatibleCluster};
+  }
+  // No cluster can start it now: first fit's second pass (least backlog), a scan.
+  PlacementDecision decision = first_fit(job, task, fleet);
+  if (decision.placement) index.placed(*decision.placement);
+  return decision;
 }
 
 std::optional<Placement> start_now_in(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,

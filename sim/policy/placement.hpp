@@ -3,6 +3,7 @@
 // (fleet::SiteRuntime) executes them. A policy sees the sites' state at the start of the
 // hour and the jobs submitted during it.
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,6 +45,60 @@ struct FleetView {
 // the smallest backlog (GPU-seconds queued or still running per GPU), earliest in order on
 // ties. The placement of the `fifo` policy.
 PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet);
+
+// An index of the fleet's training clusters by their uncommitted GPUs (docs/performance.md,
+// "Placement"): a max segment tree over the clusters in scenario order (site by site, clusters
+// in declared order), one for all clusters and one per GPU type, so that first fit finds the
+// first cluster with enough GPUs in O(log clusters) instead of scanning every cluster. Its
+// values are refreshed from the sites at the first query of each hour; within the hour the
+// fleet changes only by placements (a task queued on a cluster commits its GPUs: a value only
+// falls), which it reads back from that cluster before the next query so as not to visit full
+// clusters again. A value is never below the cluster's true one, and every cluster it finds
+// passes first fit's own checks again, so the result is first fit's exactly (tested against
+// the scan on random fleets).
+class FreeGpuIndex {
+ public:
+  // The first cluster in scenario order that can start the job now (first fit's first pass),
+  // or none. `hour` is the decision hour.
+  std::optional<Placement> first_start_now(const workload::TrainingJob& job, const fleet::Task& task,
+                                           const FleetView& fleet, int64_t hour);
+  // Call with each placement taken from first_start_now or otherwise made on the fleet within
+  // the hour (its cluster's value is read again before the next query).
+  void placed(const Placement& placement) {
+    if (dirty_.size() >= kMaxDirty) {  // not queried for long: read every cluster at the next query
+      hour_ = -1;
+      dirty_.clear();
+    }
+    if (hour_ >= 0) dirty_.push_back(placement);
+  }
+
+ private:
+  struct Tree {                       // a max segment tree over some clusters, in scenario order
+    std::vector<Placement> clusters;  // leaf i's cluster
+    std::vector<int64_t> max;         // 2 x leaves: node values; leaves at [leaves, 2 x leaves)
+    size_t leaves = 0;                // a power of two >= clusters.size()
+    void set(size_t leaf, int64_t value);
+    // the first leaf >= from whose value is >= at_least (SIZE_MAX: none)
+    size_t first_at_least(size_t from, int64_t at_least) const;
+  };
+  void build(const FleetView& fleet);
+  void refresh(const FleetView& fleet);
+  void update(const FleetView& fleet, const Placement& p);
+  static int64_t value(const FleetView& fleet, const Placement& p);
+
+  Tree all_;
+  std::vector<Tree> by_type_;                      // per GPU type index of the catalog
+  std::vector<std::vector<size_t>> leaf_all_;      // per site, per cluster: its leaf in all_
+  std::vector<std::vector<size_t>> leaf_by_type_;  // per site, per cluster: its leaf in its type's tree
+  size_t sites_ = SIZE_MAX;
+  int64_t hour_ = -1;
+  std::vector<Placement> dirty_;
+  static constexpr size_t kMaxDirty = 4096;
+};
+
+// First fit with the index for its first pass (the same result as first_fit).
+PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task& task, const FleetView& fleet,
+                            FreeGpuIndex& index, int64_t hour);
 
 // The first cluster of the given sites (in that order) that can start the job now, with the
 // checks of first fit; none if no such cluster.

@@ -417,7 +417,15 @@ class ComposedPolicy final : public SchedulingPolicy {
   // ties); with none within max_wait_h, where first fit would.
   PlacementDecision place(const workload::TrainingJob& job, const fleet::Task& task,
                           const DecisionContext& ctx) override {
-    if (!greenest_ || ctx.signals == nullptr) return first_fit(job, task, ctx.fleet);
+    if (!greenest_ || ctx.signals == nullptr) return first_fit(job, task, ctx.fleet, free_index_, ctx.hour);
+    const PlacementDecision decision = place_greenest(job, task, ctx);
+    if (decision.placement) free_index_.placed(*decision.placement);  // the fleet changes there
+    return decision;
+  }
+
+ private:
+  PlacementDecision place_greenest(const workload::TrainingJob& job, const fleet::Task& task,
+                                   const DecisionContext& ctx) {
     const size_t regions = ctx.fleet.region_names.size();
     if (region_sites_.size() != regions) {
       region_sites_.assign(regions, {});
@@ -467,6 +475,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     return PlacementDecision{Placement{best->site, best->cluster}, RejectReason::kNoCompatibleCluster};
   }
 
+ public:
   core::Seconds latest_start(const JobTiming& job) const override {
     if (!timing_) return INT64_MAX;
     return must_end(job) - job.remaining_s;
@@ -1024,6 +1033,7 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<TimingParams> timing_;
   std::optional<PowerParams> power_;
   CandidateScan scan_;
+  FreeGpuIndex free_index_;                           // first fit's first pass
   std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for Calendar::hour
   struct RigidPeak {
     double gpus = 0.0;
