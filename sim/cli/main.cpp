@@ -222,6 +222,7 @@ int cmd_run(int argc, char** argv) {
   Progress progress(!quiet);
   run::RunOptions run_options;
   run_options.threads = threads;
+  run_options.precompress = true;  // the file is written: compress its series as the run goes
   run_options.progress = [&](int64_t hour, int64_t hours) { progress.update(hour, hours); };
   // The baseline runs beside the policy run, on its own thread (each run is deterministic).
   run::RunResult baseline_result;

@@ -190,7 +190,7 @@ std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, si
 
 std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const unsigned char> data,
                                                                const RowChunking& layout, int deflate_level,
-                                                               unsigned threads) {
+                                                               unsigned threads, std::span<const char> skip) {
   if (layout.chunk_rows == 0 || layout.row_bytes == 0 || layout.element_bytes == 0 ||
       data.size() != layout.rows * layout.row_bytes) {
     throw H5Error("HDF5: inconsistent chunk layout (" + std::to_string(data.size()) + " bytes for " +
@@ -205,6 +205,7 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
   std::vector<std::vector<unsigned char>> compressed(n_chunks);
 
   const auto compress_one = [&](size_t k, Scratch& scratch) {
+    if (k < skip.size() && skip[k] != 0) return;
     const size_t first_row = k * layout.chunk_rows;
     const size_t n_rows = std::min(layout.chunk_rows, layout.rows - first_row);
     std::span<const unsigned char> raw = data.subspan(first_row * layout.row_bytes, n_rows * layout.row_bytes);
@@ -218,8 +219,10 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
     compressed[k] = compress_chunk(raw, valid_bytes, layout.element_bytes, deflate_level, scratch);
   };
 
+  size_t to_compress = n_chunks;
+  for (size_t k = 0; k < n_chunks && k < skip.size(); ++k) to_compress -= skip[k] != 0 ? 1U : 0U;
   unsigned workers = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
-  workers = static_cast<unsigned>(std::min<size_t>({workers, kMaxThreads, n_chunks}));
+  workers = static_cast<unsigned>(std::min<size_t>({workers, kMaxThreads, to_compress}));
   if (workers <= 1) {
     Scratch scratch;
     for (size_t k = 0; k < n_chunks; ++k) compress_one(k, scratch);

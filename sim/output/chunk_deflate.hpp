@@ -34,9 +34,10 @@ struct RowChunking {
 
 // One compressed chunk per chunk_rows rows of data, in order. data holds rows x row_bytes
 // bytes in the file's byte order. deflate_level is 1..9; threads 0 means one per hardware
-// thread. Throws H5Error if zlib fails.
+// thread. Chunk k with skip[k] != 0 is left empty (the caller has it already). Throws
+// H5Error if zlib fails.
 std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const unsigned char> data,
                                                                const RowChunking& layout, int deflate_level,
-                                                               unsigned threads);
+                                                               unsigned threads, std::span<const char> skip = {});
 
 }  // namespace fleetsim::output::detail

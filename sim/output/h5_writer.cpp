@@ -20,6 +20,7 @@
 
 #include "output/chunk_deflate.hpp"
 #include "output/h5_handles.hpp"
+#include "output/precompress.hpp"
 
 namespace fleetsim::output {
 
@@ -230,7 +231,8 @@ struct RunFileWriter::Impl {
   }
 
   template <class T>
-  DatasetHandle write_numeric(const DatasetSpec& spec, std::span<const T> values) {
+  DatasetHandle write_numeric(const DatasetSpec& spec, std::span<const T> values,
+                              const PrecompressedSeries* precompressed = nullptr) {
     return create_dataset(spec, NumericType<T>::file(), [&](hid_t dataset) {
       // Compressed chunks are made here, in the format of HDF5's shuffle + deflate pipeline
       // (chunk_deflate.hpp), and written as they are; this needs the memory byte order to
@@ -238,14 +240,16 @@ struct RunFileWriter::Impl {
       if (spec.chunk.empty() || deflate_level == 0 || std::endian::native != std::endian::little) {
         return H5Dwrite(dataset, NumericType<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
       }
-      return write_compressed_chunks(dataset, spec, std::as_bytes(values), sizeof(T));
+      return write_compressed_chunks(dataset, spec, std::as_bytes(values), sizeof(T), precompressed);
     });
   }
 
   // Writes data (row-major, dims of spec) as precompressed chunks with H5Dwrite_chunk. The
   // chunks of spec span whole rows, so chunk k holds rows [k * chunk[0], (k + 1) * chunk[0]).
+  // Chunks compressed during the run (precompress.hpp) are used where their layout and level
+  // are this dataset's and the data still hash the same.
   herr_t write_compressed_chunks(hid_t dataset, const DatasetSpec& spec, std::span<const std::byte> data,
-                                 size_t element_bytes) const {
+                                 size_t element_bytes, const PrecompressedSeries* precompressed = nullptr) const {
     detail::RowChunking layout;
     layout.element_bytes = element_bytes;
     layout.row_bytes = element_bytes;
@@ -253,13 +257,25 @@ struct RunFileWriter::Impl {
     layout.rows = spec.dims[0];
     layout.chunk_rows = spec.chunk[0];
     const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    std::vector<char> ready;  // chunk k taken from `precompressed`
+    const PrecompressedSeries* pre = precompressed;
+    if (pre != nullptr && pre->rows == layout.rows && pre->row_bytes == layout.row_bytes &&
+        pre->chunk_rows == layout.chunk_rows && pre->element_bytes == layout.element_bytes &&
+        pre->deflate_level == static_cast<int>(deflate_level) && pre->chunks.size() == pre->hashes.size()) {
+      const size_t chunk_bytes = layout.chunk_rows * layout.row_bytes;
+      ready.assign(pre->chunks.size(), 0);
+      for (size_t k = 0; k < pre->chunks.size() && (k + 1) * chunk_bytes <= bytes.size(); ++k) {
+        ready[k] = chunk_hash(bytes.subspan(k * chunk_bytes, chunk_bytes)) == pre->hashes[k] ? 1 : 0;
+      }
+    }
     const std::vector<std::vector<unsigned char>> chunks =
-        detail::shuffle_deflate_chunks(bytes, layout, static_cast<int>(deflate_level), compression_threads);
+        detail::shuffle_deflate_chunks(bytes, layout, static_cast<int>(deflate_level), compression_threads, ready);
     std::vector<hsize_t> offset(spec.dims.size(), 0);
     for (size_t k = 0; k < chunks.size(); ++k) {
       offset[0] = k * spec.chunk[0];
+      const std::vector<unsigned char>& chunk = k < ready.size() && ready[k] != 0 ? pre->chunks[k] : chunks[k];
       // Filter mask 0: every filter of the pipeline (shuffle, deflate) has been applied.
-      const herr_t status = H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, offset.data(), chunks[k].size(), chunks[k].data());
+      const herr_t status = H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, offset.data(), chunk.size(), chunk.data());
       if (status < 0) return status;
     }
     return 0;
@@ -333,7 +349,7 @@ struct RunFileWriter::Impl {
 
   template <class T>
   void series(const std::string& group, const std::string& name, std::span<const T> data, const std::string& units,
-              const std::string& description) {
+              const std::string& description, const PrecompressedSeries* precompressed) {
     require_open();
     const std::string canonical = detail::normalize_path(group);
     const SeriesGroup& info = series_group(canonical);
@@ -348,7 +364,7 @@ struct RunFileWriter::Impl {
     DatasetSpec spec{canonical, name,       {info.n_hours, info.n_entities}, {}, {kHourDim, info.entity_dim},
                      units,     description};
     spec.chunk = time_chunk(spec.dims, sizeof(T));
-    write_numeric(spec, data);
+    write_numeric(spec, data, precompressed);
   }
 
   void check_length(const std::string& path, size_t size, hsize_t expected, const std::string& dim) const {
@@ -510,13 +526,15 @@ void RunFileWriter::add_series_group(const std::string& group, std::span<const i
 }
 
 void RunFileWriter::write_series(const std::string& group, const std::string& name, std::span<const double> data,
-                                 const std::string& units, const std::string& description) {
-  impl_->series(group, name, data, units, description);
+                                 const std::string& units, const std::string& description,
+                                 const PrecompressedSeries* precompressed) {
+  impl_->series(group, name, data, units, description, precompressed);
 }
 
 void RunFileWriter::write_series(const std::string& group, const std::string& name, std::span<const int64_t> data,
-                                 const std::string& units, const std::string& description) {
-  impl_->series(group, name, data, units, description);
+                                 const std::string& units, const std::string& description,
+                                 const PrecompressedSeries* precompressed) {
+  impl_->series(group, name, data, units, description, precompressed);
 }
 
 void RunFileWriter::write_entity_column(const std::string& group, const std::string& name,

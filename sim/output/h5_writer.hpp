@@ -30,6 +30,8 @@
 
 namespace fleetsim::output {
 
+struct PrecompressedSeries;
+
 class RunFileWriter {
  public:
   // deflate_level: 0 (no compression) to 9. Throws H5Error if the temporary file cannot be
@@ -51,11 +53,14 @@ class RunFileWriter {
   void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s, const std::string& entity_dim,
                         std::span<const std::string> entity_names);
 
-  // A [hour x entity] series, data hour-major (data[h * n_entities + e]).
+  // A [hour x entity] series, data hour-major (data[h * n_entities + e]). `precompressed`: its
+  // chunks compressed during the run (precompress.hpp), used where they still match the data.
   void write_series(const std::string& group, const std::string& name, std::span<const double> data,
-                    const std::string& units, const std::string& description);
+                    const std::string& units, const std::string& description,
+                    const PrecompressedSeries* precompressed = nullptr);
   void write_series(const std::string& group, const std::string& name, std::span<const int64_t> data,
-                    const std::string& units, const std::string& description);
+                    const std::string& units, const std::string& description,
+                    const PrecompressedSeries* precompressed = nullptr);
 
   // A 1-D dataset along the entity dimension of a series group (e.g. /site/site_region).
   void write_entity_column(const std::string& group, const std::string& name, std::span<const std::string> values,

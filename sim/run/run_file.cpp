@@ -9,6 +9,7 @@
 #include "core/version.hpp"
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
+#include "output/precompress.hpp"
 #include "policy/scheduling.hpp"
 
 namespace fleetsim::run {
@@ -50,6 +51,40 @@ const std::vector<YearColumn>& year_columns() {
 
 }  // namespace
 
+void precompress_series(const RunResult& r, output::SeriesPrecompressor& compressor) {
+  // the series write_run_file writes, under the same keys ("<group>/<name>")
+  const size_t sites = r.site_names.size();
+  const size_t regions = r.region_names.size();
+  const size_t demands = r.demand_names.size();
+  compressor.add("/site/it_energy_mwh", r.site_it_energy_mwh, sites);
+  compressor.add("/site/facility_energy_mwh", r.site_facility_energy_mwh, sites);
+  compressor.add("/site/gpus_busy_training", r.site_gpus_busy_training, sites);
+  compressor.add("/site/gpus_busy_inference", r.site_gpus_busy_inference, sites);
+  compressor.add("/site/gpus_total", r.site_gpus_total, sites);
+  compressor.add("/site/queue_length", r.site_queue_length, sites);
+  compressor.add("/site/pue", r.site_pue, sites);
+  compressor.add("/site/inference_queries", r.site_inference_queries, sites);
+  compressor.add("/site/inference_energy_mwh", r.site_inference_energy_mwh, sites);
+  compressor.add("/site/power_cap", r.site_power_cap, sites);
+  compressor.add("/demand/queries", r.demand_queries, demands);
+  compressor.add("/demand/served", r.demand_served, demands);
+  compressor.add("/demand/dropped", r.demand_dropped, demands);
+  compressor.add("/demand/mean_latency_ms", r.demand_mean_latency_ms, demands);
+  compressor.add("/routing/queries", r.routing_queries, r.routing_pairs.size());
+  compressor.add("/region/load_mwh", r.region_load_mwh, regions);
+  compressor.add("/region/contracted_cfe_mwh", r.region_contracted_cfe_mwh, regions);
+  compressor.add("/region/grid_cfe_share", r.region_grid_cfe_share, regions);
+  compressor.add("/region/carbon_intensity_g_per_kwh", r.region_carbon_intensity_g_per_kwh, regions);
+  compressor.add("/region/cfe_mwh", r.region_cfe_mwh, regions);
+  compressor.add("/region/grid_draw_mwh", r.region_grid_draw_mwh, regions);
+  compressor.add("/region/battery_charge_mwh", r.region_battery_charge_mwh, regions);
+  compressor.add("/region/battery_discharge_mwh", r.region_battery_discharge_mwh, regions);
+  compressor.add("/region/battery_soc_mwh", r.region_battery_soc_mwh, regions);
+  compressor.add("/region/excess_mwh", r.region_excess_mwh, regions);
+  compressor.add("/region/emissions_location_t", r.region_emissions_location_t, regions);
+  compressor.add("/region/emissions_market_hourly_t", r.region_emissions_market_hourly_t, regions);
+}
+
 void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std::string& path,
                     const Baseline* baseline) {
   output::RunFileWriter w(path, sc.deflate_level);
@@ -71,62 +106,68 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
   w.set_attribute("/", "policy_signal", std::string(policy::to_string(sc.scheduler.policy.signal)));
   w.set_attribute("/", "policy_forecast", std::string(policy::to_string(sc.scheduler.policy.forecast.model)));
 
+  // each series with its chunks compressed during the run, if any (precompress.hpp)
+  auto series = [&w, &r](const std::string& group, const std::string& name, const auto& data, const std::string& units,
+                         const std::string& description) {
+    const auto found = r.precompressed.find(group + "/" + name);
+    w.write_series(group, name, std::span(data), units, description,
+                   found == r.precompressed.end() ? nullptr : &found->second);
+  };
   w.add_series_group("/site", r.hour_epoch_s, "site", r.site_names);
-  w.write_series("/site", "it_energy_mwh", r.site_it_energy_mwh, "MWh", "IT (server) energy in the hour");
-  w.write_series("/site", "facility_energy_mwh", r.site_facility_energy_mwh, "MWh",
-                 "facility energy in the hour: IT energy x PUE");
-  w.write_series("/site", "gpus_busy_training", r.site_gpus_busy_training, "GPUs",
-                 "mean number of GPUs running training jobs over the hour");
-  w.write_series("/site", "gpus_busy_inference", r.site_gpus_busy_inference, "GPUs",
-                 "mean number of GPUs serving inference over the hour (no inference model yet: 0)");
-  w.write_series("/site", "gpus_total", r.site_gpus_total, "GPUs", "GPUs installed");
-  w.write_series("/site", "queue_length", r.site_queue_length, "jobs", "training jobs waiting at the end of the hour");
-  w.write_series("/site", "pue", r.site_pue, "1", "power usage effectiveness in the hour");
-  w.write_series("/site", "inference_queries", r.site_inference_queries, "queries",
-                 "inference queries served in the hour");
-  w.write_series("/site", "inference_energy_mwh", r.site_inference_energy_mwh, "MWh",
-                 "facility energy of inference in the hour: queries x Wh (per-query model), or the reserved GPUs' "
-                 "power (capacity model)");
-  w.write_series("/site", "power_cap", r.site_power_cap, "1",
-                 "training GPU power limit in the hour, a fraction of max board power (1: no cap)");
+  series("/site", "it_energy_mwh", r.site_it_energy_mwh, "MWh", "IT (server) energy in the hour");
+  series("/site", "facility_energy_mwh", r.site_facility_energy_mwh, "MWh",
+         "facility energy in the hour: IT energy x PUE");
+  series("/site", "gpus_busy_training", r.site_gpus_busy_training, "GPUs",
+         "mean number of GPUs running training jobs over the hour");
+  series("/site", "gpus_busy_inference", r.site_gpus_busy_inference, "GPUs",
+         "mean number of GPUs serving inference over the hour (no inference model yet: 0)");
+  series("/site", "gpus_total", r.site_gpus_total, "GPUs", "GPUs installed");
+  series("/site", "queue_length", r.site_queue_length, "jobs", "training jobs waiting at the end of the hour");
+  series("/site", "pue", r.site_pue, "1", "power usage effectiveness in the hour");
+  series("/site", "inference_queries", r.site_inference_queries, "queries", "inference queries served in the hour");
+  series("/site", "inference_energy_mwh", r.site_inference_energy_mwh, "MWh",
+         "facility energy of inference in the hour: queries x Wh (per-query model), or the reserved GPUs' "
+         "power (capacity model)");
+  series("/site", "power_cap", r.site_power_cap, "1",
+         "training GPU power limit in the hour, a fraction of max board power (1: no cap)");
   w.write_entity_column("/site", "site_region", r.site_region, "", "grid region of each site");
   if (!r.demand_names.empty()) {
     w.add_series_group("/demand", r.hour_epoch_s, "demand_region", r.demand_names);
-    w.write_series("/demand", "queries", r.demand_queries, "queries", "inference queries arriving in the hour");
-    w.write_series("/demand", "served", r.demand_served, "queries", "queries served within the latency SLO");
-    w.write_series("/demand", "dropped", r.demand_dropped, "queries",
-                   "queries no site could serve within the SLO and capacity: queries - served");
-    w.write_series("/demand", "mean_latency_ms", r.demand_mean_latency_ms, "ms",
-                   "served-weighted mean network latency; NaN when nothing was served");
+    series("/demand", "queries", r.demand_queries, "queries", "inference queries arriving in the hour");
+    series("/demand", "served", r.demand_served, "queries", "queries served within the latency SLO");
+    series("/demand", "dropped", r.demand_dropped, "queries",
+           "queries no site could serve within the SLO and capacity: queries - served");
+    series("/demand", "mean_latency_ms", r.demand_mean_latency_ms, "ms",
+           "served-weighted mean network latency; NaN when nothing was served");
   }
   if (!r.routing_pairs.empty()) {
     w.add_series_group("/routing", r.hour_epoch_s, "pair", r.routing_pairs);
-    w.write_series("/routing", "queries", r.routing_queries, "queries",
-                   "queries routed from the demand region to the site in the hour");
+    series("/routing", "queries", r.routing_queries, "queries",
+           "queries routed from the demand region to the site in the hour");
   }
 
   w.add_series_group("/region", r.hour_epoch_s, "region", r.region_names);
-  w.write_series("/region", "load_mwh", r.region_load_mwh, "MWh", "facility energy of the region's sites in the hour");
-  w.write_series("/region", "contracted_cfe_mwh", r.region_contracted_cfe_mwh, "MWh",
-                 "carbon-free energy generated by the region's contracts in the hour");
-  w.write_series("/region", "grid_cfe_share", r.region_grid_cfe_share, "1", "carbon-free share of grid electricity");
-  w.write_series("/region", "carbon_intensity_g_per_kwh", r.region_carbon_intensity_g_per_kwh, "gCO2/kWh",
-                 "carbon intensity of grid electricity");
-  w.write_series("/region", "cfe_mwh", r.region_cfe_mwh, "MWh",
-                 "hourly carbon-free energy: contracted used + battery discharge + grid CFE share x grid draw");
-  w.write_series("/region", "grid_draw_mwh", r.region_grid_draw_mwh, "MWh", "energy drawn from the grid");
-  w.write_series("/region", "battery_charge_mwh", r.region_battery_charge_mwh, "MWh",
-                 "excess contracted energy taken into the battery (before losses)");
-  w.write_series("/region", "battery_discharge_mwh", r.region_battery_discharge_mwh, "MWh",
-                 "energy delivered by the battery to the load");
-  w.write_series("/region", "battery_soc_mwh", r.region_battery_soc_mwh, "MWh",
-                 "battery state of charge at the end of the hour");
-  w.write_series("/region", "excess_mwh", r.region_excess_mwh, "MWh",
-                 "contracted energy neither consumed nor stored: exported or curtailed");
-  w.write_series("/region", "emissions_location_t", r.region_emissions_location_t, "tCO2",
-                 "location-based emissions: load x grid carbon intensity");
-  w.write_series("/region", "emissions_market_hourly_t", r.region_emissions_market_hourly_t, "tCO2",
-                 "hourly market-based emissions: grid draw x grid carbon intensity");
+  series("/region", "load_mwh", r.region_load_mwh, "MWh", "facility energy of the region's sites in the hour");
+  series("/region", "contracted_cfe_mwh", r.region_contracted_cfe_mwh, "MWh",
+         "carbon-free energy generated by the region's contracts in the hour");
+  series("/region", "grid_cfe_share", r.region_grid_cfe_share, "1", "carbon-free share of grid electricity");
+  series("/region", "carbon_intensity_g_per_kwh", r.region_carbon_intensity_g_per_kwh, "gCO2/kWh",
+         "carbon intensity of grid electricity");
+  series("/region", "cfe_mwh", r.region_cfe_mwh, "MWh",
+         "hourly carbon-free energy: contracted used + battery discharge + grid CFE share x grid draw");
+  series("/region", "grid_draw_mwh", r.region_grid_draw_mwh, "MWh", "energy drawn from the grid");
+  series("/region", "battery_charge_mwh", r.region_battery_charge_mwh, "MWh",
+         "excess contracted energy taken into the battery (before losses)");
+  series("/region", "battery_discharge_mwh", r.region_battery_discharge_mwh, "MWh",
+         "energy delivered by the battery to the load");
+  series("/region", "battery_soc_mwh", r.region_battery_soc_mwh, "MWh",
+         "battery state of charge at the end of the hour");
+  series("/region", "excess_mwh", r.region_excess_mwh, "MWh",
+         "contracted energy neither consumed nor stored: exported or curtailed");
+  series("/region", "emissions_location_t", r.region_emissions_location_t, "tCO2",
+         "location-based emissions: load x grid carbon intensity");
+  series("/region", "emissions_market_hourly_t", r.region_emissions_market_hourly_t, "tCO2",
+         "hourly market-based emissions: grid draw x grid carbon intensity");
 
   std::vector<int64_t> ids;
   std::vector<std::string> name;

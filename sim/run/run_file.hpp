@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "output/precompress.hpp"
 #include "run/simulation.hpp"
 #include "scenario/scenario.hpp"
 
@@ -15,6 +16,10 @@ struct Baseline {
   std::string policy;
   const RunResult* result = nullptr;
 };
+// Registers every hourly series that write_run_file writes with a compressor that compresses
+// their chunks during the run (output/precompress.hpp), under the keys write_run_file looks up.
+void precompress_series(const RunResult& result, output::SeriesPrecompressor& compressor);
+
 void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path,
                     const Baseline* baseline = nullptr);
 

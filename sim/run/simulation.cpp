@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -17,6 +18,7 @@
 #include "policy/placement.hpp"
 #include "policy/routing.hpp"
 #include "policy/scheduling.hpp"
+#include "run/run_file.hpp"
 #include "workload/synthetic.hpp"
 #include "workload/trace_reader.hpp"
 
@@ -982,13 +984,25 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   std::vector<workload::TrainingJob> jobs = collect_jobs(sc, &trace_counts);
   if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
   FleetModel model(sc, std::move(jobs), result);
+  // the series' chunks compressed as their hours complete (after the model sized the series)
+  std::optional<output::SeriesPrecompressor> compressor;
+  if (options.precompress && sc.deflate_level > 0) {
+    compressor.emplace(sc.deflate_level);
+    precompress_series(result, *compressor);
+  }
   engine::WindowRunOptions window;
   window.hours = sc.hours;
   window.sites = sc.sites.size();
   window.regions = sc.regions.size();
   window.threads = options.threads;
-  if (options.progress) window.on_hour = [&](int64_t hour) { options.progress(hour, sc.hours); };
+  if (options.progress || compressor) {
+    window.on_hour = [&](int64_t hour) {  // every hour before `hour` is complete
+      if (compressor) compressor->hours_done(static_cast<size_t>(hour));
+      if (options.progress) options.progress(hour, sc.hours);
+    };
+  }
   engine::run_hour_windows(model, window);
+  if (compressor) compressor->hours_done(static_cast<size_t>(sc.hours));
   model.finish();
   const policy::BoundResult bound = model.bound();
   for (size_t j = 0; j < result.jobs.size(); ++j) result.jobs[j].emissions_bound_t = bound.job_t[j];
@@ -1002,6 +1016,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
                               "costly pause); 0: a lower bound only"});
   }
   summarize_years(sc, result);
+  if (compressor) result.precompressed = compressor->finish();
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/time.hpp"
+#include "output/precompress.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/job.hpp"
 
@@ -134,6 +136,9 @@ struct RunResult {
   // The hourly routing matrix, [hour x pair], when output.routing_matrix is set.
   std::vector<std::string> routing_pairs;  // "demand -> site", pairs within the SLO
   std::vector<double> routing_queries;
+  // Chunks of the series above compressed during the run (RunOptions::precompress), by
+  // "<group>/<name>"; write_run_file uses those that still match the data.
+  std::map<std::string, output::PrecompressedSeries> precompressed;
   std::vector<JobRecord> jobs;
   std::vector<SummaryItem> summary;
   std::vector<RegionSummary> regions;
@@ -145,6 +150,10 @@ struct RunResult {
 
 struct RunOptions {
   int threads = 1;
+  // Compress the hourly series' chunks on a background thread as the run fills them, for
+  // write_run_file (output/precompress.hpp): the file is the same, the write after the run
+  // shorter. For runs whose file will be written.
+  bool precompress = false;
   // Called once per simulated hour from one thread (may be empty).
   std::function<void(int64_t hour, int64_t hours)> progress;
 };

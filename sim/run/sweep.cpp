@@ -145,6 +145,7 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
     const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
     RunOptions o;
     o.threads = 1;
+    o.precompress = true;  // compressed during the run, not while holding the HDF5 lock below
     const RunResult result = simulate(sc, o);
     {
       const auto lock = hdf5_lock();

@@ -14,6 +14,7 @@
 
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
+#include "output/precompress.hpp"
 
 namespace fs = std::filesystem;
 using fleetsim::output::Attribute;
@@ -337,4 +338,50 @@ TEST_CASE("RunFileReader throws H5Error for a missing or non-HDF5 file", "[outpu
   const std::string text = dir.file("text.h5");
   std::ofstream(text) << "not hdf5";
   CHECK_THROWS_WITH(RunFileReader(text), Catch::Contains("not an HDF5 file"));
+}
+
+TEST_CASE("series compressed during a run give the same file, and stale chunks are never stored", "[output]") {
+  TempDir dir;
+  // 2,000 hours x 300 regions: 436-hour chunks, 4 full and an edge chunk.
+  constexpr size_t kHours = 2000;
+  constexpr size_t kRegions = 300;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> uniform(0.0, 100.0);
+  std::vector<double> noise(kHours * kRegions, 0.0);
+  std::vector<int64_t> counts(noise.size(), 0);
+  std::vector<std::string> names;
+  for (size_t r = 0; r < kRegions; ++r) names.push_back("region-" + std::to_string(r));
+  fleetsim::output::SeriesPrecompressor compressor(1);
+  compressor.add("/region/noise", noise, kRegions);
+  compressor.add("/region/counts", counts, kRegions);
+  // the "run": rows filled hour by hour, the compressor told as hours complete
+  for (size_t h = 0; h < kHours; ++h) {
+    compressor.hours_done(h);
+    for (size_t r = 0; r < kRegions; ++r) {
+      noise[h * kRegions + r] = uniform(rng);
+      counts[h * kRegions + r] = static_cast<int64_t>((h / 24 + r) % 9);
+    }
+  }
+  compressor.hours_done(kHours);
+  const auto pre = compressor.finish();
+  REQUIRE(pre.size() == 2);
+  CHECK(pre.at("/region/noise").chunks.size() == 4);  // the full chunks; the edge one at write time
+  CHECK(pre.at("/region/noise").chunk_rows == fleetsim::output::series_chunk_rows(kHours, kRegions * 8));
+  const auto write = [&](const std::string& path, bool use) {
+    RunFileWriter writer(path, 1);
+    writer.add_series_group("/region", hours(kHours), "region", names);
+    writer.write_series("/region", "noise", noise, "1", "noise", use ? &pre.at("/region/noise") : nullptr);
+    writer.write_series("/region", "counts", counts, "1", "integers", use ? &pre.at("/region/counts") : nullptr);
+    writer.commit();
+  };
+  write(dir.file("fresh.h5"), false);
+  write(dir.file("pre.h5"), true);
+  CHECK((file_bytes(dir.file("fresh.h5")) == file_bytes(dir.file("pre.h5"))));  // no dump of MBs on failure
+  // a value changed after the run: its chunk no longer matches its hash and is compressed again
+  noise[700 * kRegions + 3] += 1.0;
+  write(dir.file("changed_fresh.h5"), false);
+  write(dir.file("changed_pre.h5"), true);
+  CHECK((file_bytes(dir.file("changed_fresh.h5")) == file_bytes(dir.file("changed_pre.h5"))));
+  CHECK((RunFileReader(dir.file("changed_pre.h5")).read_doubles("/region/noise") == noise));
+  CHECK((file_bytes(dir.file("changed_pre.h5")) != file_bytes(dir.file("pre.h5"))));
 }

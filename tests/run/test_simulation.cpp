@@ -182,6 +182,23 @@ TEST_CASE("the quickstart is bit-identical for 1 and 2 threads, in memory and on
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("series compressed during the run give the same file as compressed at write time", "[run]") {
+  // bench_fleet_year's first 2,000 hours: 200 sites, 655-hour chunks (3 full per series)
+  const auto sc = scenario::load_scenario(kSource + "/scenarios/bench_fleet_year.yaml", {"hours=2000"});
+  run::RunOptions with;
+  with.precompress = true;
+  const auto pre = run::simulate(sc, with);
+  const auto plain = run::simulate(sc, {1, {}});
+  CHECK(plain.precompressed.empty());
+  REQUIRE(pre.precompressed.size() == 22);  // every /site and /region series
+  CHECK(pre.precompressed.at("/site/it_energy_mwh").chunks.size() == 3);
+  const auto dir = temp_dir();
+  run::write_run_file(sc, pre, (dir / "pre.h5").string());
+  run::write_run_file(sc, plain, (dir / "plain.h5").string());
+  CHECK((file_bytes(dir / "pre.h5") == file_bytes(dir / "plain.h5")));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("the run file reads back in C++ as written", "[run]") {
   const auto sc = scenario::parse_scenario(kRandomWorkload, "conservation.yaml");
   const auto r = run::simulate(sc, {1, {}});

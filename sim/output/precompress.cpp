@@ -1,0 +1,165 @@
+#include "output/precompress.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "output/chunk_deflate.hpp"
+
+namespace fleetsim::output {
+
+namespace {
+// The writer's chunk size (h5_writer.cpp, kTargetChunkBytes): about 1 MiB of whole rows.
+constexpr size_t kTargetChunkBytes = size_t{1} << 20;
+}  // namespace
+
+size_t series_chunk_rows(size_t rows, size_t row_bytes) {
+  if (rows == 0 || row_bytes == 0) return 0;
+  return std::clamp<size_t>(kTargetChunkBytes / row_bytes, 1, rows);
+}
+
+uint64_t chunk_hash(std::span<const unsigned char> bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+struct SeriesPrecompressor::Impl {
+  struct Series {
+    std::string key;
+    std::span<const unsigned char> bytes;
+    PrecompressedSeries out;
+    size_t queued = 0;  // chunks [0, queued) are queued or done
+  };
+  struct Job {
+    size_t series;
+    size_t first;  // chunks [first, last)
+    size_t last;
+  };
+
+  int level = 0;
+  std::vector<Series> series;  // fixed once hours_done() was called
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> queue;
+  bool stopping = false;
+  std::exception_ptr failure;
+  std::thread worker;
+
+  void add(const std::string& key, std::span<const unsigned char> bytes, size_t entities, size_t element_bytes) {
+    if (level <= 0 || entities == 0 || bytes.empty()) return;
+    if (worker.joinable()) throw std::logic_error("SeriesPrecompressor::add after hours_done");
+    Series s;
+    s.key = key;
+    s.bytes = bytes;
+    s.out.row_bytes = entities * element_bytes;
+    s.out.rows = bytes.size() / s.out.row_bytes;
+    s.out.chunk_rows = series_chunk_rows(s.out.rows, s.out.row_bytes);
+    s.out.element_bytes = element_bytes;
+    s.out.deflate_level = level;
+    series.push_back(std::move(s));
+  }
+
+  void run() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      wake.wait(lock, [this] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, all done
+      const Job job = queue.front();
+      queue.pop_front();
+      lock.unlock();
+      std::vector<std::vector<unsigned char>> chunks;
+      std::vector<uint64_t> hashes;
+      try {
+        Series& s = series[job.series];
+        const size_t chunk_bytes = s.out.chunk_rows * s.out.row_bytes;
+        const std::span<const unsigned char> part =
+            s.bytes.subspan(job.first * chunk_bytes, (job.last - job.first) * chunk_bytes);
+        detail::RowChunking layout{s.out.row_bytes, (job.last - job.first) * s.out.chunk_rows, s.out.chunk_rows,
+                                   s.out.element_bytes};
+        chunks = detail::shuffle_deflate_chunks(part, layout, level, 1);
+        for (size_t k = job.first; k < job.last; ++k) {
+          hashes.push_back(chunk_hash(s.bytes.subspan(k * chunk_bytes, chunk_bytes)));
+        }
+      } catch (...) {
+        lock.lock();
+        if (!failure) failure = std::current_exception();
+        continue;
+      }
+      lock.lock();
+      Series& s = series[job.series];
+      // jobs of one series are queued and taken in order: chunks arrive in order
+      for (size_t i = 0; i < chunks.size(); ++i) {
+        s.out.chunks.push_back(std::move(chunks[i]));
+        s.out.hashes.push_back(hashes[i]);
+      }
+    }
+  }
+
+  void stop() {
+    {
+      const std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    if (worker.joinable()) worker.join();
+  }
+};
+
+SeriesPrecompressor::SeriesPrecompressor(int deflate_level) : impl_(std::make_unique<Impl>()) {
+  impl_->level = deflate_level;
+}
+
+SeriesPrecompressor::~SeriesPrecompressor() {
+  impl_->stop();
+}
+
+void SeriesPrecompressor::add(const std::string& key, std::span<const double> data, size_t entities) {
+  impl_->add(key,
+             std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(data.data()), data.size_bytes()),
+             entities, sizeof(double));
+}
+
+void SeriesPrecompressor::add(const std::string& key, std::span<const int64_t> data, size_t entities) {
+  impl_->add(key,
+             std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(data.data()), data.size_bytes()),
+             entities, sizeof(int64_t));
+}
+
+void SeriesPrecompressor::hours_done(size_t hours) {
+  Impl& m = *impl_;
+  if (m.series.empty()) return;
+  bool any = false;
+  {
+    const std::lock_guard lock(m.mutex);
+    for (size_t i = 0; i < m.series.size(); ++i) {
+      Impl::Series& s = m.series[i];
+      const size_t full = std::min(hours, s.out.rows) / s.out.chunk_rows;  // complete, full chunks
+      if (full > s.queued) {
+        m.queue.push_back(Impl::Job{i, s.queued, full});
+        s.queued = full;
+        any = true;
+      }
+    }
+  }
+  if (!any) return;
+  if (!m.worker.joinable()) m.worker = std::thread([&m] { m.run(); });
+  m.wake.notify_one();
+}
+
+std::map<std::string, PrecompressedSeries> SeriesPrecompressor::finish() {
+  impl_->stop();
+  if (impl_->failure) std::rethrow_exception(impl_->failure);
+  std::map<std::string, PrecompressedSeries> out;
+  for (Impl::Series& s : impl_->series) {
+    if (!s.out.chunks.empty()) out.emplace(s.key, std::move(s.out));
+  }
+  impl_->series.clear();
+  return out;
+}
+
+}  // namespace fleetsim::output
