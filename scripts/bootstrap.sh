@@ -14,7 +14,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 PACKAGES=(
   cmake ninja-build g++ pkg-config clang-format
   libboost-graph-dev libboost-program-options-dev
-  libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev
+  libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev libxxhash-dev
   catch2 libbenchmark-dev libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
   python3-xarray python3-h5netcdf python3-pytest
