@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "core/error.hpp"
 #include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
+#include "engine/worker_pool.hpp"
 #include "fleet/power.hpp"
 #include "fleet/site.hpp"
 #include "policy/clairvoyant.hpp"
@@ -108,7 +110,7 @@ class FleetModel final : public engine::WindowedModel {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
       sites_.back().set_carbon_intensity(sc.region_supply[spec.region].grid.carbon_intensity_g_per_kwh);
     }
-    touched_.assign(sites_.size(), false);
+    touched_.assign(sites_.size(), 0);
     cluster_base_.assign(1, 0);
     for (const auto& site : sites_) cluster_base_.push_back(cluster_base_.back() + site.clusters());
     held_remaining_.assign(jobs_.size(), 0);
@@ -445,15 +447,25 @@ class FleetModel final : public engine::WindowedModel {
     }
     time_and_power(ctx);
     route_inference(hour);
-    for (size_t s = 0; s < sites_.size(); ++s) {
-      if (touched_[s]) sites_[s].reschedule();
-      touched_[s] = false;
-    }
+    for_each_site([this](size_t s) {  // each site's own state: on the runner's threads
+      if (touched_[s] != 0) sites_[s].reschedule();
+      touched_[s] = 0;
+    });
     // Taken-back tasks first (they were submitted earlier), queued at once: no second hold.
     for (const auto& e : evicted_) place(e.task, ctx, false);
     const core::Seconds end = core::hour_start(hour + 1);
     for (; next_job_ < jobs_.size() && jobs_[next_job_].submit_s < end; ++next_job_) {
       place(task_of(next_job_), ctx, true);
+    }
+  }
+
+  // fn(site) for every site, on the runner's threads when there are several (each call may
+  // touch only that site's state).
+  void for_each_site(const std::function<void(size_t)>& fn) {
+    if (pool() != nullptr) {
+      pool()->for_each(sites_.size(), fn);
+    } else {
+      for (size_t s = 0; s < sites_.size(); ++s) fn(s);
     }
   }
 
@@ -695,7 +707,7 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
   std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible
-  std::vector<bool> touched_;                              // sites whose jobs or power changed at this hour's start
+  std::vector<char> touched_;  // sites whose jobs or power changed at this hour's start (char: set by threads)
   bool any_interruptible_ = false;
   std::vector<int64_t> site_of_job_;
   std::vector<size_t> cluster_of_job_;
