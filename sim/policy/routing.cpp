@@ -338,6 +338,22 @@ RoutingPairs pairs_of(const RoutingProblem& problem) {
   return RoutingPairs(problem.capacity.size(), std::move(offsets), std::move(sites));
 }
 
+// Whether pairs are exactly the pairs of finite cost of the dense problem.
+bool has_pairs(const RoutingProblem& problem, const RoutingPairs& pairs) {
+  if (pairs.demands() != problem.cost.size() || pairs.sites() != problem.capacity.size()) return false;
+  size_t p = 0;
+  for (size_t d = 0; d < problem.cost.size(); ++d) {
+    const std::vector<double>& row = problem.cost[d];
+    for (size_t s = 0; s < row.size(); ++s) {
+      if (row[s] == kUnreachable) continue;
+      if (p == pairs.end(d) || pairs.site(p) != s) return false;
+      ++p;
+    }
+    if (p != pairs.end(d)) return false;
+  }
+  return true;
+}
+
 SparseRoutingProblem sparse_of(const RoutingProblem& problem, const RoutingPairs& pairs) {
   SparseRoutingProblem sparse;
   sparse.demand = problem.demand;
@@ -361,9 +377,10 @@ RoutingSolution dense_of(const RoutingProblem& problem, const RoutingPairs& pair
 
 RoutingSolution route_greedy(const RoutingProblem& problem) {
   validate(problem, "route_greedy");
-  // Scratch memory is kept per thread between calls: routing may run every simulated hour.
+  // Scratch memory is kept per thread between calls: routing may run every simulated hour. On
+  // the same pairs as the last call, the router also starts from that call's order.
   thread_local Router router;
-  router.set_pairs(pairs_of(problem));
+  if (!has_pairs(problem, router.pairs())) router.set_pairs(pairs_of(problem));
   const SparseRoutingProblem sparse = sparse_of(problem, router.pairs());
   SparseRoutingSolution solution;
   router.route_greedy(sparse, solution);

@@ -85,10 +85,12 @@ struct SparseRoutingSolution {
 
 // Hour after hour on one pair set: the solvers of route_greedy and route_min_cost_flow (below)
 // on the sparse form, with their scratch memory kept from one solve to the next (routing runs
-// every simulated hour). Validation costs O(pairs + regions + sites): sizes must match the pair
-// set, demands and capacities be finite and >= 0, costs finite or +infinity; otherwise
-// std::invalid_argument. The solution's vectors are resized to the pair set (their memory is
-// reused). Bit-identical to the dense functions on the same problem. One per thread.
+// every simulated hour), and the greedy's last order of the pairs by cost, from which the next
+// hour's order is usually found in O(pairs) (the result does not depend on it). Validation costs
+// O(pairs + regions + sites): sizes must match the pair set, demands and capacities be finite
+// and >= 0, costs finite or +infinity; otherwise std::invalid_argument. The solution's vectors
+// are resized to the pair set (their memory is reused). Bit-identical to the dense functions on
+// the same problem. One per thread.
 class Router {
  public:
   Router();

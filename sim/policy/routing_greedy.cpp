@@ -38,6 +38,7 @@ void Router::Greedy::prepare(const RoutingPairs& pairs) {
     at += pairs.pairs_of_site(s).size();
   }
   users_.resize(pairs.size());
+  has_order_ = false;
 }
 
 void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem& problem,
@@ -86,14 +87,106 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
   is_user_.assign(pairs.size(), 0);
 }
 
-// order_ = all choices in increasing (cost, region, site) order, that is by (cost, pair index).
-// A least-significant-digit radix sort (two stable counting passes of 11 bits) on a 22-bit key
-// that is a non-decreasing function of the cost, (cost - low) scaled to [0, 2^22 - 1]; choices
-// start in pair order, so equal keys stay in that order, which is already exact for equal
-// costs; costs that differ but share a key are put in exact order by a comparison sort of their
-// run (runs are short: insertion sort). O(P) for P choices instead of O(P log P) with
-// data-dependent branches.
+// order_ = all choices in increasing (cost, region, site) order, that is by (cost, pair index):
+// from the last solve's order where that is cheap (order_from_last_solve), else sorted afresh
+// (sort_choices). The order is kept for the next solve.
 void Router::Greedy::choices_by_cost() {
+  if (!order_from_last_solve()) sort_choices();
+  has_order_ = true;
+}
+
+// Hour to hour most of the order stays: with latency costs all of it; with greenest costs (a
+// site's grid intensity plus a latency tie-break) the order of the pairs within each grid
+// region, since an intensity moves all its pairs together. So the last solve's order, restricted
+// to this solve's choices, falls into a few ascending runs at this solve's costs, each made of
+// long stretches that stay together: the runs are merged (k-way, by a heap of the runs' heads),
+// each step moving the stretch of the run with the least head that lies below the next head,
+// found by galloping (exponential, then binary search). O(P) plus O(log) comparisons per
+// stretch. Returns false (order_ then unspecified) when some choice was not a choice in the last
+// solve, or there are more than one run per kChoicesPerRun choices or one stretch per
+// kChoicesPerStretch choices: a fresh sort (sort_choices) is then cheaper.
+bool Router::Greedy::order_from_last_solve() {
+  constexpr std::uint32_t kChoicesPerRun = 16;
+  constexpr std::uint32_t kChoicesPerStretch = 8;
+  if (!has_order_) return false;
+  const auto count = static_cast<std::uint32_t>(choices_);
+  // The last order's pairs that are still choices, in place; where a run starts.
+  const std::uint32_t max_runs = count / kChoicesPerRun + 1;
+  run_at_.assign(1, 0);
+  std::uint32_t kept = 0;
+  double last_cost = 0.0;
+  std::uint32_t last_pair = 0;
+  for (const std::uint32_t p : order_) {
+    if (allowed_[p] == 0) continue;
+    const double c = cost_[p];
+    if (kept > 0 && (c < last_cost || (c == last_cost && p < last_pair))) {
+      if (run_at_.size() == max_runs) return false;
+      run_at_.push_back(kept);
+    }
+    order_[kept++] = p;
+    last_cost = c;
+    last_pair = p;
+  }
+  order_.resize(kept);
+  if (kept != count) return false;  // new choices
+  const auto runs = static_cast<std::uint32_t>(run_at_.size());
+  if (runs <= 1) return true;
+
+  // run r: order_[run_at_[r], run_end_[r]), run_at_ advancing as it is merged; the heap holds
+  // each unfinished run's head with its cost.
+  run_end_.assign(run_at_.begin() + 1, run_at_.end());
+  run_end_.push_back(count);
+  auto later = [](const RunHead& a, const RunHead& b) {
+    return b.cost < a.cost || (b.cost == a.cost && b.pair < a.pair);
+  };
+  run_heap_.resize(runs);
+  for (std::uint32_t r = 0; r < runs; ++r) run_heap_[r] = RunHead{cost_[order_[run_at_[r]]], order_[run_at_[r]], r};
+  std::make_heap(run_heap_.begin(), run_heap_.end(), later);
+  merged_.resize(count);
+  std::uint32_t out = 0;
+  std::uint32_t stretches = 0;
+  const std::uint32_t max_stretches = count / kChoicesPerStretch + 1;
+  while (run_heap_.size() > 1) {
+    std::pop_heap(run_heap_.begin(), run_heap_.end(), later);
+    const std::uint32_t run = run_heap_.back().run;
+    run_heap_.pop_back();
+    const RunHead bound = run_heap_.front();  // the next head
+    auto below_bound = [&](std::uint32_t p) {
+      return cost_[p] < bound.cost || (cost_[p] == bound.cost && p < bound.pair);
+    };
+    const std::uint32_t first = run_at_[run];  // below bound
+    const std::uint32_t end = run_end_[run];
+    std::uint32_t below = first;  // order_[below] is below bound
+    std::uint32_t step = 1;
+    while (below + step < end && below_bound(order_[below + step])) {
+      below += step;
+      step *= 2;
+    }
+    const auto stop =
+        std::partition_point(order_.begin() + below + 1, order_.begin() + std::min(below + step, end), below_bound);
+    const auto last = static_cast<std::uint32_t>(stop - order_.begin());
+    std::copy(order_.begin() + first, stop, merged_.begin() + out);
+    out += last - first;
+    if (++stretches > max_stretches) return false;
+    run_at_[run] = last;
+    if (last < end) {
+      run_heap_.push_back(RunHead{cost_[order_[last]], order_[last], run});
+      std::push_heap(run_heap_.begin(), run_heap_.end(), later);
+    }
+  }
+  const std::uint32_t run = run_heap_.front().run;
+  std::copy(order_.begin() + run_at_[run], order_.begin() + run_end_[run], merged_.begin() + out);
+  order_.swap(merged_);
+  return true;
+}
+
+// order_ afresh: a least-significant-digit radix sort (two stable counting passes of 11 bits) on
+// a 22-bit key that is a non-decreasing function of the cost, (cost - low) scaled to
+// [0, 2^22 - 1]; choices start in pair order, so equal keys stay in that order, which is already
+// exact for equal costs; costs that differ but share a key are put in exact order by a
+// comparison sort of their run (runs are short: insertion sort). O(P) for P choices instead of
+// O(P log P) with data-dependent branches.
+void Router::Greedy::sort_choices() {
   const auto count = static_cast<std::uint32_t>(choices_);
   constexpr unsigned kDigitBits = 11;
   constexpr std::uint32_t kDigitMask = (std::uint32_t{1} << kDigitBits) - 1;

@@ -34,6 +34,8 @@ class Router::Greedy {
  private:
   void start(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
   void choices_by_cost();
+  bool order_from_last_solve();
+  void sort_choices();
   void assign_cheapest_first();
   void augment_to_maximum_flow();
   void cancel_negative_cycles(size_t max_relaxations);
@@ -74,8 +76,18 @@ class Router::Greedy {
   std::vector<size_t> user_begin_;
   std::vector<size_t> user_count_;
   std::vector<unsigned char> is_user_;
-  // choices_by_cost: order_, the choices (pairs) in order
+  // choices_by_cost: order_, the choices (pairs) in order, kept for the next solve (has_order_)
   std::vector<std::uint32_t> order_;
+  bool has_order_ = false;
+  std::vector<std::uint32_t> run_at_;
+  std::vector<std::uint32_t> run_end_;
+  struct RunHead {
+    double cost;
+    std::uint32_t pair;
+    std::uint32_t run;
+  };
+  std::vector<RunHead> run_heap_;
+  std::vector<std::uint32_t> merged_;
   std::vector<std::uint64_t> items_;
   std::vector<std::uint64_t> by_low_digit_;
   std::vector<std::uint32_t> low_count_;
