@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,86 @@ struct NetworkSpec {
 std::vector<std::vector<double>> shortest_latencies(const NetworkSpec& network, const std::vector<size_t>& sources,
                                                     const std::vector<size_t>& targets);
 
-// One hour's routing problem.
+// The allowed (demand region, site) pairs of a run, e.g. the sites within each region's latency
+// SLO; fixed for the run, so everything that depends on them alone is built once, here. Pairs are
+// grouped by demand region (compressed sparse rows) with sites strictly increasing within a
+// region: region d's pairs are [begin(d), end(d)), pair p sends region demand(p) to site
+// site(p). pairs_of_site(s) lists site s's pairs by increasing index (so by increasing region).
+class RoutingPairs {
+ public:
+  RoutingPairs() = default;  // no demand regions, no sites, no pairs
+  // offsets: one entry per demand region and one more, offsets[0] == 0, non-decreasing, the last
+  // == pair_sites.size(); pair_sites: each pair's site, < sites, strictly increasing within a
+  // region. Throws std::invalid_argument otherwise, or for 2^32 or more pairs, sites or regions.
+  RoutingPairs(size_t sites, std::vector<size_t> offsets, std::vector<std::uint32_t> pair_sites);
+
+  size_t demands() const { return begin_.size() - 1; }
+  size_t sites() const { return sites_; }
+  size_t size() const { return site_.size(); }  // the number of pairs
+  size_t begin(size_t d) const { return begin_[d]; }
+  size_t end(size_t d) const { return begin_[d + 1]; }
+  size_t site(size_t p) const { return site_[p]; }
+  size_t demand(size_t p) const { return demand_[p]; }
+  std::span<const std::uint32_t> sites_of_pairs() const { return site_; }
+  std::span<const std::uint32_t> demands_of_pairs() const { return demand_; }
+  std::span<const std::uint32_t> pairs_of_site(size_t s) const {
+    return std::span<const std::uint32_t>(by_site_).subspan(site_begin_[s], site_begin_[s + 1] - site_begin_[s]);
+  }
+
+ private:
+  size_t sites_ = 0;
+  std::vector<size_t> begin_ = {0};       // per region, and the end
+  std::vector<std::uint32_t> site_;       // per pair
+  std::vector<std::uint32_t> demand_;     // per pair
+  std::vector<size_t> site_begin_ = {0};  // per site, and the end: where its pairs start in by_site_
+  std::vector<std::uint32_t> by_site_;    // pair indices grouped by site
+};
+
+// One hour's routing problem on a fixed pair set: only per-pair costs, per-region demand and
+// per-site capacity change from hour to hour.
+struct SparseRoutingProblem {
+  std::vector<double> demand;    // per demand region: queries (>= 0)
+  std::vector<double> capacity;  // per site: queries it can serve (>= 0)
+  std::vector<double> cost;      // per pair: cost per query; kUnreachable: not allowed this hour
+};
+
+struct SparseRoutingSolution {
+  std::vector<double> flow;     // per pair: queries served
+  std::vector<double> served;   // per demand region
+  std::vector<double> dropped;  // per demand region: demand - served
+  double total_cost = 0.0;      // sum of flow x cost, in pair order
+};
+
+// Hour after hour on one pair set: the solvers of route_greedy and route_min_cost_flow (below)
+// on the sparse form, with their scratch memory kept from one solve to the next (routing runs
+// every simulated hour), and the greedy's last order of the pairs by cost, from which the next
+// hour's order is usually found in O(pairs) (the result does not depend on it). Validation costs
+// O(pairs + regions + sites): sizes must match the pair set, demands and capacities be finite
+// and >= 0, costs finite or +infinity; otherwise std::invalid_argument. The solution's vectors
+// are resized to the pair set (their memory is reused). Bit-identical to the dense functions on
+// the same problem. One per thread.
+class Router {
+ public:
+  Router();
+  explicit Router(RoutingPairs pairs);
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+  ~Router();
+
+  const RoutingPairs& pairs() const { return pairs_; }
+  // Another pair set; the scratch memory is kept.
+  void set_pairs(RoutingPairs pairs);
+
+  void route_greedy(const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  void route_min_cost_flow(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) const;
+
+ private:
+  class Greedy;  // the greedy solver and its scratch memory (routing_greedy.hpp)
+  RoutingPairs pairs_;
+  std::unique_ptr<Greedy> greedy_;
+};
+
+// One hour's routing problem, dense.
 struct RoutingProblem {
   std::vector<double> demand;             // queries per demand region (>= 0)
   std::vector<double> capacity;           // queries each site can serve (>= 0)
@@ -47,12 +128,13 @@ struct RoutingSolution {
 
 // Fast heuristic used every hour: serve the cheapest allowed (demand, site) pairs first, then
 // re-route along augmenting paths so that as much traffic is served as any assignment could
-// (served = the maximum flow), keeping the cost near the optimum.
+// (served = the maximum flow), keeping the cost near the optimum. The dense form: the pairs of
+// finite cost are made into a RoutingPairs and solved by a Router (O(demands x sites) per call).
 RoutingSolution route_greedy(const RoutingProblem& problem);
 
 // Exact reference: maximum flow at minimum cost (boost::successive_shortest_path_nonnegative_weights),
 // for integer demands and capacities (values are rounded down to integers). Slow on large
-// instances; used in tests and by `solver: min_cost_flow`.
+// instances; used in tests and by `solver: min_cost_flow`. Dense form, as route_greedy.
 RoutingSolution route_min_cost_flow(const RoutingProblem& problem);
 
 }  // namespace fleetsim::policy

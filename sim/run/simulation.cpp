@@ -133,17 +133,24 @@ class FleetModel final : public engine::WindowedModel {
     result_.demand_served.assign(demand_cells, 0.0);
     result_.demand_dropped.assign(demand_cells, 0.0);
     result_.demand_mean_latency_ms.assign(demand_cells, 0.0);
+    // The routing pairs: each demand region's sites within its SLO, fixed for the run.
+    std::vector<size_t> pair_offsets = {0};
+    std::vector<std::uint32_t> pair_sites;
     for (size_t d = 0; d < sc.demand_regions.size(); ++d) {
       for (size_t site = 0; site < sc.sites.size(); ++site) {
         if (sc.latency_ms[d][site] <= sc.demand_regions[d].latency_slo_ms) {
-          pairs_.emplace_back(d, site);
+          pair_sites.push_back(static_cast<std::uint32_t>(site));
+          pair_latency_ms_.push_back(sc.latency_ms[d][site]);
           if (sc.inference.routing_matrix) {
             result_.routing_pairs.push_back(sc.demand_regions[d].name + " -> " + sc.sites[site].name);
           }
         }
       }
+      pair_offsets.push_back(pair_sites.size());
     }
-    if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs_.size(), 0.0);
+    router_.set_pairs(policy::RoutingPairs(sc.sites.size(), std::move(pair_offsets), std::move(pair_sites)));
+    const size_t pairs = router_.pairs().size();
+    if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs, 0.0);
     result_.site_gpus_total.assign(cells, 0);
     result_.site_queue_length.assign(cells, 0);
     result_.site_pue.assign(cells, 0.0);
@@ -164,21 +171,23 @@ class FleetModel final : public engine::WindowedModel {
   const std::vector<energy::RegionLedger>& ledgers() const { return ledgers_; }
 
   // Inference first: measure each site's capacity, route the hour's queries (policy), and
-  // reserve the GPUs; training is placed on what is left.
+  // reserve the GPUs; training is placed on what is left. Only the pairs within the SLO are
+  // filled and visited (policy::Router).
   void route_inference(int64_t hour) {
     const size_t demands = sc_.demand_regions.size();
     if (demands == 0) return;
     const size_t sites = sites_.size();
     const auto h = static_cast<size_t>(hour);
     const fleet::InferenceModel& model = sc_.inference.model;
-    policy::RoutingProblem& problem = problem_;  // buffers reused hour to hour
+    const policy::RoutingPairs& pairs = router_.pairs();
+    policy::SparseRoutingProblem& problem = problem_;  // buffers reused hour to hour
     problem.capacity.resize(sites);
     for (size_t s = 0; s < sites; ++s) {
       problem.capacity[s] = sites_[s].serves_inference() ? sites_[s].release_and_measure_inference(model) : 0.0;
     }
     problem.demand.resize(demands);
-    problem.cost.resize(demands);
-    for (auto& row : problem.cost) row.assign(sites, policy::kUnreachable);
+    for (size_t d = 0; d < demands; ++d) problem.demand[d] = sc_.demand_regions[d].queries[h];
+    problem.cost.resize(pairs.size());
     const bool greenest = sc_.inference.routing == "greenest";
     const bool by_spare = sc_.inference.greenest_by == "spare_cfe";
     const size_t regions = sc_.regions.size();
@@ -194,41 +203,57 @@ class FleetModel final : public engine::WindowedModel {
       }
       green_scale = std::max(green_scale, 1.0 + std::fabs(green[r]));
     }
-    for (size_t d = 0; d < demands; ++d) {
-      problem.demand[d] = sc_.demand_regions[d].queries[h];
-      for (size_t s = 0; s < sites; ++s) {
-        const double latency = sc_.latency_ms[d][s];
-        if (!(latency <= sc_.demand_regions[d].latency_slo_ms) || problem.capacity[s] <= 0.0) continue;
-        if (!greenest) {
-          problem.cost[d][s] = latency;
-          continue;
-        }
-        // Greenest: the site's grid intensity this hour, or minus the region's spare contracted
-        // CFE (this hour's contracted generation less last hour's load); latency breaks ties.
-        problem.cost[d][s] = green[sc_.sites[s].region] + kLatencyTieBreak * green_scale * latency;
+    // Per site: whether it can serve, and its greenness (greenest routing).
+    site_green_.resize(sites);
+    for (size_t s = 0; s < sites; ++s) {
+      site_green_[s] = problem.capacity[s] <= 0.0 ? policy::kUnreachable : green[sc_.sites[s].region];
+    }
+    const std::span<const std::uint32_t> pair_site = pairs.sites_of_pairs();
+    if (greenest) {
+      // Greenest: the site's grid intensity this hour, or minus the region's spare contracted
+      // CFE (this hour's contracted generation less last hour's load); latency breaks ties.
+      const double tie_break = kLatencyTieBreak * green_scale;
+      for (size_t p = 0; p < pairs.size(); ++p) {
+        problem.cost[p] = site_green_[pair_site[p]] + tie_break * pair_latency_ms_[p];
+      }
+    } else {
+      for (size_t p = 0; p < pairs.size(); ++p) {
+        problem.cost[p] =
+            site_green_[pair_site[p]] == policy::kUnreachable ? policy::kUnreachable : pair_latency_ms_[p];
       }
     }
-    policy::RoutingSolution solution =
-        sc_.inference.solver == "min_cost_flow" ? policy::route_min_cost_flow(problem) : policy::route_greedy(problem);
-    std::vector<std::vector<double>>& flow = solution.flow;
+    policy::SparseRoutingSolution& solution = solution_;
+    if (sc_.inference.solver == "min_cost_flow") {
+      router_.route_min_cost_flow(problem, solution);
+    } else {
+      router_.route_greedy(problem, solution);
+    }
+    std::vector<double>& flow = solution.flow;  // per pair
+    // Each site's routed queries, summed in pair order (by increasing demand region).
+    site_routed_.assign(sites, 0.0);
+    for (size_t p = 0; p < pairs.size(); ++p) site_routed_[pair_site[p]] += flow[p];
+    site_keep_.assign(sites, 1.0);
+    bool any_kept = false;
     for (size_t s = 0; s < sites; ++s) {
       if (!sites_[s].serves_inference()) continue;
-      double routed = 0.0;
-      for (size_t d = 0; d < demands; ++d) routed += flow[d][s];
+      const double routed = site_routed_[s];
       const double served = sites_[s].assign_inference(routed, model).queries;
       // A site serves at most what it measured; scale its flows to what it actually served.
       if (routed > 0.0 && served < routed) {
-        const double keep = served / routed;
-        for (size_t d = 0; d < demands; ++d) flow[d][s] *= keep;
+        site_keep_[s] = served / routed;
+        any_kept = true;
       }
+    }
+    if (any_kept) {
+      for (size_t p = 0; p < pairs.size(); ++p) flow[p] *= site_keep_[pair_site[p]];  // x 1.0: unchanged
     }
     for (size_t d = 0; d < demands; ++d) {
       const size_t i = h * demands + d;
       double served = 0.0;
       double latency_sum = 0.0;
-      for (size_t s = 0; s < sites; ++s) {
-        served += flow[d][s];
-        if (flow[d][s] > 0.0) latency_sum += flow[d][s] * sc_.latency_ms[d][s];
+      for (size_t p = pairs.begin(d); p < pairs.end(d); ++p) {
+        served += flow[p];
+        if (flow[p] > 0.0) latency_sum += flow[p] * pair_latency_ms_[p];
       }
       if (served > problem.demand[d]) {  // rounding in the flows must not serve more than arrived
         latency_sum *= problem.demand[d] / served;
@@ -241,9 +266,8 @@ class FleetModel final : public engine::WindowedModel {
       latency_sum_ += latency_sum;
     }
     if (sc_.inference.routing_matrix) {
-      for (size_t p = 0; p < pairs_.size(); ++p) {
-        result_.routing_queries[h * pairs_.size() + p] = flow[pairs_[p].first][pairs_[p].second];
-      }
+      std::copy(flow.begin(), flow.end(),
+                result_.routing_queries.begin() + static_cast<std::ptrdiff_t>(h * flow.size()));
     }
   }
 
@@ -714,9 +738,14 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<std::optional<policy::RejectReason>> rejected_;
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<energy::RegionLedger> ledgers_;
-  std::vector<std::pair<size_t, size_t>> pairs_;  // (demand, site) within the SLO
-  policy::RoutingProblem problem_;
-  double latency_sum_ = 0.0;  // sum of served queries x latency
+  policy::Router router_;                // on the (demand region, site) pairs within the SLO
+  std::vector<double> pair_latency_ms_;  // per routing pair
+  policy::SparseRoutingProblem problem_;
+  policy::SparseRoutingSolution solution_;
+  std::vector<double> site_green_;   // route_inference, per site: greenness; kUnreachable: no capacity
+  std::vector<double> site_routed_;  // route_inference, per site: queries routed to it
+  std::vector<double> site_keep_;    // route_inference, per site: share of its routed queries it served
+  double latency_sum_ = 0.0;         // sum of served queries x latency
   size_t next_job_ = 0;
 };
 

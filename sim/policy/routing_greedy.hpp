@@ -1,0 +1,114 @@
+#pragma once
+// route_greedy's solver, policy::Router::Greedy: internal to policy/ (routing.cpp holds the
+// router around it, routing_greedy.cpp the solver).
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "policy/routing.hpp"
+
+namespace fleetsim::policy {
+
+// route_greedy's solver. The flow network: source -> region d (capacity demand[d]) -> site s
+// (allowed pairs, unbounded, cost per query) -> sink (capacity capacity[s]).
+//   Phase 1 (assign_cheapest_first): every allowed pair in increasing (cost, region, site)
+//     order gets min(unserved demand, spare capacity).
+//   Phase 2 (augment_to_maximum_flow): augmenting paths (re-routing regions out of full sites)
+//     until the served amount is the maximum flow.
+//   Phase 3 (cancel_negative_cycles): on instances small enough for its work bound, negative
+//     cycle cancelling at the same served amount, which ends at the minimum cost if it has
+//     the time.
+// It works on the pairs in place: the allowed pairs of a solve ("choices": finite cost, demand
+// > 0, capacity > 0) are marked, flows are per pair, and since pairs are in (region, site) order,
+// (cost, pair index) is the (cost, region, site) order. All members are scratch memory reused
+// from one solve to the next; what depends on the pair set only is laid out by prepare.
+class Router::Greedy {
+ public:
+  // Lays out the scratch memory that depends on the pair set only; before the first solve on
+  // a pair set.
+  void prepare(const RoutingPairs& pairs);
+  // Flows of the problem into solution.flow (all 0 on entry) and solution.served.
+  void solve(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+
+ private:
+  void start(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  void choices_by_cost();
+  bool order_from_last_solve();
+  void sort_choices();
+  void assign_cheapest_first();
+  void augment_to_maximum_flow();
+  void cancel_negative_cycles(size_t max_relaxations);
+  bool cancel_cycle();
+
+  // The solve's order of pairs: by cost, then by index.
+  bool exact_less(std::uint32_t a, std::uint32_t b) const {
+    return cost_[a] < cost_[b] || (cost_[a] == cost_[b] && a < b);
+  }
+  bool has_choices(size_t d) const { return choice_count_[d] > 0; }
+  void add_user(size_t pair, size_t s) {
+    if (is_user_[pair] != 0) return;
+    is_user_[pair] = 1;
+    users_[user_begin_[s] + user_count_[s]++] = static_cast<std::uint32_t>(pair);
+  }
+
+  const RoutingPairs* pairs_ = nullptr;
+  const SparseRoutingProblem* problem_ = nullptr;
+  std::vector<double>* flow_ = nullptr;  // per pair
+  const double* cost_ = nullptr;         // per pair: the problem's costs
+  const std::uint32_t* pair_site_ = nullptr;
+  const std::uint32_t* pair_region_ = nullptr;
+  size_t demands_ = 0;
+  size_t sites_ = 0;
+  std::vector<double> unserved_;  // per region
+  std::vector<double> spare_;     // per site
+  // allowed_[p]: pair p is a choice of this solve; choice_count_[d]: region d's; choices_ in all.
+  std::vector<unsigned char> allowed_;
+  std::vector<size_t> choice_count_;
+  size_t choices_ = 0;
+  double low_ = 0.0;        // cheapest choice cost
+  double high_ = 0.0;       // dearest choice cost
+  double tolerance_ = 0.0;  // cost differences below this are rounding
+  // users_[user_begin_[s] + k], k < user_count_[s]: the pairs through which regions have sent
+  // to site s, in the order they first did (their flow may be 0 again); is_user_ marks them per
+  // pair. Site s has room for all its pairs (prepare).
+  std::vector<std::uint32_t> users_;
+  std::vector<size_t> user_begin_;
+  std::vector<size_t> user_count_;
+  std::vector<unsigned char> is_user_;
+  // choices_by_cost: order_, the choices (pairs) in order, kept for the next solve (has_order_)
+  std::vector<std::uint32_t> order_;
+  bool has_order_ = false;
+  std::vector<std::uint32_t> run_at_;
+  std::vector<std::uint32_t> run_end_;
+  struct RunHead {
+    double cost;
+    std::uint32_t pair;
+    std::uint32_t run;
+  };
+  std::vector<RunHead> run_heap_;
+  std::vector<std::uint32_t> merged_;
+  std::vector<std::uint64_t> items_;
+  std::vector<std::uint64_t> by_low_digit_;
+  std::vector<std::uint32_t> low_count_;
+  std::vector<std::uint32_t> high_count_;
+  // augment_to_maximum_flow
+  std::vector<size_t> region_layer_of_;
+  std::vector<size_t> site_layer_of_;
+  std::vector<size_t> region_parent_;  // the pair whose flow region d gives up (kNone: a root)
+  std::vector<size_t> site_parent_;    // the pair through which a region sends more to site s
+  std::vector<double> region_path_cost_;
+  std::vector<double> site_path_cost_;
+  std::vector<size_t> region_layer_;
+  std::vector<size_t> site_layer_;
+  std::vector<size_t> terminals_;
+  // cancel_negative_cycles: nodes are regions [0, D), sites [D, D + S), T = D + S, U = D + S + 1;
+  // pred_pair_[w]: the pair of the arc pred_[w] -> w between a region and a site (else kNone)
+  std::vector<double> label_;
+  std::vector<size_t> pred_;
+  std::vector<size_t> pred_pair_;
+  std::vector<size_t> walk_;
+  std::vector<size_t> cycle_;
+};
+
+}  // namespace fleetsim::policy

@@ -1,0 +1,328 @@
+// The sparse form of hourly routing (policy::RoutingPairs, policy::Router): a hand-checked
+// case, bit-identity with the dense functions on random instances, a router reused hour after
+// hour against a fresh one, and validation.
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "policy/routing.hpp"
+
+using fleetsim::policy::kUnreachable;
+using fleetsim::policy::route_greedy;
+using fleetsim::policy::route_min_cost_flow;
+using fleetsim::policy::Router;
+using fleetsim::policy::RoutingPairs;
+using fleetsim::policy::RoutingProblem;
+using fleetsim::policy::RoutingSolution;
+using fleetsim::policy::SparseRoutingProblem;
+using fleetsim::policy::SparseRoutingSolution;
+
+namespace {
+
+constexpr double kInf = kUnreachable;
+
+int64_t draw(std::mt19937_64& rng, int64_t low, int64_t high) {
+  return low + static_cast<int64_t>(rng() % static_cast<uint64_t>(high - low + 1));
+}
+
+double uniform(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
+bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+// A sparse instance and its pair set: mask[d][s] marks the pairs.
+struct Instance {
+  std::vector<std::vector<bool>> mask;
+  RoutingPairs pairs;
+  SparseRoutingProblem problem;
+};
+
+RoutingPairs pairs_of(const std::vector<std::vector<bool>>& mask, size_t sites) {
+  std::vector<size_t> offsets = {0};
+  std::vector<std::uint32_t> pair_sites;
+  for (const std::vector<bool>& row : mask) {
+    for (size_t s = 0; s < sites; ++s) {
+      if (row[s]) pair_sites.push_back(static_cast<std::uint32_t>(s));
+    }
+    offsets.push_back(pair_sites.size());
+  }
+  return RoutingPairs(sites, std::move(offsets), std::move(pair_sites));
+}
+
+// Random instances with everything the solvers must treat alike: ties in cost (few integer
+// costs), zero demand, zero capacity, pairs of the set at +infinity this hour, fractional
+// amounts, negative costs.
+Instance random_instance(std::mt19937_64& rng, size_t demands, size_t sites) {
+  Instance instance;
+  const double share = 0.1 + 0.9 * uniform(rng);
+  instance.mask.assign(demands, std::vector<bool>(sites, false));
+  for (auto& row : instance.mask) {
+    for (size_t s = 0; s < sites; ++s) row[s] = uniform(rng) < share;
+  }
+  instance.pairs = pairs_of(instance.mask, sites);
+  const int64_t cost_kind = draw(rng, 0, 2);
+  const bool integral = draw(rng, 0, 1) == 0;
+  SparseRoutingProblem& problem = instance.problem;
+  for (size_t d = 0; d < demands; ++d) {
+    const bool zero = draw(rng, 0, 7) == 0;
+    problem.demand.push_back(zero ? 0.0 : integral ? static_cast<double>(draw(rng, 1, 100)) : 100.0 * uniform(rng));
+  }
+  for (size_t s = 0; s < sites; ++s) {
+    const bool zero = draw(rng, 0, 7) == 0;
+    problem.capacity.push_back(zero ? 0.0 : integral ? static_cast<double>(draw(rng, 1, 80)) : 80.0 * uniform(rng));
+  }
+  for (size_t p = 0; p < instance.pairs.size(); ++p) {
+    double cost = 0.0;
+    if (draw(rng, 0, 9) == 0) {
+      cost = kInf;
+    } else if (cost_kind == 0) {
+      cost = static_cast<double>(draw(rng, -3, 3));  // many ties
+    } else if (cost_kind == 1) {
+      cost = -1.0 + 4.0 * uniform(rng);
+    } else {  // greenest-like: a per-site intensity and a small tie-break
+      cost = static_cast<double>(50 + 37 * (instance.pairs.site(p) % 7)) + 1e-4 * static_cast<double>(draw(rng, 0, 20));
+    }
+    problem.cost.push_back(cost);
+  }
+  return instance;
+}
+
+RoutingProblem dense_of(const Instance& instance) {
+  RoutingProblem dense;
+  dense.demand = instance.problem.demand;
+  dense.capacity = instance.problem.capacity;
+  dense.cost.assign(dense.demand.size(), std::vector<double>(dense.capacity.size(), kInf));
+  for (size_t p = 0; p < instance.pairs.size(); ++p) {
+    dense.cost[instance.pairs.demand(p)][instance.pairs.site(p)] = instance.problem.cost[p];
+  }
+  return dense;
+}
+
+// Every flow, served, dropped and the total cost bit for bit; flows off the pair set are 0.
+bool same_solution(const RoutingPairs& pairs, const SparseRoutingSolution& sparse, const RoutingSolution& dense) {
+  std::vector<std::vector<double>> flow(dense.flow.size(), std::vector<double>(pairs.sites(), 0.0));
+  for (size_t p = 0; p < pairs.size(); ++p) flow[pairs.demand(p)][pairs.site(p)] = sparse.flow[p];
+  bool same = same_bits(sparse.total_cost, dense.total_cost) && sparse.served.size() == dense.served.size();
+  for (size_t d = 0; same && d < dense.flow.size(); ++d) {
+    same = same_bits(sparse.served[d], dense.served[d]) && same_bits(sparse.dropped[d], dense.dropped[d]);
+    for (size_t s = 0; s < pairs.sites(); ++s) same = same && same_bits(flow[d][s], dense.flow[d][s]);
+  }
+  return same;
+}
+
+bool same_solution(const SparseRoutingSolution& a, const SparseRoutingSolution& b) {
+  bool same = same_bits(a.total_cost, b.total_cost) && a.flow.size() == b.flow.size();
+  for (size_t p = 0; same && p < a.flow.size(); ++p) same = same_bits(a.flow[p], b.flow[p]);
+  for (size_t d = 0; same && d < a.served.size(); ++d) {
+    same = same_bits(a.served[d], b.served[d]) && same_bits(a.dropped[d], b.dropped[d]);
+  }
+  return same;
+}
+
+}  // namespace
+
+TEST_CASE("sparse routing checked by hand", "[policy]") {
+  // Regions d0 (10 queries), d1 (6), d2 (none); sites s0 (8), s1 (5), s2 (none), s3 (4).
+  // Pairs: d0 -> s0, s1, s2; d1 -> s0, s1, s3; d2 -> s0.
+  const RoutingPairs pairs(4, {0, 3, 6, 7}, {0, 1, 2, 0, 1, 3, 0});
+  REQUIRE(pairs.demands() == 3);
+  REQUIRE(pairs.sites() == 4);
+  REQUIRE(pairs.size() == 7);
+  CHECK(pairs.begin(1) == 3);
+  CHECK(pairs.end(1) == 6);
+  CHECK(pairs.site(5) == 3);
+  CHECK(pairs.demand(5) == 1);
+  CHECK(std::vector<std::uint32_t>(pairs.pairs_of_site(0).begin(), pairs.pairs_of_site(0).end()) ==
+        std::vector<std::uint32_t>{0, 3, 6});
+  CHECK(std::vector<std::uint32_t>(pairs.pairs_of_site(3).begin(), pairs.pairs_of_site(3).end()) ==
+        std::vector<std::uint32_t>{5});
+
+  Router router(pairs);
+  SparseRoutingProblem hour;
+  hour.demand = {10.0, 6.0, 0.0};
+  hour.capacity = {8.0, 5.0, 0.0, 4.0};
+  // d1 -> s3 is not allowed this hour; d0 -> s2 is cheap but s2 has no capacity.
+  hour.cost = {1.0, 3.0, 0.5, 2.0, 2.5, kInf, 1.0};
+  SparseRoutingSolution solution;
+  router.route_greedy(hour, solution);
+  // Cheapest first: d0 -> s0 fills s0 (8), d1 -> s1 fills s1 (5); only s0 and s1 are within
+  // reach, so 13 is the maximum flow, and 8 x 1 + 5 x 2.5 = 20.5 its least cost (moving d0 to s1
+  // and d1 to s0 costs 3 + 2 > 1 + 2.5 a query).
+  CHECK(solution.flow == std::vector<double>{8.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0});
+  CHECK(solution.served == std::vector<double>{8.0, 5.0, 0.0});
+  CHECK(solution.dropped == std::vector<double>{2.0, 1.0, 0.0});
+  CHECK(solution.total_cost == 20.5);
+  SparseRoutingSolution exact;
+  router.route_min_cost_flow(hour, exact);
+  CHECK(exact.flow == solution.flow);
+  CHECK(exact.total_cost == 20.5);
+
+  // The next hour d1 -> s3 opens at 0.5: d1 sends 4 there and 2 to s1, d0 fills s0 and sends
+  // its last 2 to s1: everything served at 4 x 0.5 + 8 x 1 + 2 x 2.5 + 2 x 3 = 21.
+  hour.cost[5] = 0.5;
+  router.route_greedy(hour, solution);
+  CHECK(solution.flow == std::vector<double>{8.0, 2.0, 0.0, 0.0, 2.0, 4.0, 0.0});
+  CHECK(solution.served == std::vector<double>{10.0, 6.0, 0.0});
+  CHECK(solution.dropped == std::vector<double>{0.0, 0.0, 0.0});
+  CHECK(solution.total_cost == 21.0);
+  router.route_min_cost_flow(hour, exact);
+  CHECK(exact.flow == solution.flow);
+}
+
+TEST_CASE("equal costs go by region, then site, whatever the last hour's order", "[policy]") {
+  // Three regions of 5 queries share one site of capacity 5 (and two of them a second site):
+  // the cheapest pair wins, and among equal costs the first region.
+  const RoutingPairs pairs(2, {0, 2, 3, 5}, {0, 1, 0, 0, 1});
+  Router router(pairs);
+  SparseRoutingProblem hour;
+  hour.demand = {5.0, 5.0, 5.0};
+  hour.capacity = {5.0, 0.0};
+  hour.cost = {3.0, 1.0, 2.0, 1.0, 1.0};
+  SparseRoutingSolution solution;
+  router.route_greedy(hour, solution);
+  CHECK(solution.flow == std::vector<double>{0.0, 0.0, 0.0, 5.0, 0.0});  // region 2, cheapest
+  hour.cost = {1.0, 1.0, 1.0, 1.0, 1.0};
+  router.route_greedy(hour, solution);
+  CHECK(solution.flow == std::vector<double>{5.0, 0.0, 0.0, 0.0, 0.0});  // a tie: region 0
+  hour.capacity = {5.0, 5.0};
+  hour.cost = {2.0, 1.0, 1.0, 1.0, 1.0};
+  router.route_greedy(hour, solution);
+  // Ties at 1 in (region, site) order: region 0 -> site 1, region 1 -> site 0.
+  CHECK(solution.flow == std::vector<double>{0.0, 5.0, 5.0, 0.0, 0.0});
+  hour.cost = {1.0, 1.0, 1.0, 1.0, 1.0};
+  router.route_greedy(hour, solution);
+  CHECK(solution.flow == std::vector<double>{5.0, 0.0, 0.0, 0.0, 5.0});
+}
+
+TEST_CASE("sparse and dense routing give bit-identical results on random instances", "[policy]") {
+  std::mt19937_64 rng(1414);
+  for (int instance_number = 0; instance_number < 600; ++instance_number) {
+    // Mostly small (where the greedy's negative-cycle phase runs), some larger.
+    const bool large = instance_number % 10 == 0;
+    const auto demands = static_cast<size_t>(large ? draw(rng, 10, 40) : draw(rng, 1, 7));
+    const auto sites = static_cast<size_t>(large ? draw(rng, 20, 150) : draw(rng, 1, 9));
+    const Instance instance = random_instance(rng, demands, sites);
+    const RoutingProblem dense = dense_of(instance);
+    CAPTURE(instance_number, demands, sites);
+
+    Router router(instance.pairs);
+    SparseRoutingSolution sparse;
+    router.route_greedy(instance.problem, sparse);
+    CHECK(same_solution(instance.pairs, sparse, route_greedy(dense)));
+    router.route_greedy(instance.problem, sparse);  // again, from the kept order
+    CHECK(same_solution(instance.pairs, sparse, route_greedy(dense)));
+    if (!large) {
+      router.route_min_cost_flow(instance.problem, sparse);
+      CHECK(same_solution(instance.pairs, sparse, route_min_cost_flow(dense)));
+    }
+  }
+}
+
+TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy]") {
+  // Greenest-like hours on one pair set: each site's group has an intensity that drifts (on
+  // some sequences rounded, so groups tie), latency tie-breaks with ties, regions and sites
+  // that drop out and come back, and now and then an hour of unrelated costs. A reused router
+  // starts from its last order; a fresh one sorts.
+  std::mt19937_64 rng(2025);
+  for (int sequence = 0; sequence < 6; ++sequence) {
+    const auto demands = static_cast<size_t>(draw(rng, 5, 30));
+    const auto sites = static_cast<size_t>(draw(rng, 10, 120));
+    const auto groups = static_cast<size_t>(draw(rng, 2, 12));
+    std::vector<std::vector<bool>> mask(demands, std::vector<bool>(sites, false));
+    std::vector<std::vector<double>> latency(demands, std::vector<double>(sites, 0.0));
+    for (size_t d = 0; d < demands; ++d) {
+      for (size_t s = 0; s < sites; ++s) {
+        mask[d][s] = uniform(rng) < 0.4;
+        latency[d][s] = 0.5 * static_cast<double>(draw(rng, 0, 40));
+      }
+    }
+    const RoutingPairs pairs = pairs_of(mask, sites);
+    Router reused(pairs);
+    std::vector<double> base(groups);
+    std::vector<double> phase(groups);
+    for (size_t g = 0; g < groups; ++g) {
+      base[g] = static_cast<double>(draw(rng, 50, 650));
+      phase[g] = 6.0 * uniform(rng);
+    }
+    std::vector<bool> region_off(demands, false);
+    std::vector<bool> site_off(sites, false);
+    for (int hour = 0; hour < 100; ++hour) {
+      if (draw(rng, 0, 5) == 0)
+        region_off[static_cast<size_t>(draw(rng, 0, static_cast<int64_t>(demands) - 1))] = draw(rng, 0, 1) == 1;
+      if (draw(rng, 0, 5) == 0)
+        site_off[static_cast<size_t>(draw(rng, 0, static_cast<int64_t>(sites) - 1))] = draw(rng, 0, 1) == 1;
+      SparseRoutingProblem problem;
+      for (size_t d = 0; d < demands; ++d)
+        problem.demand.push_back(region_off[d] ? 0.0 : std::floor(1e4 * (1.0 + uniform(rng))));
+      for (size_t s = 0; s < sites; ++s) {
+        problem.capacity.push_back(
+            site_off[s] ? 0.0 : 2e4 * static_cast<double>(demands) / static_cast<double>(sites) * (0.2 + uniform(rng)));
+      }
+      std::vector<double> intensity(groups);
+      double scale = 1.0;
+      for (size_t g = 0; g < groups; ++g) {
+        intensity[g] = base[g] + 40.0 * std::sin(hour / 5.0 + phase[g]);
+        if (sequence % 2 == 0) intensity[g] = 20.0 * std::round(intensity[g] / 20.0);
+        scale = std::max(scale, 1.0 + intensity[g]);
+      }
+      const bool unrelated = draw(rng, 0, 19) == 0;
+      for (size_t p = 0; p < pairs.size(); ++p) {
+        const size_t s = pairs.site(p);
+        problem.cost.push_back(unrelated ? 100.0 * uniform(rng)
+                                         : intensity[s % groups] + 1e-3 * scale * latency[pairs.demand(p)][s]);
+      }
+      CAPTURE(sequence, hour);
+      SparseRoutingSolution from_last;
+      reused.route_greedy(problem, from_last);
+      Router fresh(pairs);
+      SparseRoutingSolution afresh;
+      fresh.route_greedy(problem, afresh);
+      CHECK(same_solution(from_last, afresh));
+    }
+  }
+}
+
+TEST_CASE("sparse routing rejects inconsistent pairs and invalid problems", "[policy]") {
+  // Pair sets: offsets not starting at 0, decreasing, not ending at the pair count; a site
+  // out of range; sites not increasing within a region.
+  CHECK_THROWS_AS(RoutingPairs(2, {}, {}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(2, {1, 1}, {0}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(2, {0, 2, 1, 2}, {0, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(2, {0, 5, 2}, {0, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(2, {0, 1}, {0, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(2, {0, 1}, {2}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(3, {0, 2}, {1, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(RoutingPairs(3, {0, 2}, {2, 0}), std::invalid_argument);
+  CHECK_NOTHROW(RoutingPairs(3, {0, 2, 2, 3}, {0, 2, 1}));  // a region without pairs
+  CHECK(RoutingPairs().demands() == 0);
+
+  Router router(RoutingPairs(2, {0, 2, 3}, {0, 1, 1}));
+  SparseRoutingProblem good;
+  good.demand = {1.0, 2.0};
+  good.capacity = {3.0, 0.0};
+  good.cost = {1.0, kInf, 2.0};
+  SparseRoutingSolution solution;
+  REQUIRE_NOTHROW(router.route_greedy(good, solution));
+  REQUIRE_NOTHROW(router.route_min_cost_flow(good, solution));
+  std::vector<SparseRoutingProblem> bad(8, good);
+  bad[0].demand.pop_back();           // too few regions
+  bad[1].capacity.push_back(1.0);     // too many sites
+  bad[2].cost.pop_back();             // too few pair costs
+  bad[3].demand[0] = -1.0;            // negative demand
+  bad[4].capacity[1] = std::nan("");  // NaN capacity
+  bad[5].cost[2] = std::nan("");      // NaN cost
+  bad[6].cost[0] = -kInf;             // -infinity cost
+  bad[7].demand[1] = kInf;            // infinite demand
+  for (const SparseRoutingProblem& problem : bad) {
+    CHECK_THROWS_AS(router.route_greedy(problem, solution), std::invalid_argument);
+    CHECK_THROWS_AS(router.route_min_cost_flow(problem, solution), std::invalid_argument);
+  }
+}
