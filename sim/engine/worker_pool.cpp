@@ -6,9 +6,11 @@ namespace fleetsim::engine {
 
 namespace {
 
-// Spins (about 10 us) before sleeping: a loop usually follows within microseconds in a busy
-// run, and a futex wake-up costs more than that.
-constexpr int kSpins = 256;
+// Spins (some tens of microseconds) before sleeping: in a run the next loop usually comes
+// within that, and waking a sleeping thread costs more.
+constexpr int kSpins = 2048;
+// Chunks per thread and loop: small enough to balance, large enough that claiming is cheap.
+constexpr size_t kChunksPerThread = 8;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -18,57 +20,74 @@ inline void cpu_relax() {
 #endif
 }
 
-// Waits until `value` is no longer `old`: a short spin, then the kernel.
-template <class T>
-T wait_change(const std::atomic<T>& value, T old) {
-  for (int i = 0; i < kSpins; ++i) {
-    const T now = value.load(std::memory_order_acquire);
-    if (now != old) return now;
-    cpu_relax();
-  }
-  value.wait(old, std::memory_order_acquire);
-  return value.load(std::memory_order_acquire);
-}
-
 }  // namespace
 
-WorkerPool::WorkerPool(int threads) : threads_(threads < 1 ? 1 : threads), errors_(static_cast<size_t>(threads_)) {
-  workers_.reserve(static_cast<size_t>(threads_ - 1));
-  for (int t = 1; t < threads_; ++t) {
+WorkerPool::WorkerPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+  const int wanted = threads_;
+  threads_ = 1;
+  workers_.reserve(static_cast<size_t>(wanted - 1));
+  for (int t = 1; t < wanted; ++t) {
     try {
-      workers_.emplace_back([this, t] { work(t); });
+      workers_.emplace_back([this] { work(); });
+      ++threads_;
     } catch (const std::system_error&) {
-      threads_ = t;  // no more threads to be had: the ones started share the work
-      break;
+      break;  // no more threads to be had: the ones started share the work
     }
   }
-  errors_.resize(static_cast<size_t>(threads_));
 }
 
 WorkerPool::~WorkerPool() {
-  stopping_ = true;
+  stopping_.store(true, std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   for (std::thread& w : workers_) w.join();
 }
 
-void WorkerPool::run_block(int t) {
-  const size_t first = n_ * static_cast<size_t>(t) / static_cast<size_t>(threads_);
-  const size_t last = n_ * static_cast<size_t>(t + 1) / static_cast<size_t>(threads_);
-  try {
-    for (size_t i = first; i < last; ++i) (*fn_)(i);
-  } catch (...) {
-    errors_[static_cast<size_t>(t)] = std::current_exception();
+void WorkerPool::run_chunks() {
+  for (size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed); c < chunks_;
+       c = next_chunk_.fetch_add(1, std::memory_order_relaxed)) {
+    const size_t first = c * chunk_;
+    const size_t last = first + chunk_ < n_ ? first + chunk_ : n_;
+    size_t i = first;
+    try {
+      for (; i < last; ++i) (*fn_)(i);
+    } catch (...) {
+      const std::lock_guard lock(error_mutex_);
+      if (i < error_index_) {
+        error_index_ = i;
+        error_ = std::current_exception();
+      }
+    }
   }
 }
 
-void WorkerPool::work(int t) {
+void WorkerPool::work() {
   uint64_t seen = 0;
   while (true) {
-    seen = wait_change(generation_, seen);
-    if (stopping_) return;
-    run_block(t);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) remaining_.notify_one();
+    // wait for a new loop: a short spin, then the kernel
+    uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int i = 0; i < kSpins && now == seen; ++i) {
+      cpu_relax();
+      now = generation_.load(std::memory_order_acquire);
+    }
+    if (now == seen) {
+      generation_.wait(seen, std::memory_order_acquire);
+      now = generation_.load(std::memory_order_acquire);
+    }
+    seen = now;
+    if (stopping_.load(std::memory_order_acquire)) return;
+    // join the loop if it is still open (the caller may have finished it alone)
+    int64_t state = state_.load(std::memory_order_acquire);
+    bool joined = false;
+    while ((state & kOpen) != 0) {
+      if (state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
+    run_chunks();
+    if (state_.fetch_sub(1, std::memory_order_acq_rel) == 1) state_.notify_one();  // the last one out, closed
   }
 }
 
@@ -79,16 +98,30 @@ void WorkerPool::for_each(size_t n, const std::function<void(size_t)>& fn) {
   }
   fn_ = &fn;
   n_ = n;
-  for (std::exception_ptr& e : errors_) e = nullptr;
-  remaining_.store(threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);  // publishes fn_, n_, remaining_
+  const size_t wanted = static_cast<size_t>(threads_) * kChunksPerThread;
+  chunk_ = n / wanted > 0 ? n / wanted : 1;
+  chunks_ = (n + chunk_ - 1) / chunk_;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  error_index_ = SIZE_MAX;
+  error_ = nullptr;
+  state_.store(kOpen, std::memory_order_release);  // publishes the loop before the wake-up
+  generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
-  run_block(0);
-  for (int left = remaining_.load(std::memory_order_acquire); left != 0;) left = wait_change(remaining_, left);
-  fn_ = nullptr;
-  for (const std::exception_ptr& e : errors_) {
-    if (e) std::rethrow_exception(e);
+  run_chunks();
+  // close the loop to late workers, then wait for those inside it
+  int64_t state = state_.fetch_and(~kOpen, std::memory_order_acq_rel) & ~kOpen;
+  while (state != 0) {
+    for (int i = 0; i < kSpins && state != 0; ++i) {
+      cpu_relax();
+      state = state_.load(std::memory_order_acquire);
+    }
+    if (state != 0) {
+      state_.wait(state, std::memory_order_acquire);
+      state = state_.load(std::memory_order_acquire);
+    }
   }
+  fn_ = nullptr;
+  if (error_) std::rethrow_exception(error_);
 }
 
 }  // namespace fleetsim::engine

@@ -1,10 +1,12 @@
 #pragma once
 // A fixed set of threads for the index loops of the hourly phases (docs/architecture.md,
-// "Parallelism"). A loop over [0, n) is split into one contiguous block per thread and block t
-// always runs on thread t (the caller is thread 0), so which thread does what never depends
-// on timing. Between loops the workers spin for a few microseconds and then sleep in the
-// kernel (C++20 atomic wait: a futex on Linux): on a machine busy with other work they take
-// no CPU from it, unlike OpenMP's default active wait at its barriers.
+// "Parallelism"). A loop over [0, n) is cut into small chunks that the calling thread and the
+// workers claim in turn; the caller never waits for a worker that has not started, so a loop
+// is never slower than running it alone, whether the workers are asleep or the machine is busy.
+// Which thread runs an index must not matter to the result (each index touches only its own
+// state): results are then the same for any number of threads. Between loops the workers spin
+// for a few microseconds and then sleep in the kernel (C++20 atomic wait: a futex on Linux), so
+// they take no CPU from other work, unlike OpenMP's default active wait at its barriers.
 
 #include <atomic>
 #include <cstddef>
@@ -19,30 +21,39 @@ namespace fleetsim::engine {
 
 class WorkerPool {
  public:
-  // threads >= 1: threads - 1 workers are started; the caller of for_each is thread 0.
+  // threads >= 1: threads - 1 workers are started; the caller of for_each is the first.
   explicit WorkerPool(int threads);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   int threads() const { return threads_; }
-  // Runs fn(i) for every i in [0, n): block t = [n t / T, n (t + 1) / T) on thread t, in
-  // increasing i. Returns when every block has run; then rethrows the first exception thrown
-  // (by block order), if any. Not reentrant: fn must not call for_each.
+  // Runs fn(i) once for every i in [0, n), in chunks of consecutive indices (increasing within
+  // a chunk) on whichever thread claims them. Returns when all have run; then rethrows the
+  // exception of the lowest failing index, if any (a chunk stops at its first failure; the
+  // other chunks still run). Not reentrant: fn must not call for_each.
   void for_each(size_t n, const std::function<void(size_t)>& fn);
 
  private:
-  void work(int t);
-  void run_block(int t);
+  void work();
+  void run_chunks();
+
+  // state_: bit 62 set while a loop is open to workers; low bits: workers inside it.
+  static constexpr int64_t kOpen = int64_t{1} << 62;
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
   std::atomic<uint64_t> generation_{0};  // one more for each loop (and for the stop)
-  std::atomic<int> remaining_{0};        // workers still running the current loop's blocks
+  std::atomic<int64_t> state_{0};
+  std::atomic<size_t> next_chunk_{0};
   const std::function<void(size_t)>* fn_ = nullptr;
   size_t n_ = 0;
-  bool stopping_ = false;
-  std::vector<std::exception_ptr> errors_;  // per thread, for the current loop
+  size_t chunk_ = 1;
+  size_t chunks_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex error_mutex_;
+  size_t error_index_ = SIZE_MAX;  // the lowest failing index of the loop
+  std::exception_ptr error_;
 };
 
 }  // namespace fleetsim::engine

@@ -182,9 +182,9 @@ class FleetModel final : public engine::WindowedModel {
     const policy::RoutingPairs& pairs = router_.pairs();
     policy::SparseRoutingProblem& problem = problem_;  // buffers reused hour to hour
     problem.capacity.resize(sites);
-    for (size_t s = 0; s < sites; ++s) {
+    for_each_site([&](size_t s) {  // each site's own state: on the runner's threads
       problem.capacity[s] = sites_[s].serves_inference() ? sites_[s].release_and_measure_inference(model) : 0.0;
-    }
+    });
     problem.demand.resize(demands);
     for (size_t d = 0; d < demands; ++d) problem.demand[d] = sc_.demand_regions[d].queries[h];
     problem.cost.resize(pairs.size());
@@ -233,17 +233,14 @@ class FleetModel final : public engine::WindowedModel {
     site_routed_.assign(sites, 0.0);
     for (size_t p = 0; p < pairs.size(); ++p) site_routed_[pair_site[p]] += flow[p];
     site_keep_.assign(sites, 1.0);
-    bool any_kept = false;
-    for (size_t s = 0; s < sites; ++s) {
-      if (!sites_[s].serves_inference()) continue;
+    for_each_site([&](size_t s) {  // each site's own state: on the runner's threads
+      if (!sites_[s].serves_inference()) return;
       const double routed = site_routed_[s];
       const double served = sites_[s].assign_inference(routed, model).queries;
       // A site serves at most what it measured; scale its flows to what it actually served.
-      if (routed > 0.0 && served < routed) {
-        site_keep_[s] = served / routed;
-        any_kept = true;
-      }
-    }
+      if (routed > 0.0 && served < routed) site_keep_[s] = served / routed;
+    });
+    const bool any_kept = std::any_of(site_keep_.begin(), site_keep_.end(), [](double k) { return k != 1.0; });
     if (any_kept) {
       for (size_t p = 0; p < pairs.size(); ++p) flow[p] *= site_keep_[pair_site[p]];  // x 1.0: unchanged
     }
