@@ -4,6 +4,10 @@
 
 namespace fleetsim::engine {
 
+namespace {
+constexpr size_t kMinRegionsPerThread = 256;
+}  // namespace
+
 void run_hour_windows(WindowedModel& model, const WindowRunOptions& options) {
   WorkerPool pool(options.threads > 0 ? options.threads : 1);
   model.attach(&pool);
@@ -15,7 +19,9 @@ void run_hour_windows(WindowedModel& model, const WindowRunOptions& options) {
     if (options.on_hour) options.on_hour(hour);
     model.global_phase(hour);
     pool.for_each(options.sites, [&model, hour](size_t s) { model.site_phase(s, hour); });
-    pool.for_each(options.regions, [&model, hour](size_t r) { model.ledger_phase(r, hour); });
+    // a region's ledger is a few dozen operations: worth a second thread only for many regions
+    pool.for_each(
+        options.regions, [&model, hour](size_t r) { model.ledger_phase(r, hour); }, kMinRegionsPerThread);
   }
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 // Spins (some tens of microseconds) before sleeping: in a run the next loop usually comes
 // within that, and waking a sleeping thread costs more.
-constexpr int kSpins = 2048;
+constexpr int kSpins = 128;
 // Chunks per thread and loop: small enough to balance, large enough that claiming is cheap.
 constexpr size_t kChunksPerThread = 8;
 
@@ -91,8 +91,8 @@ void WorkerPool::work() {
   }
 }
 
-void WorkerPool::for_each(size_t n, const std::function<void(size_t)>& fn) {
-  if (threads_ == 1 || n < 2) {
+void WorkerPool::for_each(size_t n, const std::function<void(size_t)>& fn, size_t min_per_thread) {
+  if (threads_ == 1 || n < 2 || n < 2 * min_per_thread) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }

@@ -32,7 +32,9 @@ class WorkerPool {
   // a chunk) on whichever thread claims them. Returns when all have run; then rethrows the
   // exception of the lowest failing index, if any (a chunk stops at its first failure; the
   // other chunks still run). Not reentrant: fn must not call for_each.
-  void for_each(size_t n, const std::function<void(size_t)>& fn);
+  // A loop of fewer than 2 x min_per_thread indices runs on the caller alone (for cheap
+  // indices, waking a worker costs more than it saves).
+  void for_each(size_t n, const std::function<void(size_t)>& fn, size_t min_per_thread = 1);
 
  private:
   void work();

@@ -468,10 +468,18 @@ class FleetModel final : public engine::WindowedModel {
     }
     time_and_power(ctx);
     route_inference(hour);
-    for_each_site([this](size_t s) {  // each site's own state: on the runner's threads
-      if (touched_[s] != 0) sites_[s].reschedule();
+    // the sites whose jobs or power changed schedule again, on the runner's threads
+    rescheduled_.clear();
+    for (size_t s = 0; s < sites_.size(); ++s) {
+      if (touched_[s] != 0) rescheduled_.push_back(s);
       touched_[s] = 0;
-    });
+    }
+    const auto reschedule = [this](size_t i) { sites_[rescheduled_[i]].reschedule(); };
+    if (pool() != nullptr) {
+      pool()->for_each(rescheduled_.size(), reschedule);
+    } else {
+      for (size_t i = 0; i < rescheduled_.size(); ++i) reschedule(i);
+    }
     // Taken-back tasks first (they were submitted earlier), queued at once: no second hold.
     for (const auto& e : evicted_) place(e.task, ctx, false);
     const core::Seconds end = core::hour_start(hour + 1);
@@ -728,6 +736,7 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
   std::vector<core::Seconds> interruptible_checkpoint_s_;  // per job: checkpoint time; -1: not interruptible
+  std::vector<size_t> rescheduled_;                        // this hour's touched sites
   std::vector<char> touched_;  // sites whose jobs or power changed at this hour's start (char: set by threads)
   bool any_interruptible_ = false;
   std::vector<int64_t> site_of_job_;
