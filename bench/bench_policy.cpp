@@ -11,8 +11,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <numbers>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "policy/forecast.hpp"
@@ -68,22 +70,34 @@ Jobs make_jobs() {
   return jobs;
 }
 
+// What both benchmarks decide with: the supply, persistence forecasts, fifo + temporal_shift.
+struct Decider {
+  std::vector<energy::RegionSupply> supply = make_supply();
+  policy::Forecaster forecaster{supply, {policy::ForecastModel::kPersistence, 0.0, 1}};
+  policy::ForecastSignals signals{forecaster, policy::Signal::kCarbonIntensity};
+  std::unique_ptr<policy::SchedulingPolicy> policy = make_timing_policy();
+  std::vector<double> load = std::vector<double>(kRegions, 1.0);
+  std::vector<std::string> names = std::vector<std::string>(kRegions, "r");
+  static std::unique_ptr<policy::SchedulingPolicy> make_timing_policy() {
+    policy::PolicyConfig config;
+    config.components = {"fifo", "temporal_shift"};
+    return policy::make_policy(config);
+  }
+  // The context of a decision hour (the signals start it).
+  policy::DecisionContext hour(int64_t h) {
+    signals.begin_hour(h, load);
+    return policy::DecisionContext{h, {{}, nullptr, names}, &signals};
+  }
+};
+
 void BM_HourOfDecisions(benchmark::State& state) {
-  const auto supply = make_supply();
+  Decider decider;
   const Jobs jobs = make_jobs();
-  const policy::Forecaster forecaster(supply, {policy::ForecastModel::kPersistence, 0.0, 1});
-  policy::ForecastSignals signals(forecaster, policy::Signal::kCarbonIntensity);
-  policy::PolicyConfig config;
-  config.components = {"fifo", "temporal_shift"};
-  const auto policy = policy::make_policy(config);
-  const std::vector<double> load(kRegions, 1.0);
-  std::vector<std::string> names(kRegions, "r");
   int64_t hour = 24;
   int64_t decided = 0;
   std::vector<policy::PlannedJob> planned;
   for (auto _ : state) {
-    signals.begin_hour(hour, load);
-    policy::DecisionContext ctx{hour, {{}, nullptr, names}, &signals};
+    const policy::DecisionContext ctx = decider.hour(hour);
     const int64_t now = hour * 3600;
     planned.clear();
     uint32_t id = 0;
@@ -97,7 +111,7 @@ void BM_HourOfDecisions(benchmark::State& state) {
       *t.deadline_s += now;
       planned.push_back(policy::PlannedJob{id++, t, false, false});
     }
-    policy->plan(planned, ctx);  // JobTiming::gpus = 0: the decisions without a capacity calendar
+    decider.policy->plan(planned, ctx);  // JobTiming::gpus = 0: the decisions without a capacity calendar
     for (const policy::PlannedJob& p : planned) decided += p.run ? 1 : 0;
     hour = hour + 1 < kHours - 240 ? hour + 1 : 24;
   }
@@ -114,15 +128,8 @@ BENCHMARK(BM_HourOfDecisions)->Unit(benchmark::kMicrosecond);
 // running jobs advance an hour, and a job that ends or passes its deadline is replaced by a
 // fresh one (a new identity) of the same shape.
 void BM_HourOfDecisionsRemembered(benchmark::State& state) {
-  const auto supply = make_supply();
+  Decider decider;
   const Jobs shapes = make_jobs();
-  const policy::Forecaster forecaster(supply, {policy::ForecastModel::kPersistence, 0.0, 1});
-  policy::ForecastSignals signals(forecaster, policy::Signal::kCarbonIntensity);
-  policy::PolicyConfig config;
-  config.components = {"fifo", "temporal_shift"};
-  const auto policy = policy::make_policy(config);
-  const std::vector<double> load(kRegions, 1.0);
-  std::vector<std::string> names(kRegions, "r");
   int64_t hour = 24;
   uint32_t next_id = 0;
   std::vector<policy::PlannedJob> planned;
@@ -139,9 +146,7 @@ void BM_HourOfDecisionsRemembered(benchmark::State& state) {
   }
   int64_t decided = 0;
   for (auto _ : state) {
-    signals.begin_hour(hour, load);
-    policy::DecisionContext ctx{hour, {{}, nullptr, names}, &signals};
-    policy->plan(planned, ctx);
+    decider.policy->plan(planned, decider.hour(hour));
     // apply the decisions and advance the hour (not timed: the run's own work)
     state.PauseTiming();
     for (size_t i = 0; i < planned.size(); ++i) {
