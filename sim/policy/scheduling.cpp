@@ -658,11 +658,16 @@ class ComposedPolicy final : public SchedulingPolicy {
     std::vector<int64_t> busy_suffix;
     std::vector<int64_t> used;  // occupancy plus bookings, built lazily
     size_t cursor = 0;          // the first entry of busy whose last index is >= used.size()
+    // the occupancy known up to `length` hours (the common case, already known, inline)
     void ensure(int64_t length) {
-      while (static_cast<int64_t>(used.size()) < length) {
-        const auto i = static_cast<int64_t>(used.size());
+      if (static_cast<int64_t>(used.size()) < length) grow(length);
+    }
+    [[gnu::noinline]] void grow(int64_t length) {
+      auto i = static_cast<int64_t>(used.size());
+      used.resize(static_cast<size_t>(length));
+      for (; i < length; ++i) {
         while (cursor < busy.size() && busy[cursor].first < i) ++cursor;
-        used.push_back(busy_suffix[cursor]);
+        used[static_cast<size_t>(i)] = busy_suffix[cursor];
       }
     }
     int64_t free(int64_t i) {
@@ -672,6 +677,17 @@ class ComposedPolicy final : public SchedulingPolicy {
     void book(int64_t i, int64_t gpus) {
       ensure(i + 1);
       used[static_cast<size_t>(i)] += gpus;
+    }
+    // the least free GPUs over [from, to)
+    int64_t least_free(int64_t from, int64_t to) {
+      ensure(to);
+      int64_t most = 0;
+      for (int64_t i = from; i < to; ++i) most = std::max(most, used[static_cast<size_t>(i)]);
+      return capacity - most;
+    }
+    void book_range(int64_t from, int64_t to, int64_t gpus) {
+      ensure(to);
+      for (int64_t i = from; i < to; ++i) used[static_cast<size_t>(i)] += gpus;
     }
   };
 
@@ -770,8 +786,7 @@ class ComposedPolicy final : public SchedulingPolicy {
   }
   static void book_run(Calendar* cal, int64_t from, core::Seconds run_s, int64_t gpus) {
     if (cal == nullptr) return;
-    const int64_t n = ceil_hours(run_s);
-    for (int64_t i = from; i < from + n; ++i) cal->book(i, gpus);
+    cal->book_range(from, from + ceil_hours(run_s), gpus);
   }
 
   // Whether a running interruptible job pauses now for carbon (and its plan booked). Each plan
@@ -1019,11 +1034,8 @@ class ComposedPolicy final : public SchedulingPolicy {
 
   // Whether a run from index `from` has room in every hour (no calendar: always).
   static bool room(Calendar* cal, int64_t from, core::Seconds run_s, int64_t gpus) {
-    if (cal == nullptr) return true;
-    for (int64_t i = from; i < from + ceil_hours(run_s); ++i) {
-      if (cal->free(i) < gpus) return false;
-    }
-    return true;
+    const int64_t to = from + ceil_hours(run_s);
+    return cal == nullptr || to <= from || cal->least_free(from, to) >= gpus;
   }
 
   std::string name_;
