@@ -202,6 +202,12 @@ class SiteRuntime {
   double task_dynamic_power_w(size_t cluster, const Task& task) const;
   // Dynamic IT power of running tasks plus queued and incoming ones (held ones excluded), W.
   double committed_dynamic_power_w() const;
+  // The dynamic IT power a task could add now within the grid limit, W: within_grid_limit(
+  // committed_dynamic_power_w() + d) holds for d up to about this (to rounding; an index's
+  // bound, the exact test is within_grid_limit's).
+  double grid_headroom_w() const {
+    return grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_ - committed_dynamic_power_w();
+  }
 
   // Global phase: queue a task on a cluster. It joins the queue at max(submit_s, now).
   // A held task waits in the queue, holding its place, until release().

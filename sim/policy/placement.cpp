@@ -1,8 +1,11 @@
 #include "policy/placement.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+
+#include "fleet/power.hpp"
 
 namespace fleetsim::policy {
 namespace {
@@ -110,16 +113,20 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
 
 // -- FreeGpuIndex
 
-void FreeGpuIndex::Tree::set(size_t leaf, int64_t value) {
+void FreeGpuIndex::Tree::set(size_t leaf, int64_t value, double headroom_w) {
   size_t i = leaves + leaf;
   max[i] = value;
-  for (i /= 2; i >= 1; i /= 2) max[i] = std::max(max[2 * i], max[2 * i + 1]);
+  headroom[i] = headroom_w;
+  for (i /= 2; i >= 1; i /= 2) {
+    max[i] = std::max(max[2 * i], max[2 * i + 1]);
+    headroom[i] = std::max(headroom[2 * i], headroom[2 * i + 1]);
+  }
 }
 
-size_t FreeGpuIndex::Tree::first_at_least(size_t from, int64_t at_least) const {
+size_t FreeGpuIndex::Tree::first_at_least(size_t from, int64_t at_least, double need_w) const {
   if (from >= clusters.size()) return SIZE_MAX;
   // descend from the root, left first, skipping subtrees that end before `from` or whose
-  // maximum is too small
+  // maxima are too small
   struct Frame {
     size_t node, lo, hi;
   };
@@ -128,7 +135,7 @@ size_t FreeGpuIndex::Tree::first_at_least(size_t from, int64_t at_least) const {
   stack[top++] = Frame{1, 0, leaves};
   while (top > 0) {
     const Frame f = stack[--top];
-    if (f.hi <= from || max[f.node] < at_least) continue;
+    if (f.hi <= from || max[f.node] < at_least || headroom[f.node] < need_w) continue;
     if (f.hi - f.lo == 1) return f.lo;
     const size_t mid = (f.lo + f.hi) / 2;
     stack[top++] = Frame{2 * f.node + 1, mid, f.hi};  // right after left
@@ -149,8 +156,10 @@ void FreeGpuIndex::build(const FleetView& fleet) {
   by_type_.assign(fleet.catalog != nullptr ? fleet.catalog->types().size() : 0, Tree{});
   leaf_all_.assign(sites_, {});
   leaf_by_type_.assign(sites_, {});
+  region_sites_.assign(fleet.region_names.size(), {});
   for (size_t s = 0; s < sites_; ++s) {
     const fleet::SiteRuntime& site = fleet.sites[s];
+    if (site.spec().region < region_sites_.size()) region_sites_[site.spec().region].push_back(s);
     for (size_t c = 0; c < site.clusters(); ++c) {
       leaf_all_[s].push_back(all_.clusters.size());
       all_.clusters.push_back(Placement{s, c});
@@ -163,22 +172,36 @@ void FreeGpuIndex::build(const FleetView& fleet) {
     t.leaves = 1;
     while (t.leaves < t.clusters.size()) t.leaves *= 2;
     t.max.assign(2 * t.leaves, INT64_MIN);
+    t.headroom.assign(2 * t.leaves, -std::numeric_limits<double>::infinity());
   };
   size(all_);
   for (Tree& t : by_type_) size(t);
 }
 
-void FreeGpuIndex::update(const FleetView& fleet, const Placement& p) {
-  const int64_t v = value(fleet, p);
-  all_.set(leaf_all_[p.site][p.cluster], v);
-  by_type_[fleet.sites[p.site].gpu_type(p.cluster)].set(leaf_by_type_[p.site][p.cluster], v);
+void FreeGpuIndex::update(const FleetView& fleet, size_t site) {
+  // a placement commits GPUs of its cluster and power of its whole site
+  const fleet::SiteRuntime& s = fleet.sites[site];
+  const double headroom_w = s.grid_headroom_w();
+  for (size_t c = 0; c < s.clusters(); ++c) {
+    const int64_t v = value(fleet, Placement{site, c});
+    all_.set(leaf_all_[site][c], v, headroom_w);
+    by_type_[s.gpu_type(c)].set(leaf_by_type_[site][c], v, headroom_w);
+  }
 }
 
 void FreeGpuIndex::refresh(const FleetView& fleet) {
   // leaves first, then every inner node once
-  auto fill = [&fleet](Tree& t) {
-    for (size_t i = 0; i < t.clusters.size(); ++i) t.max[t.leaves + i] = value(fleet, t.clusters[i]);
-    for (size_t i = t.leaves; i-- > 1;) t.max[i] = std::max(t.max[2 * i], t.max[2 * i + 1]);
+  headroom_w_.resize(fleet.sites.size());
+  for (size_t s = 0; s < fleet.sites.size(); ++s) headroom_w_[s] = fleet.sites[s].grid_headroom_w();
+  auto fill = [&](Tree& t) {
+    for (size_t i = 0; i < t.clusters.size(); ++i) {
+      t.max[t.leaves + i] = value(fleet, t.clusters[i]);
+      t.headroom[t.leaves + i] = headroom_w_[t.clusters[i].site];
+    }
+    for (size_t i = t.leaves; i-- > 1;) {
+      t.max[i] = std::max(t.max[2 * i], t.max[2 * i + 1]);
+      t.headroom[i] = std::max(t.headroom[2 * i], t.headroom[2 * i + 1]);
+    }
   };
   fill(all_);
   for (Tree& t : by_type_) fill(t);
@@ -196,16 +219,42 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
     hour_ = hour;
     dirty_.clear();
   }
-  for (const Placement& p : dirty_) update(fleet, p);
+  for (const Placement& p : dirty_) update(fleet, p.site);
   dirty_.clear();
+  // A job limited to a few regions: their sites scanned in scenario order (the index would
+  // find clusters elsewhere first, one descent each).
+  if (!job.allowed_regions.empty()) {
+    allowed_sites_.clear();
+    for (const std::string& name : job.allowed_regions) {
+      for (size_t r = 0; r < fleet.region_names.size(); ++r) {
+        if (fleet.region_names[r] == name && r < region_sites_.size())
+          allowed_sites_.insert(allowed_sites_.end(), region_sites_[r].begin(), region_sites_[r].end());
+      }
+    }
+    if (allowed_sites_.size() <= scan_sites_) {
+      std::sort(allowed_sites_.begin(), allowed_sites_.end());
+      allowed_sites_.erase(std::unique(allowed_sites_.begin(), allowed_sites_.end()), allowed_sites_.end());
+      return start_now_in(job, task, fleet, allowed_sites_);
+    }
+  }
   const Tree* tree = &all_;
+  // the least dynamic power the job can add on any cluster of the tree, W
+  double least_per_gpu_w = std::numeric_limits<double>::infinity();
   if (!job.gpu_type.empty()) {
     const std::optional<size_t> type = fleet.catalog->index_of(job.gpu_type);
     if (!type || *type >= by_type_.size()) return std::nullopt;
     tree = &by_type_[*type];
+    least_per_gpu_w = fleet::dynamic_power_per_gpu_w(fleet.catalog->at(*type), task.utilization);
+  } else if (fleet.catalog != nullptr) {
+    for (const fleet::GpuType& type : fleet.catalog->types())
+      least_per_gpu_w = std::min(least_per_gpu_w, fleet::dynamic_power_per_gpu_w(type, task.utilization));
   }
+  // a bound only, with slack for rounding: no cluster the exact test accepts is skipped
+  double need_w = -std::numeric_limits<double>::infinity();
+  if (std::isfinite(least_per_gpu_w) && least_per_gpu_w > 0.0)
+    need_w = static_cast<double>(task.gpus) * least_per_gpu_w * (1.0 - 1e-6) - 1e-3;
   for (size_t from = 0;;) {
-    const size_t leaf = tree->first_at_least(from, task.gpus);
+    const size_t leaf = tree->first_at_least(from, task.gpus, need_w);
     if (leaf == SIZE_MAX) return std::nullopt;
     const Placement p = tree->clusters[leaf];
     const fleet::SiteRuntime& site = fleet.sites[p.site];

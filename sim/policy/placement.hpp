@@ -53,11 +53,17 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
 // values are refreshed from the sites at the first query of each hour; within the hour the
 // fleet changes only by placements (a task queued on a cluster commits its GPUs: a value only
 // falls), which it reads back from that cluster before the next query so as not to visit full
-// clusters again. A value is never below the cluster's true one, and every cluster it finds
-// passes first fit's own checks again, so the result is first fit's exactly (tested against
-// the scan on random fleets).
+// clusters again. Each node also keeps the most grid headroom (site.grid_headroom_w()) of its
+// clusters' sites, and a query skips subtrees without room for the job's least possible
+// dynamic power (its GPUs at the least per-GPU power of the types it may use), so that clusters
+// with free GPUs on sites at their grid limit are not visited one by one. A job limited to
+// regions with few sites (64 by default) scans just those sites instead. A value is never
+// below the cluster's true one, and every cluster it finds passes first fit's own checks
+// again, so the result is first fit's exactly (tested against the scan on random fleets).
 class FreeGpuIndex {
  public:
+  // scan_sites: a job limited to regions with at most this many sites scans them (tests set 0)
+  explicit FreeGpuIndex(size_t scan_sites = 64) : scan_sites_(scan_sites) {}
   // The first cluster in scenario order that can start the job now (first fit's first pass),
   // or none. `hour` is the decision hour.
   std::optional<Placement> first_start_now(const workload::TrainingJob& job, const fleet::Task& task,
@@ -76,14 +82,16 @@ class FreeGpuIndex {
   struct Tree {                       // a max segment tree over some clusters, in scenario order
     std::vector<Placement> clusters;  // leaf i's cluster
     std::vector<int64_t> max;         // 2 x leaves: node values; leaves at [leaves, 2 x leaves)
+    std::vector<double> headroom;     // the same for the site's grid headroom, W
     size_t leaves = 0;                // a power of two >= clusters.size()
-    void set(size_t leaf, int64_t value);
-    // the first leaf >= from whose value is >= at_least (SIZE_MAX: none)
-    size_t first_at_least(size_t from, int64_t at_least) const;
+    void set(size_t leaf, int64_t value, double headroom_w);
+    // the first leaf >= from whose value is >= at_least and whose headroom is >= need_w
+    // (SIZE_MAX: none)
+    size_t first_at_least(size_t from, int64_t at_least, double need_w) const;
   };
   void build(const FleetView& fleet);
   void refresh(const FleetView& fleet);
-  void update(const FleetView& fleet, const Placement& p);
+  void update(const FleetView& fleet, size_t site);
   static int64_t value(const FleetView& fleet, const Placement& p);
 
   Tree all_;
@@ -93,7 +101,11 @@ class FreeGpuIndex {
   size_t sites_ = SIZE_MAX;
   int64_t hour_ = -1;
   std::vector<Placement> dirty_;
+  std::vector<double> headroom_w_;                 // refresh's buffer: each site's grid headroom
+  std::vector<std::vector<size_t>> region_sites_;  // per region: its sites, in scenario order
+  std::vector<size_t> allowed_sites_;              // a region-limited job's sites (a buffer)
   static constexpr size_t kMaxDirty = 4096;
+  size_t scan_sites_;  // a region-limited job with at most this many sites: a scan
 };
 
 // First fit with the index for its first pass (the same result as first_fit).

@@ -1,6 +1,7 @@
 // The placement index (policy::FreeGpuIndex) against the scan it replaces: on random fleets,
 // hour after hour, every job gets the same placement from first fit with the index as from
-// first fit's scan, typed and untyped jobs, jobs limited to regions, inference pools and
+// first fit's scan, typed and untyped jobs, jobs limited to regions (scanned by their sites, and
+// through the index), sites at their grid limit, inference pools and
 // clusters not yet in service included.
 #include <catch2/catch.hpp>
 
@@ -46,6 +47,7 @@ TEST_CASE("first fit with the free-GPU index places every job as the scan does",
     }
     const policy::FleetView fleet{sites, &catalog, regions};
     policy::FreeGpuIndex index;
+    policy::FreeGpuIndex index_only(0);  // region-limited jobs through the index too
     uint32_t next = 0;
     int64_t placed = 0;
     int64_t queued = 0;
@@ -69,14 +71,19 @@ TEST_CASE("first fit with the free-GPU index places every job as the scan does",
         task.submit_s = job.submit_s;
         const policy::PlacementDecision scan = policy::first_fit(job, task, fleet);
         const policy::PlacementDecision indexed = policy::first_fit(job, task, fleet, index, hour);
+        const policy::PlacementDecision indexed_only = policy::first_fit(job, task, fleet, index_only, hour);
         INFO("seed " << seed << ", hour " << hour << ", job " << next);
         REQUIRE(scan.placement.has_value() == indexed.placement.has_value());
+        REQUIRE(scan.placement.has_value() == indexed_only.placement.has_value());
         if (!scan.placement) {
           CHECK(scan.reason == indexed.reason);
           continue;
         }
         REQUIRE(scan.placement->site == indexed.placement->site);
         REQUIRE(scan.placement->cluster == indexed.placement->cluster);
+        REQUIRE(indexed_only.placement.has_value());
+        REQUIRE(scan.placement->site == indexed_only.placement->site);
+        REQUIRE(scan.placement->cluster == indexed_only.placement->cluster);
         const bool now = sites[scan.placement->site].uncommitted_gpus(scan.placement->cluster) >= task.gpus;
         (now ? placed : queued) += 1;
         sites[scan.placement->site].enqueue(scan.placement->cluster, task);
