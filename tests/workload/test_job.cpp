@@ -33,12 +33,10 @@ TEST_CASE("sort_by_submit orders by submission and keeps the order of ties", "[w
 
 TEST_CASE("sort_by_submit leaves jobs already in order as they are", "[workload]") {
   std::vector<workload::TrainingJob> jobs(3);
-  jobs[0].name = "a";
-  jobs[1].name = "b";
-  jobs[2].name = "c";
+  for (size_t k = 0; k < jobs.size(); ++k) jobs[k].name = std::to_string(k);
   jobs[2].submit_s = 5;
   workload::sort_by_submit(jobs);
-  CHECK(jobs[0].name == "a");
-  CHECK(jobs[1].name == "b");
-  CHECK(jobs[2].name == "c");
+  CHECK(jobs[0].name == "0");
+  CHECK(jobs[1].name == "1");
+  CHECK(jobs[2].name == "2");
 }
