@@ -1,6 +1,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,10 +11,12 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "policy/routing.hpp"
 #include "policy/scheduling.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/yaml_input.hpp"
 #include "workload/deadline.hpp"
 #include "workload/inference_demand.hpp"
 
@@ -53,7 +56,7 @@ struct At {
   }
   SourceLocation where() const {
     if (const std::string* text = context->override_of(path)) {
-      return SourceLocation{context->file + " (--set " + *text + ")", 0, path};
+      return SourceLocation{context->file + " (--set " + core::printable(*text) + ")", 0, path};
     }
     return SourceLocation{context->file, line(), path};
   }
@@ -261,10 +264,24 @@ size_t occurrences(const YAML::Node& node, const YAML::Node& target) {
   return count;
 }
 
-// Applies one --set and returns the key path it replaced, in message form ("sites[0].pue").
-std::string apply_override(YAML::Node& root, const std::string& text) {
+// A list index written in a --set path (all digits), or nullopt when it does not fit size_t.
+std::optional<size_t> parse_index(const std::string& digits) {
+  size_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// Applies one --set to the scenario read from `file` and returns the key path it replaced, in
+// message form ("sites[0].pue"). Its errors name the file and the --set, and the key path as
+// written.
+std::string apply_override(YAML::Node& root, const std::string& file, const std::string& text) {
   const size_t eq = text.find('=');
-  const SourceLocation where{"--set", 0, text};
+  const SourceLocation where{file + " (--set " + core::printable(text) + ")", 0,
+                             eq == std::string::npos ? text : text.substr(0, eq)};
+  if (const auto bad = core::invalid_utf8_at(text)) {
+    throw InputError(where, "the --set text is not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")");
+  }
   if (eq == std::string::npos || eq == 0) throw InputError(where, "expected key.path=value");
   std::string path = text.substr(0, eq);
   const std::string value = text.substr(eq + 1);
@@ -276,35 +293,30 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
     if (part.empty()) throw InputError(where, "empty segment in key path");
     parts.push_back(part);
   }
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where, "value is not valid YAML: " + e.msg);
-  }
+  const YAML::Node parsed = load_yaml_value(value, where);
   YAML::Node cur = root;
   std::string resolved;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
     if (i > 0 && (cur.IsMap() || cur.IsSequence()) && occurrences(root, cur) > 1) {
-      throw InputError(where, "'" + resolved +
-                                  "' is a YAML alias shared with another part of the scenario; write it out in full "
+      throw InputError(where, core::quote(resolved) +
+                                  " is a YAML alias shared with another part of the scenario; write it out in full "
                                   "to override one copy");
     }
     if (cur.IsSequence()) {
       std::optional<size_t> index;
       if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        index = std::stoul(part);
-        if (*index >= cur.size()) {
-          throw InputError(
-              where, "index " + part + " is out of range (the list has " + std::to_string(cur.size()) + " items)");
+        index = parse_index(part);
+        if (!index || *index >= cur.size()) {
+          throw InputError(where, "index " + core::printable(part) + " is out of range (the list has " +
+                                      std::to_string(cur.size()) + " items)");
         }
       } else {
         for (size_t j = 0; j < cur.size(); ++j) {
           if (cur[j].IsMap() && cur[j]["name"].IsScalar() && cur[j]["name"].Scalar() == part) index = j;
         }
-        if (!index) throw InputError(where, "no list item named '" + part + "'");
+        if (!index) throw InputError(where, "no list item named " + core::quote(part));
       }
       resolved += "[" + std::to_string(*index) + "]";
       if (last) {
@@ -315,7 +327,7 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
       }
     } else {
       if (cur.IsDefined() && !cur.IsNull() && !cur.IsMap()) {
-        throw InputError(where, "'" + part + "' is below a value that is not a map or list");
+        throw InputError(where, core::quote(part) + " is below a value that is not a map or list");
       }
       resolved += (resolved.empty() ? "" : ".") + part;
       if (last) {
@@ -1417,16 +1429,10 @@ struct Builder {
 
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
                         const std::vector<std::string>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(SourceLocation{source_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""},
-                     "YAML syntax error: " + e.msg);
-  }
+  YAML::Node root = load_yaml_document(text, source_name, "a scenario file");
   if (!root.IsMap()) throw InputError(SourceLocation{source_name, 1, ""}, "a scenario must be a YAML map of keys");
   Context context{source_name, {}};
-  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, o), o);
+  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, source_name, o), o);
   const At top{root, "", &context, 1};
   validate_section(top, root_section());
 
