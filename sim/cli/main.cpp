@@ -22,6 +22,7 @@
 
 #include "cli/report.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 #include "planner/plan.hpp"
 #include "policy/scheduling.hpp"
@@ -203,7 +204,7 @@ int cmd_run(int argc, char** argv) {
   }
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
   if (!quiet) {
-    for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
+    for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
   }
   if (sc.inference.routing_matrix && !quiet) {
     size_t pairs = 0;
@@ -513,7 +514,7 @@ int cmd_plan(int argc, char** argv) {
   request.study = vm.count("study") > 0;
   const bool quiet = vm.count("quiet") > 0;
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
-  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
+  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
   if (!quiet) {
     std::cout << "fleetsim plan '" << sc.name << "': target hourly CFE " << percent(request.target) << ", policy "
               << sc.scheduler.policy.name() << "\n";
@@ -562,7 +563,7 @@ int cmd_validate(int argc, char** argv) {
   }
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
   const auto jobs = run::collect_jobs(sc);  // reads traces, so their errors show here too
-  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
+  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
   int64_t gpus = 0;      // at the start
   int64_t gpus_end = 0;  // after every capacity step within the horizon
   bool changes = false;
@@ -679,13 +680,13 @@ int main(int argc, char** argv) {
     if (command == "inspect") return cmd_inspect(argc - 1, argv + 1);
     if (command == "plan") return cmd_plan(argc - 1, argv + 1);
     if (command == "catalog") return cmd_catalog(argc - 1, argv + 1);
-    std::cerr << "fleetsim: unknown command '" << command << "' (try fleetsim --help)\n";
+    std::cerr << "fleetsim: unknown command " << core::quote(command) << " (try fleetsim --help)\n";
     return kExitBadInput;
   } catch (const core::InputError& e) {
     std::cerr << "fleetsim: error: " << e.what() << '\n';
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "fleetsim: simulation error: " << e.what() << '\n';
+    std::cerr << "fleetsim: simulation error: " << core::one_line(e.what()) << '\n';
     return kExitSimulationError;
   }
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace fleetsim::energy {
 namespace {
@@ -127,6 +128,7 @@ class HourlyCsv {
   HourlyCsv(std::string path, std::vector<Column> columns) : path_(std::move(path)), columns_(std::move(columns)) {
     if (columns_.size() + 1 > kMaxColumns) throw std::logic_error("HourlyCsv: too many columns");
     if (!std::filesystem::is_regular_file(path_)) throw error(0, "", "grid or profile CSV file not found");
+    core::check_csv_header_utf8(path_);
     std::array<std::string, kMaxColumns> names;
     names[0] = kTimeColumn;
     for (size_t i = 0; i < kMaxColumns - 1; ++i) {
@@ -282,8 +284,7 @@ class HourlyCsv {
     if (text == nullptr || *text == '\0') throw error(line, kTimeColumn, "empty timestamp");
     const auto t = core::parse_utc(text);
     if (!t) {
-      throw error(line, kTimeColumn,
-                  "'" + std::string(text) + "' is not an ISO-8601 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)");
+      throw error(line, kTimeColumn, core::quote(text) + " is not an ISO-8601 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)");
     }
     return *t;
   }
@@ -313,10 +314,11 @@ class HourlyCsv {
     double value = 0.0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size()) {
-      throw error(line, column.name, "'" + std::string(text) + "' is not a number");
+      throw error(line, column.name, core::quote(text) + " is not a number");
     }
-    if (!std::isfinite(value)) throw error(line, column.name, "'" + std::string(text) + "' is not a finite number");
-    if (value < 0.0 && !column.allow_negative) throw error(line, column.name, "negative value " + std::string(text));
+    if (!std::isfinite(value)) throw error(line, column.name, core::quote(text) + " is not a finite number");
+    if (value < 0.0 && !column.allow_negative)
+      throw error(line, column.name, "negative value " + core::printable(text));
     return value;
   }
 
@@ -397,6 +399,7 @@ std::vector<std::string> header_names(const std::string& path) {
 // An ENTSO-E *_mw column that is neither a known production type nor excluded would be
 // silently left out of the generation mix; it is an error instead.
 void check_entsoe_header(const std::string& path) {
+  core::check_csv_header_utf8(path);
   for (const std::string& name : header_names(path)) {
     if (!ends_with(name, "_mw") || name.rfind("import_", 0) == 0 || name.rfind("export_", 0) == 0 ||
         name == "hydro_pumped_storage_mw") {
@@ -448,9 +451,28 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
   }
   if (!any) throw csv.error(1, "", "no generation column in the header");
 
-  // A complete row: negative net generation within limits, total > 0.
+  // Values each finite whose sum is not (1e308 MW in two columns) would give CI = inf / inf:
+  // an error naming the column where the running sum of generation or emissions overflows.
+  auto check_finite_sums = [&](const double* gen, int64_t line, const char* when) {
+    double total = 0.0;
+    double positive = 0.0;
+    double emissions = 0.0;
+    for (size_t i = 0; i < N; ++i) {
+      total += gen[i];
+      positive += std::max(0.0, gen[i]);
+      emissions += gen[i] * factor[i];
+      if (!std::isfinite(total) || !std::isfinite(positive) || !std::isfinite(emissions)) {
+        throw csv.error(line, fuels[i].column,
+                        "value " + format_number(gen[i]) + std::string(when) +
+                            ": the hour's total generation or emissions up to this column is not a finite number");
+      }
+    }
+  };
+
+  // A complete row: sums finite, negative net generation within limits, total > 0.
   auto check = [&](const double* gen, const uint8_t* have, int64_t line) {
     if (!std::all_of(have, have + N, [](uint8_t x) { return x != 0; })) return true;
+    check_finite_sums(gen, line, "");
     double total = 0.0;
     double positive = 0.0;
     double negative = 0.0;
@@ -486,6 +508,7 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
   grid.filled_hours = table.filled_hours;
   for (size_t h = 0; h < hours; ++h) {
     const double* gen = table.row(h);
+    check_finite_sums(gen, table.lines[h], " after filling the empty values");
     double total = 0.0;
     double emissions = 0.0;
     double cfe = 0.0;

@@ -1,6 +1,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,10 +11,12 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "policy/routing.hpp"
 #include "policy/scheduling.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/yaml_input.hpp"
 #include "workload/deadline.hpp"
 #include "workload/inference_demand.hpp"
 
@@ -53,7 +56,7 @@ struct At {
   }
   SourceLocation where() const {
     if (const std::string* text = context->override_of(path)) {
-      return SourceLocation{context->file + " (--set " + *text + ")", 0, path};
+      return SourceLocation{context->file + " (--set " + core::printable(*text) + ")", 0, path};
     }
     return SourceLocation{context->file, line(), path};
   }
@@ -83,26 +86,58 @@ double check_number(const At& at, const Key& key, bool integer) {
     if (!YAML::convert<int64_t>::decode(at.node, i)) {
       // Large seeds do not fit int64 but are valid uint64.
       uint64_t u = 0;
-      if (!YAML::convert<uint64_t>::decode(at.node, u)) at.fail("'" + scalar_text(at.node) + "' is not an integer");
+      if (!YAML::convert<uint64_t>::decode(at.node, u))
+        at.fail(core::quote(scalar_text(at.node)) + " is not an integer");
       value = static_cast<double>(u);
     } else {
       value = static_cast<double>(i);
     }
   } else if (!YAML::convert<double>::decode(at.node, value)) {
-    at.fail("'" + scalar_text(at.node) + "' is not a number");
+    at.fail(core::quote(scalar_text(at.node)) + " is not a number");
   }
-  if (!std::isfinite(value)) at.fail("'" + scalar_text(at.node) + "' is not a finite number");
+  if (!std::isfinite(value)) at.fail(core::quote(scalar_text(at.node)) + " is not a finite number");
   const bool low_ok = key.min_exclusive ? value > key.min : value >= key.min;
   if (!low_ok || value > key.max) {
     std::ostringstream rule;
     rule << "must be " << (key.min_exclusive ? "> " : ">= ") << key.min;
     if (key.max < 1e300) rule << " and <= " << key.max;
-    at.fail(scalar_text(at.node) + " is out of range: " + rule.str() + (key.unit.empty() ? "" : " " + key.unit));
+    at.fail(core::printable(scalar_text(at.node)) + " is out of range: " + rule.str() +
+            (key.unit.empty() ? "" : " " + key.unit));
   }
   return value;
 }
 
 void validate_section(const At& at, const Section& section);
+
+// A string value: not '' unless the key allows it, and no control character (a free-text key
+// may hold tabs and line breaks). That it is UTF-8 was checked when the text was loaded.
+void check_text(const At& at, const Key& key, const std::string& text) {
+  if (text.empty() && !key.empty_ok) {
+    at.fail(std::string("is an empty string") + (key.required ? "" : " (leave the key out for its default)"));
+  }
+  for (const char ch : text) {
+    if (key.free_text && (ch == '\n' || ch == '\t' || ch == '\r')) continue;
+    if (core::has_control_character(std::string_view(&ch, 1))) {
+      at.fail(core::quote(text) + " holds a control character; names and values are one line of printable text");
+    }
+  }
+}
+
+// A name chosen by the user as a map key (a GPU type, a fuel): not '', no control character.
+void check_name(const At& at, const std::string& name) {
+  if (name.empty()) at.fail("an empty name");
+  if (core::has_control_character(name)) {
+    at.fail(core::quote(name) + " holds a control character; names are one line of printable text");
+  }
+}
+
+std::string choice_error(const std::string& value, const std::vector<std::string>& choices) {
+  std::string all;
+  for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+  const std::string hint = closest(value, choices);
+  return core::quote(value) + " is not one of: " + all +
+         (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)");
+}
 
 void validate_value(const At& at, const Key& key) {
   switch (key.kind) {
@@ -114,16 +149,13 @@ void validate_value(const At& at, const Key& key) {
       if (!at.node.IsScalar()) at.fail("expected a string");
       if (!key.choices.empty() &&
           std::find(key.choices.begin(), key.choices.end(), at.node.Scalar()) == key.choices.end()) {
-        std::string all;
-        for (const auto& c : key.choices) all += (all.empty() ? "" : ", ") + c;
-        const std::string hint = closest(at.node.Scalar(), key.choices);
-        at.fail("'" + at.node.Scalar() + "' is not one of: " + all +
-                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        at.fail(choice_error(at.node.Scalar(), key.choices));
       }
+      check_text(at, key, at.node.Scalar());
       return;
     case Kind::kTimestamp:
       if (!at.node.IsScalar() || !core::parse_utc(at.node.Scalar())) {
-        at.fail("'" + scalar_text(at.node) + "' is not an ISO-8601 UTC time such as 2024-01-01T00:00:00Z");
+        at.fail(core::quote(scalar_text(at.node)) + " is not an ISO-8601 UTC time such as 2024-01-01T00:00:00Z");
       }
       return;
     case Kind::kNumberList:
@@ -136,12 +168,9 @@ void validate_value(const At& at, const Key& key) {
           if (!item.node.IsScalar()) item.fail("expected a string");
           if (!key.choices.empty() &&
               std::find(key.choices.begin(), key.choices.end(), item.node.Scalar()) == key.choices.end()) {
-            std::string all;
-            for (const auto& c : key.choices) all += (all.empty() ? "" : ", ") + c;
-            const std::string hint = closest(item.node.Scalar(), key.choices);
-            item.fail("'" + item.node.Scalar() + "' is not one of: " + all +
-                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+            item.fail(choice_error(item.node.Scalar(), key.choices));
           }
+          check_text(item, key, item.node.Scalar());
         } else {
           check_number(item, key, key.kind == Kind::kIntegerList);
         }
@@ -156,7 +185,10 @@ void validate_value(const At& at, const Key& key) {
       return;
     case Kind::kNamedSections:
       if (!at.node.IsMap()) at.fail("expected a map from names to settings");
-      for (const auto& kv : at.node) validate_section(at.child(kv.first.Scalar()), *key.section);
+      for (const auto& kv : at.node) {
+        check_name(at.child(kv.first.Scalar()), kv.first.Scalar());
+        validate_section(at.child(kv.first.Scalar()), *key.section);
+      }
       return;
     case Kind::kBool: {
       bool value = false;
@@ -165,7 +197,10 @@ void validate_value(const At& at, const Key& key) {
     }
     case Kind::kNumberMap:
       if (!at.node.IsMap()) at.fail("expected a map from names to numbers");
-      for (const auto& kv : at.node) check_number(at.child(kv.first.Scalar()), key, false);
+      for (const auto& kv : at.node) {
+        check_name(at.child(kv.first.Scalar()), kv.first.Scalar());
+        check_number(at.child(kv.first.Scalar()), key, false);
+      }
       return;
   }
 }
@@ -180,7 +215,7 @@ void validate_section(const At& at, const Section& section) {
     const Key* key = section.find(name);
     if (key == nullptr) {
       const std::string hint = suggest_key(section, name);
-      key_at.fail("unknown key" + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+      key_at.fail("unknown key" + (hint.empty() ? std::string() : " (did you mean " + core::quote(hint) + "?)"));
     }
     if (kv.second.IsNull()) {
       if (key->required) key_at.fail("a value is required");
@@ -189,7 +224,7 @@ void validate_section(const At& at, const Section& section) {
     validate_value(At{kv.second, key_at.path, at.context, key_at.line()}, *key);
   }
   for (const Key& key : section.keys) {
-    if (key.required && !at.has(key.name)) at.fail("required key '" + key.name + "' is missing");
+    if (key.required && !at.has(key.name)) at.fail("required key " + core::quote(key.name) + " is missing");
   }
 }
 
@@ -261,10 +296,24 @@ size_t occurrences(const YAML::Node& node, const YAML::Node& target) {
   return count;
 }
 
-// Applies one --set and returns the key path it replaced, in message form ("sites[0].pue").
-std::string apply_override(YAML::Node& root, const std::string& text) {
+// A list index written in a --set path (all digits), or nullopt when it does not fit size_t.
+std::optional<size_t> parse_index(const std::string& digits) {
+  size_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// Applies one --set to the scenario read from `file` and returns the key path it replaced, in
+// message form ("sites[0].pue"). Its errors name the file and the --set, and the key path as
+// written.
+std::string apply_override(YAML::Node& root, const std::string& file, const std::string& text) {
   const size_t eq = text.find('=');
-  const SourceLocation where{"--set", 0, text};
+  const SourceLocation where{file + " (--set " + core::printable(text) + ")", 0,
+                             eq == std::string::npos ? text : text.substr(0, eq)};
+  if (const auto bad = core::invalid_utf8_at(text)) {
+    throw InputError(where, "the --set text is not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")");
+  }
   if (eq == std::string::npos || eq == 0) throw InputError(where, "expected key.path=value");
   std::string path = text.substr(0, eq);
   const std::string value = text.substr(eq + 1);
@@ -276,35 +325,30 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
     if (part.empty()) throw InputError(where, "empty segment in key path");
     parts.push_back(part);
   }
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where, "value is not valid YAML: " + e.msg);
-  }
+  const YAML::Node parsed = load_yaml_value(value, where);
   YAML::Node cur = root;
   std::string resolved;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
     if (i > 0 && (cur.IsMap() || cur.IsSequence()) && occurrences(root, cur) > 1) {
-      throw InputError(where, "'" + resolved +
-                                  "' is a YAML alias shared with another part of the scenario; write it out in full "
+      throw InputError(where, core::quote(resolved) +
+                                  " is a YAML alias shared with another part of the scenario; write it out in full "
                                   "to override one copy");
     }
     if (cur.IsSequence()) {
       std::optional<size_t> index;
       if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        index = std::stoul(part);
-        if (*index >= cur.size()) {
-          throw InputError(
-              where, "index " + part + " is out of range (the list has " + std::to_string(cur.size()) + " items)");
+        index = parse_index(part);
+        if (!index || *index >= cur.size()) {
+          throw InputError(where, "index " + core::printable(part) + " is out of range (the list has " +
+                                      std::to_string(cur.size()) + " items)");
         }
       } else {
         for (size_t j = 0; j < cur.size(); ++j) {
           if (cur[j].IsMap() && cur[j]["name"].IsScalar() && cur[j]["name"].Scalar() == part) index = j;
         }
-        if (!index) throw InputError(where, "no list item named '" + part + "'");
+        if (!index) throw InputError(where, "no list item named " + core::quote(part));
       }
       resolved += "[" + std::to_string(*index) + "]";
       if (last) {
@@ -315,7 +359,7 @@ std::string apply_override(YAML::Node& root, const std::string& text) {
       }
     } else {
       if (cur.IsDefined() && !cur.IsNull() && !cur.IsMap()) {
-        throw InputError(where, "'" + part + "' is below a value that is not a map or list");
+        throw InputError(where, core::quote(part) + " is below a value that is not a map or list");
       }
       resolved += (resolved.empty() ? "" : ".") + part;
       if (last) {
@@ -337,20 +381,55 @@ struct Builder {
   const std::string& file;
   std::filesystem::path base_dir;
 
+  // A GPU type name where '' means "any type" (jobs, generators, traces): '' or a known type.
   void check_gpu_type_name(const At& at, const std::string& name) const {
     if (name.empty() || sc.catalog.find(name) != nullptr) return;
     std::vector<std::string> names;
     for (const auto& t : sc.catalog.types()) names.push_back(t.name);
     const std::string hint = closest(name, names);
-    at.fail("unknown GPU type '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+    at.fail("unknown GPU type " + core::quote(name) +
+            (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)") +
             "; known types: " + sc.catalog.names());
+  }
+
+  // A GPU type that must name one type (clusters, replacements, throughputs): its index.
+  size_t gpu_type_index(const At& at, const std::string& name) const {
+    check_gpu_type_name(at, name);
+    const auto index = sc.catalog.index_of(name);
+    if (!index) at.fail("a GPU type is needed here; known types: " + sc.catalog.names());
+    return *index;
+  }
+
+  // A time the schema has checked, parsed again: a failure here is a message, never a crash.
+  static core::Seconds utc(const At& at, const std::string& text) {
+    const auto t = core::parse_utc(text);
+    if (!t) at.fail(core::quote(text) + " is not an ISO-8601 UTC time such as 2024-01-01T00:00:00Z");
+    return *t;
+  }
+
+  // A job source's allowed_regions: absent means every region; a list must name known regions,
+  // each once. An empty list would allow none (no job could run), so it is an error.
+  std::vector<std::string> allowed_regions(const At& owner, const Section& s) const {
+    if (!owner.has("allowed_regions")) return {};
+    const At list = owner.child("allowed_regions");
+    const auto names = get_list<std::string>(owner, s, "allowed_regions");
+    if (names.empty()) list.fail("an empty list allows no region; leave allowed_regions out to allow every region");
+    check_regions(list, names);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+          names.begin() + static_cast<std::ptrdiff_t>(i)) {
+        list.item(i).fail(core::quote(names[i]) + " is listed twice");
+      }
+    }
+    return names;
   }
 
   void check_regions(const At& at, const std::vector<std::string>& names) const {
     for (size_t i = 0; i < names.size(); ++i) {
       if (std::find(sc.regions.begin(), sc.regions.end(), names[i]) == sc.regions.end()) {
         const std::string hint = closest(names[i], sc.regions);
-        at.item(i).fail("unknown region '" + names[i] + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        at.item(i).fail("unknown region " + core::quote(names[i]) +
+                        (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
       }
     }
   }
@@ -391,7 +470,7 @@ struct Builder {
         type.source = "scenario override of " + existing->source;
       } else {
         for (const char* field : {"max_power_w", "idle_power_w", "overhead_w", "training_throughput"}) {
-          if (!t.has(field)) t.fail("new GPU type '" + name + "' needs '" + field + "'");
+          if (!t.has(field)) t.fail("new GPU type " + core::quote(name) + " needs " + core::quote(field));
         }
         type.name = name;
         type.source = "scenario";
@@ -459,7 +538,7 @@ struct Builder {
           std::vector<std::string> fuels;
           for (const auto& kv : c.factors.g_per_kwh) fuels.push_back(kv.first);
           const std::string hint = closest(fuel, fuels);
-          factors.child(fuel).fail("unknown fuel" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+          factors.child(fuel).fail("unknown fuel" + (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
         }
         c.factors.g_per_kwh[fuel] = value;
       }
@@ -565,7 +644,7 @@ struct Builder {
       const At r = at.item(i);
       const std::string name = r.node["name"].Scalar();
       if (std::find(sc.regions.begin(), sc.regions.end(), name) != sc.regions.end()) {
-        r.child("name").fail("duplicate region name '" + name + "'");
+        r.child("name").fail("duplicate region name " + core::quote(name));
       }
       sc.regions.push_back(name);
       const double latitude = get_number(r, s, "latitude_deg");
@@ -643,9 +722,8 @@ struct Builder {
     return t >= 0 ? (t + core::kSecondsPerHour - 1) / core::kSecondsPerHour : -((-t) / core::kSecondsPerHour);
   }
   std::optional<core::Seconds> timestamp(const At& at, const Section& s, const std::string& name) const {
-    const std::string text = get_string(at, s, name);
-    if (text.empty()) return std::nullopt;
-    return *core::parse_utc(text);
+    if (!at.has(name)) return std::nullopt;
+    return utc(at.child(name), get_string(at, s, name));
   }
   // The run hours at which each 1 January after `from_epoch_s` falls inside the horizon, with
   // the number of years since from_epoch_s's calendar year.
@@ -728,13 +806,13 @@ struct Builder {
       const At site_at = at.item(i);
       fleet::SiteSpec site;
       site.name = get_string(site_at, s, "name");
-      if (!names.insert(site.name).second) site_at.child("name").fail("duplicate site name '" + site.name + "'");
+      if (!names.insert(site.name).second) site_at.child("name").fail("duplicate site name " + core::quote(site.name));
       const std::string region = get_string(site_at, s, "region");
       const auto it = std::find(sc.regions.begin(), sc.regions.end(), region);
       if (it == sc.regions.end()) {
         const std::string hint = closest(region, sc.regions);
-        site_at.child("region").fail("unknown region '" + region + "'" +
-                                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        site_at.child("region").fail("unknown region " + core::quote(region) +
+                                     (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
       }
       site.region = static_cast<size_t>(it - sc.regions.begin());
       site.pue = get_number(site_at, s, "pue");
@@ -756,8 +834,7 @@ struct Builder {
       std::vector<size_t> yaml_index;  // per built cluster: its item in `clusters`
       for (size_t c = 0; c < clusters.node.size(); ++c) {
         const At cl = clusters.item(c);
-        const std::string type = get_string(cl, cs, "gpu_type");
-        check_gpu_type_name(cl.child("gpu_type"), type);
+        const size_t type = gpu_type_index(cl.child("gpu_type"), get_string(cl, cs, "gpu_type"));
         const std::string role = get_string(cl, cs, "role");
         const fleet::ClusterRole cluster_role = role == "inference" ? fleet::ClusterRole::kInference
                                                 : role == "shared"  ? fleet::ClusterRole::kShared
@@ -774,22 +851,21 @@ struct Builder {
           int64_t base;
           core::Seconds from_s;
         };
-        std::vector<Gen> gens{{*sc.catalog.index_of(type), get_integer(cl, cs, "gpus"), commission}};
+        std::vector<Gen> gens{{type, get_integer(cl, cs, "gpus"), commission}};
         const At replace = cl.child("replace");
         for (size_t r = 0; cl.has("replace") && r < replace.node.size(); ++r) {
           const At rep = replace.item(r);
-          const core::Seconds on = *timestamp(rep, rs, "on");
+          const core::Seconds on = utc(rep.child("on"), get_string(rep, rs, "on"));
           if (on <= gens.back().from_s) {
             rep.child("on").fail("must be after the commissioning or replacement before it (" +
                                  core::format_utc(gens.back().from_s) + ")");
           }
           if (decommission && on >= *decommission) rep.child("on").fail("is not before the cluster's decommission");
-          const std::string new_type = get_string(rep, rs, "gpu_type");
-          check_gpu_type_name(rep.child("gpu_type"), new_type);
+          const size_t new_type = gpu_type_index(rep.child("gpu_type"), get_string(rep, rs, "gpu_type"));
           const Gen& prev = gens.back();
           const int64_t gpus = rep.has("gpus") ? get_integer(rep, rs, "gpus")
                                                : grown(prev.base, g, core::utc_year(on) - core::utc_year(prev.from_s));
-          gens.push_back(Gen{*sc.catalog.index_of(new_type), gpus, on});
+          gens.push_back(Gen{new_type, gpus, on});
         }
         for (size_t k = 0; k < gens.size(); ++k) {
           const int64_t from_h = run_hour_ceil(gens[k].from_s);
@@ -867,7 +943,7 @@ struct Builder {
     const bool has_section = owner.has("deadline");
     const bool has_number = owner.has(number_key);
     if (has_section && has_number)
-      owner.child("deadline").fail("give at most one of 'deadline' and '" + number_key + "'");
+      owner.child("deadline").fail("give at most one of 'deadline' and " + core::quote(number_key));
     workload::DeadlineRule rule;
     rule.start_epoch_s = sc.start_epoch_s;
     if (has_number) {
@@ -908,15 +984,15 @@ struct Builder {
         rule.at_s = time_of_day(d.child("at"), at);
         const std::string until = d.has("until") ? get_string(d, s, "until") : at;
         rule.until_s = time_of_day(d.child("until"), until);
-        if (rule.until_s < rule.at_s) d.child("until").fail("'" + until + "' is before at '" + at + "'");
+        if (rule.until_s < rule.at_s) d.child("until").fail(core::quote(until) + " is before at " + core::quote(at));
         const auto days = get_list<std::string>(d, s, "workdays");
         if (days.empty()) d.child("workdays").fail("needs at least one day");
         rule.workdays.fill(false);
         for (size_t i = 0; i < days.size(); ++i) {
           const auto day = core::parse_weekday(days[i]);  // the schema allows only day names
-          if (!day) d.child("workdays").item(i).fail("'" + days[i] + "' is not a day name");
+          if (!day) d.child("workdays").item(i).fail(core::quote(days[i]) + " is not a day name");
           if (rule.workdays[static_cast<size_t>(*day)])
-            d.child("workdays").item(i).fail("'" + days[i] + "' is listed twice");
+            d.child("workdays").item(i).fail(core::quote(days[i]) + " is listed twice");
           rule.workdays[static_cast<size_t>(*day)] = true;
         }
         rule.utc_offset_s = hours_to_s(deadline_utc_offset_h(d, s, allowed_regions));
@@ -933,7 +1009,7 @@ struct Builder {
 
   static core::Seconds time_of_day(const At& at, const std::string& text) {
     const auto t = core::parse_time_of_day(text);
-    if (!t) at.fail("'" + text + "' is not a time of day HH:MM (00:00 .. 23:59)");
+    if (!t) at.fail(core::quote(text) + " is not a time of day HH:MM (00:00 .. 23:59)");
     return *t;
   }
 
@@ -959,8 +1035,7 @@ struct Builder {
       job.gpus = get_integer(j, s, "gpus");
       job.gpu_type = get_string(j, s, "gpu_type");
       check_gpu_type_name(j.child("gpu_type"), job.gpu_type);
-      job.allowed_regions = get_list<std::string>(j, s, "allowed_regions");
-      check_regions(j.child("allowed_regions"), job.allowed_regions);
+      job.allowed_regions = allowed_regions(j, s);
       job.utilization = get_number(j, s, "utilization");
       job.flexibility = flexibility(get_string(j, s, "flexibility"));
       job.checkpoint_s = std::llround(get_number(j, s, "checkpoint_h") * core::kSecondsPerHour);
@@ -976,8 +1051,8 @@ struct Builder {
       }
       if (j.has("submit") && j.has("submit_h")) j.fail("give at most one of 'submit' and 'submit_h'");
       if (j.has("submit")) {
-        job.submit_s =
-            time_within_horizon(j.child("submit"), *core::parse_utc(j.node["submit"].Scalar()) - sc.start_epoch_s);
+        job.submit_s = time_within_horizon(j.child("submit"),
+                                           utc(j.child("submit"), get_string(j, s, "submit")) - sc.start_epoch_s);
       } else {
         job.submit_s = time_within_horizon(j.child("submit_h"), hours_to_s(get_number(j, s, "submit_h")));
       }
@@ -1020,8 +1095,7 @@ struct Builder {
       spec.flexibility = flexibility(get_string(g, s, "flexibility"));
       spec.checkpoint_s = std::llround(get_number(g, s, "checkpoint_h") * core::kSecondsPerHour);
       spec.annual_growth = get_optional(g, s, "annual_growth").value_or(demand_growth_);
-      spec.allowed_regions = get_list<std::string>(g, s, "allowed_regions");
-      check_regions(g.child("allowed_regions"), spec.allowed_regions);
+      spec.allowed_regions = allowed_regions(g, s);
       spec.deadline = deadline_rule(g, "deadline_slack", spec.allowed_regions);
       const At sizes = g.has("gpus") ? g.child("gpus") : g;
       for (size_t k = 0; k < spec.gpus.size(); ++k) {
@@ -1054,8 +1128,7 @@ struct Builder {
       spec.flexibility = flexibility(get_string(t, s, "flexibility"));
       spec.checkpoint_s = std::llround(get_number(t, s, "checkpoint_h") * core::kSecondsPerHour);
       spec.max_jobs = get_integer(t, s, "max_jobs");
-      spec.allowed_regions = get_list<std::string>(t, s, "allowed_regions");
-      check_regions(t.child("allowed_regions"), spec.allowed_regions);
+      spec.allowed_regions = allowed_regions(t, s);
       spec.deadline = deadline_rule(t, "deadline_slack", spec.allowed_regions);
       for (const auto& type : sc.catalog.types()) spec.known_gpu_types.push_back(type.name);
       sc.traces.push_back(std::move(spec));
@@ -1094,9 +1167,8 @@ struct Builder {
     const char* key = by_tokens ? "tokens_per_gpu_hour" : "queries_per_gpu_hour";
     const At throughput = at.child(key);
     for (const auto& [type, value] : get_number_map(at, key)) {
-      const auto index = sc.catalog.index_of(type);
-      if (!index) check_gpu_type_name(throughput.child(type), type);
-      m.queries_per_gpu_hour[*index] = by_tokens ? value / o.tokens_per_query : value;
+      const size_t index = gpu_type_index(throughput.child(type), type);
+      m.queries_per_gpu_hour[index] = by_tokens ? value / o.tokens_per_query : value;
     }
     const Section& os = *root_section().find("output")->section;
     const At out = sc_root_->child("output");
@@ -1120,7 +1192,8 @@ struct Builder {
       return energy::read_profile_csv(csv, sc.time_axis());
     }
     if (d.has("queries_column")) d.child("queries_column").fail("applies only with queries_file");
-    if (!d.has("queries_per_day")) d.fail("demand region '" + name + "' needs 'queries_per_day' or 'queries_file'");
+    if (!d.has("queries_per_day"))
+      d.fail("demand region " + core::quote(name) + " needs 'queries_per_day' or 'queries_file'");
     workload::DemandProfileSpec p;
     p.queries_per_day = get_number(d, s, "queries_per_day");
     p.annual_growth = get_optional(d, s, "annual_growth").value_or(demand_growth_);
@@ -1154,7 +1227,10 @@ struct Builder {
         p.hourly_weights[static_cast<size_t>(((utc + shift) % 24 + 24) % 24)] =
             trace.requests_by_utc_hour[static_cast<size_t>(utc)];
     } else {
-      p.hourly_weights = *workload::builtin_hourly_profile(get_string(d, s, "profile"));
+      const std::string profile = get_string(d, s, "profile");
+      const auto weights = workload::builtin_hourly_profile(profile);
+      if (!weights) d.child("profile").fail("no built-in profile " + core::quote(profile));
+      p.hourly_weights = *weights;
     }
     const auto weekly = get_list<double>(d, s, "weekly_factors");
     if (weekly.size() != 7) {
@@ -1176,7 +1252,7 @@ struct Builder {
       DemandRegion region;
       region.name = get_string(d, s, "name");
       for (const auto& other : sc.demand_regions) {
-        if (other.name == region.name) d.child("name").fail("duplicate demand region name '" + region.name + "'");
+        if (other.name == region.name) d.child("name").fail("duplicate demand region name " + core::quote(region.name));
       }
       region.latency_slo_ms = get_number(d, s, "latency_slo_ms");
       region.queries = demand_queries(d, region.name);
@@ -1189,16 +1265,18 @@ struct Builder {
     const Section& s = *root_section().find("network")->section;
     std::vector<std::string> nodes;
     for (const auto& d : sc.demand_regions) nodes.push_back(d.name);
-    for (const auto& site : sc.sites) {
-      if (std::find(nodes.begin(), nodes.end(), site.name) != nodes.end()) {
-        at.fail("site '" + site.name + "' has the name of a demand region; network node names must be unique");
+    for (size_t i = 0; i < sc.sites.size(); ++i) {
+      const std::string& site = sc.sites[i].name;
+      if (std::find(nodes.begin(), nodes.end(), site) != nodes.end()) {
+        sc_root_->child("sites").item(i).child("name").fail(
+            "site " + core::quote(site) + " has the name of a demand region; network node names must be unique");
       }
-      nodes.push_back(site.name);
+      nodes.push_back(site);
     }
     const auto hubs = get_list<std::string>(at, s, "hubs");
     for (size_t i = 0; i < hubs.size(); ++i) {
       if (std::find(nodes.begin(), nodes.end(), hubs[i]) != nodes.end()) {
-        at.child("hubs").item(i).fail("'" + hubs[i] + "' is already a demand region, site or hub name");
+        at.child("hubs").item(i).fail(core::quote(hubs[i]) + " is already a demand region, site or hub name");
       }
       nodes.push_back(hubs[i]);
     }
@@ -1215,7 +1293,8 @@ struct Builder {
           const auto it = std::find(nodes.begin(), nodes.end(), name);
           if (it == nodes.end()) {
             const std::string hint = closest(name, nodes);
-            l.child(end).fail("unknown node '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+            l.child(end).fail("unknown node " + core::quote(name) +
+                              (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)") +
                               "; nodes are demand regions, sites and hubs");
           }
           (std::string(end) == "from" ? link.a : link.b) = static_cast<size_t>(it - nodes.begin());
@@ -1262,8 +1341,8 @@ struct Builder {
         const std::vector<std::string> known{"solar", "wind", "firm", "battery"};
         if (std::find(known.begin(), known.end(), p.technologies[i]) == known.end()) {
           const std::string hint = closest(p.technologies[i], known);
-          list.item(i).fail("unknown technology '" + p.technologies[i] + "' (solar, wind, firm, battery)" +
-                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          list.item(i).fail("unknown technology " + core::quote(p.technologies[i]) + " (solar, wind, firm, battery)" +
+                            (hint.empty() ? "" : "; did you mean " + core::quote(hint) + "?"));
         }
       }
     }
@@ -1375,7 +1454,7 @@ struct Builder {
     sc.name = get_string(root, s, "name");
     sc.description = get_string(root, s, "description");
     sc.seed = static_cast<uint64_t>(value_or_default(root, s, "seed").as<int64_t>());
-    sc.start_epoch_s = *core::parse_utc(get_string(root, s, "start"));
+    sc.start_epoch_s = utc(root.child("start"), get_string(root, s, "start"));
     if (sc.start_epoch_s % core::kSecondsPerHour != 0) root.child("start").fail("must be on a whole hour");
     if (!root.has("hours") && !root.has("end"))
       root.child("hours").fail("required key 'hours' is missing (or give end)");
@@ -1383,7 +1462,7 @@ struct Builder {
     if (root.has("hours")) {
       sc.hours = get_integer(root, s, "hours");
     } else {
-      const core::Seconds end = *core::parse_utc(get_string(root, s, "end"));
+      const core::Seconds end = utc(root.child("end"), get_string(root, s, "end"));
       if (end <= sc.start_epoch_s || (end - sc.start_epoch_s) % core::kSecondsPerHour != 0) {
         root.child("end").fail("must be a whole number of hours after start");
       }
@@ -1417,16 +1496,10 @@ struct Builder {
 
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
                         const std::vector<std::string>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(SourceLocation{source_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""},
-                     "YAML syntax error: " + e.msg);
-  }
+  YAML::Node root = load_yaml_document(text, source_name, "a scenario file");
   if (!root.IsMap()) throw InputError(SourceLocation{source_name, 1, ""}, "a scenario must be a YAML map of keys");
   Context context{source_name, {}};
-  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, o), o);
+  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, source_name, o), o);
   const At top{root, "", &context, 1};
   validate_section(top, root_section());
 

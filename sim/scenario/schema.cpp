@@ -46,6 +46,16 @@ Key of_kind(Key k, Kind kind) {
   return k;
 }
 
+Key free_text(Key k) {
+  k.free_text = true;
+  return k;
+}
+
+Key empty_ok(Key k) {
+  k.empty_ok = true;
+  return k;
+}
+
 Key required(Key k) {
   k.required = true;
   return k;
@@ -370,7 +380,7 @@ const Section& job_section() {
       {
           required(string("name", "", "job name")),
           required(integer("gpus", "GPUs", "", 1, 1e8, "GPUs the job needs, all in one cluster")),
-          string("gpu_type", "", "GPU type; empty or absent: any type"),
+          empty_ok(string("gpu_type", "", "GPU type; empty or absent: any type")),
           number("duration_h", "h", "", 0, 1e6, "run time on `gpu_type` (on an A100-equivalent when no type is given)",
                  true),
           number("work_gpu_h", "GPU-h", "", 0, 1e12, "work in A100-equivalent GPU-hours", true),
@@ -381,7 +391,8 @@ const Section& job_section() {
           section("deadline", Kind::kSection, deadline_section(),
                   "deadline rule (`workload.*.deadline`), instead of deadline_h"),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
-          of_kind(string("allowed_regions", "", "regions the job may run in; absent: all"), Kind::kStringList),
+          of_kind(string("allowed_regions", "", "regions the job may run in; absent: all (an empty list is an error)"),
+                  Kind::kStringList),
           string("flexibility", "none",
                  "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
                  "(also paused at hour boundaries)",
@@ -411,9 +422,10 @@ const Section& synthetic_section() {
                  "deadline = submit + slack * duration (= deadline {rule: slack}); absent: no deadline"),
           section("deadline", Kind::kSection, deadline_section(),
                   "deadline rule (`workload.*.deadline`), instead of deadline_slack"),
-          string("gpu_type", "", "GPU type of every job; empty or absent: any type"),
+          empty_ok(string("gpu_type", "", "GPU type of every job; empty or absent: any type")),
           number("utilization", "", "1", 0, 1, "GPU utilisation while running", true),
-          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all (an empty list is an error)"),
+                  Kind::kStringList),
           string("flexibility", "none",
                  "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
                  "(also paused at hour boundaries)",
@@ -434,14 +446,15 @@ const Section& trace_section() {
           required(string("file", "", "CSV path, relative to the scenario file's folder")),
           string("format", "fleetsim", "column layout", {"fleetsim", "alibaba_openb"}),
           number("offset_h", "h", "0", 0, 1e7, "trace time 0 is this many hours after `start`"),
-          string("gpu_type", "", "GPU type for rows that give none; empty or absent: any"),
+          empty_ok(string("gpu_type", "", "GPU type for rows that give none; empty or absent: any")),
           number("deadline_slack", "", "", 1, 1e6,
                  "deadline = submit + slack * duration for rows without one (= deadline {rule: slack})"),
           section("deadline", Kind::kSection, deadline_section(),
                   "deadline rule (`workload.*.deadline`) for rows without one, instead of deadline_slack"),
           number("utilization", "", "1", 0, 1, "GPU utilisation for rows that give none (fleetsim format)", true),
           integer("max_jobs", "jobs", "0", 0, 1e9, "read at most this many jobs (0: all)"),
-          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all"), Kind::kStringList),
+          of_kind(string("allowed_regions", "", "regions the jobs may run in; absent: all (an empty list is an error)"),
+                  Kind::kStringList),
           string("flexibility", "none",
                  "what a timing policy may do: none, deferrable (held back before it starts) or interruptible "
                  "(also paused at hour boundaries)",
@@ -647,7 +660,7 @@ const Section& root_section() {
       "The top level of a scenario file.",
       {
           required(string("name", "", "scenario name")),
-          string("description", "", "free text"),
+          free_text(empty_ok(string("description", "", "free text"))),
           integer("seed", "", "1", 0, 9.2e18, "seed of every random stream in the run"),
           required(of_kind(string("start", "", "UTC time of the first simulated hour, ISO-8601"), Kind::kTimestamp)),
           integer("hours", "h", "", 1, 1e6, "horizon: number of simulated hours (give hours or end)"),
@@ -780,7 +793,10 @@ std::string reference_markdown() {
       "Generated from the schema in `sim/scenario/schema.cpp` by `fleetsim validate --reference`; "
       "a test checks this file matches. Every key is checked: an unknown key, a value of the wrong "
       "type, a value out of range, NaN or infinity is an error naming the file, the line and the key "
-      "path, and the run stops with exit code 2 before any output is written.\n\n"
+      "path, and the run stops with exit code 2 before any output is written. Strings are valid UTF-8 "
+      "without control characters (`description` may hold tabs and line breaks) and are not empty "
+      "unless the key says so; the file is one YAML document with unique keys, and aliases may "
+      "neither contain themselves nor expand to more than 2,000,000 nodes (docs/reliability.md).\n\n"
       "Units are in key names where they apply (`_h` hours, `_w` watts, `_mw` megawatts). Timestamps "
       "are ISO-8601 in UTC (`2024-01-01T00:00:00Z`). `--set key.path=value` on the command line "
       "overrides any key before validation; list items are addressed by index or by `name` "

@@ -38,6 +38,8 @@ struct Key {
   double max = 1e300;
   bool min_exclusive = false;
   std::vector<std::string> choices;  // allowed values of a string
+  bool empty_ok = false;             // a string (list item) may be '' (it always may be absent)
+  bool free_text = false;            // a string that may hold tabs and line breaks
   const Section* section = nullptr;  // for kSection, kSectionList, kNamedSections
 };
 

@@ -15,6 +15,8 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/text.hpp"
+#include "scenario/yaml_input.hpp"
 
 namespace fleetsim::scenario {
 namespace {
@@ -40,8 +42,12 @@ class Reader {
     throw core::InputError(core::SourceLocation{file_, line, key}, what);
   }
 
+  // A value becomes the text of a --set: one line of printable text.
   std::string scalar(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar()) fail(node, key, "must be a single value");
+    if (core::has_control_character(node.Scalar())) {
+      fail(node, key, core::quote(node.Scalar()) + " holds a control character; values are one line of text");
+    }
     return node.Scalar();
   }
 
@@ -50,7 +56,7 @@ class Reader {
     double value = 0.0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-      fail(node, key, "'" + text + "' is not a finite number");
+      fail(node, key, core::quote(text) + " is not a finite number");
     }
     return value;
   }
@@ -139,12 +145,7 @@ std::string format_value(double value) {
 
 SweepPlan parse_sweep(const std::string& text, const std::string& source_name, uint64_t base_seed) {
   const Reader r(source_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw core::InputError(core::SourceLocation{source_name, e.mark.line + 1, ""}, "YAML syntax: " + e.msg);
-  }
+  const YAML::Node root = load_yaml_document(text, source_name, "a sweep file");
   if (!root.IsMap()) r.fail(root, "", "a sweep file is a map with parameters (docs/sweeps.md)");
   static const std::set<std::string> kKeys{"name", "mode", "samples", "seed", "replicates", "parameters"};
   for (const auto& kv : root) {
@@ -164,7 +165,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source_name, u
   } else if (mode == "lhs") {
     plan.mode = SweepMode::kLatinHypercube;
   } else {
-    r.fail(root["mode"], "mode", "'" + mode + "' is not one of: grid, zip, random, lhs");
+    r.fail(root["mode"], "mode", core::quote(mode) + " is not one of: grid, zip, random, lhs");
   }
   const bool sampled = plan.mode == SweepMode::kRandom || plan.mode == SweepMode::kLatinHypercube;
   int64_t samples = 0;
@@ -180,10 +181,22 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source_name, u
   if (!params || !params.IsMap() || params.size() == 0) {
     r.fail(params ? params : root, "parameters", "needs at least one parameter: key.path: [values]");
   }
+  std::vector<std::string> normal_paths;  // "sites[0].pue" and "sites.0.pue" are one parameter
   for (const auto& kv : params) {
-    const std::string path = kv.first.as<std::string>();
+    const std::string path = r.scalar(kv.first, "parameters");
     if (path == "seed" && plan.replicates > 1)
       r.fail(kv.first, "parameters.seed", "use replicates or a seed parameter, not both");
+    std::string normal = path;
+    std::replace(normal.begin(), normal.end(), '[', '.');
+    normal.erase(std::remove(normal.begin(), normal.end(), ']'), normal.end());
+    const auto same = std::find(normal_paths.begin(), normal_paths.end(), normal);
+    if (same != normal_paths.end()) {
+      r.fail(kv.first, "parameters." + path,
+             "the same key as parameter " +
+                 core::quote(plan.parameters[static_cast<size_t>(same - normal_paths.begin())].path) +
+                 ": a key is swept once");
+    }
+    normal_paths.push_back(std::move(normal));
     plan.parameters.push_back(parameter(r, path, kv.second, plan.mode));
   }
   // points: for each, the index of each parameter's value (grid/zip) or the value itself

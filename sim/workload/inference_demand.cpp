@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace fleetsim::workload {
 namespace {
@@ -117,9 +118,9 @@ class TraceFieldParser {
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size()) {
-      throw core::InputError(at(column), "'" + std::string(s) + "' is not an integer");
+      throw core::InputError(at(column), core::quote(s) + " is not an integer");
     }
-    if (value < 0) throw core::InputError(at(column), "negative token count " + std::string(s));
+    if (value < 0) throw core::InputError(at(column), "negative token count " + core::printable(s));
     if (value > kMaxTokensPerRequest) throw core::InputError(at(column), "larger than 1e9 tokens");
     return value;
   }
@@ -132,7 +133,7 @@ class TraceFieldParser {
     const std::string_view whole = s.substr(0, dot);
     std::optional<core::Seconds> seconds = core::parse_utc(whole);
     if (!seconds || (dot != std::string_view::npos && whole.size() != kWholeSecondsLength)) {
-      throw core::InputError(at(column), "'" + std::string(s) + "' is not a time 'YYYY-MM-DD HH:MM:SS[.fffffff]'");
+      throw core::InputError(at(column), core::quote(s) + " is not a time 'YYYY-MM-DD HH:MM:SS[.fffffff]'");
     }
     Instant t{*seconds, 0};
     if (dot != std::string_view::npos) {
@@ -141,7 +142,7 @@ class TraceFieldParser {
       auto [ptr, ec] = std::from_chars(fraction.data(), fraction.data() + fraction.size(), digits);
       if (fraction.empty() || fraction.size() > kMaxFractionDigits || ec != std::errc() ||
           ptr != fraction.data() + fraction.size() || fraction.front() == '-' || fraction.front() == '+') {
-        throw core::InputError(at(column), "'" + std::string(s) + "' has a fraction of a second that is not 1 to " +
+        throw core::InputError(at(column), core::quote(s) + " has a fraction of a second that is not 1 to " +
                                                std::to_string(kMaxFractionDigits) + " digits");
       }
       // ns = digits x 10^(9 - number of digits)
@@ -239,6 +240,7 @@ RequestTraceSummary read_request_trace(const std::string& path) {
   Instant previous;
   int64_t context_sum = 0;
   int64_t generated_sum = 0;
+  core::check_csv_header_utf8(path);
   try {
     reader = std::make_unique<Reader>(path);
     reader->read_header(io::ignore_extra_column | io::ignore_missing_column, "TIMESTAMP", "ContextTokens",
@@ -259,8 +261,8 @@ RequestTraceSummary read_request_trace(const std::string& path) {
         summary.first_hour_epoch_s = floor_div(t.s, core::kSecondsPerHour) * core::kSecondsPerHour;
       } else if (t < previous) {
         // The Azure traces are in time order; a step back means a damaged or merged file.
-        throw core::InputError(parse.at("TIMESTAMP"), "'" + std::string(f[0]) +
-                                                          "' is earlier than the row before it; rows must be in "
+        throw core::InputError(parse.at("TIMESTAMP"), core::quote(f[0]) +
+                                                          " is earlier than the row before it; rows must be in "
                                                           "non-decreasing time order");
       }
       previous = t;

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace fleetsim::workload {
 namespace {
@@ -32,7 +33,7 @@ class FieldParser {
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size()) {
-      throw core::InputError(at(column), "'" + std::string(s) + "' is not an integer");
+      throw core::InputError(at(column), core::quote(s) + " is not an integer");
     }
     return value;
   }
@@ -42,12 +43,24 @@ class FieldParser {
     double value = 0.0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(value)) {
-      throw core::InputError(at(column), "'" + std::string(s) + "' is not a finite number");
+      throw core::InputError(at(column), core::quote(s) + " is not a finite number");
     }
     return value;
   }
 
   static bool empty(const char* text) { return text == nullptr || *text == '\0'; }
+
+  // A name that is stored in the run file: UTF-8, one line of printable text.
+  std::string name(const char* column, const char* text) const {
+    const std::string_view s = require(column, text);
+    if (core::invalid_utf8_at(s)) {
+      throw core::InputError(at(column), core::quote(s) + " is not valid UTF-8 (save the file as UTF-8)");
+    }
+    if (core::has_control_character(s)) {
+      throw core::InputError(at(column), core::quote(s) + " holds a control character");
+    }
+    return std::string(s);
+  }
 
  private:
   std::string_view require(const char* column, const char* text) const {
@@ -74,6 +87,7 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
   if (!std::filesystem::is_regular_file(spec.path)) {
     throw core::InputError(core::SourceLocation{spec.path, 0, ""}, "trace file not found");
   }
+  core::check_csv_header_utf8(spec.path);
   TraceReadResult result;
   std::unique_ptr<Reader> reader;
   try {
@@ -102,8 +116,7 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
       job.utilization = spec.utilization;
       core::Seconds submit_trace_s = 0;
       if (alibaba) {
-        if (FieldParser::empty(f[0])) throw core::InputError(parse.at("name"), "missing value");
-        job.name = f[0];
+        job.name = parse.name("name", f[0]);
         job.gpus = parse.integer("num_gpu", f[1]);
         const int64_t milli = parse.integer("gpu_milli", f[2]);
         submit_trace_s = parse.integer("creation_time", f[3]);
@@ -130,18 +143,18 @@ TraceReadResult read_trace(const TraceSpec& spec, core::Seconds horizon_s) {
         job.utilization = static_cast<double>(milli) / 1000.0;
         job.duration_s = std::max<core::Seconds>(1, deleted - scheduled);
       } else {
-        job.name = FieldParser::empty(f[0]) ? "trace-" + std::to_string(result.rows) : std::string(f[0]);
+        job.name = FieldParser::empty(f[0]) ? "trace-" + std::to_string(result.rows) : parse.name("name", f[0]);
         submit_trace_s = parse.integer("submit_s", f[1]);
         job.gpus = parse.integer("gpus", f[2]);
         job.duration_s = parse.integer("duration_s", f[3]);
         if (!FieldParser::empty(f[4])) {
-          job.gpu_type = f[4];
+          job.gpu_type = parse.name("gpu_type", f[4]);
           const auto& known = spec.known_gpu_types;
           if (!known.empty() && std::find(known.begin(), known.end(), job.gpu_type) == known.end()) {
             std::string names;
             for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
             throw core::InputError(parse.at("gpu_type"),
-                                   "unknown GPU type '" + job.gpu_type + "'; known types: " + names);
+                                   "unknown GPU type " + core::quote(job.gpu_type) + "; known types: " + names);
           }
         }
         if (job.gpus < 0) throw core::InputError(parse.at("gpus"), "negative GPU count");

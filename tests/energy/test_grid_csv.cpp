@@ -678,3 +678,56 @@ TEST_CASE("profiles from real files: NESO capacity factors and EIA solar", "[ene
   CHECK(*std::max_element(s.begin(), s.end()) == 1.0);
   CHECK(*std::min_element(s.begin(), s.end()) >= 0.0);
 }
+
+TEST_CASE("EIA-930 hours whose generation sums to more than a double holds are refused", "[energy]") {
+  // Factors of 0: the emissions stay finite, so only the sum of generation overflows; its
+  // carbon intensity was inf / inf = NaN, stored as 0 g/kWh.
+  GridCsvSpec spec;
+  spec.path = kBadCsv + "eia_sum_overflow.csv";
+  spec.format = GridFormat::kEia930;
+  for (auto& [fuel, factor] : spec.factors.g_per_kwh) factor = 0.0;
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 6)); }),
+             Catch::Contains("eia_sum_overflow.csv:3: coal_mw: value 1e+308: the hour's total generation"));
+  // large values whose sums are finite are read
+  const auto dir = std::filesystem::temp_directory_path() / "fleetsim_test_grid_large";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "large.csv").string();
+  {
+    std::ofstream out(path);
+    out << "datetime_utc,wind_mw,solar_mw,hydro_mw,oil_mw,gas_mw,coal_mw,nuclear_mw,other_mw\n";
+    out << "2022-01-01T00:00:00Z,1e300,0,0,0,1e300,0,0,0\n";
+  }
+  GridCsvSpec large;
+  large.path = path;
+  large.format = GridFormat::kEia930;
+  const GridSeries g = read_grid_csv(large, axis("2022-01-01T00:00:00Z", 1));
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx((11.0 + 490.0) / 2.0));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a 10 MB CSV field gives a short one-line message", "[energy]") {
+  const auto dir = std::filesystem::temp_directory_path() / "fleetsim_test_grid_big_field";
+  std::filesystem::create_directories(dir);
+  for (const size_t size : {size_t{900'000}, size_t{10'000'000}}) {
+    INFO(size);
+    const std::string path = (dir / "big.csv").string();
+    {
+      std::ofstream out(path);
+      out << "datetime_utc,ci,cfe\n2022-01-01T00:00:00Z,100,0.1\n2022-01-01T01:00:00Z," << std::string(size / 2, '7')
+          << "\r\x1b" << std::string(size / 2, '7') << ",0.2\n";
+    }
+    GridCsvSpec spec;
+    spec.path = path;
+    spec.carbon_intensity_column = "ci";
+    spec.cfe_share_column = "cfe";
+    const std::string message = error_of([&] { read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 2)); });
+    CHECK_FALSE(message.empty());
+    CHECK(message.size() < 1000);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\r') == std::string::npos);
+    INFO(message);
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK_THAT(message, Catch::Contains("big.csv:"));
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,10 @@ CORPUS = sorted(BAD_INPUT.glob("*.yaml"))
 
 
 def expectations(path: Path) -> dict[str, str]:
-    """The '# expect...: value' header lines of a corpus file."""
+    """The '# expect...: value' and '# args: ...' header lines of a corpus file (which may hold
+    bytes that are not UTF-8 on purpose)."""
     found = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_bytes().decode("utf-8", "replace").splitlines():
         m = re.match(r"#\s*(expect(?:-line|-file)?|args):\s*(.*)$", line)
         if m:
             found[m.group(1)] = m.group(2).strip()
@@ -35,8 +37,9 @@ def test_bad_input_is_refused_clearly(case: Path, fleetsim_bin: Path, tmp_path: 
     expect = expectations(case)
     assert "expect" in expect, f"{case.name} has no '# expect:' line"
     out = tmp_path / "out.h5"
-    # Copy next to its relative paths' targets? No: run in place so relative trace paths resolve.
-    result = run_fleetsim(fleetsim_bin, "run", str(case), "-o", str(out))
+    args = shlex.split(expect.get("args", ""))  # e.g. --set overrides
+    # Run in place so that relative trace and grid paths resolve.
+    result = run_fleetsim(fleetsim_bin, "run", str(case), *args, "-o", str(out))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, f"expected a one-line message, got: {result.stderr}"
@@ -49,9 +52,10 @@ def test_bad_input_is_refused_clearly(case: Path, fleetsim_bin: Path, tmp_path: 
     # No output at all, not even a partial or temporary file.
     assert list(tmp_path.iterdir()) == []
     # validate refuses it the same way.
-    check = run_fleetsim(fleetsim_bin, "validate", str(case))
+    check = run_fleetsim(fleetsim_bin, "validate", str(case), *args)
     assert check.returncode == 2
     assert expect["expect"] in check.stderr
+    assert len(check.stderr.strip().splitlines()) == 1
 
 
 def test_exit_codes_and_help(fleetsim_bin: Path, tmp_path: Path):

@@ -319,6 +319,9 @@ TEST_CASE("bad request-trace rows name file, line and column", "[workload]") {
              Catch::Contains("requests_missing_column.csv:1: ContextTokens: required column is missing"));
   CHECK_THAT(input_error_message("requests_header_only.csv"), Catch::Contains("no requests"));
   CHECK_THAT(input_error_message("requests_no_such_file.csv"), Catch::Contains("not found"));
+  CHECK_THAT(
+      input_error_message("requests_header_latin1.csv"),
+      Catch::Contains("requests_header_latin1.csv:1: column 4: the header name 'Mod\\xe8le' is not valid UTF-8"));
 }
 
 TEST_CASE("the Azure LLM inference traces 2023 read completely", "[workload][data]") {

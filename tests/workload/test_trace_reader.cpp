@@ -118,3 +118,45 @@ TEST_CASE("bad trace values are refused with file, line and column", "[workload]
   CHECK_THAT(error_for_row("a,zero,8,3600,,,"), Catch::Contains(":2: submit_s: 'zero' is not an integer"));
   CHECK(error_for_row("a,0,8,3600,A100,7200,0.5") == "no error");
 }
+
+TEST_CASE("trace names, GPU types and headers that are not UTF-8 are refused", "[workload]") {
+  auto error_of = [](const std::string& file) {
+    TraceSpec spec;
+    spec.path = kFixtures + file;
+    try {
+      read_trace(spec, 1000000);
+    } catch (const fleetsim::core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of("trace_name_latin1.csv"),
+             Catch::Contains("trace_name_latin1.csv:3: name: 'caf\\xe9-job' is not valid UTF-8"));
+  CHECK_THAT(error_of("trace_gpu_type_latin1.csv"),
+             Catch::Contains("trace_gpu_type_latin1.csv:2: gpu_type: 'A100\\xa0' is not valid UTF-8"));
+  CHECK_THAT(error_of("trace_header_latin1.csv"),
+             Catch::Contains("trace_header_latin1.csv:1: column 5: the header name 'gpu_typ\\xe9' is not valid UTF-8"));
+}
+
+TEST_CASE("trace names with control characters and huge fields give one short line", "[workload]") {
+  const auto dir = std::filesystem::temp_directory_path() / "fleetsim_test_trace_text";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "trace.csv").string();
+  TraceSpec spec;
+  spec.path = path;
+  auto message = [&] {
+    try {
+      read_trace(spec, 1000000);
+    } catch (const fleetsim::core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::ofstream(path) << "name,submit_s,gpus,duration_s\n\"a\x1b[2Jb\",0,8,3600\n";
+  CHECK_THAT(message(), Catch::Contains("trace.csv:2: name: 'a\\x1b[2Jb' holds a control character"));
+  std::ofstream(path) << "name,submit_s,gpus,duration_s\nj," << std::string(10'000'000, '5') << "x,8,3600\n";
+  const std::string big = message();
+  CHECK(big.size() < 1000);
+  CHECK_THAT(big, Catch::Contains("trace.csv:2"));
+  std::filesystem::remove_all(dir);
+}
