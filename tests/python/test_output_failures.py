@@ -1,0 +1,67 @@
+"""Output under failure (docs/reliability.md, "Output and sweeps"): a full disk or a file-size
+limit, a kill at any moment. Each leaves either the old file or a complete new one, and says
+what happened in one line."""
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+from pathlib import Path
+
+import h5py
+
+from conftest import SOURCE_DIR
+
+QUICKSTART = SOURCE_DIR / "scenarios" / "quickstart.yaml"
+
+
+def file_size_limit(nbytes: int):
+    """A preexec_fn: the child may write files of at most nbytes, and a write past that fails
+    with EFBIG (SIGXFSZ ignored), as on a full disk."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+    return apply
+
+
+def run_limited(fleetsim_bin: Path, nbytes: int, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(fleetsim_bin), *args], capture_output=True, text=True, timeout=600,
+                          preexec_fn=file_size_limit(nbytes))
+
+
+def test_a_full_disk_fails_in_one_line_and_keeps_the_old_file(fleetsim_bin: Path, tmp_path: Path,
+                                                               quickstart_h5: Path):
+    size = quickstart_h5.stat().st_size
+    out = tmp_path / "q.h5"
+    for nbytes in (0, 100, 4096, 50_000, size // 3, size // 2, size - 4096, size - 1):
+        out.write_bytes(b"the previous results")
+        result = run_limited(fleetsim_bin, nbytes, "run", str(QUICKSTART), "-o", str(out), "--quiet")
+        assert result.returncode == 1, (nbytes, result.returncode, result.stderr)  # not SIGSEGV (-11)
+        assert result.stderr.splitlines() == [f"fleetsim: simulation error: cannot write '{out}': File too large"]
+        assert out.read_bytes() == b"the previous results", nbytes
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["q.h5"], nbytes  # no temporary file left
+    out.unlink()
+    result = run_limited(fleetsim_bin, size // 2, "run", str(QUICKSTART), "-o", str(out), "--quiet")
+    assert result.returncode == 1
+    assert list(tmp_path.iterdir()) == []
+    # with room enough, the same command writes the file
+    assert run_limited(fleetsim_bin, size, "run", str(QUICKSTART), "-o", str(out), "--quiet").returncode == 0
+    assert out.read_bytes() == quickstart_h5.read_bytes()
+
+
+def test_a_full_disk_during_a_sweep_fails_its_runs_and_summary_cleanly(fleetsim_bin: Path, tmp_path: Path):
+    sweep_file = tmp_path / "small.yaml"
+    sweep_file.write_text("parameters:\n  scheduler.policy: [fifo, temporal_shift]\n")
+    out = tmp_path / "out"
+    result = run_limited(fleetsim_bin, 12_000, "sweep", str(SOURCE_DIR / "scenarios" / "carbon_aware_shift.yaml"),
+                         "--grid", str(sweep_file), "-o", str(out), "--set", "hours=500", "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"fleetsim: simulation error: cannot write '{out / 'sweep_summary.h5'}': File too large"]
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert not [n for n in names if ".tmp-" in n]
+    assert not [n for n in names if n.startswith("run-")]  # every run failed to write
+    assert "sweep_summary.h5" not in names
+    if "sweep_summary.csv" in names:  # small enough to fit: complete, every run marked failed
+        lines = (out / "sweep_summary.csv").read_text().splitlines()
+        assert len(lines) == 3 and all(line.split(",")[5] == "failed" for line in lines[1:])
