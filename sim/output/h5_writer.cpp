@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "output/atomic_file.hpp"
 #include "output/chunk_deflate.hpp"
 #include "output/h5_file_driver.hpp"
 #include "output/h5_handles.hpp"
@@ -477,7 +478,7 @@ RunFileWriter::RunFileWriter(std::string final_path, int deflate_level) : impl_(
   }
   if (final_path.empty()) throw H5Error("HDF5: output path is empty");
   impl_->final_path = std::move(final_path);
-  impl_->temp_path = impl_->final_path + ".tmp-" + std::to_string(::getpid());
+  impl_->temp_path = temporary_path(impl_->final_path);
   impl_->deflate_level = static_cast<unsigned>(deflate_level);
 
   // a failed create may have made the temporary file: no destructor runs to remove it

@@ -4,13 +4,13 @@
 #include <charconv>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "output/atomic_file.hpp"
 #include "output/h5_writer.hpp"
 #include "run/run_file.hpp"
 #include "scenario/scenario.hpp"
@@ -220,21 +220,23 @@ void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& op
   const std::filesystem::path dir(options.output_dir);
   const std::string stem = summary_stem(options);
   {
-    std::ofstream csv(dir / (stem + ".csv"));
-    csv << "run,name,point,replicate";
-    for (const auto& p : plan.parameters) csv << ',' << csv_field(p.path);
-    csv << ",status";
-    for (const auto& n : names) csv << ',' << n;
-    csv << '\n';
+    // written whole or not at all: a temporary renamed when every write and the close worked
+    output::AtomicTextFile csv((dir / (stem + ".csv")).string());
+    std::string line = "run,name,point,replicate";
+    for (const auto& p : plan.parameters) line += ',' + csv_field(p.path);
+    line += ",status";
+    for (const auto& n : names) line += ',' + n;
+    csv.write(line + '\n');
     for (const SweepRow& row : outcome.rows) {
       const scenario::SweepRun& run = plan.runs[static_cast<size_t>(row.run)];
-      csv << run.index << ',' << csv_field(run.name) << ',' << run.point << ',' << run.replicate;
-      for (const auto& v : run.values) csv << ',' << csv_field(v);
-      csv << ',' << row.status;
-      for (const auto& n : names) csv << ',' << number_text(value(row, n));
-      csv << '\n';
+      line = std::to_string(run.index) + ',' + csv_field(run.name) + ',' + std::to_string(run.point) + ',' +
+             std::to_string(run.replicate);
+      for (const auto& v : run.values) line += ',' + csv_field(v);
+      line += ',' + row.status;
+      for (const auto& n : names) line += ',' + number_text(value(row, n));
+      csv.write(line + '\n');
     }
-    if (!csv) throw core::SimulationError("cannot write " + (dir / (stem + ".csv")).string());
+    csv.commit();
   }
   output::RunFileWriter w((dir / (stem + ".h5")).string(), 1);
   w.set_attribute("/", "format_version", int64_t{core::kFormatVersion});
