@@ -54,7 +54,7 @@ const char* const kUsage =
     "  fleetsim plan SCENARIO --target-cfe 0.9 [--region R]... [-o PLAN.h5] [--load-csv FILE\n"
     "               --load-column COL] [--study] [--set ...]   least-cost 24/7 CFE procurement\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
-    "  fleetsim inspect OUT.h5              print a run file's summary\n"
+    "  fleetsim inspect FILE.h5             print a run file's summary (or a plan file's, a sweep summary's)\n"
     "  fleetsim catalog [SCENARIO]          list GPU types, scheduling policies and forecasts\n"
     "  fleetsim --version | --help\n\n"
     "exit codes: 0 ok, 1 simulation error, 2 bad input\n"
@@ -580,6 +580,33 @@ int cmd_validate(int argc, char** argv) {
   return kExitOk;
 }
 
+// Rows of each table `fleetsim inspect` shows of a plan file or sweep summary.
+constexpr size_t kInspectRows = 8;
+
+// A plan file or sweep summary: what it is, its root attributes, then each table with one
+// line per column (the rows side by side, at most kInspectRows of them).
+int print_stored_file(const std::string& path, const run::StoredFile& file) {
+  std::cout << path << ": " << run::describe(file.kind) << ", not a run file"
+            << (file.complete ? "" : "  (INCOMPLETE: it did not finish writing)") << "\n";
+  for (const auto& [name, value] : file.info) {
+    if (!value.empty()) std::cout << "  " << std::left << std::setw(24) << name << value << '\n';
+  }
+  for (const run::StoredTable& table : file.tables) {
+    std::cout << "\n  " << table.group << ": " << table.rows << " row" << (table.rows == 1 ? "" : "s");
+    if (table.rows > kInspectRows) std::cout << " (the first " << kInspectRows << " shown)";
+    std::cout << "\n";
+    size_t width = 0;
+    for (const auto& column : table.columns) width = std::max(width, column.first.size());
+    for (const auto& [name, cells] : table.columns) {
+      std::cout << "    " << std::left << std::setw(static_cast<int>(width) + 2) << name;
+      for (const std::string& cell : cells) std::cout << "  " << std::right << std::setw(12) << cell;
+      std::cout << '\n';
+    }
+  }
+  std::cout << "\n  (docs/output-format.md; pandas, h5py and xarray read every value)\n";
+  return file.complete ? kExitOk : kExitSimulationError;
+}
+
 int cmd_inspect(int argc, char** argv) {
   po::options_description options("fleetsim inspect");
   std::string path;
@@ -588,6 +615,13 @@ int cmd_inspect(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("file", 1);
   const auto vm = parse("inspect", argc, argv, options, positional);
+  if (const run::FileKind kind = run::stored_file_kind(path); kind != run::FileKind::kRun) {
+    if (vm.count("json")) {
+      throw core::InputError(core::SourceLocation{path, 0, ""},
+                             "is " + run::describe(kind) + ", not a run file: --json shows run files only");
+    }
+    return print_stored_file(path, run::read_stored_file(path, kInspectRows));
+  }
   const run::StoredRun stored = run::read_run_summary(path);
   if (vm.count("json")) {
     cli::print_json(std::cout, stored.complete, stored.info, rows_of(stored.summary),

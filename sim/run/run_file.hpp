@@ -35,8 +35,33 @@ struct StoredRun {
   bool complete = false;
 };
 
-// Reads a run file's summary. Throws core::InputError if the file is missing or is not a
-// fleetsim run file.
+// Reads a run file's summary. Throws core::InputError (one line naming the file) if the file
+// is missing, damaged, not HDF5, not fleetsim's, or another kind of fleetsim file.
 StoredRun read_run_summary(const std::string& path);
+
+// The kinds of file fleetsim writes, told apart by their root attributes: a plan file has
+// file_type = "plan", a sweep summary sweep_name, a run file scenario_effective.
+enum class FileKind { kRun, kPlan, kSweepSummary };
+// "a run file", "a plan file (fleetsim plan)", "a sweep summary (fleetsim sweep)"
+std::string describe(FileKind kind);
+
+// Which kind of fleetsim file `path` is. Throws core::InputError as read_run_summary.
+FileKind stored_file_kind(const std::string& path);
+
+// A plan file or a sweep summary as `fleetsim inspect` shows it: its root attributes and its
+// tables (a group whose first dataset is a dimension scale of row keys; every 1-D dataset
+// along it a column), values as text, at most max_rows of each.
+struct StoredTable {
+  std::string group;  // "/plan", "/runs", ...
+  size_t rows = 0;
+  std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // the row keys first
+};
+struct StoredFile {
+  FileKind kind = FileKind::kRun;
+  bool complete = false;
+  std::vector<std::pair<std::string, std::string>> info;  // short root attributes
+  std::vector<StoredTable> tables;
+};
+StoredFile read_stored_file(const std::string& path, size_t max_rows);
 
 }  // namespace fleetsim::run

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import h5py
 
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, run_fleetsim
 
 QUICKSTART = SOURCE_DIR / "scenarios" / "quickstart.yaml"
 
@@ -65,3 +65,69 @@ def test_a_full_disk_during_a_sweep_fails_its_runs_and_summary_cleanly(fleetsim_
     if "sweep_summary.csv" in names:  # small enough to fit: complete, every run marked failed
         lines = (out / "sweep_summary.csv").read_text().splitlines()
         assert len(lines) == 3 and all(line.split(",")[5] == "failed" for line in lines[1:])
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_inspect_says_what_a_damaged_or_foreign_file_is_in_one_line(fleetsim_bin: Path, tmp_path: Path,
+                                                                      quickstart_h5: Path):
+    import time
+    import numpy as np
+    data = quickstart_h5.read_bytes()
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(data[: len(data) // 2])
+    result = run_fleetsim(fleetsim_bin, "inspect", str(truncated))
+    assert result.returncode == 2
+    assert one_error_line(result).startswith(f"fleetsim: error: {truncated}: cannot read as HDF5: ")
+    assert "truncated file" in result.stderr
+    foreign = tmp_path / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["x"] = np.arange(3)
+    result = run_fleetsim(fleetsim_bin, "inspect", str(foreign))
+    assert result.returncode == 2
+    assert one_error_line(result) == f"fleetsim: error: {foreign}: not a fleetsim file (no format_version attribute)"
+    # some 10 KB that claim 16 GB: refused at once, not read
+    crafted = tmp_path / "crafted.h5"
+    with h5py.File(crafted, "w") as f:
+        f.attrs["format_version"] = 1
+        f.attrs["complete"] = 1
+        f.attrs["scenario_effective"] = "name: x\n"
+        region = f.create_group("summary").create_group("region")
+        region["region"] = np.array([b"a"])
+        region.create_dataset("facility_energy_mwh", shape=(2_000_000_000,), dtype="f8", chunks=(1000,))
+    assert crafted.stat().st_size < 20_000
+    started = time.monotonic()
+    result = run_fleetsim(fleetsim_bin, "inspect", str(crafted))
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    assert "'/summary/region/facility_energy_mwh' claims 2000000000 values of 8 bytes, more than a file of" in \
+        one_error_line(result)
+    assert one_error_line(run_fleetsim(fleetsim_bin, "inspect", str(tmp_path))) == \
+        f"fleetsim: error: {tmp_path}: is a folder, not a file"
+
+
+def test_inspect_shows_a_plan_file_and_a_sweep_summary_as_what_they_are(fleetsim_bin: Path, tmp_path: Path):
+    plan = tmp_path / "plan.h5"
+    assert run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "plan_bpat_2022.yaml"), "-o", str(plan),
+                        "--quiet").returncode == 0
+    shown = run_fleetsim(fleetsim_bin, "inspect", str(plan))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"{plan}: a plan file (fleetsim plan), not a run file\n")
+    assert "\n  /plan: 1 row\n" in shown.stdout and "solar_mw" in shown.stdout and "/frontier: " in shown.stdout
+    refused = run_fleetsim(fleetsim_bin, "inspect", str(plan), "--json")
+    assert refused.returncode == 2
+    assert one_error_line(refused) == (f"fleetsim: error: {plan}: is a plan file (fleetsim plan), not a run file: "
+                                       "--json shows run files only")
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("parameters:\n  scheduler.policy: [fifo, temporal_shift]\n")
+    out = tmp_path / "sweep"
+    assert run_fleetsim(fleetsim_bin, "sweep", str(SOURCE_DIR / "scenarios" / "carbon_aware_shift.yaml"), "--grid",
+                        str(sweep_file), "-o", str(out), "--set", "hours=200", "--quiet").returncode == 0
+    shown = run_fleetsim(fleetsim_bin, "inspect", str(out / "sweep_summary.h5"))
+    assert shown.returncode == 0, shown.stderr
+    assert "a sweep summary (fleetsim sweep), not a run file" in shown.stdout
+    assert "/runs: 2 rows" in shown.stdout and "temporal_shift" in shown.stdout
