@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -184,7 +185,11 @@ int cmd_run(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse("run", argc, argv, options, positional);
-  if (threads < 0) throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--threads"}, "must be >= 0");
+  if (threads < 0 || threads > run::kMaxThreads) {
+    throw core::InputError(
+        core::SourceLocation{"fleetsim run", 0, "--threads"},
+        "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " + std::to_string(threads));
+  }
   const bool quiet = vm.count("quiet") > 0;
 
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
@@ -202,6 +207,7 @@ int cmd_run(int argc, char** argv) {
     }
   }
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  run::check_run_output(output, sc);  // before the simulation, not after it
   if (!quiet) {
     for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
   }
@@ -279,6 +285,22 @@ int cmd_run(int argc, char** argv) {
   return kExitOk;
 }
 
+// A whole number from a Slurm environment variable (0 to 2^31: Slurm's own limits are far
+// lower); anything else is bad input naming the variable.
+int64_t slurm_number(const char* variable, const char* text) {
+  constexpr int64_t kMaxSlurmNumber = int64_t{1} << 31;
+  const std::string value(text);
+  int64_t number = -1;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc() || end != value.data() + value.size() || number < 0 || number > kMaxSlurmNumber) {
+    throw core::InputError(core::SourceLocation{variable, 0, ""},
+                           "'" + value.substr(0, 40) +
+                               "' is not a whole number (the Slurm array variables choose the shard; --shard K/N "
+                               "overrides them)");
+  }
+  return number;
+}
+
 // K/N from --shard, else from a Slurm array job's environment, else 1/1.
 std::pair<int64_t, int64_t> shard_of(const std::string& text) {
   auto bad = [](const std::string& what) {
@@ -304,10 +326,14 @@ std::pair<int64_t, int64_t> shard_of(const std::string& text) {
   const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
   if (id != nullptr && count != nullptr) {
     const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
-    const int64_t k = std::stoll(id) - (min != nullptr ? std::stoll(min) : 0) + 1;
-    const int64_t n = std::stoll(count);
-    if (n < 1 || k < 1 || k > n) throw bad("the Slurm array variables do not give a shard K/N with 1 <= K <= N");
-    return {k, n};
+    const int64_t task = slurm_number("SLURM_ARRAY_TASK_ID", id);
+    const int64_t first = min != nullptr ? slurm_number("SLURM_ARRAY_TASK_MIN", min) : 0;
+    const int64_t n = slurm_number("SLURM_ARRAY_TASK_COUNT", count);
+    if (n < 1 || task < first || task - first >= n) {
+      throw bad("the Slurm array variables (task " + std::to_string(task) + ", first " + std::to_string(first) +
+                ", count " + std::to_string(n) + ") do not give a shard K/N with 1 <= K <= N");
+    }
+    return {task - first + 1, n};
   }
   return {1, 1};
 }
@@ -334,7 +360,11 @@ int cmd_sweep(int argc, char** argv) {
   if (vm.count("merge") && vm.count("shard")) {
     throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--merge"}, "merges the whole sweep: no --shard");
   }
-  if (jobs < 0) throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--jobs"}, "must be >= 0");
+  if (jobs < 0 || jobs > run::kMaxThreads) {
+    throw core::InputError(
+        core::SourceLocation{"fleetsim sweep", 0, "--jobs"},
+        "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " + std::to_string(jobs));
+  }
   if (jobs == 0) jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const bool quiet = vm.count("quiet") > 0;
   const scenario::Scenario base = scenario::load_scenario(scenario_path, sets);
@@ -353,7 +383,7 @@ int cmd_sweep(int argc, char** argv) {
                              "started under an MPI launcher, but this fleetsim was built without MPI (docs/hpc.md)");
     }
     if (!quiet) o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
-    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] { run::validate_sweep(plan, o); });
+    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] { run::prepare_sweep(plan, o); });
     if (!mpi.root) return kExitOk;  // rank 0 reports
     run::write_sweep_summary(plan, o, mpi.outcome);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -364,7 +394,7 @@ int cmd_sweep(int argc, char** argv) {
     }
     return mpi.outcome.failed > 0 ? kExitSimulationError : kExitOk;
   }
-  run::validate_sweep(plan, o);  // every bad key path or value is reported before any run
+  run::prepare_sweep(plan, o);  // every bad key path or value, or output folder, is reported before any run
   if (!quiet) {
     std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
     if (o.shards > 1) std::cerr << ", shard " << o.shard << "/" << o.shards;
@@ -513,6 +543,11 @@ int cmd_plan(int argc, char** argv) {
   request.study = vm.count("study") > 0;
   const bool quiet = vm.count("quiet") > 0;
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  if (!output.empty()) {
+    std::vector<std::pair<std::string, std::string>> inputs;
+    if (!request.load_csv.empty()) inputs.emplace_back(request.load_csv, "--load-csv");
+    run::check_run_output(output, sc, inputs);  // before planning, not after it
+  }
   for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << warning << '\n';
   if (!quiet) {
     std::cout << "fleetsim plan '" << sc.name << "': target hourly CFE " << percent(request.target) << ", policy "

@@ -13,8 +13,10 @@
 #include "core/version.hpp"
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
+#include "output/output_path.hpp"
 #include "output/precompress.hpp"
 #include "policy/scheduling.hpp"
+#include "scenario/effective.hpp"
 
 namespace fleetsim::run {
 namespace {
@@ -322,6 +324,17 @@ std::string attribute_text(const output::Attribute& a) {
 }
 
 }  // namespace
+
+void check_run_output(const std::string& path, const scenario::Scenario& sc,
+                      const std::vector<std::pair<std::string, std::string>>& more_inputs) {
+  output::check_output_file(path);
+  std::vector<output::InputFile> inputs;
+  for (const scenario::ReferencedFile& file : scenario::referenced_files(sc)) {
+    inputs.push_back({file.path, file.key.empty() ? "the scenario file" : "the file of scenario key " + file.key});
+  }
+  for (const auto& [input, named_by] : more_inputs) inputs.push_back({input, named_by});
+  output::check_not_an_input(path, inputs);
+}
 
 namespace {
 

@@ -2,6 +2,8 @@
 // Writes one run's results as the HDF5 file of docs/output-format.md.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "output/precompress.hpp"
 #include "run/simulation.hpp"
@@ -22,6 +24,13 @@ void precompress_series(const RunResult& result, output::SeriesPrecompressor& co
 
 void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path,
                     const Baseline* baseline = nullptr);
+
+// Checks `path` as the output file of a run (or plan) of `sc`, before any simulation: it names
+// no folder or special file, its folder exists and takes new files, and it is neither the
+// scenario file nor any file the scenario names, nor one of `more_inputs` (path, what names
+// it, e.g. {csv, "--load-csv"}). Throws core::InputError naming the path.
+void check_run_output(const std::string& path, const scenario::Scenario& sc,
+                      const std::vector<std::pair<std::string, std::string>>& more_inputs = {});
 
 // What `fleetsim inspect` shows of a stored run.
 struct StoredRun {

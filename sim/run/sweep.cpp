@@ -12,7 +12,9 @@
 #include "core/version.hpp"
 #include "output/atomic_file.hpp"
 #include "output/h5_writer.hpp"
+#include "output/output_path.hpp"
 #include "run/run_file.hpp"
+#include "scenario/effective.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetsim::run {
@@ -74,6 +76,38 @@ void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options
     }
   }
   if (!plan.runs.empty()) check(plan.runs.front().overrides, "the first run of the sweep");
+}
+
+void prepare_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  validate_sweep(plan, options);
+  output::prepare_output_folder(options.output_dir);
+  // the inputs in the output folder must not be among the sweep's outputs
+  std::vector<std::pair<std::string, std::string>> inputs{{plan.source_path, "the sweep file"}};
+  for (const scenario::ReferencedFile& file :
+       scenario::referenced_files(scenario::load_scenario(options.scenario_path, options.sets))) {
+    inputs.emplace_back(file.path, file.key.empty() ? "the scenario file" : "the file of scenario key " + file.key);
+  }
+  std::set<std::string> outputs;
+  for (const std::string& stem : {std::string("sweep_summary"), summary_stem(options)}) {
+    outputs.insert(stem + ".csv");
+    outputs.insert(stem + ".h5");
+  }
+  for (const scenario::SweepRun& run : plan.runs) outputs.insert(run_file_name(run));
+  std::error_code error;
+  for (const auto& [input, named_by] : inputs) {
+    const std::filesystem::path path(input);
+    if (!std::filesystem::equivalent(path.has_parent_path() ? path.parent_path() : ".", options.output_dir, error)) {
+      continue;
+    }
+    std::string name = path.filename().string();
+    const size_t temporary = name.find(".tmp-");
+    if (temporary != std::string::npos) name.resize(temporary);
+    if (outputs.count(name) != 0) {
+      throw core::InputError(
+          core::SourceLocation{input, 0, ""},
+          "the sweep would overwrite an input: " + named_by + " is one of its outputs in '" + options.output_dir + "'");
+    }
+  }
 }
 
 std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptions& options) {
@@ -178,7 +212,7 @@ void count(SweepOutcome& outcome) {
 
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
   const std::vector<size_t> mine = shard_runs(plan, options);
-  std::filesystem::create_directories(options.output_dir);
+  output::prepare_output_folder(options.output_dir);
   SweepOutcome outcome;
   outcome.rows.resize(mine.size());
   std::atomic<size_t> next{0};

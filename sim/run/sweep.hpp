@@ -46,6 +46,12 @@ struct SweepOutcome {
 // error before any run starts. Throws core::InputError.
 void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
+// Everything a sweep checks before its first run, each a core::InputError (exit 2):
+// validate_sweep; the output folder (created if missing) is a folder that takes new files; and
+// no input (the scenario file, the files it names, the sweep file) is one of the files the
+// sweep writes in the folder (run files, summaries, their temporaries).
+void prepare_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
+
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
 // The pieces run_sweep is made of (also used by the MPI runner, run/sweep_mpi.hpp):

@@ -106,7 +106,6 @@ MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions
   if (result.root) {
     try {
       validate();
-      std::filesystem::create_directories(options.output_dir);
     } catch (...) {
       refused = std::current_exception();
       ok = 0;
