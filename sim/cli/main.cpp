@@ -51,7 +51,7 @@ const char* const kUsage =
     "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N]\n"
     "               [--baseline POLICY] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
-    "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...]\n"
+    "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...] [--force]\n"
     "  fleetsim plan SCENARIO --target-cfe 0.9 [--region R]... [-o PLAN.h5] [--load-csv FILE\n"
     "               --load-column COL] [--study] [--set ...]   least-cost 24/7 CFE procurement\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
@@ -353,12 +353,16 @@ int cmd_sweep(int argc, char** argv) {
       "shard", po::value(&shard), "run only shard K of N (K/N); default: from SLURM_ARRAY_TASK_ID/COUNT, else 1/1")(
       "set", po::value(&sets)->composing(), "override a scenario key in every run: key.path=value")(
       "merge", "run nothing: write the whole sweep's summary from the run files in the folder (after shards)")(
+      "force", "rerun, and replace, runs whose file in the folder holds another scenario or --set (default: stop)")(
       "quiet,q", "print nothing but errors")("help,h", "show this help");
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse("sweep", argc, argv, options, positional);
   if (vm.count("merge") && vm.count("shard")) {
     throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--merge"}, "merges the whole sweep: no --shard");
+  }
+  if (vm.count("merge") && vm.count("force")) {
+    throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--force"}, "reruns runs; --merge runs none");
   }
   if (jobs < 0 || jobs > run::kMaxThreads) {
     throw core::InputError(
@@ -375,6 +379,7 @@ int cmd_sweep(int argc, char** argv) {
   o.output_dir = output;
   o.jobs = jobs;
   o.merge_only = vm.count("merge") > 0;
+  o.force = vm.count("force") > 0;
   if (!o.merge_only) std::tie(o.shard, o.shards) = shard_of(shard);
   const auto started = std::chrono::steady_clock::now();
   if (run::mpi_launched() && !o.merge_only) {
@@ -395,13 +400,14 @@ int cmd_sweep(int argc, char** argv) {
     return mpi.outcome.failed > 0 ? kExitSimulationError : kExitOk;
   }
   run::prepare_sweep(plan, o);  // every bad key path or value, or output folder, is reported before any run
+  run::SweepState state = run::scan_sweep_folder(plan, o);  // and runs of another scenario in the folder
   if (!quiet) {
     std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
     if (o.shards > 1) std::cerr << ", shard " << o.shard << "/" << o.shards;
     std::cerr << ", " << jobs << " at once, into " << output << "\n";
     o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
   }
-  const run::SweepOutcome outcome = run::run_sweep(plan, o);
+  const run::SweepOutcome outcome = run::run_sweep(plan, o, std::move(state));
   run::write_sweep_summary(plan, o, outcome);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!quiet) {

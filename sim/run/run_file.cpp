@@ -403,6 +403,13 @@ StoredRun read_run_summary(const std::string& path) {
       throw unreadable(path, describe(kind) + ", not a run file");
     }
     run.complete = is_complete(reader);
+    auto text = [&](const char* name) {
+      const auto a = reader.attribute("/", name);
+      return a && std::holds_alternative<std::string>(*a) ? std::get<std::string>(*a) : std::string();
+    };
+    run.scenario_text = text("scenario");
+    run.scenario_overrides = text("scenario_overrides");
+    run.scenario_effective = text("scenario_effective");
     for (const char* name : {"scenario_name", "program_version", "format_version", "seed", "start", "hours", "policy",
                              "scenario_path", "scenario_overrides"}) {
       if (const auto a = reader.attribute("/", name)) run.info.emplace_back(name, attribute_text(*a));

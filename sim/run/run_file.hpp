@@ -42,6 +42,11 @@ struct StoredRun {
   std::string baseline_policy;         // /baseline (fleetsim run --baseline); empty: none
   std::vector<SummaryItem> baseline;
   bool complete = false;
+  // what the run ran: the scenario file's text, the --set overrides (one per line) and the
+  // effective scenario (root attributes scenario, scenario_overrides, scenario_effective)
+  std::string scenario_text;
+  std::string scenario_overrides;
+  std::string scenario_effective;
 };
 
 // Reads a run file's summary. Throws core::InputError (one line naming the file) if the file

@@ -4,8 +4,11 @@
 #include <charconv>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -152,29 +155,12 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   row.run = static_cast<int64_t>(index);
   const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
   try {
-    if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
-      try {
-        const auto lock = hdf5_lock();
-        StoredRun stored = read_run_summary(path);
-        if (stored.complete) {
-          row.summary = std::move(stored.summary);
-          add_years(stored.years, row.summary);
-          row.status = "ok";
-          row.reused = true;
-          return row;
-        }
-      } catch (const std::exception&) {
-        // unreadable: run again (the new file replaces it)
-      }
-    }
-    if (options.merge_only) {
-      row.status = "missing";
-      return row;
-    }
-    // a temporary file left by a killed run of this one is never complete: remove it
-    const std::string stale_prefix = run_file_name(run) + ".tmp-";
+    // a temporary file left by a killed run of this one is never complete: remove it (no
+    // live process writes it: the folder lock admits one sweep, or shards of one sweep,
+    // whose runs are disjoint)
+    const std::string name = run_file_name(run);
     for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
-      if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove(entry.path());
+      if (output::is_temporary_of(entry.path().filename().string(), name)) std::filesystem::remove(entry.path());
     }
     const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
     RunOptions o;
@@ -195,6 +181,90 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   return row;
 }
 
+namespace {
+
+// Differing keys named in the message about a reused run of another scenario.
+constexpr size_t kShownKeys = 5;
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
+}
+
+}  // namespace
+
+SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  SweepState state;
+  state.runs = shard_runs(plan, options);
+  state.outcome.rows.resize(state.runs.size());
+  const std::string scenario_text = file_text(options.scenario_path);
+  std::string first_other;  // the first file of another scenario, with its differing keys
+  size_t others = 0;
+  for (size_t k = 0; k < state.runs.size(); ++k) {
+    const scenario::SweepRun& run = plan.runs[state.runs[k]];
+    SweepRow& row = state.outcome.rows[k];
+    row.run = static_cast<int64_t>(state.runs[k]);
+    const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
+    std::optional<StoredRun> stored;
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) {
+      try {
+        const auto lock = hdf5_lock();
+        stored = read_run_summary(path);
+      } catch (const std::exception&) {
+        // unreadable: run again (the new file replaces it)
+      }
+    }
+    if (stored && stored->complete) {
+      // the same text and overrides make the same effective scenario; else compare those
+      const std::vector<std::string> overrides = with(options.sets, run.overrides);
+      std::vector<std::string> keys;
+      if (stored->scenario_text != scenario_text || stored->scenario_overrides != joined_lines(overrides)) {
+        keys = scenario::differing_keys(stored->scenario_effective,
+                                        scenario::load_scenario(options.scenario_path, overrides).effective_yaml,
+                                        kShownKeys + 1);
+      }
+      if (keys.empty()) {
+        row.summary = std::move(stored->summary);
+        add_years(stored->years, row.summary);
+        row.status = "ok";
+        row.reused = true;
+        continue;
+      }
+      if (!options.force) {
+        if (others++ == 0) {
+          std::string shown;
+          for (size_t i = 0; i < keys.size() && i < kShownKeys; ++i) {
+            shown += (i == 0 ? "" : ", ") + (keys[i].empty() ? std::string("(the whole scenario)") : keys[i]);
+          }
+          first_other = run_file_name(run) + " differs in " + shown + (keys.size() > kShownKeys ? ", ..." : "");
+        }
+        continue;
+      }
+    }
+    if (options.merge_only) {
+      row.status = "missing";
+    } else {
+      state.todo.push_back(k);
+    }
+  }
+  if (others > 0) {
+    throw core::InputError(core::SourceLocation{options.output_dir, 0, ""},
+                           "holds " + std::to_string(others) + " complete run" + (others == 1 ? "" : "s") +
+                               " of another scenario or --set than this sweep asks for (" + first_other +
+                               "); rerun them with --force, or use another folder");
+  }
+  return state;
+}
+
 std::string describe(const scenario::SweepRun& run, const SweepRow& row) {
   const std::string what = row.status == "ok" ? (row.reused ? "complete already" : "ran") : row.status;
   return run.name + ": " + what + (row.error.empty() ? "" : " (" + row.error + ")");
@@ -211,14 +281,24 @@ void count(SweepOutcome& outcome) {
 }
 
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
-  const std::vector<size_t> mine = shard_runs(plan, options);
   output::prepare_output_folder(options.output_dir);
-  SweepOutcome outcome;
-  outcome.rows.resize(mine.size());
+  return run_sweep(plan, options, scan_sweep_folder(plan, options));
+}
+
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState state) {
+  const std::vector<size_t>& mine = state.runs;
+  SweepOutcome& outcome = state.outcome;
+  if (options.log) {
+    for (size_t k = 0; k < mine.size(); ++k) {
+      if (outcome.rows[k].reused) options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
+    }
+  }
+  const std::vector<size_t>& todo = state.todo;
   std::atomic<size_t> next{0};
   std::mutex log_mutex;
   auto worker = [&] {
-    for (size_t k = next++; k < mine.size(); k = next++) {
+    for (size_t t = next++; t < todo.size(); t = next++) {
+      const size_t k = todo[t];
       outcome.rows[k] = process_run(plan, options, mine[k]);
       if (options.log) {
         const std::lock_guard<std::mutex> lock(log_mutex);
@@ -226,13 +306,13 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
       }
     }
   };
-  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, mine.size()))));
+  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, todo.size()))));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
   count(outcome);
-  return outcome;
+  return std::move(outcome);
 }
 
 void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& options, const SweepOutcome& outcome) {
