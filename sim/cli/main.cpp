@@ -30,6 +30,7 @@
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
 #include "run/sweep.hpp"
+#include "run/sweep_lock.hpp"
 #include "run/sweep_mpi.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
@@ -388,7 +389,12 @@ int cmd_sweep(int argc, char** argv) {
                              "started under an MPI launcher, but this fleetsim was built without MPI (docs/hpc.md)");
     }
     if (!quiet) o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
-    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] { run::prepare_sweep(plan, o); });
+    std::optional<run::SweepLock> lock;  // rank 0 locks the folder for every rank
+    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] {
+      run::prepare_sweep(plan, o);
+      lock.emplace(run::SweepLock::acquire(o));
+      if (!quiet && !lock->warning().empty()) std::cerr << "fleetsim: warning: " << lock->warning() << '\n';
+    });
     if (!mpi.root) return kExitOk;  // rank 0 reports
     run::write_sweep_summary(plan, o, mpi.outcome);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -400,7 +406,9 @@ int cmd_sweep(int argc, char** argv) {
     return mpi.outcome.failed > 0 ? kExitSimulationError : kExitOk;
   }
   run::prepare_sweep(plan, o);  // every bad key path or value, or output folder, is reported before any run
-  run::SweepState state = run::scan_sweep_folder(plan, o);  // and runs of another scenario in the folder
+  const run::SweepLock lock = run::SweepLock::acquire(o);  // and another sweep in the folder
+  if (!quiet && !lock.warning().empty()) std::cerr << "fleetsim: warning: " << lock.warning() << '\n';
+  run::SweepState state = run::scan_sweep_folder(plan, o);  // and runs of another scenario in it
   if (!quiet) {
     std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
     if (o.shards > 1) std::cerr << ", shard " << o.shard << "/" << o.shards;

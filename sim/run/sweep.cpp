@@ -17,6 +17,7 @@
 #include "output/h5_writer.hpp"
 #include "output/output_path.hpp"
 #include "run/run_file.hpp"
+#include "run/sweep_lock.hpp"
 #include "scenario/effective.hpp"
 #include "scenario/scenario.hpp"
 
@@ -282,6 +283,7 @@ void count(SweepOutcome& outcome) {
 
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
   output::prepare_output_folder(options.output_dir);
+  const SweepLock lock = SweepLock::acquire(options);
   return run_sweep(plan, options, scan_sweep_folder(plan, options));
 }
 

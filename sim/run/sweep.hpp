@@ -54,6 +54,7 @@ void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options
 // sweep writes in the folder (run files, summaries, their temporaries).
 void prepare_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
+// Makes and locks the folder (sweep_lock.hpp), scans it and runs what is left.
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
 // This shard's runs and what the folder already holds for them (resume, merge).
@@ -69,7 +70,8 @@ struct SweepState {
 // rerun. An incomplete or unreadable file is rerun (merge: "missing").
 SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions& options);
 
-// Runs the runs state.todo (scan_sweep_folder) and returns every row of the shard.
+// Runs the runs state.todo (scan_sweep_folder) and returns every row of the shard. The
+// caller holds the folder's SweepLock.
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState state);
 
 // The pieces run_sweep is made of (also used by the MPI runner, run/sweep_mpi.hpp):
