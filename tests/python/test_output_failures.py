@@ -4,6 +4,7 @@ what happened in one line."""
 from __future__ import annotations
 
 import resource
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -131,3 +132,79 @@ def test_inspect_shows_a_plan_file_and_a_sweep_summary_as_what_they_are(fleetsim
     assert shown.returncode == 0, shown.stderr
     assert "a sweep summary (fleetsim sweep), not a run file" in shown.stdout
     assert "/runs: 2 rows" in shown.stdout and "temporal_shift" in shown.stdout
+
+
+def test_a_run_killed_at_any_moment_leaves_the_old_file_or_a_complete_new_one(fleetsim_bin: Path, tmp_path: Path,
+                                                                                quickstart_h5: Path):
+    import random
+    import time
+    old = tmp_path / "old.h5"
+    assert run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "gpt4_training.yaml"), "-o", str(old),
+                        "--quiet").returncode == 0
+    out = tmp_path / "q.h5"
+    rng = random.Random(15)
+    # kill points: while simulating (before the temporary exists), then 0-300 ms into the write
+    delays = [None, 0.0, 0.001, 0.005] + [rng.uniform(0.0, 0.3) for _ in range(8)]
+    outcomes = set()
+    for delay in delays:
+        shutil.copy(old, out)
+        for stale in tmp_path.glob("q.h5.tmp-*"):
+            stale.unlink()
+        proc = subprocess.Popen([str(fleetsim_bin), "run", str(QUICKSTART), "-o", str(out), "--quiet"])
+        if delay is None:
+            time.sleep(0.05)
+        else:
+            deadline = time.time() + 60
+            while proc.poll() is None and not list(tmp_path.glob("q.h5.tmp-*")) and time.time() < deadline:
+                time.sleep(0.0005)
+            time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if out.read_bytes() == old.read_bytes():
+            outcomes.add("old")
+        else:  # a new file at the final path is the complete run, byte for byte
+            assert out.read_bytes() == quickstart_h5.read_bytes(), delay
+            with h5py.File(out, "r") as f:
+                assert f.attrs["complete"] == 1
+            outcomes.add("new")
+        for temporary in tmp_path.glob("q.h5.tmp-*"):  # what a kill leaves is never taken for a result
+            assert run_fleetsim(fleetsim_bin, "inspect", str(temporary)).returncode != 0
+    assert "old" in outcomes
+
+
+def test_a_sweep_killed_at_any_moment_leaves_only_complete_files(fleetsim_bin: Path, tmp_path: Path):
+    import random
+    import time
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("parameters:\n  scheduler.policy: [fifo, temporal_shift, power_cap]\n"
+                          "  regions.0.grid.solar_share: [0.1, 0.3]\n")
+    scenario = str(SOURCE_DIR / "scenarios" / "carbon_aware_shift.yaml")
+    args = ["sweep", scenario, "--grid", str(sweep_file), "--set", "hours=300", "--quiet"]
+    clean = tmp_path / "clean"
+    started = time.time()
+    assert run_fleetsim(fleetsim_bin, *args, "-o", str(clean)).returncode == 0
+    duration = time.time() - started
+    expected = (clean / "sweep_summary.csv").read_text().splitlines()
+    out = tmp_path / "killed"
+    rng = random.Random(15)
+    for _ in range(10):
+        proc = subprocess.Popen([str(fleetsim_bin), *args, "-o", str(out)])
+        time.sleep(rng.uniform(0.0, duration * 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if not out.exists():
+            continue
+        for run in out.glob("run-*.h5"):
+            with h5py.File(run, "r") as f:
+                assert f.attrs["complete"] == 1
+        if (out / "sweep_summary.csv").exists():
+            assert (out / "sweep_summary.csv").read_text().splitlines() == expected
+        if (out / "sweep_summary.h5").exists():
+            with h5py.File(out / "sweep_summary.h5", "r") as f:
+                assert f.attrs["complete"] == 1
+        # a summary found after the next kill is then that kill's (each restart resumes the runs)
+        (out / "sweep_summary.csv").unlink(missing_ok=True)
+        (out / "sweep_summary.h5").unlink(missing_ok=True)
+    assert run_fleetsim(fleetsim_bin, *args, "-o", str(out)).returncode == 0
+    assert (out / "sweep_summary.csv").read_bytes() == (clean / "sweep_summary.csv").read_bytes()
+    assert not list(out.glob("*.tmp-*"))
