@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
 #include "run/sweep.hpp"
+#include "run/sweep_lock.hpp"
 #include "run/sweep_mpi.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
@@ -51,11 +53,11 @@ const char* const kUsage =
     "  fleetsim run SCENARIO [-o OUT.h5] [--set key.path=value]... [--threads N]\n"
     "               [--baseline POLICY] [--quiet]\n"
     "  fleetsim validate SCENARIO [--set key.path=value]...\n"
-    "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...]\n"
+    "  fleetsim sweep SCENARIO --grid SWEEP.yaml -o DIR [--jobs N] [--shard K/N] [--set ...] [--force]\n"
     "  fleetsim plan SCENARIO --target-cfe 0.9 [--region R]... [-o PLAN.h5] [--load-csv FILE\n"
     "               --load-column COL] [--study] [--set ...]   least-cost 24/7 CFE procurement\n"
     "  fleetsim validate --reference        print the scenario key reference (Markdown)\n"
-    "  fleetsim inspect OUT.h5              print a run file's summary\n"
+    "  fleetsim inspect FILE.h5             print a run file's summary (or a plan file's, a sweep summary's)\n"
     "  fleetsim catalog [SCENARIO]          list GPU types, scheduling policies and forecasts\n"
     "  fleetsim --version | --help\n\n"
     "exit codes: 0 ok, 1 simulation error, 2 bad input\n"
@@ -185,7 +187,11 @@ int cmd_run(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse("run", argc, argv, options, positional);
-  if (threads < 0) throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--threads"}, "must be >= 0");
+  if (threads < 0 || threads > run::kMaxThreads) {
+    throw core::InputError(
+        core::SourceLocation{"fleetsim run", 0, "--threads"},
+        "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " + std::to_string(threads));
+  }
   const bool quiet = vm.count("quiet") > 0;
 
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
@@ -203,6 +209,7 @@ int cmd_run(int argc, char** argv) {
     }
   }
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  run::check_run_output(output, sc);  // before the simulation, not after it
   if (!quiet) {
     for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
   }
@@ -280,6 +287,22 @@ int cmd_run(int argc, char** argv) {
   return kExitOk;
 }
 
+// A whole number from a Slurm environment variable (0 to 2^31: Slurm's own limits are far
+// lower); anything else is bad input naming the variable.
+int64_t slurm_number(const char* variable, const char* text) {
+  constexpr int64_t kMaxSlurmNumber = int64_t{1} << 31;
+  const std::string value(text);
+  int64_t number = -1;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc() || end != value.data() + value.size() || number < 0 || number > kMaxSlurmNumber) {
+    throw core::InputError(core::SourceLocation{variable, 0, ""},
+                           "'" + value.substr(0, 40) +
+                               "' is not a whole number (the Slurm array variables choose the shard; --shard K/N "
+                               "overrides them)");
+  }
+  return number;
+}
+
 // K/N from --shard, else from a Slurm array job's environment, else 1/1.
 std::pair<int64_t, int64_t> shard_of(const std::string& text) {
   auto bad = [](const std::string& what) {
@@ -305,10 +328,14 @@ std::pair<int64_t, int64_t> shard_of(const std::string& text) {
   const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
   if (id != nullptr && count != nullptr) {
     const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
-    const int64_t k = std::stoll(id) - (min != nullptr ? std::stoll(min) : 0) + 1;
-    const int64_t n = std::stoll(count);
-    if (n < 1 || k < 1 || k > n) throw bad("the Slurm array variables do not give a shard K/N with 1 <= K <= N");
-    return {k, n};
+    const int64_t task = slurm_number("SLURM_ARRAY_TASK_ID", id);
+    const int64_t first = min != nullptr ? slurm_number("SLURM_ARRAY_TASK_MIN", min) : 0;
+    const int64_t n = slurm_number("SLURM_ARRAY_TASK_COUNT", count);
+    if (n < 1 || task < first || task - first >= n) {
+      throw bad("the Slurm array variables (task " + std::to_string(task) + ", first " + std::to_string(first) +
+                ", count " + std::to_string(n) + ") do not give a shard K/N with 1 <= K <= N");
+    }
+    return {task - first + 1, n};
   }
   return {1, 1};
 }
@@ -328,6 +355,7 @@ int cmd_sweep(int argc, char** argv) {
       "shard", po::value(&shard), "run only shard K of N (K/N); default: from SLURM_ARRAY_TASK_ID/COUNT, else 1/1")(
       "set", po::value(&sets)->composing(), "override a scenario key in every run: key.path=value")(
       "merge", "run nothing: write the whole sweep's summary from the run files in the folder (after shards)")(
+      "force", "rerun, and replace, runs whose file in the folder holds another scenario or --set (default: stop)")(
       "quiet,q", "print nothing but errors")("help,h", "show this help");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -335,7 +363,14 @@ int cmd_sweep(int argc, char** argv) {
   if (vm.count("merge") && vm.count("shard")) {
     throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--merge"}, "merges the whole sweep: no --shard");
   }
-  if (jobs < 0) throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--jobs"}, "must be >= 0");
+  if (vm.count("merge") && vm.count("force")) {
+    throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--force"}, "reruns runs; --merge runs none");
+  }
+  if (jobs < 0 || jobs > run::kMaxThreads) {
+    throw core::InputError(
+        core::SourceLocation{"fleetsim sweep", 0, "--jobs"},
+        "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " + std::to_string(jobs));
+  }
   if (jobs == 0) jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const bool quiet = vm.count("quiet") > 0;
   const scenario::Scenario base = scenario::load_scenario(scenario_path, sets);
@@ -346,6 +381,7 @@ int cmd_sweep(int argc, char** argv) {
   o.output_dir = output;
   o.jobs = jobs;
   o.merge_only = vm.count("merge") > 0;
+  o.force = vm.count("force") > 0;
   if (!o.merge_only) std::tie(o.shard, o.shards) = shard_of(shard);
   const auto started = std::chrono::steady_clock::now();
   if (run::mpi_launched() && !o.merge_only) {
@@ -354,7 +390,12 @@ int cmd_sweep(int argc, char** argv) {
                              "started under an MPI launcher, but this fleetsim was built without MPI (docs/hpc.md)");
     }
     if (!quiet) o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
-    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] { run::validate_sweep(plan, o); });
+    std::optional<run::SweepLock> lock;  // rank 0 locks the folder for every rank
+    const run::MpiSweepResult mpi = run::run_sweep_mpi(plan, o, [&] {
+      run::prepare_sweep(plan, o);
+      lock.emplace(run::SweepLock::acquire(o));
+      if (!quiet && !lock->warning().empty()) std::cerr << "fleetsim: warning: " << lock->warning() << '\n';
+    });
     if (!mpi.root) return kExitOk;  // rank 0 reports
     run::write_sweep_summary(plan, o, mpi.outcome);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -365,14 +406,17 @@ int cmd_sweep(int argc, char** argv) {
     }
     return mpi.outcome.failed > 0 ? kExitSimulationError : kExitOk;
   }
-  run::validate_sweep(plan, o);  // every bad key path or value is reported before any run
+  run::prepare_sweep(plan, o);  // every bad key path or value, or output folder, is reported before any run
+  const run::SweepLock lock = run::SweepLock::acquire(o);  // and another sweep in the folder
+  if (!quiet && !lock.warning().empty()) std::cerr << "fleetsim: warning: " << lock.warning() << '\n';
+  run::SweepState state = run::scan_sweep_folder(plan, o);  // and runs of another scenario in it
   if (!quiet) {
     std::cerr << "fleetsim sweep '" << plan.name << "': " << plan.runs.size() << " runs";
     if (o.shards > 1) std::cerr << ", shard " << o.shard << "/" << o.shards;
     std::cerr << ", " << jobs << " at once, into " << output << "\n";
     o.log = [](const std::string& line) { std::cerr << "  " << line << '\n'; };
   }
-  const run::SweepOutcome outcome = run::run_sweep(plan, o);
+  const run::SweepOutcome outcome = run::run_sweep(plan, o, std::move(state));
   run::write_sweep_summary(plan, o, outcome);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!quiet) {
@@ -514,6 +558,11 @@ int cmd_plan(int argc, char** argv) {
   request.study = vm.count("study") > 0;
   const bool quiet = vm.count("quiet") > 0;
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  if (!output.empty()) {
+    std::vector<std::pair<std::string, std::string>> inputs;
+    if (!request.load_csv.empty()) inputs.emplace_back(request.load_csv, "--load-csv");
+    run::check_run_output(output, sc, inputs);  // before planning, not after it
+  }
   for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
   if (!quiet) {
     std::cout << "fleetsim plan '" << sc.name << "': target hourly CFE " << percent(request.target) << ", policy "
@@ -581,6 +630,33 @@ int cmd_validate(int argc, char** argv) {
   return kExitOk;
 }
 
+// Rows of each table `fleetsim inspect` shows of a plan file or sweep summary.
+constexpr size_t kInspectRows = 8;
+
+// A plan file or sweep summary: what it is, its root attributes, then each table with one
+// line per column (the rows side by side, at most kInspectRows of them).
+int print_stored_file(const std::string& path, const run::StoredFile& file) {
+  std::cout << path << ": " << run::describe(file.kind) << ", not a run file"
+            << (file.complete ? "" : "  (INCOMPLETE: it did not finish writing)") << "\n";
+  for (const auto& [name, value] : file.info) {
+    if (!value.empty()) std::cout << "  " << std::left << std::setw(24) << name << value << '\n';
+  }
+  for (const run::StoredTable& table : file.tables) {
+    std::cout << "\n  " << table.group << ": " << table.rows << " row" << (table.rows == 1 ? "" : "s");
+    if (table.rows > kInspectRows) std::cout << " (the first " << kInspectRows << " shown)";
+    std::cout << "\n";
+    size_t width = 0;
+    for (const auto& column : table.columns) width = std::max(width, column.first.size());
+    for (const auto& [name, cells] : table.columns) {
+      std::cout << "    " << std::left << std::setw(static_cast<int>(width) + 2) << name;
+      for (const std::string& cell : cells) std::cout << "  " << std::right << std::setw(12) << cell;
+      std::cout << '\n';
+    }
+  }
+  std::cout << "\n  (docs/output-format.md; pandas, h5py and xarray read every value)\n";
+  return file.complete ? kExitOk : kExitSimulationError;
+}
+
 int cmd_inspect(int argc, char** argv) {
   po::options_description options("fleetsim inspect");
   std::string path;
@@ -589,6 +665,13 @@ int cmd_inspect(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("file", 1);
   const auto vm = parse("inspect", argc, argv, options, positional);
+  if (const run::FileKind kind = run::stored_file_kind(path); kind != run::FileKind::kRun) {
+    if (vm.count("json")) {
+      throw core::InputError(core::SourceLocation{path, 0, ""},
+                             "is " + run::describe(kind) + ", not a run file: --json shows run files only");
+    }
+    return print_stored_file(path, run::read_stored_file(path, kInspectRows));
+  }
   const run::StoredRun stored = run::read_run_summary(path);
   if (vm.count("json")) {
     cli::print_json(std::cout, stored.complete, stored.info, rows_of(stored.summary),

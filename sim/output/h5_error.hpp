@@ -11,14 +11,16 @@
 namespace fleetsim::output {
 
 // A failed HDF5 operation (or a misuse of the writer/reader that would corrupt the layout).
-// what() is "<message>" followed, when HDF5 reported one, by its error stack, outermost call
-// first, in the format HDF5 itself prints.
+// what() is one line: what failed, on which object, and why (the innermost cause HDF5 or the
+// system reported, e.g. "No space left on device"). The whole HDF5 error stack, for a bug
+// report, is error_stack(); it is never printed by the library (automatic printing is off).
 class H5Error : public core::SimulationError {
  public:
   explicit H5Error(const std::string& message, std::string object_path = {}, std::string error_stack = {});
   // The HDF5 object (or file) the failed operation addressed, "" if none.
   const std::string& object_path() const { return object_path_; }
-  // HDF5's error stack text, "" when the error was detected by fleetsim itself.
+  // HDF5's error stack text, outermost call first in the layout HDF5 itself prints; "" when
+  // the error was detected by fleetsim itself.
   const std::string& error_stack() const { return error_stack_; }
 
  private:

@@ -4,29 +4,46 @@
 
 namespace fleetsim::output {
 
-namespace {
-
-std::string compose_message(const std::string& message, const std::string& error_stack) {
-  if (error_stack.empty()) return message;
-  return message + "\nHDF5 error stack:\n" + error_stack;
-}
-
-}  // namespace
-
 H5Error::H5Error(const std::string& message, std::string object_path, std::string error_stack)
-    : core::SimulationError(compose_message(message, error_stack)),
-      object_path_(std::move(object_path)),
-      error_stack_(std::move(error_stack)) {}
+    : core::SimulationError(message), object_path_(std::move(object_path)), error_stack_(std::move(error_stack)) {}
 
 namespace detail {
 
 namespace {
 
 constexpr size_t kMessageBufferSize = 256;
+// The cause in a message is cut to this many bytes (HDF5's descriptions of system errors
+// list the whole call: file name, descriptor, buffer address, sizes, offset).
+constexpr size_t kMaxCauseBytes = 160;
+
+// One printable line of at most kMaxCauseBytes from an HDF5 error description: the system's
+// message when the description quotes one ("..., error message = 'File too large', ...").
+std::string short_cause(std::string text) {
+  const std::string quoted = "error message = '";
+  const size_t begin = text.find(quoted);
+  if (begin != std::string::npos) {
+    const size_t end = text.find('\'', begin + quoted.size());
+    if (end != std::string::npos) text = text.substr(begin + quoted.size(), end - begin - quoted.size());
+  }
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  const size_t first = text.find_first_not_of(' ');
+  text = first == std::string::npos ? std::string() : text.substr(first, text.find_last_not_of(' ') - first + 1);
+  if (text.size() > kMaxCauseBytes) text = text.substr(0, kMaxCauseBytes) + "...";
+  return text;
+}
+
+// What take_error_stack collects while walking a stack outermost call first.
+struct StackWalk {
+  ErrorStack stack;
+  std::string innermost_minor;
+};
 
 // H5Ewalk2 callback: appends one stack entry in the layout of HDF5's own error printer.
 herr_t append_error_entry(unsigned index, const H5E_error2_t* entry, void* client_data) {
-  auto* text = static_cast<std::string*>(client_data);
+  auto* walk = static_cast<StackWalk*>(client_data);
+  std::string* text = &walk->stack.text;
   std::array<char, kMessageBufferSize> major{};
   std::array<char, kMessageBufferSize> minor{};
   if (H5Eget_msg(entry->maj_num, nullptr, major.data(), major.size()) < 0) major[0] = '\0';
@@ -37,26 +54,33 @@ herr_t append_error_entry(unsigned index, const H5E_error2_t* entry, void* clien
            std::to_string(entry->line) + " in " + (entry->func_name ? entry->func_name : "?") +
            "(): " + (entry->desc ? entry->desc : "") + "\n    major: " + major.data() + "\n    minor: " + minor.data() +
            "\n";
+  // walked outermost first: the last entry is the innermost, the closest to the cause
+  walk->stack.cause = entry->desc ? entry->desc : "";
+  walk->innermost_minor = minor.data();
   return 0;
 }
 
 }  // namespace
 
 void silence_hdf5_errors() {
+  // before any call that initialises the library, so that it never registers its handler
+  static const bool no_exit_handler = [] { return H5dont_atexit() >= 0; }();
+  (void)no_exit_handler;
   thread_local bool silenced = false;
   if (silenced) return;
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   silenced = true;
 }
 
-std::string take_error_stack() {
+ErrorStack take_error_stack() {
   // H5Eget_current_stack copies the thread's stack and clears it.
   const hid_t stack = H5Eget_current_stack();
   if (stack < 0) return {};
-  std::string text;
-  H5Ewalk2(stack, H5E_WALK_DOWNWARD, append_error_entry, &text);
+  StackWalk walk;
+  H5Ewalk2(stack, H5E_WALK_DOWNWARD, append_error_entry, &walk);
   H5Eclose_stack(stack);
-  return text;
+  walk.stack.cause = short_cause(walk.stack.cause.empty() ? walk.innermost_minor : walk.stack.cause);
+  return walk.stack;
 }
 
 void throw_h5_error(std::string_view action, std::string_view object_path) {
@@ -67,7 +91,9 @@ void throw_h5_error(std::string_view action, std::string_view object_path) {
     message += object_path;
     message += "'";
   }
-  throw H5Error(message, std::string(object_path), take_error_stack());
+  ErrorStack stack = take_error_stack();
+  if (!stack.cause.empty()) message += ": " + stack.cause;
+  throw H5Error(message, std::string(object_path), std::move(stack.text));
 }
 
 std::string join_path(const std::string& group, const std::string& name) {

@@ -67,13 +67,20 @@ using AttributeHandle = Handle<H5Aclose>;
 using ObjectHandle = Handle<H5Oclose>;
 
 // Turns off HDF5's automatic printing of error stacks for the calling thread (error state
-// is per thread in the thread-safe library). Cheap after the first call on a thread.
+// is per thread in the thread-safe library). Cheap after the first call on a thread. The
+// first call in the process also keeps HDF5 from installing its exit handler (H5dont_atexit):
+// every file fleetsim opens is closed by its owner, and in HDF5 1.10 the handler crashes
+// (SIGSEGV) on a file whose H5Fclose failed, e.g. on a full disk.
 void silence_hdf5_errors();
 
-// The calling thread's HDF5 error stack as text, outermost call first; clears the stack.
-std::string take_error_stack();
+// The calling thread's HDF5 error stack, which this clears.
+struct ErrorStack {
+  std::string text;   // every entry, outermost call first, in HDF5's own layout
+  std::string cause;  // the innermost entry's description as one short line ("File too large")
+};
+ErrorStack take_error_stack();
 
-// Throws H5Error "HDF5: cannot <action> '<object_path>'" with the current error stack.
+// Throws H5Error "HDF5: cannot <action> '<object_path>': <cause>" with the current error stack.
 [[noreturn]] void throw_h5_error(std::string_view action, std::string_view object_path);
 
 // Throws (as above) when an HDF5 call returned a negative status.

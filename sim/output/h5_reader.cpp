@@ -1,6 +1,11 @@
 #include "output/h5_reader.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -100,6 +105,28 @@ size_t point_count(hid_t space, const std::string& path) {
   return static_cast<size_t>(points);
 }
 
+// A read is refused when its values would take more memory than the file could hold once
+// decompressed: deflate expands at most 1032:1 (zlib technical details, "maximum compression
+// factor"), so kMaxExpansion x the file size, plus kMinReadBytes for small files, and never
+// more than the machine's memory. A crafted 4 KB file that declares a 16 GB dataset is an
+// error, not a 16 GB allocation.
+constexpr uint64_t kMaxExpansion = 1100;
+constexpr uint64_t kMinReadBytes = uint64_t{16} << 20;
+
+uint64_t physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+uint64_t max_read_bytes(uint64_t file_size) {
+  const uint64_t by_file = file_size > (std::numeric_limits<uint64_t>::max() - kMinReadBytes) / kMaxExpansion
+                               ? std::numeric_limits<uint64_t>::max()
+                               : file_size * kMaxExpansion + kMinReadBytes;
+  return std::min(by_file, physical_memory_bytes());
+}
+
 // Collects names for H5Aiterate2.
 herr_t collect_attribute_name(hid_t /*location*/, const char* name, const H5A_info_t* /*info*/, void* names) {
   static_cast<std::vector<std::string>*>(names)->emplace_back(name);
@@ -111,6 +138,18 @@ herr_t collect_attribute_name(hid_t /*location*/, const char* name, const H5A_in
 struct RunFileReader::Impl {
   std::string path;
   FileHandle file;
+  uint64_t file_bytes = 0;
+  uint64_t max_read = 0;  // max_read_bytes(file_bytes)
+
+  // Throws unless `count` values of `element_bytes` each may be read (see max_read_bytes).
+  void check_read_size(const std::string& object, uint64_t count, uint64_t element_bytes) const {
+    if (element_bytes != 0 && count > max_read / element_bytes) {
+      throw H5Error("HDF5: '" + object + "' claims " + std::to_string(count) + " values of " +
+                        std::to_string(element_bytes) + " bytes, more than a file of " + std::to_string(file_bytes) +
+                        " bytes can hold (a damaged or crafted file)",
+                    object);
+    }
+  }
 
   std::string canonical(const std::string& object_path) const {
     detail::silence_hdf5_errors();
@@ -139,7 +178,9 @@ struct RunFileReader::Impl {
           std::string("HDF5: dataset '") + name + "' is not " + (allow_float ? "numeric" : "an integer dataset"), name);
     }
     const auto space = make<DataspaceHandle>(H5Dget_space(dataset.get()), "get the dataspace of", name);
-    std::vector<T> values(point_count(space.get(), name));
+    const size_t count = point_count(space.get(), name);
+    check_read_size(name, count, sizeof(T));
+    std::vector<T> values(count);
     if (!values.empty()) {
       check(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "read dataset", name);
     }
@@ -159,6 +200,9 @@ RunFileReader::RunFileReader(const std::string& path) : impl_(std::make_unique<I
   if (is_hdf5 < 0) detail::throw_h5_error("read file", path);
   const PropertyListHandle fapl = detail::make_file_access_properties(path);
   impl_->file = make<FileHandle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), "open file", path);
+  impl_->file_bytes = static_cast<uint64_t>(std::filesystem::file_size(path, error));
+  if (error) impl_->file_bytes = 0;
+  impl_->max_read = max_read_bytes(impl_->file_bytes);
 }
 
 RunFileReader::~RunFileReader() = default;
@@ -196,6 +240,7 @@ std::optional<Attribute> RunFileReader::attribute(const std::string& object_path
       return Attribute{value};
     }
     case H5T_STRING: {
+      impl_->check_read_size(object_name + " attribute " + name, 1, H5Tget_size(type.get()));
       std::vector<std::string> values =
           read_string_values(type.get(), 1, object_name,
                              [&](hid_t memory_type, void* buffer) { return H5Aread(attr.get(), memory_type, buffer); });
@@ -244,11 +289,12 @@ std::vector<std::string> RunFileReader::member_names(const std::string& group_pa
   const H5_index_t index = (order_flags & H5P_CRT_ORDER_TRACKED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
   H5G_info_t info{};
   check(H5Gget_info(group.get(), &info), "get the members of", group_name);
+  impl_->check_read_size(group_name + " links", info.nlinks, 1);
   std::vector<std::string> names;
-  names.reserve(info.nlinks);
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     const ssize_t length = H5Lget_name_by_idx(group.get(), ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (length < 0) detail::throw_h5_error("get a member name of", group_name);
+    impl_->check_read_size(group_name + " link name", static_cast<uint64_t>(length), 1);
     std::string name(static_cast<size_t>(length) + 1, '\0');
     if (H5Lget_name_by_idx(group.get(), ".", index, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT) < 0) {
       detail::throw_h5_error("get a member name of", group_name);
@@ -305,6 +351,8 @@ std::vector<std::string> RunFileReader::read_strings(const std::string& dataset_
     throw H5Error("HDF5: dataset '" + name + "' is not a string dataset", name);
   const auto space = make<DataspaceHandle>(H5Dget_space(dataset.get()), "get the dataspace of", name);
   const size_t count = point_count(space.get(), name);
+  const htri_t variable = H5Tis_variable_str(type.get());
+  impl_->check_read_size(name, count, variable > 0 ? sizeof(char*) : H5Tget_size(type.get()));
   return read_string_values(type.get(), count, name, [&](hid_t memory_type, void* buffer) {
     return H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
   });

@@ -1,7 +1,10 @@
 #pragma once
 // RunFileReader: read-only access to an HDF5 file (a fleetsim run file or any other), for
 // `fleetsim inspect` and tests. Paths are absolute HDF5 paths ("/site/it_energy_mwh");
-// a missing leading '/' is tolerated.
+// a missing leading '/' is tolerated. Reads are bounded by what the file can hold: a dataset
+// or string that would take more than 1,100 x the file's size (deflate expands at most
+// 1032:1) plus 16 MiB, or more than the machine's memory, is an H5Error, never an allocation.
+// Every error is an H5Error with a one-line what().
 
 #include <cstddef>
 #include <cstdint>

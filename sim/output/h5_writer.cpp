@@ -18,7 +18,9 @@
 #include <variant>
 #include <vector>
 
+#include "output/atomic_file.hpp"
 #include "output/chunk_deflate.hpp"
+#include "output/h5_file_driver.hpp"
 #include "output/h5_handles.hpp"
 #include "output/precompress.hpp"
 
@@ -176,6 +178,8 @@ struct RunFileWriter::Impl {
   unsigned compression_threads = 0;
   FileHandle file;
   bool committed = false;
+  bool failed = false;             // an HDF5 call failed: the file may be inconsistent and is never committed
+  detail::WriteState write_state;  // the file driver's record of a failed write (h5_file_driver.hpp)
   std::map<std::string, SeriesGroup> series_groups;
   std::map<std::string, Table> tables;
 
@@ -183,7 +187,30 @@ struct RunFileWriter::Impl {
   void require_open() const {
     detail::silence_hdf5_errors();
     if (committed) throw H5Error("HDF5: run file '" + final_path + "' is already committed", final_path);
+    if (failed) throw H5Error("HDF5: an earlier write to '" + final_path + "' failed", final_path);
     if (!file.valid()) throw H5Error("HDF5: run file '" + temp_path + "' is not open", temp_path);
+  }
+
+  // Runs one public operation. A failed write (the driver's record, e.g. a full disk) or a
+  // failed HDF5 call (an error with HDF5's stack) marks the writer failed; every error is
+  // thrown naming the file, a failed write with the system's message as the cause.
+  template <class Operation>
+  void guarded(Operation&& operation) {
+    try {
+      operation();
+    } catch (const H5Error& e) {
+      if (!e.error_stack().empty()) failed = true;
+      throw_write_failure();
+      throw H5Error("cannot write '" + final_path + "': " + e.what(), e.object_path(), e.error_stack());
+    }
+    throw_write_failure();
+  }
+
+  void throw_write_failure() {
+    if (write_state.error == 0) return;
+    failed = true;
+    throw H5Error("cannot write '" + final_path + "': " + std::strerror(write_state.error), final_path,
+                  "write to '" + temp_path + "' failed: " + std::strerror(write_state.error));
   }
 
   // Opens the group at a canonical path, creating it and any missing parents.
@@ -432,10 +459,13 @@ struct RunFileWriter::Impl {
     }
   }
 
-  // Closes the file without committing and removes the temporary file. Never throws.
+  // Closes the file without committing and removes the temporary file. Never throws. What
+  // HDF5 still holds for the file is discarded rather than written (h5_file_driver.hpp), so
+  // the close succeeds even after a failed write.
   void abandon() noexcept {
     if (committed) return;
-    file.reset();
+    write_state.discard = true;
+    if (file.valid() && file.close() < 0) detail::take_error_stack();
     std::error_code ignored;
     std::filesystem::remove(temp_path, ignored);
   }
@@ -448,16 +478,26 @@ RunFileWriter::RunFileWriter(std::string final_path, int deflate_level) : impl_(
   }
   if (final_path.empty()) throw H5Error("HDF5: output path is empty");
   impl_->final_path = std::move(final_path);
-  impl_->temp_path = impl_->final_path + ".tmp-" + std::to_string(::getpid());
+  impl_->temp_path = temporary_path(impl_->final_path);
   impl_->deflate_level = static_cast<unsigned>(deflate_level);
 
-  const std::string& temp = impl_->temp_path;
-  auto fcpl = make<PropertyListHandle>(H5Pcreate(H5P_FILE_CREATE), "create file properties for", temp);
-  set_group_creation_properties(fcpl.get(), temp);
-  const PropertyListHandle fapl = detail::make_file_access_properties(temp);
-  // Closing the file closes anything still open in it, so an abandoned writer releases all.
-  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set close degree for", temp);
-  impl_->file = make<FileHandle>(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "create file", temp);
+  // a failed create may have made the temporary file: no destructor runs to remove it
+  struct RemoveOnFailure {
+    Impl* impl;
+    ~RemoveOnFailure() {
+      if (impl != nullptr) impl->abandon();
+    }
+  } remove_on_failure{impl_.get()};
+  impl_->guarded([&] {
+    const std::string& temp = impl_->temp_path;
+    auto fcpl = make<PropertyListHandle>(H5Pcreate(H5P_FILE_CREATE), "create file properties for", temp);
+    set_group_creation_properties(fcpl.get(), temp);
+    const PropertyListHandle fapl = detail::make_writer_file_access_properties(temp, &impl_->write_state);
+    // Closing the file closes anything still open in it, so an abandoned writer releases all.
+    check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set close degree for", temp);
+    impl_->file = make<FileHandle>(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "create file", temp);
+  });
+  remove_on_failure.impl = nullptr;
 }
 
 RunFileWriter::~RunFileWriter() {
@@ -475,126 +515,135 @@ RunFileWriter& RunFileWriter::operator=(RunFileWriter&& other) noexcept {
 }
 
 void RunFileWriter::set_attribute(const std::string& object_path, const std::string& name, const Attribute& value) {
-  impl_->require_open();
-  const std::string canonical = detail::normalize_path(object_path);
-  if (canonical == "/" || detail::path_exists(impl_->file.get(), canonical)) {
-    const auto object =
-        make<ObjectHandle>(H5Oopen(impl_->file.get(), canonical.c_str(), H5P_DEFAULT), "open", canonical);
-    write_attribute(object.get(), canonical, name, value);
-    return;
-  }
-  const GroupHandle group = impl_->open_or_create_group(canonical);
-  write_attribute(group.get(), canonical, name, value);
+  impl_->guarded([&] {
+    impl_->require_open();
+    const std::string canonical = detail::normalize_path(object_path);
+    if (canonical == "/" || detail::path_exists(impl_->file.get(), canonical)) {
+      const auto object =
+          make<ObjectHandle>(H5Oopen(impl_->file.get(), canonical.c_str(), H5P_DEFAULT), "open", canonical);
+      write_attribute(object.get(), canonical, name, value);
+      return;
+    }
+    const GroupHandle group = impl_->open_or_create_group(canonical);
+    write_attribute(group.get(), canonical, name, value);
+  });
 }
 
 void RunFileWriter::add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s,
                                      const std::string& entity_dim, std::span<const std::string> entity_names) {
-  impl_->require_open();
-  const std::string canonical = detail::normalize_path(group);
-  impl_->require_new_group(canonical);
-  if (entity_dim.empty() || entity_dim == kHourDim || entity_dim.find('/') != std::string::npos) {
-    throw H5Error("HDF5: bad entity dimension name '" + entity_dim + "' for series group '" + canonical + "'",
-                  canonical);
-  }
-  for (size_t i = 1; i < hour_epoch_s.size(); ++i) {
-    if (hour_epoch_s[i] <= hour_epoch_s[i - 1]) {
-      throw H5Error("HDF5: hours of series group '" + canonical + "' are not increasing at index " + std::to_string(i),
+  impl_->guarded([&] {
+    impl_->require_open();
+    const std::string canonical = detail::normalize_path(group);
+    impl_->require_new_group(canonical);
+    if (entity_dim.empty() || entity_dim == kHourDim || entity_dim.find('/') != std::string::npos) {
+      throw H5Error("HDF5: bad entity dimension name '" + entity_dim + "' for series group '" + canonical + "'",
                     canonical);
     }
-  }
-  require_unique(entity_names, entity_dim + " name", canonical);
-  impl_->open_or_create_group(canonical);
+    for (size_t i = 1; i < hour_epoch_s.size(); ++i) {
+      if (hour_epoch_s[i] <= hour_epoch_s[i - 1]) {
+        throw H5Error(
+            "HDF5: hours of series group '" + canonical + "' are not increasing at index " + std::to_string(i),
+            canonical);
+      }
+    }
+    require_unique(entity_names, entity_dim + " name", canonical);
+    impl_->open_or_create_group(canonical);
 
-  const hsize_t n_hours = hour_epoch_s.size();
-  DatasetSpec hour_spec{canonical,
-                        kHourDim,
-                        {n_hours},
-                        column_chunk(n_hours, sizeof(int64_t)),
-                        {},
-                        kHourUnits,
-                        "start of the hour (UTC)"};
-  const DatasetHandle hour = impl_->write_numeric(hour_spec, hour_epoch_s);
-  write_attribute(hour.get(), detail::join_path(canonical, kHourDim), "calendar", std::string(kHourCalendar));
-  Impl::make_scale(hour, canonical, kHourDim);
+    const hsize_t n_hours = hour_epoch_s.size();
+    DatasetSpec hour_spec{canonical,
+                          kHourDim,
+                          {n_hours},
+                          column_chunk(n_hours, sizeof(int64_t)),
+                          {},
+                          kHourUnits,
+                          "start of the hour (UTC)"};
+    const DatasetHandle hour = impl_->write_numeric(hour_spec, hour_epoch_s);
+    write_attribute(hour.get(), detail::join_path(canonical, kHourDim), "calendar", std::string(kHourCalendar));
+    Impl::make_scale(hour, canonical, kHourDim);
 
-  const hsize_t n_entities = entity_names.size();
-  DatasetSpec entity_spec{canonical, entity_dim, {n_entities}, {}, {}, "", entity_dim + " name"};
-  const DatasetHandle entities = impl_->write_strings(entity_spec, entity_names);
-  Impl::make_scale(entities, canonical, entity_dim);
+    const hsize_t n_entities = entity_names.size();
+    DatasetSpec entity_spec{canonical, entity_dim, {n_entities}, {}, {}, "", entity_dim + " name"};
+    const DatasetHandle entities = impl_->write_strings(entity_spec, entity_names);
+    Impl::make_scale(entities, canonical, entity_dim);
 
-  impl_->series_groups[canonical] = SeriesGroup{n_hours, entity_dim, n_entities};
+    impl_->series_groups[canonical] = SeriesGroup{n_hours, entity_dim, n_entities};
+  });
 }
 
 void RunFileWriter::write_series(const std::string& group, const std::string& name, std::span<const double> data,
                                  const std::string& units, const std::string& description,
                                  const PrecompressedSeries* precompressed) {
-  impl_->series(group, name, data, units, description, precompressed);
+  impl_->guarded([&] { impl_->series(group, name, data, units, description, precompressed); });
 }
 
 void RunFileWriter::write_series(const std::string& group, const std::string& name, std::span<const int64_t> data,
                                  const std::string& units, const std::string& description,
                                  const PrecompressedSeries* precompressed) {
-  impl_->series(group, name, data, units, description, precompressed);
+  impl_->guarded([&] { impl_->series(group, name, data, units, description, precompressed); });
 }
 
 void RunFileWriter::write_entity_column(const std::string& group, const std::string& name,
                                         std::span<const std::string> values, const std::string& units,
                                         const std::string& description) {
-  impl_->entity_column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->entity_column(group, name, values, units, description); });
 }
 
 void RunFileWriter::write_entity_column(const std::string& group, const std::string& name,
                                         std::span<const double> values, const std::string& units,
                                         const std::string& description) {
-  impl_->entity_column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->entity_column(group, name, values, units, description); });
 }
 
 void RunFileWriter::write_entity_column(const std::string& group, const std::string& name,
                                         std::span<const int64_t> values, const std::string& units,
                                         const std::string& description) {
-  impl_->entity_column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->entity_column(group, name, values, units, description); });
 }
 
 void RunFileWriter::add_table(const std::string& group, const std::string& row_dim, std::span<const int64_t> keys,
                               const std::string& units, const std::string& description) {
-  impl_->add_table(group, row_dim, keys, units, description);
+  impl_->guarded([&] { impl_->add_table(group, row_dim, keys, units, description); });
 }
 
 void RunFileWriter::add_table(const std::string& group, const std::string& row_dim, std::span<const std::string> keys,
                               const std::string& units, const std::string& description) {
-  impl_->add_table(group, row_dim, keys, units, description);
+  impl_->guarded([&] { impl_->add_table(group, row_dim, keys, units, description); });
 }
 
 void RunFileWriter::write_column(const std::string& group, const std::string& name, std::span<const int64_t> values,
                                  const std::string& units, const std::string& description) {
-  impl_->column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->column(group, name, values, units, description); });
 }
 
 void RunFileWriter::write_column(const std::string& group, const std::string& name, std::span<const double> values,
                                  const std::string& units, const std::string& description) {
-  impl_->column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->column(group, name, values, units, description); });
 }
 
 void RunFileWriter::write_column(const std::string& group, const std::string& name, std::span<const std::string> values,
                                  const std::string& units, const std::string& description) {
-  impl_->column(group, name, values, units, description);
+  impl_->guarded([&] { impl_->column(group, name, values, units, description); });
 }
 
 void RunFileWriter::commit() {
-  impl_->require_open();
-  const std::string& temp = impl_->temp_path;
-  {
-    const auto root = make<ObjectHandle>(H5Oopen(impl_->file.get(), "/", H5P_DEFAULT), "open", "/");
-    write_attribute(root.get(), "/", "complete", int64_t{1});
-  }
-  check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush file", temp);
-  check(impl_->file.close(), "close file", temp);
-  if (std::rename(temp.c_str(), impl_->final_path.c_str()) != 0) {
-    const int error = errno;
-    throw H5Error("HDF5: cannot rename '" + temp + "' to '" + impl_->final_path + "': " + std::strerror(error),
-                  impl_->final_path);
-  }
-  impl_->committed = true;
+  impl_->guarded([&] {
+    impl_->require_open();
+    const std::string& temp = impl_->temp_path;
+    {
+      const auto root = make<ObjectHandle>(H5Oopen(impl_->file.get(), "/", H5P_DEFAULT), "open", "/");
+      write_attribute(root.get(), "/", "complete", int64_t{1});
+    }
+    check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush file", temp);
+    impl_->throw_write_failure();
+    check(impl_->file.close(), "close file", temp);
+    impl_->throw_write_failure();  // the close wrote what was left, and closed the descriptor
+    if (std::rename(temp.c_str(), impl_->final_path.c_str()) != 0) {
+      const int error = errno;
+      throw H5Error("cannot rename '" + temp + "' to '" + impl_->final_path + "': " + std::strerror(error),
+                    impl_->final_path);
+    }
+    impl_->committed = true;
+  });
 }
 
 void RunFileWriter::set_compression_threads(unsigned threads) {
@@ -611,6 +660,12 @@ const std::string& RunFileWriter::temp_path() const {
 
 bool RunFileWriter::committed() const {
   return impl_->committed;
+}
+
+int64_t open_hdf5_file_count() {
+  detail::silence_hdf5_errors();
+  const ssize_t count = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE);
+  return count < 0 ? -1 : static_cast<int64_t>(count);
 }
 
 bool hdf5_is_threadsafe() {

@@ -20,6 +20,10 @@
 // The file is written to "<final_path>.tmp-<pid>" and renamed to final_path by commit(),
 // after the root attribute `complete` = 1 has been written last; a writer destroyed
 // without commit() removes its temporary file, so nothing incomplete is left at final_path.
+// Every error is an H5Error whose what() is one line naming final_path and the cause ("No
+// space left on device"). After a failed HDF5 call (a full disk, a file-size limit) the
+// writer refuses further calls; destroying it closes the file cleanly (its unwritten data
+// are discarded, h5_file_driver.hpp) and removes the temporary file.
 
 #include <cstdint>
 #include <memory>
@@ -100,6 +104,10 @@ class RunFileWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// HDF5 files open in this process (0 once every writer and reader is gone: a failed write
+// leaves nothing open; for tests).
+int64_t open_hdf5_file_count();
 
 // Whether the HDF5 library was built thread-safe (Debian's is): if not, callers must not
 // write or read files from two threads at once.

@@ -1,7 +1,10 @@
 #include "run/run_file.hpp"
 
+#include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -10,8 +13,10 @@
 #include "core/version.hpp"
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
+#include "output/output_path.hpp"
 #include "output/precompress.hpp"
 #include "policy/scheduling.hpp"
+#include "scenario/effective.hpp"
 
 namespace fleetsim::run {
 namespace {
@@ -310,23 +315,101 @@ namespace {
 
 std::string attribute_text(const output::Attribute& a) {
   if (const auto* i = std::get_if<int64_t>(&a)) return std::to_string(*i);
-  if (const auto* d = std::get_if<double>(&a)) return std::to_string(*d);
+  if (const auto* d = std::get_if<double>(&a)) {
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *d);
+    return ec == std::errc() ? std::string(buffer, end) : std::to_string(*d);
+  }
   return std::get<std::string>(a);
 }
 
 }  // namespace
 
-StoredRun read_run_summary(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path))
-    throw core::InputError(core::SourceLocation{path, 0, ""}, "no such file");
-  StoredRun run;
+void check_run_output(const std::string& path, const scenario::Scenario& sc,
+                      const std::vector<std::pair<std::string, std::string>>& more_inputs) {
+  output::check_output_file(path);
+  std::vector<output::InputFile> inputs;
+  for (const scenario::ReferencedFile& file : scenario::referenced_files(sc)) {
+    inputs.push_back({file.path, file.key.empty() ? "the scenario file" : "the file of scenario key " + file.key});
+  }
+  for (const auto& [input, named_by] : more_inputs) inputs.push_back({input, named_by});
+  output::check_not_an_input(path, inputs);
+}
+
+namespace {
+
+core::InputError unreadable(const std::string& path, const std::string& what) {
+  return core::InputError(core::SourceLocation{path, 0, ""}, what);
+}
+
+// Opens `path` and calls read(reader); a missing, damaged or foreign file is an InputError.
+template <class Read>
+auto with_reader(const std::string& path, Read&& read) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw unreadable(path, "is a folder, not a file");
+  if (!std::filesystem::is_regular_file(path, error)) throw unreadable(path, "no such file");
   try {
     const output::RunFileReader reader(path);
-    if (!reader.attribute("/", "format_version")) {
-      throw core::InputError(core::SourceLocation{path, 0, ""}, "not a fleetsim run file (no format_version)");
+    return read(reader);
+  } catch (const output::H5Error& e) {
+    throw unreadable(path, std::string("cannot read as HDF5: ") + e.what());
+  }
+}
+
+bool has_text(const output::RunFileReader& reader, const char* name, const std::string& value) {
+  const auto a = reader.attribute("/", name);
+  return a && std::holds_alternative<std::string>(*a) && std::get<std::string>(*a) == value;
+}
+
+FileKind kind_of(const output::RunFileReader& reader, const std::string& path) {
+  if (!reader.attribute("/", "format_version")) {
+    throw unreadable(path, "not a fleetsim file (no format_version attribute)");
+  }
+  if (has_text(reader, "file_type", "plan")) return FileKind::kPlan;
+  if (reader.attribute("/", "sweep_name")) return FileKind::kSweepSummary;
+  if (reader.attribute("/", "scenario_effective")) return FileKind::kRun;
+  throw unreadable(path,
+                   "a fleetsim file of an unknown kind (none of the attributes file_type, sweep_name, "
+                   "scenario_effective)");
+}
+
+bool is_complete(const output::RunFileReader& reader) {
+  const auto complete = reader.attribute("/", "complete");
+  return complete && std::holds_alternative<int64_t>(*complete) && std::get<int64_t>(*complete) == 1;
+}
+
+}  // namespace
+
+std::string describe(FileKind kind) {
+  switch (kind) {
+    case FileKind::kRun:
+      return "a run file";
+    case FileKind::kPlan:
+      return "a plan file (fleetsim plan)";
+    case FileKind::kSweepSummary:
+      return "a sweep summary (fleetsim sweep)";
+  }
+  return "a fleetsim file";
+}
+
+FileKind stored_file_kind(const std::string& path) {
+  return with_reader(path, [&](const output::RunFileReader& reader) { return kind_of(reader, path); });
+}
+
+StoredRun read_run_summary(const std::string& path) {
+  return with_reader(path, [&](const output::RunFileReader& reader) {
+    StoredRun run;
+    if (const FileKind kind = kind_of(reader, path); kind != FileKind::kRun) {
+      throw unreadable(path, describe(kind) + ", not a run file");
     }
-    const auto complete = reader.attribute("/", "complete");
-    run.complete = complete && std::holds_alternative<int64_t>(*complete) && std::get<int64_t>(*complete) == 1;
+    run.complete = is_complete(reader);
+    auto text = [&](const char* name) {
+      const auto a = reader.attribute("/", name);
+      return a && std::holds_alternative<std::string>(*a) ? std::get<std::string>(*a) : std::string();
+    };
+    run.scenario_text = text("scenario");
+    run.scenario_overrides = text("scenario_overrides");
+    run.scenario_effective = text("scenario_effective");
     for (const char* name : {"scenario_name", "program_version", "format_version", "seed", "start", "hours", "policy",
                              "scenario_path", "scenario_overrides"}) {
       if (const auto a = reader.attribute("/", name)) run.info.emplace_back(name, attribute_text(*a));
@@ -394,10 +477,76 @@ StoredRun read_run_summary(const std::string& path) {
         }
       }
     }
-  } catch (const output::H5Error& e) {
-    throw core::InputError(core::SourceLocation{path, 0, ""}, std::string("cannot read as HDF5: ") + e.what());
+    return run;
+  });
+}
+
+namespace {
+
+// Root attributes longer than this (the scenario texts) are left out of inspect's view.
+constexpr size_t kMaxShownAttribute = 200;
+
+std::string cell_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", v);
+  return buffer;
+}
+
+bool is_dimension_scale(const output::RunFileReader& reader, const std::string& dataset) {
+  const auto a = reader.attribute(dataset, "CLASS");
+  return a && std::holds_alternative<std::string>(*a) && std::get<std::string>(*a) == "DIMENSION_SCALE";
+}
+
+// The tables in `group` and below, in creation order.
+void collect_tables(const output::RunFileReader& reader, const std::string& group, size_t max_rows,
+                    std::vector<StoredTable>& tables) {
+  const std::vector<std::string> members = reader.member_names(group);
+  const std::string prefix = group == "/" ? "/" : group + "/";
+  StoredTable table;
+  table.group = group;
+  bool is_table = false;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string path = prefix + members[i];
+    if (reader.is_group(path)) continue;
+    const std::vector<size_t> shape = reader.shape(path);
+    if (i == 0 && shape.size() == 1 && is_dimension_scale(reader, path)) {
+      is_table = true;
+      table.rows = shape[0];
+    }
+    if (!is_table || shape != std::vector<size_t>{table.rows}) continue;
+    std::vector<std::string> cells;
+    try {
+      const std::vector<double> values = reader.read_doubles(path);
+      for (size_t r = 0; r < values.size() && r < max_rows; ++r) cells.push_back(cell_text(values[r]));
+    } catch (const output::H5Error&) {  // not numeric: text
+      std::vector<std::string> values = reader.read_strings(path);
+      if (values.size() > max_rows) values.resize(max_rows);
+      cells = std::move(values);
+    }
+    table.columns.emplace_back(members[i], std::move(cells));
   }
-  return run;
+  if (is_table) tables.push_back(std::move(table));
+  for (const std::string& member : members) {
+    if (reader.is_group(prefix + member)) collect_tables(reader, prefix + member, max_rows, tables);
+  }
+}
+
+}  // namespace
+
+StoredFile read_stored_file(const std::string& path, size_t max_rows) {
+  return with_reader(path, [&](const output::RunFileReader& reader) {
+    StoredFile file;
+    file.kind = kind_of(reader, path);
+    file.complete = is_complete(reader);
+    for (const std::string& name : reader.attribute_names("/")) {
+      const auto a = reader.attribute("/", name);
+      if (!a || name == "complete") continue;
+      const std::string text = attribute_text(*a);
+      if (text.size() <= kMaxShownAttribute && text.find('\n') == std::string::npos) file.info.emplace_back(name, text);
+    }
+    collect_tables(reader, "/", max_rows, file.tables);
+    return file;
+  });
 }
 
 }  // namespace fleetsim::run

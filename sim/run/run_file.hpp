@@ -2,6 +2,8 @@
 // Writes one run's results as the HDF5 file of docs/output-format.md.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "output/precompress.hpp"
 #include "run/simulation.hpp"
@@ -23,6 +25,13 @@ void precompress_series(const RunResult& result, output::SeriesPrecompressor& co
 void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path,
                     const Baseline* baseline = nullptr);
 
+// Checks `path` as the output file of a run (or plan) of `sc`, before any simulation: it names
+// no folder or special file, its folder exists and takes new files, and it is neither the
+// scenario file nor any file the scenario names, nor one of `more_inputs` (path, what names
+// it, e.g. {csv, "--load-csv"}). Throws core::InputError naming the path.
+void check_run_output(const std::string& path, const scenario::Scenario& sc,
+                      const std::vector<std::pair<std::string, std::string>>& more_inputs = {});
+
 // What `fleetsim inspect` shows of a stored run.
 struct StoredRun {
   std::vector<std::pair<std::string, std::string>> info;  // root attributes worth showing
@@ -33,10 +42,40 @@ struct StoredRun {
   std::string baseline_policy;         // /baseline (fleetsim run --baseline); empty: none
   std::vector<SummaryItem> baseline;
   bool complete = false;
+  // what the run ran: the scenario file's text, the --set overrides (one per line) and the
+  // effective scenario (root attributes scenario, scenario_overrides, scenario_effective)
+  std::string scenario_text;
+  std::string scenario_overrides;
+  std::string scenario_effective;
 };
 
-// Reads a run file's summary. Throws core::InputError if the file is missing or is not a
-// fleetsim run file.
+// Reads a run file's summary. Throws core::InputError (one line naming the file) if the file
+// is missing, damaged, not HDF5, not fleetsim's, or another kind of fleetsim file.
 StoredRun read_run_summary(const std::string& path);
+
+// The kinds of file fleetsim writes, told apart by their root attributes: a plan file has
+// file_type = "plan", a sweep summary sweep_name, a run file scenario_effective.
+enum class FileKind { kRun, kPlan, kSweepSummary };
+// "a run file", "a plan file (fleetsim plan)", "a sweep summary (fleetsim sweep)"
+std::string describe(FileKind kind);
+
+// Which kind of fleetsim file `path` is. Throws core::InputError as read_run_summary.
+FileKind stored_file_kind(const std::string& path);
+
+// A plan file or a sweep summary as `fleetsim inspect` shows it: its root attributes and its
+// tables (a group whose first dataset is a dimension scale of row keys; every 1-D dataset
+// along it a column), values as text, at most max_rows of each.
+struct StoredTable {
+  std::string group;  // "/plan", "/runs", ...
+  size_t rows = 0;
+  std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // the row keys first
+};
+struct StoredFile {
+  FileKind kind = FileKind::kRun;
+  bool complete = false;
+  std::vector<std::pair<std::string, std::string>> info;  // short root attributes
+  std::vector<StoredTable> tables;
+};
+StoredFile read_stored_file(const std::string& path, size_t max_rows);
 
 }  // namespace fleetsim::run

@@ -148,8 +148,13 @@ struct RunResult {
   double summary_value(const std::string& name) const;
 };
 
+// The most threads a run (fleetsim run --threads) or a sweep (--jobs) may ask for: far more
+// than any machine it runs on has cores, and few enough that the threads' stacks and buffers
+// fit in memory (a billion threads were once asked for; libgomp tried to reserve 224 GB).
+inline constexpr int kMaxThreads = 1024;
+
 struct RunOptions {
-  int threads = 1;
+  int threads = 1;  // 1 to kMaxThreads
   // Compress the hourly series' chunks on a background thread as the run fills them, for
   // write_run_file (output/precompress.hpp): the file is the same, the write after the run
   // shorter. For runs whose file will be written.

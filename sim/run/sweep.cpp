@@ -6,13 +6,19 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
+#include "output/atomic_file.hpp"
 #include "output/h5_writer.hpp"
+#include "output/output_path.hpp"
 #include "run/run_file.hpp"
+#include "run/sweep_lock.hpp"
+#include "scenario/effective.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetsim::run {
@@ -76,6 +82,38 @@ void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options
   if (!plan.runs.empty()) check(plan.runs.front().overrides, "the first run of the sweep");
 }
 
+void prepare_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  validate_sweep(plan, options);
+  output::prepare_output_folder(options.output_dir);
+  // the inputs in the output folder must not be among the sweep's outputs
+  std::vector<std::pair<std::string, std::string>> inputs{{plan.source_path, "the sweep file"}};
+  for (const scenario::ReferencedFile& file :
+       scenario::referenced_files(scenario::load_scenario(options.scenario_path, options.sets))) {
+    inputs.emplace_back(file.path, file.key.empty() ? "the scenario file" : "the file of scenario key " + file.key);
+  }
+  std::set<std::string> outputs;
+  for (const std::string& stem : {std::string("sweep_summary"), summary_stem(options)}) {
+    outputs.insert(stem + ".csv");
+    outputs.insert(stem + ".h5");
+  }
+  for (const scenario::SweepRun& run : plan.runs) outputs.insert(run_file_name(run));
+  std::error_code error;
+  for (const auto& [input, named_by] : inputs) {
+    const std::filesystem::path path(input);
+    if (!std::filesystem::equivalent(path.has_parent_path() ? path.parent_path() : ".", options.output_dir, error)) {
+      continue;
+    }
+    std::string name = path.filename().string();
+    const size_t temporary = name.find(".tmp-");
+    if (temporary != std::string::npos) name.resize(temporary);
+    if (outputs.count(name) != 0) {
+      throw core::InputError(
+          core::SourceLocation{input, 0, ""},
+          "the sweep would overwrite an input: " + named_by + " is one of its outputs in '" + options.output_dir + "'");
+    }
+  }
+}
+
 std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptions& options) {
   if (options.shards < 1 || options.shard < 1 || options.shard > options.shards) {
     throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, "--shard"}, "must be K/N with 1 <= K <= N");
@@ -118,29 +156,12 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   row.run = static_cast<int64_t>(index);
   const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
   try {
-    if (std::filesystem::exists(path)) {  // resumable: a complete file is not rerun
-      try {
-        const auto lock = hdf5_lock();
-        StoredRun stored = read_run_summary(path);
-        if (stored.complete) {
-          row.summary = std::move(stored.summary);
-          add_years(stored.years, row.summary);
-          row.status = "ok";
-          row.reused = true;
-          return row;
-        }
-      } catch (const std::exception&) {
-        // unreadable: run again (the new file replaces it)
-      }
-    }
-    if (options.merge_only) {
-      row.status = "missing";
-      return row;
-    }
-    // a temporary file left by a killed run of this one is never complete: remove it
-    const std::string stale_prefix = run_file_name(run) + ".tmp-";
+    // a temporary file left by a killed run of this one is never complete: remove it (no
+    // live process writes it: the folder lock admits one sweep, or shards of one sweep,
+    // whose runs are disjoint)
+    const std::string name = run_file_name(run);
     for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
-      if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove(entry.path());
+      if (output::is_temporary_of(entry.path().filename().string(), name)) std::filesystem::remove(entry.path());
     }
     const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
     RunOptions o;
@@ -161,6 +182,90 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   return row;
 }
 
+namespace {
+
+// Differing keys named in the message about a reused run of another scenario.
+constexpr size_t kShownKeys = 5;
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
+}
+
+}  // namespace
+
+SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions& options) {
+  SweepState state;
+  state.runs = shard_runs(plan, options);
+  state.outcome.rows.resize(state.runs.size());
+  const std::string scenario_text = file_text(options.scenario_path);
+  std::string first_other;  // the first file of another scenario, with its differing keys
+  size_t others = 0;
+  for (size_t k = 0; k < state.runs.size(); ++k) {
+    const scenario::SweepRun& run = plan.runs[state.runs[k]];
+    SweepRow& row = state.outcome.rows[k];
+    row.run = static_cast<int64_t>(state.runs[k]);
+    const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
+    std::optional<StoredRun> stored;
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) {
+      try {
+        const auto lock = hdf5_lock();
+        stored = read_run_summary(path);
+      } catch (const std::exception&) {
+        // unreadable: run again (the new file replaces it)
+      }
+    }
+    if (stored && stored->complete) {
+      // the same text and overrides make the same effective scenario; else compare those
+      const std::vector<std::string> overrides = with(options.sets, run.overrides);
+      std::vector<std::string> keys;
+      if (stored->scenario_text != scenario_text || stored->scenario_overrides != joined_lines(overrides)) {
+        keys = scenario::differing_keys(stored->scenario_effective,
+                                        scenario::load_scenario(options.scenario_path, overrides).effective_yaml,
+                                        kShownKeys + 1);
+      }
+      if (keys.empty()) {
+        row.summary = std::move(stored->summary);
+        add_years(stored->years, row.summary);
+        row.status = "ok";
+        row.reused = true;
+        continue;
+      }
+      if (!options.force) {
+        if (others++ == 0) {
+          std::string shown;
+          for (size_t i = 0; i < keys.size() && i < kShownKeys; ++i) {
+            shown += (i == 0 ? "" : ", ") + (keys[i].empty() ? std::string("(the whole scenario)") : keys[i]);
+          }
+          first_other = run_file_name(run) + " differs in " + shown + (keys.size() > kShownKeys ? ", ..." : "");
+        }
+        continue;
+      }
+    }
+    if (options.merge_only) {
+      row.status = "missing";
+    } else {
+      state.todo.push_back(k);
+    }
+  }
+  if (others > 0) {
+    throw core::InputError(core::SourceLocation{options.output_dir, 0, ""},
+                           "holds " + std::to_string(others) + " complete run" + (others == 1 ? "" : "s") +
+                               " of another scenario or --set than this sweep asks for (" + first_other +
+                               "); rerun them with --force, or use another folder");
+  }
+  return state;
+}
+
 std::string describe(const scenario::SweepRun& run, const SweepRow& row) {
   const std::string what = row.status == "ok" ? (row.reused ? "complete already" : "ran") : row.status;
   return run.name + ": " + what + (row.error.empty() ? "" : " (" + row.error + ")");
@@ -177,14 +282,25 @@ void count(SweepOutcome& outcome) {
 }
 
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
-  const std::vector<size_t> mine = shard_runs(plan, options);
-  std::filesystem::create_directories(options.output_dir);
-  SweepOutcome outcome;
-  outcome.rows.resize(mine.size());
+  output::prepare_output_folder(options.output_dir);
+  const SweepLock lock = SweepLock::acquire(options);
+  return run_sweep(plan, options, scan_sweep_folder(plan, options));
+}
+
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState state) {
+  const std::vector<size_t>& mine = state.runs;
+  SweepOutcome& outcome = state.outcome;
+  if (options.log) {
+    for (size_t k = 0; k < mine.size(); ++k) {
+      if (outcome.rows[k].reused) options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
+    }
+  }
+  const std::vector<size_t>& todo = state.todo;
   std::atomic<size_t> next{0};
   std::mutex log_mutex;
   auto worker = [&] {
-    for (size_t k = next++; k < mine.size(); k = next++) {
+    for (size_t t = next++; t < todo.size(); t = next++) {
+      const size_t k = todo[t];
       outcome.rows[k] = process_run(plan, options, mine[k]);
       if (options.log) {
         const std::lock_guard<std::mutex> lock(log_mutex);
@@ -192,13 +308,13 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
       }
     }
   };
-  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, mine.size()))));
+  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, todo.size()))));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
   count(outcome);
-  return outcome;
+  return std::move(outcome);
 }
 
 void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& options, const SweepOutcome& outcome) {
@@ -220,21 +336,23 @@ void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& op
   const std::filesystem::path dir(options.output_dir);
   const std::string stem = summary_stem(options);
   {
-    std::ofstream csv(dir / (stem + ".csv"));
-    csv << "run,name,point,replicate";
-    for (const auto& p : plan.parameters) csv << ',' << csv_field(p.path);
-    csv << ",status";
-    for (const auto& n : names) csv << ',' << n;
-    csv << '\n';
+    // written whole or not at all: a temporary renamed when every write and the close worked
+    output::AtomicTextFile csv((dir / (stem + ".csv")).string());
+    std::string line = "run,name,point,replicate";
+    for (const auto& p : plan.parameters) line += ',' + csv_field(p.path);
+    line += ",status";
+    for (const auto& n : names) line += ',' + n;
+    csv.write(line + '\n');
     for (const SweepRow& row : outcome.rows) {
       const scenario::SweepRun& run = plan.runs[static_cast<size_t>(row.run)];
-      csv << run.index << ',' << csv_field(run.name) << ',' << run.point << ',' << run.replicate;
-      for (const auto& v : run.values) csv << ',' << csv_field(v);
-      csv << ',' << row.status;
-      for (const auto& n : names) csv << ',' << number_text(value(row, n));
-      csv << '\n';
+      line = std::to_string(run.index) + ',' + csv_field(run.name) + ',' + std::to_string(run.point) + ',' +
+             std::to_string(run.replicate);
+      for (const auto& v : run.values) line += ',' + csv_field(v);
+      line += ',' + row.status;
+      for (const auto& n : names) line += ',' + number_text(value(row, n));
+      csv.write(line + '\n');
     }
-    if (!csv) throw core::SimulationError("cannot write " + (dir / (stem + ".csv")).string());
+    csv.commit();
   }
   output::RunFileWriter w((dir / (stem + ".h5")).string(), 1);
   w.set_attribute("/", "format_version", int64_t{core::kFormatVersion});

@@ -1,8 +1,9 @@
 #pragma once
 // Running a sweep (docs/sweeps.md): every run of a SweepPlan (or of one shard of it) on a pool
 // of threads, one run per thread, each written to its own HDF5 file in the output folder;
-// runs whose file is already complete are not rerun; a summary of every run's /summary in
-// CSV and HDF5, in run order, so it does not depend on the number of threads.
+// runs whose file is already complete, with the same effective scenario, are not rerun; a
+// summary of every run's /summary in CSV and HDF5, in run order, so it does not depend on
+// the number of threads.
 
 #include <cstdint>
 #include <functional>
@@ -21,7 +22,8 @@ struct SweepOptions {
   int jobs = 1;       // runs at once, one thread each
   int64_t shard = 1;  // this process runs the runs with index % shards == shard - 1
   int64_t shards = 1;
-  bool merge_only = false;                      // run nothing: summarise the run files already in the folder
+  bool merge_only = false;  // run nothing: summarise the run files already in the folder
+  bool force = false;       // rerun (and replace) runs whose file holds another effective scenario, instead of stopping
   std::function<void(const std::string&)> log;  // one line per finished run (may be empty)
 };
 
@@ -46,10 +48,36 @@ struct SweepOutcome {
 // error before any run starts. Throws core::InputError.
 void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
+// Everything a sweep checks before its first run, each a core::InputError (exit 2):
+// validate_sweep; the output folder (created if missing) is a folder that takes new files; and
+// no input (the scenario file, the files it names, the sweep file) is one of the files the
+// sweep writes in the folder (run files, summaries, their temporaries).
+void prepare_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
+
+// Makes and locks the folder (sweep_lock.hpp), scans it and runs what is left.
 SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options);
 
+// This shard's runs and what the folder already holds for them (resume, merge).
+struct SweepState {
+  std::vector<size_t> runs;  // indices into SweepPlan::runs, in order
+  SweepOutcome outcome;      // a row per run; filled for runs reused from a complete file (merge: also "missing")
+  std::vector<size_t> todo;  // positions (into runs and outcome.rows) of the runs to run
+};
+// Reads every complete run file of this shard. A file is reused only when the run it holds is
+// the run asked for: the same scenario text and overrides, or else the same effective
+// scenario (scenario::differing_keys). Otherwise the sweep stops before any run with a
+// core::InputError naming the file and the keys that differ, or with options.force the run is
+// rerun. An incomplete or unreadable file is rerun (merge: "missing").
+SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions& options);
+
+// Runs the runs state.todo (scan_sweep_folder) and returns every row of the shard. The
+// caller holds the folder's SweepLock.
+SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState state);
+
 // The pieces run_sweep is made of (also used by the MPI runner, run/sweep_mpi.hpp):
-// the runs of this shard, one run (never throws: a failure is a row), a log line, the counts.
+// the runs of this shard, one run (never throws: a failure is a row; its temporary files
+// from earlier, killed attempts are removed first: the folder lock, sweep_lock.hpp, makes
+// them stale), a log line, the counts.
 std::vector<size_t> shard_runs(const scenario::SweepPlan& plan, const SweepOptions& options);
 SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& options, size_t index);
 std::string describe(const scenario::SweepRun& run, const SweepRow& row);

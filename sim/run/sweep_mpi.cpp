@@ -100,13 +100,15 @@ MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &result.ranks);
   result.root = rank == 0;
-  // rank 0 checks the sweep and makes the folder before anyone runs
+  // rank 0 checks the sweep, makes and locks the folder and reads what it holds before anyone
+  // runs; the others learn the runs to do one at a time
   int ok = 1;
   std::exception_ptr refused;
+  SweepState state;
   if (result.root) {
     try {
       validate();
-      std::filesystem::create_directories(options.output_dir);
+      state = scan_sweep_folder(plan, options);
     } catch (...) {
       refused = std::current_exception();
       ok = 0;
@@ -129,13 +131,19 @@ MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions
     }
     return result;
   }
-  // rank 0: hand out runs on this (the MPI) thread, run some on a second thread
+  // rank 0: hand out the runs to do on this (the MPI) thread, run some on a second thread
   SweepOutcome& outcome = result.outcome;
-  outcome.rows.resize(mine.size());
-  std::atomic<int64_t> next{0};
+  outcome = std::move(state.outcome);
+  if (options.log) {
+    for (size_t k = 0; k < mine.size(); ++k) {
+      if (outcome.rows[k].reused) options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
+    }
+  }
+  const std::vector<size_t>& todo = state.todo;
+  std::atomic<size_t> next{0};
   auto take = [&]() -> int64_t {
-    const int64_t k = next++;
-    return k < static_cast<int64_t>(mine.size()) ? k : -1;
+    const size_t t = next++;
+    return t < todo.size() ? static_cast<int64_t>(todo[t]) : -1;
   };
   auto record = [&](int64_t k, SweepRow row) {
     if (options.log) options.log(describe(plan.runs[mine[static_cast<size_t>(k)]], row));

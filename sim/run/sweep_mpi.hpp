@@ -25,8 +25,9 @@ struct MpiSweepResult {
 };
 
 // Initialises MPI, runs the sweep over all ranks and finalises MPI. `validate` runs on rank 0
-// before any run; if it throws core::InputError, every rank stops (rank 0 rethrows it, the
-// others throw a core::InputError saying rank 0 refused the sweep).
+// before any run (prepare_sweep: it also makes the output folder); if it throws
+// core::InputError, every rank stops (rank 0 rethrows it, the others throw a
+// core::InputError saying rank 0 refused the sweep).
 MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions& options,
                              const std::function<void()>& validate);
 

@@ -31,7 +31,10 @@ double tidy(double value, double step) {
   return std::strtod(buffer, nullptr);
 }
 
-constexpr int64_t kMaxRuns = 10'000'000;
+// The most runs a sweep may have, in every mode, checked from the counts before the plan is
+// built. A plan takes some 400 bytes per run in every process of the sweep (each MPI rank
+// holds one), so 100,000 runs is some 40 MB; bigger studies are several sweeps.
+constexpr int64_t kMaxRuns = 100'000;
 
 class Reader {
  public:
@@ -48,6 +51,12 @@ class Reader {
     if (core::has_control_character(node.Scalar())) {
       fail(node, key, core::quote(node.Scalar()) + " holds a control character; values are one line of text");
     }
+    return node.Scalar();
+  }
+
+  // A map's key: a single value, not a list or map (yaml-cpp's as<std::string> would throw).
+  std::string key(const YAML::Node& node, const std::string& within) const {
+    if (!node.IsScalar()) fail(node, within, "a key must be a single value, not a list or map");
     return node.Scalar();
   }
 
@@ -85,7 +94,7 @@ SweepParameter parameter(const Reader& r, const std::string& path, const YAML::N
   }
   if (!node.IsMap()) r.fail(node, key, "must be a list of values or a range {from, to, step | count}");
   for (const auto& kv : node) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = r.key(kv.first, key);
     if (k != "from" && k != "to" && k != "step" && k != "count") {
       r.fail(kv.first, key + "." + k, "unknown key (a range has from, to and one of step or count)");
     }
@@ -106,7 +115,9 @@ SweepParameter parameter(const Reader& r, const std::string& path, const YAML::N
     const double step = r.number(node["step"], key + ".step");
     if (!(step > 0.0)) r.fail(node["step"], key + ".step", "must be > 0");
     const double n = std::floor((p.to - p.from) / step * (1.0 + 1e-12) + 1e-9);
-    if (n + 1 > static_cast<double>(kMaxRuns)) r.fail(node, key, "too many values");
+    if (n + 1 > static_cast<double>(kMaxRuns)) {
+      r.fail(node, key, "more than " + std::to_string(kMaxRuns) + " values (the most runs a sweep may have)");
+    }
     for (int64_t i = 0; i <= static_cast<int64_t>(n); ++i)
       p.values.push_back(format_value(tidy(p.from + static_cast<double>(i) * step, step)));
   } else if (node["count"]) {
@@ -149,7 +160,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source_name, u
   if (!root.IsMap()) r.fail(root, "", "a sweep file is a map with parameters (docs/sweeps.md)");
   static const std::set<std::string> kKeys{"name", "mode", "samples", "seed", "replicates", "parameters"};
   for (const auto& kv : root) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = r.key(kv.first, "");
     if (!kKeys.count(k)) r.fail(kv.first, k, "unknown key (known: name, mode, samples, seed, replicates, parameters)");
   }
   SweepPlan plan;
@@ -199,15 +210,30 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source_name, u
     normal_paths.push_back(std::move(normal));
     plan.parameters.push_back(parameter(r, path, kv.second, plan.mode));
   }
+  // the number of runs, from the counts alone (overflow-checked), before any run is made
+  const auto too_many = [&](const std::string& what) {
+    r.fail(params, "parameters",
+           what + ": more than " + std::to_string(kMaxRuns) + " runs, the most a sweep may have (docs/sweeps.md)");
+  };
+  int64_t points_count = 1;
+  if (plan.mode == SweepMode::kGrid) {
+    for (const auto& p : plan.parameters) {
+      const auto values = static_cast<int64_t>(p.values.size());
+      if (values > kMaxRuns / points_count) too_many("the grid's points");
+      points_count *= values;
+    }
+  } else if (plan.mode == SweepMode::kZip) {
+    points_count = static_cast<int64_t>(plan.parameters.front().values.size());
+  } else {
+    points_count = samples;
+  }
+  if (points_count > kMaxRuns / plan.replicates) {
+    too_many(std::to_string(points_count) + " points x " + std::to_string(plan.replicates) + " replicates");
+  }
   // points: for each, the index of each parameter's value (grid/zip) or the value itself
   std::vector<std::vector<std::string>> points;
   const size_t n = plan.parameters.size();
   if (plan.mode == SweepMode::kGrid) {
-    double total = 1.0;
-    for (const auto& p : plan.parameters) total *= static_cast<double>(p.values.size());
-    if (total * static_cast<double>(plan.replicates) > static_cast<double>(kMaxRuns)) {
-      r.fail(params, "parameters", "the grid has more than 10,000,000 runs");
-    }
     std::vector<size_t> at(n, 0);  // an odometer: the last parameter varies fastest
     for (bool more = true; more;) {
       std::vector<std::string> point;

@@ -1,4 +1,7 @@
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <atomic>
@@ -311,6 +314,7 @@ TEST_CASE("RunFileWriter rejects bad calls with H5Error", "[output]") {
     FAIL("expected H5Error");
   } catch (const H5Error& error) {
     CHECK(std::string(error.what()).find("no/such/dir/x.h5") != std::string::npos);
+    CHECK_THAT(error.what(), Catch::EndsWith(": No such file or directory"));
     CHECK_FALSE(error.error_stack().empty());
   }
 
@@ -329,6 +333,94 @@ TEST_CASE("RunFileWriter rejects bad calls with H5Error", "[output]") {
     CHECK(error.object_path() == "/site/ok");
     CHECK_FALSE(error.error_stack().empty());
   }
+}
+
+// Sets the soft file-size limit (RLIMIT_FSIZE) of this process for its lifetime, with SIGXFSZ
+// ignored so that a write past the limit fails with EFBIG, as on a full disk.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit = saved_;
+    limit.rlim_cur = std::min(bytes, saved_.rlim_max);
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+size_t open_descriptors() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+TEST_CASE("RunFileWriter fails cleanly wherever the disk fills up", "[output]") {
+  // The example file written with the disk "full" (a file-size limit) after 0, 1, ... bytes:
+  // every failure point from the superblock to the last flush. Each must end in one H5Error
+  // naming the file and the cause, leave no file behind and nothing open, and leave HDF5 in
+  // a state where the next file is written as if nothing had happened.
+  TempDir dir;
+  const std::string reference = dir.file("reference.h5");
+  {
+    RunFileWriter writer(reference);
+    write_example(writer, 3);
+    writer.commit();
+  }
+  const auto size = static_cast<rlim_t>(fs::file_size(reference));
+  const size_t descriptors = open_descriptors();
+  std::vector<rlim_t> limits = {0, 1, 95, 96, 97, 512, 2048};
+  for (rlim_t limit = 4096; limit < size; limit += std::max<rlim_t>(size / 64, 1)) limits.push_back(limit);
+  limits.push_back(size - 1);
+  const std::string path = dir.file("full.h5");
+  for (const rlim_t limit : limits) {
+    INFO("file-size limit " << limit << " of " << size << " bytes");
+    std::string message;
+    {
+      const FileSizeLimit full(limit);
+      try {
+        RunFileWriter writer(path);
+        write_example(writer, 3);
+        writer.commit();
+      } catch (const H5Error& error) {
+        message = error.what();
+      }
+    }
+    CHECK(message == "cannot write '" + path + "': File too large");
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(dir.entries() == std::vector<std::string>{"reference.h5"});
+    CHECK(fleetsim::output::open_hdf5_file_count() == 0);
+    CHECK(open_descriptors() == descriptors);
+  }
+  {
+    RunFileWriter writer(path);
+    write_example(writer, 3);
+    writer.commit();
+  }
+  CHECK(file_bytes(path) == file_bytes(reference));
+}
+
+TEST_CASE("RunFileWriter refuses more calls after a failed write", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("x.h5");
+  RunFileWriter writer(path);
+  writer.set_attribute("/", "a", int64_t{1});
+  {
+    const FileSizeLimit full(0);
+    CHECK_THROWS_AS(writer.add_series_group("/site", hours(4000), "site", std::vector<std::string>{"a"}), H5Error);
+  }
+  CHECK_THROWS_WITH(writer.set_attribute("/", "b", int64_t{2}), "cannot write '" + path + "': File too large");
+  CHECK_THROWS_WITH(writer.commit(), "cannot write '" + path + "': File too large");
+  CHECK_FALSE(fs::exists(path));
 }
 
 TEST_CASE("RunFileReader throws H5Error for a missing or non-HDF5 file", "[output]") {

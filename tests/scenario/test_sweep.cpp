@@ -99,3 +99,53 @@ TEST_CASE("a bad sweep file names the file, the line and the key", "[sweep]") {
   CHECK(error("parameters: {}").find("needs at least one parameter") != std::string::npos);
   CHECK(error("parameters: {p: {from: 0, to: x, count: 2}}").find("'x' is not a finite number") != std::string::npos);
 }
+
+namespace {
+std::string sweep_error(const std::string& text) {
+  try {
+    parse_sweep(text, "bad.yaml", 1);
+  } catch (const core::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("every sweep mode is held to the run limit before its plan is built", "[sweep]") {
+  // grid: 1,000 x 1,000 points (10^6 runs); with 20 parameters the product overflows int64
+  CHECK(sweep_error("parameters:\n  a: {from: 1, to: 1000, step: 1}\n  b: {from: 1, to: 1000, step: 1}") ==
+        "bad.yaml:2: parameters: the grid's points: more than 100000 runs, the most a sweep may have "
+        "(docs/sweeps.md)");
+  std::string wide = "parameters:\n";
+  for (int i = 0; i < 20; ++i) wide += "  p" + std::to_string(i) + ": {from: 1, to: 10, step: 1}\n";
+  CHECK(sweep_error(wide).find("the grid's points: more than 100000 runs") != std::string::npos);
+  // replicates multiply every mode: zip, random and lhs as well as grid
+  CHECK(sweep_error("mode: zip\nreplicates: 2\nparameters: {a: {from: 1, to: 60000, step: 1}}") ==
+        "bad.yaml:3: parameters: 60000 points x 2 replicates: more than 100000 runs, the most a sweep may have "
+        "(docs/sweeps.md)");
+  CHECK(sweep_error("mode: random\nsamples: 100000\nreplicates: 100000\nparameters: {a: {from: 0, to: 1}}")
+            .find("100000 points x 100000 replicates: more than 100000 runs") != std::string::npos);
+  CHECK(sweep_error("mode: lhs\nsamples: 50001\nreplicates: 2\nparameters: {a: {from: 0, to: 1}}")
+            .find("50001 points x 2 replicates") != std::string::npos);
+  CHECK(sweep_error("mode: random\nsamples: 10000000\nparameters: {a: {from: 0, to: 1}}") ==
+        "bad.yaml:2: samples: must be a whole number in [1, 100000]");
+  CHECK(sweep_error("parameters: {a: {from: 0, to: 1, step: 0.000001}}") ==
+        "bad.yaml:1: parameters.a: more than 100000 values (the most runs a sweep may have)");
+  // the limit itself is a legal sweep
+  CHECK(parse_sweep("mode: lhs\nsamples: 50000\nreplicates: 2\nparameters: {a: {from: 0, to: 1}}", "ok.yaml", 1)
+            .runs.size() == 100000);
+}
+
+// (the checked YAML reader refuses non-scalar and duplicate keys before the sweep parser sees them)
+TEST_CASE("a sweep file's keys are single values, and a key is swept once", "[sweep]") {
+  CHECK(sweep_error("parameters:\n  [a, b]: [1, 2]") ==
+        "bad.yaml:2: parameters: a key must be a name (a plain scalar), not a list");
+  CHECK(sweep_error("? {x: 1}\n: 2\nparameters: {a: [1]}") ==
+        "bad.yaml:1: a key must be a name (a plain scalar), not a map");
+  CHECK(sweep_error("parameters:\n  a: {[from]: 0, to: 1, step: 1}") ==
+        "bad.yaml:2: parameters.a: a key must be a name (a plain scalar), not a list");
+  CHECK(sweep_error("parameters:\n  sites.0.pue: [1.1]\n  policy: [fifo]\n  sites[0].pue: [1.2]") ==
+        "bad.yaml:4: parameters.sites[0].pue: the same key as parameter 'sites.0.pue': a key is swept once");
+  CHECK(sweep_error("parameters:\n  a: [1]\n  a: [2]") ==
+        "bad.yaml:3: parameters.a: duplicate key 'a' (YAML would keep only one of its values)");
+}

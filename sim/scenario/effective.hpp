@@ -1,0 +1,31 @@
+#pragma once
+// What a loaded scenario says as a whole (its effective YAML: the file after every --set):
+// the files it names, and how two effective scenarios differ.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+
+namespace fleetsim::scenario {
+
+// A file a scenario reads: its key path in --set syntax ("regions.0.grid.file"; "" for the
+// scenario file itself) and the path as the loader resolves it (relative to the scenario's
+// folder).
+struct ReferencedFile {
+  std::string key;
+  std::string path;
+};
+
+// The scenario file and every scalar of the effective scenario that names an existing
+// regular file: CSVs, traces, whatever key names them (no list of file keys to keep up).
+std::vector<ReferencedFile> referenced_files(const Scenario& sc);
+
+// The key paths (--set syntax, sorted) at which two effective scenarios differ: a value
+// changed, or a key present in one only. Empty when they are the same scenario, whatever
+// their formatting. At most max_keys (the first in order); texts that are not YAML differ at "".
+std::vector<std::string> differing_keys(const std::string& effective_a, const std::string& effective_b,
+                                        size_t max_keys);
+
+}  // namespace fleetsim::scenario
