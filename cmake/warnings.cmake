@@ -11,9 +11,17 @@ if(FLEETSIM_WERROR)
   target_compile_options(fleetsim_warnings INTERFACE -Werror)
 endif()
 
+# Sanitizers (docs/reliability.md): FLEETSIM_SANITIZE builds every target with AddressSanitizer
+# and UndefinedBehaviorSanitizer (CMakePresets.json, preset "asan").
+# No report is recovered from (-fno-sanitize-recover=all): the first one ends the process with
+# an error, so it fails the test that caused it. _GLIBCXX_ASSERTIONS also checks the standard
+# library's preconditions (an index in range, front() of a non-empty vector), which ASan misses
+# inside a vector's capacity.
 add_library(fleetsim_sanitizers INTERFACE)
 if(FLEETSIM_SANITIZE)
-  target_compile_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_compile_options(fleetsim_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_definitions(fleetsim_sanitizers INTERFACE _GLIBCXX_ASSERTIONS)
   target_link_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
