@@ -11,10 +11,22 @@ if(FLEETSIM_WERROR)
   target_compile_options(fleetsim_warnings INTERFACE -Werror)
 endif()
 
+# Sanitizers (docs/reliability.md): FLEETSIM_SANITIZE builds every target with AddressSanitizer
+# and UndefinedBehaviorSanitizer (CMakePresets.json, preset "asan"); FLEETSIM_FUZZ (clang only)
+# adds libFuzzer's coverage instrumentation for the harnesses of tests/fuzz (preset "fuzz").
+# No report is recovered from (-fno-sanitize-recover=all): the first one ends the process with
+# an error, so it fails the test that caused it. _GLIBCXX_ASSERTIONS also checks the standard
+# library's preconditions (an index in range, front() of a non-empty vector), which ASan misses
+# inside a vector's capacity.
 add_library(fleetsim_sanitizers INTERFACE)
-if(FLEETSIM_SANITIZE)
-  target_compile_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+if(FLEETSIM_SANITIZE OR FLEETSIM_FUZZ)
+  target_compile_options(fleetsim_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_definitions(fleetsim_sanitizers INTERFACE _GLIBCXX_ASSERTIONS)
   target_link_options(fleetsim_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+if(FLEETSIM_FUZZ)
+  target_compile_options(fleetsim_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
 # fleetsim_module(NAME SOURCES... DEPENDS targets... PRIVATE_DEPENDS targets...): one static

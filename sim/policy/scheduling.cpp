@@ -1087,7 +1087,7 @@ std::unique_ptr<SchedulingPolicy> make_policy(const PolicyConfig& config) {
     if (info == nullptr) throw std::invalid_argument("parameters for unknown policy " + component);
     for (const auto& [name, value] : values) {
       const auto p = std::find_if(info->params.begin(), info->params.end(),
-                                  [&name](const ParamSpec& s) { return s.name == name; });
+                                  [&wanted = name](const ParamSpec& s) { return s.name == wanted; });
       if (p == info->params.end()) throw std::invalid_argument("policy " + component + " has no parameter " + name);
       if (!(value >= p->min_value && value <= p->max_value)) {
         throw std::invalid_argument("policy " + component + ": " + name + " = " + std::to_string(value) +

@@ -1,8 +1,13 @@
 #include "scenario/yaml_input.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "core/text.hpp"
@@ -137,18 +142,77 @@ class TreeCheck {
   std::vector<YAML::Node> ancestors_;
 };
 
-// All documents of the text; YAML errors as InputError at `where` (its line replaced by the
-// error's when the text has lines).
-std::vector<YAML::Node> parse_all(std::string_view text, const SourceLocation& where, bool has_lines) {
+// Records where each document of a YAML stream starts (its first token, and its root node as
+// YAML::Node::Mark() would give it), and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> roots;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (roots.size() < starts.size()) roots.push_back(mark);
+  }
+};
+
+// The first document of a YAML text, and where a second one starts if there is one.
+struct Documents {
+  bool none = true;  // the text holds no document (only comments and space)
+  YAML::Node first;
+  std::optional<YAML::Mark> second;  // the start of a second document
+};
+
+// Reads the text's first document, and looks for a second one without reading it.
+// yaml-cpp 0.7's YAML::LoadAll loops for ever, growing a vector of empty documents until
+// memory runs out, when a document starts with a token that starts no node (a ',' at the top
+// of a file or a --set value: yaml-cpp issue 1040, fixed upstream in 0.8 by pull request
+// 1319): its parser reports an empty document there without consuming the token, again and
+// again. So the documents are counted with the parser directly, never more than two, and a
+// second document that starts where the first one did is that token: a syntax error.
+// YAML errors are InputError at `where` (its line replaced by the error's when the text has
+// lines).
+Documents parse_documents(std::string_view text, const SourceLocation& where, bool has_lines) {
   const std::string copy(text);
+  const auto at = [&](const YAML::Mark& mark) {
+    return SourceLocation{where.file, has_lines ? line_of(mark) : 0, where.key};
+  };
   try {
-    return YAML::LoadAll(copy);
+    std::istringstream stream(copy);
+    YAML::Parser parser(stream);
+    DocumentStarts documents;
+    while (documents.starts.size() < 2 && parser.HandleNextDocument(documents)) {
+    }
+    Documents out;
+    if (documents.starts.size() == 2) {
+      const YAML::Mark& second = documents.starts[1];
+      if (second.pos == documents.starts[0].pos) {  // the parser did not move: a token it cannot read
+        const auto pos = static_cast<size_t>(std::max(0, second.pos));
+        throw InputError(at(second), "YAML syntax error: unexpected " +
+                                         core::quote(pos < copy.size() ? copy.substr(pos, 1) : std::string()));
+      }
+      out.second = documents.roots.size() == 2 ? documents.roots[1] : second;
+    }
+    out.none = documents.starts.empty();
+    if (!out.none) out.first = YAML::Load(copy);
+    return out;
   } catch (const YAML::DeepRecursion& e) {
-    throw InputError(SourceLocation{where.file, has_lines ? line_of(e.mark) : 0, where.key},
-                     "the YAML text is nested too deeply for the parser");
+    throw InputError(at(e.mark), "the YAML text is nested too deeply for the parser");
   } catch (const YAML::Exception& e) {
-    throw InputError(SourceLocation{where.file, has_lines ? line_of(e.mark) : 0, where.key},
-                     "YAML syntax error: " + e.msg);
+    throw InputError(at(e.mark), "YAML syntax error: " + e.msg);
   }
 }
 
@@ -161,31 +225,31 @@ void check_yaml_tree(const YAML::Node& node, const std::string& source_name, con
 
 YAML::Node load_yaml_document(std::string_view text, const std::string& source_name, const std::string& what,
                               const YamlLimits& limits) {
-  const std::vector<YAML::Node> documents = parse_all(text, SourceLocation{source_name, 0, ""}, true);
-  if (documents.size() > 1) {
-    throw InputError(SourceLocation{source_name, line_of(documents[1].Mark()), ""},
+  const Documents documents = parse_documents(text, SourceLocation{source_name, 0, ""}, true);
+  if (documents.second) {
+    throw InputError(SourceLocation{source_name, line_of(*documents.second), ""},
                      "a second YAML document ('---'): " + what + " holds one document");
   }
-  if (documents.empty()) return YAML::Node();
-  TreeCheck(source_name, true, "", limits).walk(documents.front());
+  if (documents.none) return YAML::Node();
+  TreeCheck(source_name, true, "", limits).walk(documents.first);
   // Comments are not in the tree, but the text is stored as it is (a run file's scenario).
   if (const auto bad = core::invalid_utf8_at(text)) {
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
     throw InputError(SourceLocation{source_name, static_cast<int64_t>(line), ""},
                      "byte " + std::to_string(*bad + 1) + " of the file is not valid UTF-8 (save the file as UTF-8)");
   }
-  return documents.front();
+  return documents.first;
 }
 
 YAML::Node load_yaml_value(std::string_view text, const SourceLocation& where, const YamlLimits& limits) {
   if (const auto bad = core::invalid_utf8_at(text)) {
     throw InputError(where, "the value is not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")");
   }
-  const std::vector<YAML::Node> documents = parse_all(text, where, false);
-  if (documents.size() > 1) throw InputError(where, "the value holds more than one YAML document");
-  if (documents.empty()) return YAML::Node(YAML::NodeType::Null);
-  TreeCheck(where.file, false, where.key, limits).walk(documents.front());
-  return documents.front();
+  const Documents documents = parse_documents(text, where, false);
+  if (documents.second) throw InputError(where, "the value holds more than one YAML document");
+  if (documents.none) return YAML::Node(YAML::NodeType::Null);
+  TreeCheck(where.file, false, where.key, limits).walk(documents.first);
+  return documents.first;
 }
 
 }  // namespace fleetsim::scenario

@@ -187,6 +187,24 @@ TEST_CASE("a second YAML document is refused, not ignored", "[scenario][sweep]")
   CHECK_NOTHROW(parse_scenario(std::string(kBase) + "...\n", "test.yaml"));
 }
 
+TEST_CASE("a token that starts no value is a syntax error, not an endless loop", "[scenario][sweep]") {
+  // yaml-cpp 0.7's LoadAll repeated an empty document for ever on these (found by fuzz_scenario)
+  for (const std::string& start : {std::string(","), std::string(", a"), std::string(",\n")}) {
+    INFO(start);
+    const auto begin = std::chrono::steady_clock::now();
+    const auto e = error_of("# a comment\n" + start + std::string(kBase));
+    CHECK(e.where().line == 2);
+    CHECK_THAT(e.what(), Catch::Contains("YAML syntax error: unexpected ','"));
+    CHECK_THAT(error_of(kBase, {"name=" + start}).what(), Catch::Contains("YAML syntax error: unexpected ','"));
+    CHECK_THAT(sweep_error_of(start + "parameters: {p: [1]}\n").what(),
+               Catch::Contains("YAML syntax error: unexpected ','"));
+    CHECK(std::chrono::steady_clock::now() - begin < std::chrono::seconds(10));
+  }
+  // a comma inside a value is still text
+  CHECK_NOTHROW(parse_scenario(std::string(kBase) + "description: a, b\n", "test.yaml"));
+  CHECK_NOTHROW(parse_scenario(kBase, "test.yaml", {"description=a, b"}));
+}
+
 TEST_CASE("text that is not UTF-8 is refused wherever it is in a scenario", "[scenario]") {
   SECTION("a site name") {
     std::string text = kBase;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer harness of a fuzz build (docs/reliability.md, "Fuzzing").
+#   tests/fuzz/run_fuzzer.sh BUILD_DIR HARNESS SECONDS [libFuzzer options...]
+# HARNESS: scenario, sweep, csv or run_file. Inputs come from three folders: fresh seeds
+# (tests/fuzz/make_seeds.py, into BUILD_DIR/fuzz/seeds/HARNESS), the inputs earlier runs found
+# interesting (BUILD_DIR/fuzz/corpus/HARNESS, kept between runs and grown by this one) and
+# tests/fuzz/regressions/HARNESS (inputs that once failed; all run first). A finding (crash,
+# sanitizer report, uncaught exception, broken message, hang past -timeout, memory past
+# -rss_limit_mb) is saved under BUILD_DIR/fuzz/findings/HARNESS/ and fails the run. The whole
+# log is BUILD_DIR/fuzz/HARNESS.log; the last line printed gives executions and their rate.
+# Later options override earlier ones, e.g. -jobs=2 -workers=2 to use both cores.
+set -euo pipefail
+
+if [ $# -lt 3 ]; then
+  echo "usage: $0 BUILD_DIR scenario|sweep|csv|run_file SECONDS [libFuzzer options...]" >&2
+  exit 2
+fi
+build=$(cd "$1" && pwd)
+harness=$2
+seconds=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+
+case "$harness" in
+  # -max_len: the largest input tried (the shipped scenarios are up to 5 KB but two benchmark
+  # ones, whose seeds are cut; the run files the writer makes are ~140 KB).
+  scenario) max_len=16384 ;;
+  sweep) max_len=4096 ;;
+  csv) max_len=4096 ;;
+  run_file) max_len=204800 ;;
+  *)
+    echo "$0: unknown harness '$harness'" >&2
+    exit 2
+    ;;
+esac
+binary="$build/tests/fuzz/fuzz_$harness"
+[ -x "$binary" ] || {
+  echo "$0: $binary is missing: cmake --preset fuzz && cmake --build build-fuzz --target fuzzers" >&2
+  exit 2
+}
+
+work="$build/fuzz"
+seeds="$work/seeds/$harness"
+corpus="$work/corpus/$harness"
+findings="$work/findings/$harness"
+log="$work/$harness.log"
+rm -rf "$seeds" "$work/$harness.summary"
+mkdir -p "$seeds" "$corpus" "$findings"
+/usr/bin/python3 "$here/make_seeds.py" "$harness" "$seeds" --make-run-files "$build/tests/fuzz/fuzz_make_run_files"
+folders=("$corpus" "$seeds")
+[ -d "$here/regressions/$harness" ] && folders+=("$here/regressions/$harness")
+
+options=(
+  -max_total_time="$seconds"
+  -timeout="${FUZZ_TIMEOUT:-25}" # seconds one input may take before it counts as a hang
+  -rss_limit_mb=2048             # and the memory it may use (one allocation: the same)
+  -max_len="$max_len"
+  -artifact_prefix="$findings/"
+  -print_final_stats=1
+)
+[ -f "$here/$harness.dict" ] && options+=(-dict="$here/$harness.dict")
+
+echo "== fuzz_$harness for ${seconds} s: ${folders[*]}"
+status=0
+# ASan's and UBSan's options: every report fatal, leaks checked (but those of
+# tests/sanitizers/lsan.supp, inside Debian's libraries).
+ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+  LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/../sanitizers/lsan.supp:print_suppressions=0} \
+  "$binary" "${options[@]}" "$@" "${folders[@]}" >"$log" 2>&1 || status=$?
+
+if [ "$status" -ne 0 ]; then
+  tail -n 60 "$log"
+  echo "== fuzz_$harness FAILED (exit $status); the input is in $findings/, the log in $log"
+  exit 1
+fi
+executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n 1)
+coverage=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[^ ]+' "$log" | tail -n 1 || true)
+echo "== fuzz_$harness: ${executions:-?} executions in ${seconds} s ($((${executions:-0} / seconds))/s), peak RSS ${rss:-?} MB, ${coverage}, no finding" |
+  tee "$work/$harness.summary"
