@@ -113,12 +113,13 @@ def test_inspect_says_what_a_damaged_or_foreign_file_is_in_one_line(fleetsim_bin
 
 def test_inspect_shows_a_plan_file_and_a_sweep_summary_as_what_they_are(fleetsim_bin: Path, tmp_path: Path):
     plan = tmp_path / "plan.h5"
-    assert run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "plan_bpat_2022.yaml"), "-o", str(plan),
-                        "--quiet").returncode == 0
+    # the quickstart's synthetic grids (no data from ../shared needed), a quarter of its year
+    assert run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set", "hours=2184",
+                        "-o", str(plan), "--quiet").returncode == 0
     shown = run_fleetsim(fleetsim_bin, "inspect", str(plan))
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith(f"{plan}: a plan file (fleetsim plan), not a run file\n")
-    assert "\n  /plan: 1 row\n" in shown.stdout and "solar_mw" in shown.stdout and "/frontier: " in shown.stdout
+    assert "\n  /plan: 3 rows\n" in shown.stdout and "solar_mw" in shown.stdout and "/frontier: " in shown.stdout
     refused = run_fleetsim(fleetsim_bin, "inspect", str(plan), "--json")
     assert refused.returncode == 2
     assert one_error_line(refused) == (f"fleetsim: error: {plan}: is a plan file (fleetsim plan), not a run file: "

@@ -71,7 +71,7 @@ def test_a_bad_output_path_is_refused_before_the_simulation(fleetsim_bin: Path, 
         assert line.startswith(f"fleetsim: error: {output}: "), line
         assert message in line, line
     assert list(out_dir.iterdir()) == []
-    line = refused(run_quick(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "plan_bpat_2022.yaml"), "-o",
+    line = refused(run_quick(fleetsim_bin, "plan", str(QUICKSTART), "-o",
                              str(tmp_path / "missing" / "plan.h5")))
     assert "does not exist" in line
 
@@ -99,7 +99,7 @@ def test_an_output_that_is_an_input_is_refused(fleetsim_bin: Path, tmp_path: Pat
     assert "the output would overwrite an input: the file of scenario key workload.traces.0.file" in line
     load = tmp_path / "load.csv"
     load.write_text("datetime_utc,mw\n")
-    line = refused(run_quick(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "plan_bpat_2022.yaml"),
+    line = refused(run_quick(fleetsim_bin, "plan", str(QUICKSTART),
                              "--load-csv", str(load), "--load-column", "mw", "-o", str(load)))
     assert line.endswith(f"the output would overwrite an input: --load-csv ('{load}')"), line
     # a run that may write its file still does
