@@ -8,7 +8,8 @@
 # sanitizer report, uncaught exception, broken message, hang past -timeout, memory past
 # -rss_limit_mb) is saved under BUILD_DIR/fuzz/findings/HARNESS/ and fails the run. The whole
 # log is BUILD_DIR/fuzz/HARNESS.log; the last line printed gives executions and their rate.
-# Later options override earlier ones, e.g. -jobs=2 -workers=2 to use both cores.
+# Later options override earlier ones; -runs=N stops after N executions (a long run:
+# tests/fuzz/run_fuzzer.sh build-fuzz csv 36000 -runs=1000000).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
@@ -75,6 +76,7 @@ before=$(ls "$findings")
 
 echo "== fuzz_$harness for ${seconds} s: ${folders[*]}"
 status=0
+started=$(date +%s)
 # ASan's and UBSan's options: every report fatal, leaks checked (but those of
 # tests/sanitizers/lsan.supp, inside Debian's libraries).
 ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1} \
@@ -106,6 +108,12 @@ else
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n 1)
 fi
+elapsed=$(($(date +%s) - started))
+[ -n "$executions" ] || {
+  tail -n 20 "$log"
+  echo "== fuzz_$harness FAILED: no executions counted in $log"
+  exit 1
+}
 coverage=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1 || true)
-echo "== fuzz_$harness: ${executions:-?} executions in ${seconds} s ($((${executions:-0} / seconds))/s), peak RSS ${rss:-?} MB, ${coverage}, ${outcome}" |
+echo "== fuzz_$harness: $executions executions in $elapsed s ($((executions / (elapsed > 0 ? elapsed : 1)))/s), peak RSS ${rss:-?} MB, ${coverage}, ${outcome}" |
   tee "$work/$harness.summary"

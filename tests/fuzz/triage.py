@@ -89,7 +89,7 @@ def classify(binary: str, finding: Path) -> tuple[str, str]:
     environment.setdefault("LSAN_OPTIONS", f"suppressions={here.parent / 'sanitizers' / 'lsan.supp'}:print_suppressions=0")
     try:
         result = subprocess.run(
-            [binary, "-timeout=20", "-rss_limit_mb=2048", str(finding)],
+            [binary, "-timeout=10", "-rss_limit_mb=2048", str(finding)],
             capture_output=True,
             text=True,
             errors="replace",
