@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include "core/text.hpp"
@@ -34,16 +35,27 @@ int64_t line_of(const YAML::Mark& mark) {
 
 // One walk over the tree with aliases expanded: counts nodes, bounds depth, finds cycles,
 // checks keys and UTF-8. The key path is kept as a stack of segments and joined only for a
-// message.
+// message. A map or list reached again through an alias was checked whole the first time:
+// its nodes are counted again and its height checked at the new place, without walking it,
+// so that an alias bomb costs the length of its text, not the 2,000,000 nodes of the limit
+// (seconds under the sanitizers). It cannot lead back to a node being walked: that node would
+// then be inside itself, and the first walk would have found the cycle.
 class TreeCheck {
  public:
   TreeCheck(std::string source, bool has_lines, std::string top_path, const YamlLimits& limits)
       : source_(std::move(source)), has_lines_(has_lines), top_path_(std::move(top_path)), limits_(limits) {}
 
-  void walk(const YAML::Node& node) {
+  // Returns the height of the node's tree (1 for a scalar).
+  int walk(const YAML::Node& node) {
+    const bool branch = node.IsSequence() || node.IsMap();
+    if (branch) {
+      if (const Checked* seen = checked(node)) return count_again(node, *seen);
+    }
     ancestors_.push_back(node);
+    const int64_t nodes_before = nodes_;
     if (++nodes_ > limits_.max_nodes) fail_large();
     if (static_cast<int>(ancestors_.size()) > limits_.max_depth) fail_deep(node);
+    int height = 1;
     if (node.IsScalar()) {
       check_utf8(node, node.Scalar(), "value");
     } else if (node.IsSequence()) {
@@ -52,7 +64,7 @@ class TreeCheck {
         index += std::to_string(i);
         index += ']';
         segments_.push_back(std::move(index));
-        walk(node[i]);
+        height = std::max(height, 1 + walk(node[i]));
         segments_.pop_back();
       }
     } else if (node.IsMap()) {
@@ -70,11 +82,13 @@ class TreeCheck {
         if (!keys.insert(key).second) {
           fail(kv.first, "duplicate key " + core::quote(key) + " (YAML would keep only one of its values)");
         }
-        walk(kv.second);
+        height = std::max(height, 1 + walk(kv.second));
         segments_.pop_back();
       }
     }
     ancestors_.pop_back();
+    if (branch) checked_.emplace(node.Mark().pos, Checked{node, nodes_ - nodes_before, height});
+    return height;
   }
 
  private:
@@ -133,6 +147,33 @@ class TreeCheck {
     fail(node, "the YAML tree is nested more than " + std::to_string(limits_.max_depth) + " levels deep");
   }
 
+  // A map or list walked whole: how many nodes its tree has and how high it is.
+  struct Checked {
+    YAML::Node node;
+    int64_t nodes = 0;
+    int height = 0;
+  };
+
+  // The record of `node` if it was walked whole before (found by its position in the text,
+  // then by identity).
+  const Checked* checked(const YAML::Node& node) const {
+    const auto [first, last] = checked_.equal_range(node.Mark().pos);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.node.is(node)) return &it->second;
+    }
+    return nullptr;
+  }
+
+  // `node` again, through an alias: its nodes count again, and its height must fit here.
+  int count_again(const YAML::Node& node, const Checked& seen) {
+    ancestors_.push_back(node);
+    nodes_ += seen.nodes;
+    if (nodes_ > limits_.max_nodes) fail_large();
+    if (static_cast<int>(ancestors_.size()) + seen.height - 1 > limits_.max_depth) fail_deep(node);
+    ancestors_.pop_back();
+    return seen.height;
+  }
+
   std::string source_;
   bool has_lines_;
   std::string top_path_;
@@ -140,6 +181,7 @@ class TreeCheck {
   int64_t nodes_ = 0;
   std::vector<std::string> segments_;
   std::vector<YAML::Node> ancestors_;
+  std::unordered_multimap<int, Checked> checked_;  // by the node's position in the text
 };
 
 // Records where each document of a YAML stream starts (its first token, and its root node as

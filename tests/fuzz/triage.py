@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Sorts the findings of a fuzz run into fleetsim's and HDF5's own (docs/reliability.md, "Fuzzing").
+
+    triage.py HARNESS_BINARY FINDING...
+
+Each finding (a crash-*, timeout-*, leak-* or oom-* input libFuzzer saved) is run again through
+the harness, and the report read: it is HDF5's own when the innermost frame of the report's
+first stack that is not the sanitizer runtime, libFuzzer or libc lies in libhdf5, and, for a
+bad access to a heap buffer, that buffer was allocated inside libhdf5 too. Everything else is
+fleetsim's: a stack through fleetsim's code, a UBSan report (HDF5 is not instrumented), a
+harness check, an uncaught exception, a leak outside HDF5 (those inside it are suppressed, see
+tests/sanitizers/lsan.supp), a report without a stack. Prints one line a finding; exits 1 if
+any is fleetsim's.
+
+Debian 12's HDF5 1.10.8 reads past buffers, crashes and loops for ever on some crafted files
+(docs/reliability.md lists the kinds found); fleetsim cannot fix that, and the run-file harness
+runs with -fork and -ignore_crashes so that those do not end the run, and this script then
+fails it only for fleetsim's own findings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# "#3 0x... in FUNCTION /path/file.cpp:12:5", "#4 0x... in FUNCTION (/lib/x.so+0x12)" or
+# "#5 0x...  (/lib/x.so+0x12)"; a function's name may hold spaces ("operator new(unsigned long)").
+FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (?P<function>.+?) )?(?P<where>\(?(?:/|<unknown).*)$")
+# Frames that are not where a finding is: the sanitizer runtime, libFuzzer, libc, and the
+# standard library's templates (inlined into fleetsim's code: the frame after them is).
+RUNTIME = re.compile(
+    r"__interceptor_|__asan|__sanitizer|__lsan|__ubsan|fuzzer::|^mem(cpy|move|set|cmp)|__mem(cpy|move|set)|"
+    r"^str[a-z]*$|^malloc$|^calloc$|^realloc$|^free$|^operator new|^operator delete|^(void )?std::|^__gnu_cxx::"
+)
+RUNTIME_PLACE = re.compile(r"libc\.so|ld-linux|sysdeps|compiler-rt|libclang_rt|/fuzzer/")
+HEAP_ERRORS = ("heap-buffer-overflow", "heap-use-after-free", "double-free", "attempting free")
+REPORT_START = re.compile(
+    r"==\d+==\s*ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|fleetsim fuzz:|terminate called"
+)
+
+
+def stacks(lines: list[str]) -> list[list[tuple[str, str]]]:
+    """The stack traces of a report, each a list of (function, where) from the innermost frame."""
+    out: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    for line in lines:
+        match = FRAME.match(line)
+        if match:
+            current.append((match.group("function") or "", match.group("where")))
+        elif current:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def innermost_code(stack: list[tuple[str, str]]) -> tuple[str, str] | None:
+    for function, where in stack:
+        if RUNTIME.search(function) or RUNTIME_PLACE.search(where):
+            continue
+        return function, where
+    return None
+
+
+def named(stack: list[tuple[str, str]], frame: tuple[str, str] | None) -> str:
+    """The function of `frame`, or of the first frame after it that has a name."""
+    if frame is None:
+        return "no frame of fleetsim or HDF5"
+    for function, where in stack[stack.index(frame) :]:
+        if function:
+            return function if function == frame[0] else f"{frame[1].split()[0]}, called from {function}"
+    return frame[1].split()[0]
+
+
+def in_hdf5(frame: tuple[str, str] | None) -> bool:
+    return frame is not None and "libhdf5" in frame[1]
+
+
+def classify(binary: str, finding: Path) -> tuple[str, str]:
+    """("hdf5" or "fleetsim", a one-line description)."""
+    environment = dict(os.environ)
+    here = Path(__file__).resolve().parent
+    environment.setdefault("ASAN_OPTIONS", "halt_on_error=1:detect_leaks=1")
+    environment.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+    environment.setdefault("LSAN_OPTIONS", f"suppressions={here.parent / 'sanitizers' / 'lsan.supp'}:print_suppressions=0")
+    try:
+        result = subprocess.run(
+            [binary, "-timeout=10", "-rss_limit_mb=2048", str(finding)],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env=environment,
+            timeout=600,
+        )
+    except subprocess.TimeoutExpired:
+        return "fleetsim", "the input did not finish in 600 s when run again"
+    if result.returncode == 0:
+        return "fleetsim", "runs cleanly now (flaky, or fixed since): look at it"
+    lines = result.stderr.splitlines()
+    start = next((i for i, line in enumerate(lines) if REPORT_START.search(line)), None)
+    if start is None:
+        return "fleetsim", f"exit {result.returncode} without a sanitizer or libFuzzer report"
+    headline = lines[start].strip()
+    if not headline.startswith("=="):
+        return "fleetsim", headline  # UBSan, a harness check or an uncaught exception
+    report = stacks(lines[start:])
+    if not report:
+        return "fleetsim", headline + " (no stack)"
+    frame = innermost_code(report[0])
+    description = f"{headline[headline.find('ERROR:') + 7:]} in {named(report[0], frame)}"
+    if "LeakSanitizer" in headline or not in_hdf5(frame):
+        return "fleetsim", description
+    if any(kind in headline for kind in HEAP_ERRORS):
+        allocation = next((i for i, line in enumerate(lines) if "allocated by thread" in line), None)
+        owner = innermost_code(stacks(lines[allocation:])[0]) if allocation is not None else None
+        if allocation is not None and not in_hdf5(owner):
+            return "fleetsim", description + f" (a buffer allocated in {owner[0] if owner else 'unknown'})"
+    return "hdf5", description
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, findings = sys.argv[1], [Path(p) for p in sys.argv[2:]]
+    ours = 0
+    for finding in findings:
+        owner, description = classify(binary, finding)
+        ours += owner == "fleetsim"
+        print(f"{owner:8} {finding.name}: {description[:300]}")
+    print(f"triage.py: {len(findings)} findings, {ours} in fleetsim, {len(findings) - ours} inside HDF5")
+    return 1 if ours else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
