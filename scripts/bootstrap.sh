@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Set-up, build and run on a fresh Debian machine (the README's two commands).
 #   scripts/bootstrap.sh quickstart   install, build, run scenarios/quickstart.yaml
-#   scripts/bootstrap.sh test         install, build, run every test (ctest)
+#   scripts/bootstrap.sh test         install, build, run every test (ctest), then build again
+#                                     under ASan + UBSan (clang) and run the unit tests, the
+#                                     bad-input corpus and short fuzz runs there (what CI runs)
 #   scripts/bootstrap.sh deps|build   only install / only install and build
-# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release).
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), FUZZ_SECONDS (each
+# harness's short run in `test`, default 45), SANITIZE=0 (skip the sanitizer stage of `test`).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,6 +19,7 @@ PACKAGES=(
   libboost-graph-dev libboost-program-options-dev
   libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev libxxhash-dev
   catch2 libbenchmark-dev libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
   python3-xarray python3-h5netcdf python3-pytest
 )
@@ -43,6 +47,21 @@ build() {
   cmake --build "$BUILD_DIR" -j2
 }
 
+# The sanitizer stage of `test` (docs/reliability.md, "Fuzzing and sanitizers"): one clang
+# build with ASan + UBSan and libFuzzer's instrumentation (cmake --preset sanitize), where the
+# unit tests, the fuzz regression inputs, the bad-input corpus and the output-failure tests
+# run, then each libFuzzer harness for FUZZ_SECONDS. Any sanitizer report fails its test.
+sanitize() {
+  echo "== configuring the sanitizer build (clang, ASan + UBSan) in build-sanitize"
+  cmake --preset sanitize -DFLEETSIM_FUZZ_SECONDS="${FUZZ_SECONDS:-45}" >/dev/null
+  echo "== building it with 2 jobs"
+  cmake --build --preset sanitize
+  echo "== running the tests under the sanitizers, then each fuzz harness for ${FUZZ_SECONDS:-45} s"
+  ctest --preset sanitize -L "$SANITIZE_LABELS"
+}
+# Catch2 tests are labelled by module; python tests only those whose subject is bad input.
+SANITIZE_LABELS='^(core|engine|energy|fleet|workload|policy|scenario|output|run|planner|fuzz|sanitize)$'
+
 case "${1:-}" in
   deps) install_deps ;;
   build) install_deps; build ;;
@@ -58,6 +77,7 @@ case "${1:-}" in
     build
     echo "== running the tests"
     ctest --test-dir "$BUILD_DIR" -j2 --output-on-failure
+    [ "${SANITIZE:-1}" = 0 ] || sanitize
     ;;
   *)
     echo "usage: $0 quickstart|test|deps|build" >&2

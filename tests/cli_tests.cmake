@@ -11,13 +11,21 @@ if(python_modules_missing)
                   "(install them with scripts/bootstrap.sh deps)")
   return()
 endif()
+# These also run in the sanitizer build (label sanitize; scripts/bootstrap.sh test): their subject
+# is bad input (the corpus) and bad output paths, where a memory error would hide behind a clean
+# message. The rest run the same code through the CLI and run in the release build only (time).
+set(sanitized_python_tests test_bad_input test_output_paths)
 file(GLOB python_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
 foreach(test_file ${python_tests})
   get_filename_component(test_name ${test_file} NAME_WE)
   add_test(NAME "python: ${test_name}"
            COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider ${test_file}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set(labels python)
+  if(test_name IN_LIST sanitized_python_tests)
+    list(APPEND labels sanitize)
+  endif()
   set_tests_properties("python: ${test_name}" PROPERTIES
-    LABELS python
+    LABELS "${labels}"
     ENVIRONMENT "FLEETSIM_BIN=$<TARGET_FILE:fleetsim>;FLEETSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};FLEETSIM_SHARED_DATA=${FLEETSIM_SHARED_DATA};PYTHONPATH=${PROJECT_SOURCE_DIR}/analysis")
 endforeach()

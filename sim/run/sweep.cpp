@@ -156,13 +156,6 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   row.run = static_cast<int64_t>(index);
   const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
   try {
-    // a temporary file left by a killed run of this one is never complete: remove it (no
-    // live process writes it: the folder lock admits one sweep, or shards of one sweep,
-    // whose runs are disjoint)
-    const std::string name = run_file_name(run);
-    for (const auto& entry : std::filesystem::directory_iterator(options.output_dir)) {
-      if (output::is_temporary_of(entry.path().filename().string(), name)) std::filesystem::remove(entry.path());
-    }
     const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
     RunOptions o;
     o.threads = 1;
@@ -202,9 +195,31 @@ std::string joined_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+namespace {
+// Removes, in one pass over the folder, the temporary files a killed process left for any of
+// `names` (files this process is about to write). They are never complete, and no live
+// process writes them: the folder lock admits one sweep, or shards of one sweep, whose runs
+// and summaries are disjoint.
+void remove_stale_temporaries(const std::string& folder, const std::set<std::string>& names) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    const std::string file = entry.path().filename().string();
+    const size_t tag = file.rfind(".tmp-");
+    if (tag == std::string::npos) continue;
+    const std::string name = file.substr(0, tag);
+    if (names.count(name) != 0 && output::is_temporary_of(file, name)) std::filesystem::remove(entry.path(), error);
+  }
+}
+}  // namespace
+
 SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions& options) {
   SweepState state;
   state.runs = shard_runs(plan, options);
+  {
+    std::set<std::string> names;
+    for (const size_t index : state.runs) names.insert(run_file_name(plan.runs[index]));
+    remove_stale_temporaries(options.output_dir, names);
+  }
   state.outcome.rows.resize(state.runs.size());
   const std::string scenario_text = file_text(options.scenario_path);
   std::string first_other;  // the first file of another scenario, with its differing keys
@@ -335,6 +350,7 @@ void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& op
   };
   const std::filesystem::path dir(options.output_dir);
   const std::string stem = summary_stem(options);
+  remove_stale_temporaries(options.output_dir, {stem + ".csv", stem + ".h5"});
   {
     // written whole or not at all: a temporary renamed when every write and the close worked
     output::AtomicTextFile csv((dir / (stem + ".csv")).string());

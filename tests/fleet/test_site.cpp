@@ -178,7 +178,7 @@ TEST_CASE("a cap below a GPU's idle power holds it at idle, never below", "[flee
   CHECK(h.it_energy_mwh == Approx(8 * 462.5 * 3600 / kWsPerMwh));
   for (int64_t hour = 1; hour < 4; ++hour) CHECK(site.run_hour(hour).it_energy_mwh >= h.it_energy_mwh * (1 - 1e-12));
   // it ran at (50 / 400) ^ 0.3 of full speed, drawing idle power
-  const double run_s = std::llround(3600 / std::pow(50.0 / 400.0, 0.3));
+  const double run_s = static_cast<double>(std::llround(3600 / std::pow(50.0 / 400.0, 0.3)));
   CHECK(out[0].end_s == static_cast<int64_t>(run_s));
   CHECK(out[0].energy_mwh == Approx(8 * 462.5 * run_s / kWsPerMwh));
 }

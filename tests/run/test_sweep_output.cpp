@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "run/sweep.hpp"
@@ -72,5 +73,31 @@ TEST_CASE("a sweep summary that cannot be written whole is not left at its final
   for (std::string line; std::getline(csv, line);) ++lines;
   CHECK(lines == 301);
   CHECK(fs::exists(dir / "sweep_summary.h5"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the temporaries a killed sweep left are removed by the next one, and only those", "[run]") {
+  const fs::path dir = fresh_dir("stale");
+  const auto [plan, outcome] = big_sweep(3);
+  run::SweepOptions options;
+  options.output_dir = dir.string();
+  options.scenario_path = std::string(FLEETSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
+  const std::string run_name = run::run_file_name(plan.runs[1]);
+  // what a SIGKILL during a summary write or a run leaves, and files that are not such
+  for (const std::string& name :
+       std::vector<std::string>{"sweep_summary.h5.tmp-4242", "sweep_summary.csv.tmp-17", run_name + ".tmp-99",
+                                "sweep_summary.h5.tmp-x1", "notes.txt.tmp-5", "sweep_summary.h5.tmp-"}) {
+    std::ofstream(dir / name) << "partial";
+  }
+  const run::SweepState state = run::scan_sweep_folder(plan, options);
+  CHECK_FALSE(fs::exists(dir / (run_name + ".tmp-99")));
+  CHECK(fs::exists(dir / "sweep_summary.h5.tmp-4242"));  // the summary's are the summary writer's
+  run::write_sweep_summary(plan, options, outcome);
+  CHECK_FALSE(fs::exists(dir / "sweep_summary.h5.tmp-4242"));
+  CHECK_FALSE(fs::exists(dir / "sweep_summary.csv.tmp-17"));
+  for (const char* kept : {"sweep_summary.h5.tmp-x1", "notes.txt.tmp-5", "sweep_summary.h5.tmp-"}) {
+    CHECK(fs::exists(dir / kept));
+  }
+  CHECK(state.todo.size() == 3);
   fs::remove_all(dir);
 }
