@@ -244,3 +244,18 @@ def test_short_runs_bad_weeks_and_damaged_summaries(fleetsim_bin: Path, tmp_path
     (out / "sweep_summary.csv").write_text("".join(lines[:-1]))
     with pytest.raises(RunFileError, match="truncated or stale"):
         open_sweep(out)
+
+
+def test_summary_prints_percent_and_stops_quietly_when_the_pipe_closes(quickstart_h5: Path):
+    result = analysis("summary", str(quickstart_h5))
+    assert result.returncode == 0
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith("cfe_score"))
+    assert line.rstrip().endswith("%")
+    # the reader stops after one line, as `| head -1` does
+    proc = subprocess.Popen([sys.executable, "-m", "fleetsim_analysis", "summary", str(quickstart_h5)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
