@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from fleetsim_analysis.io import RunFileError, check_file  # noqa: E402
-from fleetsim_analysis.report import CSS, _number, _save  # noqa: E402
+from fleetsim_analysis.report import _save  # noqa: E402
+from fleetsim_analysis.tables import CSS, number as _number  # noqa: E402
 
 TECHNOLOGY_COLORS = {"solar_mw": "#f4a261", "wind_mw": "#457b9d", "firm_mw": "#6d597a", "battery_mwh": "#8ab17d"}
 

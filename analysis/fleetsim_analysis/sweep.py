@@ -16,7 +16,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from fleetsim_analysis.io import Sweep, open_sweep  # noqa: E402
-from fleetsim_analysis.report import CSS, _number, _save  # noqa: E402
+from fleetsim_analysis.report import _save  # noqa: E402
+from fleetsim_analysis.tables import CSS, number as _number  # noqa: E402
 
 # (column, label, better): the figures of merit plotted against each parameter.
 METRICS = [
