@@ -209,7 +209,11 @@ def test_sweep_report_plots_each_figure_against_each_parameter(fleetsim_bin: Pat
     assert "cfe_score_vs_regions_0_contracts_0_capacity_mw.png" in names
     assert "emissions_location_t_vs_regions_0_contracts_0_capacity_mw.png" in names
     page = (tmp_path / "report" / "index.html").read_text()
-    assert "greenest_site" in page and "Pareto front" in page
+    assert "greenest_site" in page
+    # capacity bought is a decision: a front for the CFE score and hourly market-based emissions,
+    # none for location-based emissions, which procurement does not change
+    assert page.count("Pareto front (circled, joined by a dashed line)") == 2
+    assert "No Pareto front: buying carbon-free supply or storage does not change location-based" in page
     result = analysis("sweep", str(tmp_path / "nothing"), "-o", str(tmp_path / "r2"))
     assert result.returncode == 2 and "no sweep summary here" in result.stderr
 
@@ -394,3 +398,39 @@ def test_summary_prints_percent_and_stops_quietly_when_the_pipe_closes(quickstar
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+def test_pareto_front_only_against_decisions_and_drawn_as_captioned(fleetsim_bin: Path, tmp_path: Path):
+    from matplotlib.lines import Line2D
+    from fleetsim_analysis.sweep import METRICS, is_decision, plot_metric, point_means
+    assert is_decision("regions.0.contracts.1.capacity_mw") and is_decision("regions.2.battery.energy_mwh")
+    assert not is_decision("growth.factor") and not is_decision("sites.0.pue") and not is_decision("seed")
+    (tmp_path / "plain.yaml").write_text(PLAIN)
+    grids = (("bought", "regions.0.contracts.0.capacity_mw: [0, 1, 2, 6]"), ("pue", "sites.0.pue: [1.1, 1.4]"))
+    for name, grid in grids:
+        (tmp_path / f"{name}.yaml").write_text(f"parameters:\n  {grid}\n")
+        result = run_fleetsim(fleetsim_bin, "sweep", str(tmp_path / "plain.yaml"), "--grid",
+                              str(tmp_path / f"{name}.yaml"), "-o", str(tmp_path / name), "--set", "hours=200",
+                              "--quiet")
+        assert result.returncode == 0, result.stderr
+    bought = open_sweep(tmp_path / "bought")
+    parameter = "regions.0.contracts.0.capacity_mw"
+    metric, label, better, _ = METRICS[0]
+    fig, caption = plot_metric(bought, parameter, metric, label, better, front=True)
+    ax = fig.axes[0]
+    means = point_means(bought, metric)
+    front = pareto_front(means[parameter].to_numpy(), means[metric].to_numpy())
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+    assert len(front) > 1 and len(dashed) == 1  # the dashed line the caption promises, through the front
+    assert set(dashed[0].get_xdata()) == set(means[parameter].to_numpy()[front])
+    assert f"the {len(front)} of 4 parameter points" in caption
+    assert "Pareto front (point means)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_ylim()[0] == 0  # the score's axis from zero
+    files = write_sweep_report(tmp_path / "pue", tmp_path / "pue_report")
+    page = files[-1].read_text()
+    assert "No Pareto front: sites.0.pue is a condition of the scenario" in page
+    assert "Pareto front (circled" not in page
+    fig, _ = plot_metric(open_sweep(tmp_path / "pue"), "sites.0.pue", metric, label, better, front=False)
+    assert not [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert all(not isinstance(h, Line2D) or h.get_label() != "Pareto front (point means)"
+               for h in fig.axes[0].get_legend_handles_labels()[0])
