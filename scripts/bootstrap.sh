@@ -18,6 +18,7 @@ PACKAGES=(
   catch2 libbenchmark-dev libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
   python3-xarray python3-h5netcdf python3-pytest
+  chromium
 )
 
 install_deps() {

@@ -65,7 +65,8 @@ def _baseline_section(run, baseline, out: Path, add_figure) -> list[str]:
                      "change": relative, "name": name})
     frame = pd.DataFrame(rows).set_index("figure")
     names = {"difference": f"{policy} − {baseline.policy}", "change": "change (% of the baseline)",
-             "name": "name in /summary", "unit": "unit", policy: policy, baseline.policy: baseline.policy}
+             "name": "name in /summary", "unit": "unit", "figure": "figure", policy: policy,
+             baseline.policy: baseline.policy}
     parts = [f"<h2>Against the baseline: {html.escape(policy)} vs {html.escape(baseline.policy)}</h2>",
              f"<p class='caption'>The same scenario and seed under the baseline policy "
              f"(<code>--baseline {html.escape(baseline.policy)}</code>, stored in /baseline). Totals over the run, "
