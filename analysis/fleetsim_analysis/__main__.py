@@ -5,14 +5,18 @@
   plan PLAN.h5 -o DIR                        figures and DIR/index.html of a plan (fleetsim plan -o)
   summary RUN.h5                             the run's summary and its busiest hours
 
-Exit codes: 0 ok, 2 bad input (a missing, truncated or incomplete file).
+Shares (CFE score, matching, utilisation) are printed in percent, as in the reports.
+Exit codes: 0 ok (also when the reader of the output stops early, as `| head` does),
+2 bad input (a missing, truncated or incomplete file).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from fleetsim_analysis.io import RunFileError, open_run
+from fleetsim_analysis.tables import is_share
 
 
 def number(value: float) -> str:
@@ -26,7 +30,8 @@ def summary(path: str) -> None:
     run = open_run(path)
     print(f"{run.path}: scenario {run.attrs.get('scenario_name')!r}, seed {run.attrs.get('seed')}")
     for name, value in run.summary.items():
-        print(f"  {name:28s} {number(value):>18s}")
+        text = (f"{100 * value:.2f}%" if value == value else "nan") if is_share(name) else number(value)
+        print(f"  {name:28s} {text:>18s}")
     fleet = run.site.facility_energy_mwh.sum("site").to_series()
     print("\nbusiest hours (fleet facility MWh):")
     print(fleet.nlargest(5).to_string())
@@ -67,9 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {len(files)} files to {args.output}: open {files[-1]}")
         else:
             summary(args.run)
+        sys.stdout.flush()
     except RunFileError as e:
         print(f"fleetsim_analysis: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader closed the pipe (| head): stop quietly; point stdout at /dev/null so that the
+        # interpreter's own flush at exit does not fail again (Python docs, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -8,10 +8,12 @@ matplotlib.use("Agg")  # files only: no display needed
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from fleetsim_analysis.io import Run, series_frame  # noqa: E402
+from fleetsim_analysis.tables import percent  # noqa: E402
 
 # Colours used for the same quantity in every figure.
 COLORS = {
@@ -36,14 +38,58 @@ def _line_colors(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+def thousands(ax_axis) -> None:
+    """Tick labels with thousands separators (12,000), and at most 3 significant digits below 100."""
+    def fmt(v: float, _pos: object = None) -> str:
+        if v == int(v) or abs(v) >= 100:
+            return f"{v:,.0f}"
+        return f"{v:,.3g}"
+    ax_axis.set_major_formatter(mticker.FuncFormatter(fmt))
+
+
+def narrow_categories(ax, n: int, least: int = 4) -> None:
+    """Bars as narrow for 1-3 categories as for `least`: a lone region is not a wall of colour."""
+    if n < least:
+        pad = (least - n) / 2
+        ax.set_xlim(-0.5 - pad, n - 0.5 + pad)
+
+
+def run_period(run: Run) -> tuple[pd.Timestamp, pd.Timestamp, int]:
+    """The run's first hour, its last hour (UTC) and its length in hours."""
+    hours = pd.DatetimeIndex(run.region["hour"].values)
+    return hours[0], hours[-1], len(hours)
+
+
+def period_label(run: Run) -> str:
+    """The period a run's totals cover: '2024-01-01 to 2024-01-30, 30 days';
+    '2023-01-01 to 2030-12-31, 8 years'."""
+    first, last, hours = run_period(run)
+    if hours < 48:
+        length = f"{hours:,} h"
+    elif hours < 8760:
+        length = f"{hours / 24:,.3g} days"
+    else:
+        years = round(hours / 8766, 1)
+        length = f"{years:g} year" + ("" if years == 1 else "s")
+    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d}, {length}"
+
+
 def _largest_regions(run: Run) -> tuple[list[str], str]:
-    """The regions to draw (at most MAX_PANELS, the largest by load) and a note when some are left out."""
+    """The regions to draw in per-region panels: those with load (an empty panel says nothing),
+    at most MAX_PANELS, the largest by load; and a note naming what is left out."""
     regions = list(run.region["region"].values)
-    if len(regions) <= MAX_PANELS:
-        return regions, ""
     load = run.summary_region["facility_energy_mwh"].reindex(regions).fillna(0.0)
-    kept = [r for r in regions if r in set(load.nlargest(MAX_PANELS).index)]
-    return kept, f" ({MAX_PANELS} largest of {len(regions)} regions by load)"
+    loaded = [r for r in regions if load[r] > 0] or regions[:1]
+    notes = []
+    empty = [r for r in regions if r not in loaded]
+    if len(loaded) > MAX_PANELS:
+        kept = set(load[loaded].nlargest(MAX_PANELS).index)
+        loaded = [r for r in loaded if r in kept]
+        notes.append(f"{MAX_PANELS} largest of {len(regions)} regions by load")
+    if empty:
+        notes.append(f"without load, not drawn: {', '.join(empty)}" if len(empty) <= 4
+                     else f"{len(empty)} regions without load not drawn")
+    return loaded, f" ({'; '.join(notes)})" if notes else ""
 
 
 def _matching_label(run: Run) -> str:
@@ -64,7 +110,7 @@ def _extend(values: pd.Series) -> np.ndarray:
 
 
 def _percent(value: float) -> str:
-    return f"{100 * value:.1f}%" if np.isfinite(value) else "— (no load)"
+    return percent(value) if np.isfinite(value) else "— (no load)"
 
 
 def hourly_cfe(run: Run) -> pd.DataFrame:
@@ -92,8 +138,11 @@ def plot_cfe_heatmaps(run: Run) -> plt.Figure:
     for ax, region in zip(axes[:, 0], regions):
         data = cfe_heatmap_data(run, region)
         days = mdates.date2num(data.index.to_pydatetime())
-        image = ax.imshow(100 * data.to_numpy().T, aspect="auto", origin="lower", cmap="RdYlGn", vmin=0, vmax=100,
-                          extent=(days[0], days[-1] + 1, 0, 24), interpolation="antialiased")
+        # one flat cell per hour (no smoothing between hours): x edges at midnight, y edges on the hour
+        x_edges = np.append(days, days[-1] + 1)
+        image = ax.pcolormesh(x_edges, np.arange(25), 100 * data.to_numpy().T, cmap="RdYlGn", vmin=0, vmax=100,
+                              shading="flat", antialiased=False, rasterized=True)
+        ax.set_ylim(0, 24)
         ax.xaxis_date()
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.set_yticks([0, 6, 12, 18, 24])
@@ -217,9 +266,12 @@ def plot_emissions(run: Run) -> plt.Figure:
     for k, (column, label, color) in enumerate(bars):
         ax.bar(x + (k - 1) * w, d[column], w, label=label, color=color)
     ax.set_xticks(x, d.index)
-    ax.set_ylabel("emissions (tCO$_2$)")
+    ax.set_ylabel(f"emissions, total over the run (tCO$_2$)\n{period_label(run)}")
+    thousands(ax.yaxis)
+    narrow_categories(ax, len(d))
+    ax.set_ylim(0, max(1e-9, float(np.nanmax(d[[c for c, _, _ in bars]].to_numpy(), initial=0.0))) * 1.25)
     ax.set_title("Emissions by region and accounting method", loc="left", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=2 if len(d) > 3 else 1)
     ax2.bar(x - 0.2, 100 * d["annual_matching"], 0.4, label=f"{_matching_label(run)} (the claim)", color="#a8dadc")
     ax2.bar(x + 0.2, 100 * d["cfe_score"], 0.4, label="hourly 24/7 CFE score", color=COLORS["contracted"])
     many = len(d) > 8
@@ -230,10 +282,12 @@ def plot_emissions(run: Run) -> plt.Figure:
         elif not many:
             for dx, v in ((-0.2, m), (0.2, c)):
                 ax2.text(i + dx, 100 * v + 1, f"{100 * v:.0f}%", ha="center", fontsize=8)
-    ax2.set_xticks(x, d.index, rotation=angle if many else 0, ha="right" if many else "center")
+    tilt = many or len(d) > 4  # the right panel is narrower
+    ax2.set_xticks(x, d.index, rotation=angle if tilt else 0, ha="right" if tilt else "center")
     if many:
         ax.set_xticks(x, d.index, rotation=angle, ha="right")
     ax2.set_ylim(0, 115)
+    narrow_categories(ax2, len(d))
     ax2.set_ylabel("share of the load (%)")
     ax2.set_title(f"{_matching_label(run).capitalize()} vs hour-by-hour CFE", loc="left", fontsize=10)
     ax2.legend(fontsize=8, frameon=False, loc="upper right")
@@ -282,26 +336,63 @@ def delay_data(run: Run) -> pd.Series:
     return delays[delays >= 0] / 3600.0
 
 
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k at least `raw`."""
+    exponent = np.floor(np.log10(raw))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10 ** exponent >= raw:
+            return float(m * 10 ** exponent)
+    return float(10 ** (exponent + 1))
+
+
+def delay_bins(positive: pd.Series) -> tuple[np.ndarray, bool]:
+    """Histogram bins for positive delays (hours) and whether the axis is logarithmic. A log axis
+    only for many jobs (at least 30) spread over at least two decades; otherwise a linear axis
+    from zero with bins of a round width (1, 2 or 5 x 10^k h), so that a handful of delayed
+    jobs shows as what it is."""
+    low, high = float(positive.min()), float(positive.max())
+    if len(positive) >= 30 and high >= 100 * low:
+        low = max(low, 1 / 60)
+        return np.logspace(np.log10(low), np.log10(max(high, 2 * low)), 40), True
+    step = _nice_step(max(high, 1 / 60) / 15)
+    edges = np.arange(0.0, high + 1.5 * step, step)  # the last bin holds the largest delay inside it
+    return edges, False
+
+
 def plot_jobs(run: Run) -> plt.Figure:
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [3, 2]},
-                                  constrained_layout=True)
+    """Completion delay of finished jobs (when any finished) beside the five outcomes."""
     delays = delay_data(run)
     if len(delays):
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [3, 2]},
+                                      constrained_layout=True)
         zero = float((delays <= 0).mean())
         positive = delays[delays > 0]
         if len(positive):
-            low = max(positive.min(), 1 / 60)
-            bins = np.logspace(np.log10(low), np.log10(max(positive.max(), 2 * low)), 40)
+            bins, log = delay_bins(positive)
             ax.hist(positive.clip(lower=bins[0]), bins=bins, color="#457b9d")
-            ax.set_xscale("log")
+            if log:
+                ax.set_xscale("log")
+                ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,g}"))
+                ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+            else:
+                ax.set_xlim(0, bins[-1])
+            if len(positive) <= 5:  # a handful: their values, exactly
+                ax.text(0.02, 0.95, "delays of the delayed jobs: " + ", ".join(f"{v:,.2f} h" for v in
+                                                                                sorted(positive)),
+                        transform=ax.transAxes, va="top", fontsize=9)
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.15)
+            ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+            thousands(ax.yaxis)
         else:
             ax.text(0.5, 0.5, "no finished job was delayed", ha="center", va="center", transform=ax.transAxes)
         ax.set_title(f"Completion delay of {len(delays):,} finished jobs ({100 * zero:.1f}% without delay; "
-                     f"mean {delays.mean():.2f} h, p95 {delays.quantile(0.95):.2f} h)", loc="left", fontsize=10)
-    else:
-        ax.set_title("No finished jobs", loc="left", fontsize=10)
-    ax.set_xlabel("delay: end − submit − run time at full speed (h)")
-    ax.set_ylabel("finished jobs with a delay")
+                     f"mean {delays.mean():,.2f} h, p95 {delays.quantile(0.95):,.2f} h)", loc="left", fontsize=10)
+        ax.set_xlabel("delay: end − submit − run time at full speed (h"
+                      + (", log scale)" if len(positive) and log else ")"))
+        ax.set_ylabel("finished jobs with a delay")
+    else:  # no finished job: no delay panel
+        fig, ax2 = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
     counts = run.jobs["status"].value_counts().reindex(OUTCOMES, fill_value=0)
     ax2.barh(range(len(counts)), counts.values, color=OUTCOME_COLORS)
     ax2.set_yticks(range(len(counts)), [o.replace("_", " ") for o in counts.index])
@@ -309,6 +400,8 @@ def plot_jobs(run: Run) -> plt.Figure:
     for i, v in enumerate(counts.values):
         ax2.text(v, i, f" {v:,}", va="center", fontsize=8)
     ax2.set_xlabel("jobs")
+    thousands(ax2.xaxis)
+    ax2.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     ax2.set_title(f"Outcomes of {int(counts.sum()):,} submitted jobs", loc="left", fontsize=10)
     ax2.set_xlim(0, max(1, counts.max()) * 1.25)
     return fig
@@ -358,4 +451,48 @@ def plot_years(run: Run) -> plt.Figure:
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, frameon=False, loc="upper left",
               bbox_to_anchor=(1.07, 1.0))
     ax.set_title("Energy and carbon-free share per calendar year", loc="left", fontsize=10)
+    return fig
+
+
+def plot_baseline(run: Run, policy: str, baseline_policy: str, regions: pd.DataFrame) -> plt.Figure:
+    """The difference the run's policy makes against its baseline, per region (policy −
+    baseline; `regions` from baseline.region_comparison): location-based and hourly market-based
+    emissions (tCO2), and the 24/7 CFE score (percentage points)."""
+    names = list(dict.fromkeys(regions.index.get_level_values("region")))
+    diff = regions["difference"].unstack("name").reindex(names)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.0), gridspec_kw={"width_ratios": [3, 2]},
+                                  constrained_layout=True)
+    x = np.arange(len(names))
+    w = 0.38
+    for k, (column, text, color) in enumerate([
+            ("emissions_location_t", "location-based", COLORS["location"]),
+            ("emissions_market_hourly_t", "market-based, hourly (24/7)", COLORS["market_hourly"])]):
+        if column not in diff:
+            continue
+        values = diff[column].to_numpy(dtype=float)
+        bars = ax.bar(x + (k - 0.5) * w, values, w, label=text, color=color)
+        if len(names) <= 8:
+            ax.bar_label(bars, labels=[f"{v:+,.0f}" if abs(v) >= 10 else f"{v:+,.2g}" for v in values], fontsize=8,
+                         padding=2)
+    ax.axhline(0, color="#333", lw=0.8)
+    ax.set_xticks(x, names, rotation=45 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center")
+    ax.set_ylabel(f"difference, total over the run (tCO$_2$)\n{period_label(run)}")
+    thousands(ax.yaxis)
+    narrow_categories(ax, len(names))
+    ax.margins(y=0.2)
+    ax.set_title(f"Emissions, {policy} − {baseline_policy} (below 0: {policy} emits less)", loc="left",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    if "cfe_score" in diff:
+        points = 100 * diff["cfe_score"].to_numpy(dtype=float)
+        bars = ax2.bar(x, np.nan_to_num(points), 0.5, color=COLORS["contracted"])
+        if len(names) <= 8:
+            ax2.bar_label(bars, labels=[f"{v:+.2f}" if np.isfinite(v) else "no load" for v in points], fontsize=8,
+                          padding=2)
+        ax2.axhline(0, color="#333", lw=0.8)
+        ax2.set_xticks(x, names, rotation=45 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center")
+        ax2.set_ylabel("difference in 24/7 CFE score (percentage points)")
+        narrow_categories(ax2, len(names), 3)
+        ax2.margins(y=0.2)
+        ax2.set_title(f"24/7 CFE score, {policy} − {baseline_policy}", loc="left", fontsize=10)
     return fig

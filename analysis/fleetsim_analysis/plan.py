@@ -16,8 +16,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from fleetsim_analysis.figures import thousands  # noqa: E402
 from fleetsim_analysis.io import RunFileError, check_file  # noqa: E402
-from fleetsim_analysis.report import CSS, _number, _save  # noqa: E402
+from fleetsim_analysis.report import _save  # noqa: E402
+from fleetsim_analysis.tables import CSS, html_table  # noqa: E402
 
 TECHNOLOGY_COLORS = {"solar_mw": "#f4a261", "wind_mw": "#457b9d", "firm_mw": "#6d597a", "battery_mwh": "#8ab17d"}
 
@@ -91,7 +93,9 @@ def plot_frontier(plan: PlanFile) -> plt.Figure:
         ax.set_title(region + (f" (not reached: {', '.join(f'{100 * t:.0f}%' for t in unreached['target'])})"
                                if len(unreached) else ""), loc="left", fontsize=10)
         ax.set_xlabel("hourly CFE score reached (%)")
-        ax.set_ylabel("cost (million USD over the horizon)")
+        ax.set_ylabel("cost over the horizon (million USD)")
+        ax.set_ylim(0, max(float(rows["cost_usd"].max()) if len(rows) else 0.0, float(base["cost_usd"])) / 1e6 * 1.1)
+        thousands(ax.yaxis)
         ax.legend(fontsize=7, frameon=False)
         ax2 = axes[1, k]
         x = np.arange(len(rows))
@@ -106,6 +110,7 @@ def plot_frontier(plan: PlanFile) -> plt.Figure:
         ax2.set_xticks(x, [f"{100 * t:.3g}%" for t in rows["target"]], rotation=45)
         ax2.set_xlabel("target")
         ax2.set_ylabel("capacity bought (MW)")
+        thousands(ax2.yaxis)
         ax2.set_ylim(0, max(1e-9, float(bottom.max(initial=0.0))) * 1.45)  # room for the legend
         ax2.legend(fontsize=7, frameon=False, ncol=2)
     fig.suptitle("Cost of hourly carbon-free energy, and what to buy", fontsize=12)
@@ -116,7 +121,8 @@ def plot_study(plan: PlanFile, region: str) -> plt.Figure:
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True,
                                   gridspec_kw={"width_ratios": [3, 2]})
     grid = coverage_map(plan, region)
-    image = ax.imshow(100 * grid.to_numpy(), origin="lower", aspect="auto", cmap="YlGn", vmin=0, vmax=100)
+    image = ax.imshow(100 * grid.to_numpy(), origin="lower", aspect="auto", cmap="YlGn", vmin=0, vmax=100,
+                      interpolation="nearest")  # one flat cell per portfolio evaluated
     ax.set_xticks(range(grid.shape[1]), [f"{v:.0f}" for v in grid.columns], rotation=45)
     ax.set_yticks(range(grid.shape[0]), [f"{v:.0f}" for v in grid.index])
     levels = ax.contour(100 * grid.to_numpy(), levels=[25, 50, 60, 70, 75], colors="#1d3557", linewidths=0.7)
@@ -128,7 +134,13 @@ def plot_study(plan: PlanFile, region: str) -> plt.Figure:
     flex = plan.flexibility[plan.flexibility["region"] == region]
     ax2.plot(100 * flex["flexible_share"], 100 * flex["coverage"], "o-", color="#2a9d8f")
     ax2.set_xlabel("flexible share of each hour's load (%)")
-    ax2.set_ylabel("coverage (%)")
+    ax2.set_ylabel("procured 24/7 coverage (%), axis from 0")
+    ax2.set_ylim(0, 100)  # from zero: the gain is read against the whole coverage, not magnified
+    ax2.set_xlim(-2, 102)
+    if len(flex):
+        first, last = 100 * float(flex["coverage"].iloc[0]), 100 * float(flex["coverage"].iloc[-1])
+        ax2.annotate(f"{first:.1f}% → {last:.1f}% ({last - first:+.1f} points)", xy=(0.03, 0.05),
+                     xycoords="axes fraction", fontsize=9)
     ax2.set_title("Flexible load moved within each day", loc="left", fontsize=10)
     return fig
 
@@ -149,18 +161,24 @@ def write_plan_report(path: str | Path, out_dir: str | Path) -> list[Path]:
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>fleetsim plan: {html.escape(str(plan.attrs.get('scenario_name')))}</title><style>{CSS}</style>"
-        "</head><body>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'></head><body>",
         f"<h1>fleetsim plan: {html.escape(str(plan.attrs.get('scenario_name')))}</h1>",
         f"<p class='meta'>target {100 * float(plan.attrs.get('target_cfe', np.nan)):.1f}% hourly CFE · load: "
         f"{html.escape(str(plan.attrs.get('load_source')))} · file {html.escape(str(Path(path).resolve()))}</p>",
     ]
     for name, title in made:
         parts.append(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>")
-    parts.append("<h2>The plan</h2>" + plan.plan.to_html(float_format=_number, na_rep="—", border=0))
-    parts.append("<h2>Frontier</h2>" + plan.frontier.to_html(float_format=_number, na_rep="—", border=0, index=False))
+    yes_no = {"reached": lambda f: f["reached"] == 1} if "reached" in plan.plan else {}
+    parts.append("<h2>The plan</h2><p class='caption'>Shares in percent; cost and energy over the plan's horizon "
+                 f"({html.escape(str(plan.attrs.get('hours', '')))} h from "
+                 f"{html.escape(str(plan.attrs.get('start', '')))}).</p>"
+                 + html_table(plan.plan.assign(**yes_no), index_label="region"))
+    parts.append("<h2>Frontier</h2>" + html_table(plan.frontier.assign(
+        **({"reached": lambda f: f["reached"] == 1} if "reached" in plan.frontier else {})), index=False,
+        names={"region": "region"}))
     if not plan.battery.empty:
-        parts.append("<h2>Battery for 100% coverage</h2>"
-                     + plan.battery.to_html(float_format=_number, na_rep="—", border=0, index=False))
+        parts.append("<h2>Battery for 100% coverage</h2>" + html_table(plan.battery, index=False,
+                                                                         names={"region": "region"}))
     parts.append("</body></html>")
     (out / "index.html").write_text("\n".join(parts), encoding="utf-8")
     return [out / name for name, _ in made] + [out / "index.html"]

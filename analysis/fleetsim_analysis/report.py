@@ -5,32 +5,15 @@ import html
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from fleetsim_analysis import figures
+from fleetsim_analysis.baseline import comparison, open_baseline, region_comparison
 from fleetsim_analysis.io import RunFileError, open_run
+from fleetsim_analysis.tables import CSS, html_table, is_share, label, number, quantity_rows, summary_table, unit_of
 
-CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }
-td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; border: 1px solid #eee; } .caption { color: #555; font-size: 0.9em; }
-.meta { color: #555; }
-"""
-
-
-def _number(value: float) -> str:
-    if pd.isna(value):
-        return "—"
-    if abs(value) >= 1000 or value == int(value):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
-    return f"{value:,.4g}"
-
-
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(float_format=_number, na_rep="—", border=0, escape=True)
+MAX_REGION_COLUMNS = 8  # the Regions table has a column per region up to this many, else a row per region
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -51,20 +34,98 @@ def _week_start(run, week: str) -> pd.Timestamp:
     return start
 
 
+def _signed(value: float, share: bool) -> str:
+    if not np.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    if share:
+        return f"{100 * value:+.2f} pts"
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.4g}"
+
+
+def _value(value: float, share: bool) -> str:
+    return ("—" if not np.isfinite(value) else f"{100 * value:.2f}%") if share else number(value)
+
+
+def _baseline_section(run, baseline, out: Path, add_figure) -> list[str]:
+    """The comparison with the run's baseline: the fleet table fleetsim run prints and, when the
+    file has /baseline/region, the per-region table and figure."""
+    policy = str(run.attrs.get("policy", "policy"))
+    fleet = comparison(run.summary, baseline)
+    rows = []
+    for name, r in fleet.iterrows():
+        share = is_share(name)
+        unit = unit_of(name)
+        text = label(name)
+        text = text[: -len(f" ({unit})")] if unit else text
+        relative = "—" if share or not np.isfinite(r["relative"]) else f"{100 * r['relative']:+.1f}%"
+        rows.append({"figure": text, "unit": "%" if share else unit, policy: _value(r["policy"], share),
+                     baseline.policy: _value(r["baseline"], share), "difference": _signed(r["difference"], share),
+                     "change": relative, "name": name})
+    frame = pd.DataFrame(rows).set_index("figure")
+    names = {"difference": f"{policy} − {baseline.policy}", "change": "change (% of the baseline)",
+             "name": "name in /summary", "unit": "unit", "figure": "figure", policy: policy,
+             baseline.policy: baseline.policy}
+    parts = [f"<h2>Against the baseline: {html.escape(policy)} vs {html.escape(baseline.policy)}</h2>",
+             f"<p class='caption'>The same scenario and seed under the baseline policy "
+             f"(<code>--baseline {html.escape(baseline.policy)}</code>, stored in /baseline). Totals over the run, "
+             f"{html.escape(figures.period_label(run))}; shares in percent, their differences in percentage points "
+             "(pts).</p>",
+             html_table(frame, names=names, index_label="figure", right=[policy, baseline.policy, "difference",
+                                                                          "change"], code=["name"])]
+    attainable = fleet["attainable"].dropna() if "attainable" in fleet else pd.Series(dtype=float)
+    if len(attainable):
+        parts.append(f"<p class='caption'>Job emissions: {policy} reaches {100 * attainable.iloc[0]:.1f}% of the "
+                     "saving a clairvoyant schedule could reach against this baseline ((baseline − policy) / "
+                     "(baseline − job_emissions_bound_t), docs/policies.md).</p>")
+    regions = region_comparison(run.summary_region, baseline)
+    if regions.empty:
+        parts.append("<p class='caption'>This file has no per-region baseline (/baseline/region; older fleetsim "
+                     "versions did not write it): rerun with --baseline for the comparison per region.</p>")
+        return parts
+    add_figure("baseline.png", figures.plot_baseline(run, policy, baseline.policy, regions))
+    parts.append("<img src='baseline.png' alt='difference against the baseline per region'>")
+    parts.append(f"<p class='caption'>Per region, {html.escape(policy)} − {html.escape(baseline.policy)}: below "
+                 f"zero, {html.escape(policy)} emits less (left) or has a lower 24/7 CFE score (right).</p>")
+    table = regions.reset_index()
+    table["figure"] = [label(n) for n in table["name"]]
+    shares = [is_share(n) for n in table["name"]]
+    wide = pd.DataFrame({
+        "region": table["region"], "figure": table["figure"],
+        policy: [_value(v, s) for v, s in zip(table["policy"], shares)],
+        baseline.policy: [_value(v, s) for v, s in zip(table["baseline"], shares)],
+        "difference": [_signed(v, s) for v, s in zip(table["difference"], shares)],
+        "change": ["—" if s or not np.isfinite(v) else f"{100 * v:+.1f}%" for v, s in zip(table["relative"], shares)],
+    }).set_index("region")
+    parts.append(html_table(wide, names=names, index_label="region",
+                            right=[policy, baseline.policy, "difference", "change"]))
+    return parts
+
+
 def write_report(path: str | Path, out_dir: str | Path, week: str | None = None) -> list[Path]:
     """Writes the figures of a run and an index.html into out_dir; returns the files written.
     `week`: the first day (YYYY-MM-DD) of the load-and-supply week; default: the 7 days with
-    the lowest fleet CFE share."""
+    the lowest fleet CFE share. Panels without data are left out: the training-job figure for
+    a run without training jobs, the inference figure for a run without inference, per-region
+    panels for regions without load."""
     run = open_run(path)
+    baseline = open_baseline(path)
     start = _week_start(run, week) if week else figures.default_week(run)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     made: list[tuple[str, str, str]] = []  # (file, title, caption)
+    written: list[Path] = []
+
+    def save(name: str, fig: plt.Figure) -> None:
+        _save(fig, out / name)
+        written.append(out / name)
 
     def add(name: str, fig: plt.Figure, title: str, caption: str) -> None:
-        _save(fig, out / name)
+        save(name, fig)
         made.append((name, title, caption))
 
+    period = figures.period_label(run)
     add("cfe_heatmap.png", figures.plot_cfe_heatmaps(run), "24/7 carbon-free energy, hour by hour",
         "Each cell is one hour of one day: the share of the region's load met by carbon-free energy "
         "(contracted supply used, battery discharge, and the grid's own carbon-free share of the draw). "
@@ -73,42 +134,63 @@ def write_report(path: str | Path, out_dir: str | Path, week: str | None = None)
         "How each region's load was met hour by hour, and the contracted energy it could not use (excess). "
         "Choose the week with --week YYYY-MM-DD (default: the week with the lowest carbon-free share).")
     add("emissions.png", figures.plot_emissions(run), "Emissions: location- vs market-based",
-        "Location-based: load x grid carbon intensity. Market-based hourly: only grid draw not covered by "
-        "carbon-free supply in the same hour. Market-based annual: certificates netted over the year, as "
-        "annual-matching claims do. Right: the annual-matching claim beside the hourly CFE score.")
+        f"Totals over the run ({period}). Location-based: load x grid carbon intensity. Market-based hourly: only "
+        "grid draw not covered by carbon-free supply in the same hour. Market-based annual: certificates netted "
+        "over the year, as annual-matching claims do. Right: the annual-matching claim beside the hourly CFE score.")
     add("utilisation.png", figures.plot_utilisation(run), "GPU utilisation", "")
-    add("jobs.png", figures.plot_jobs(run), "Training jobs: delay and outcomes",
-        "Delay is the time a finished job took beyond its run time at full speed (queueing, holds, pauses, "
-        "power caps). Every submitted job has exactly one outcome.")
+    if len(run.jobs):
+        add("jobs.png", figures.plot_jobs(run), "Training jobs: delay and outcomes",
+            "Delay is the time a finished job took beyond its run time at full speed (queueing, holds, pauses, "
+            "power caps). Every submitted job has exactly one outcome.")
     if run.has_inference:
         add("inference.png", figures.plot_inference(run), "Inference served per site", "")
     if len(run.summary_year) > 1:
         add("years.png", figures.plot_years(run), "Per calendar year", "")
 
     info = {k: run.attrs.get(k, "") for k in ("scenario_name", "start", "hours", "seed", "policy", "program_version")}
-    summary = pd.DataFrame({"value": pd.Series(run.summary)})
-    regions = run.summary_region.copy()
-    for column in ("cfe_score", "annual_matching"):
-        if column in regions:
-            regions[column] = (100 * regions[column]).round(1)
+    if baseline is not None:
+        info["baseline"] = baseline.policy
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>fleetsim report: {html.escape(str(info['scenario_name']))}</title><style>{CSS}</style></head><body>",
         f"<h1>fleetsim run: {html.escape(str(info['scenario_name']))}</h1>",
         "<p class='meta'>" + " · ".join(f"{k} {html.escape(str(v))}" for k, v in info.items() if k != "scenario_name")
         + f" · file {html.escape(str(Path(path).resolve()))}</p>",
     ]
+    if baseline is not None:
+        parts += _baseline_section(run, baseline, out, save)
+    omitted = []
+    if not len(run.jobs):
+        omitted.append("training jobs (none submitted)")
+    if not run.has_inference:
+        omitted.append("inference (no inference demand)")
     for name, title, caption in made:
         parts.append(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>")
         if caption:
             parts.append(f"<p class='caption'>{html.escape(caption)}</p>")
-    parts.append("<h2>Regions</h2><p class='caption'>cfe_score and annual_matching in %; energy in MWh, "
-                 "emissions in tCO2 (docs/output-format.md).</p>" + _table(regions))
+    if omitted:
+        parts.append("<p class='caption'>Not drawn, having no data in this run: "
+                     f"{html.escape('; '.join(omitted))}.</p>")
+    regions = run.summary_region
+    names = {"facility_energy_mwh": "Load (facility energy)",
+             "annual_matching": figures._matching_label(run).capitalize()}
+    regions_caption = (f"Energy and emissions are totals over the run ({html.escape(period)}); shares in percent. "
+                       "Names as in /summary/region (docs/output-format.md)")
+    if len(regions) <= MAX_REGION_COLUMNS:  # a column per region
+        table = quantity_rows(regions, names, name_header="name in /summary/region")
+    else:  # a row per region: too many for columns; the table scrolls in its box
+        table = html_table(regions, names=names, index_label="region")
+        regions_caption += "; hover over a header for the name"
+    parts.append(f"<h2>Regions</h2><p class='caption'>{regions_caption}.</p>" + table)
     if len(run.summary_year) > 1:
-        parts.append("<h2>Calendar years</h2>" + _table(run.summary_year))
-    parts.append("<h2>Summary</h2><p class='caption'>The /summary figures; units are in the names "
-                 "(docs/output-format.md).</p>" + _table(summary))
+        parts.append("<h2>Calendar years</h2><p class='caption'>Totals per calendar year (UTC), regions pooled.</p>"
+                     + html_table(run.summary_year, index_label="year"))
+    parts.append(f"<h2>Summary</h2><p class='caption'>The /summary figures (docs/output-format.md): totals over the "
+                 f"run ({html.escape(period)}); shares in percent.</p>"
+                 + html_table(summary_table(run.summary).set_index("figure"), index_label="figure",
+                              names={"name": "name in /summary", "value": "value", "unit": "unit"},
+                              code=["name"]))
     parts.append("</body></html>")
     (out / "index.html").write_text("\n".join(parts), encoding="utf-8")
-    return [out / name for name, _, _ in made] + [out / "index.html"]
-
+    return written + [out / "index.html"]

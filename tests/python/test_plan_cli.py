@@ -116,6 +116,18 @@ def test_plan_report_draws_the_file(fleetsim_bin: Path, tmp_path: Path):
     np.testing.assert_array_equal(coverage_map(plan, "us-west").to_numpy(), mine)
     files = {p.name for p in write_plan_report(out, tmp_path / "report")}
     assert {"frontier.png", "study_us-west.png", "index.html"} <= files
+    # axes that do not exaggerate: the flexibility curve's coverage and the frontier's cost from zero
+    from fleetsim_analysis.plan import plot_frontier, plot_study
+    study = plot_study(plan, "us-west")
+    flexibility = study.axes[1]
+    assert flexibility.get_ylim() == (0.0, 100.0) and "axis from 0" in flexibility.get_ylabel()
+    frontier = plot_frontier(plan)
+    assert all(ax.get_ylim()[0] == 0 for ax in frontier.axes)
+    # shares in percent in the tables
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "24/7 CFE score (%)" in page and "Target (%)" in page
+    cfe = plan.plan.loc["us-west", "cfe_score"]
+    assert f">{100 * cfe:.1f}<" in page and f">{cfe:.4g}<" not in page
     # a run file is not a plan file: a clear error, exit 2
     run = tmp_path / "run.h5"
     assert run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set", "hours=48",

@@ -39,6 +39,12 @@ def test_baseline_comparison_is_printed_and_stored(fleetsim_bin: Path, tmp_path:
         # the stored baseline is the same run as fifo alone, value for value
         for name, value in g["summary"].attrs.items():
             assert f["baseline"].attrs[name] == value, name
+        # and so is its per-region table, column for column
+        assert set(f["baseline/region"]) == set(g["summary/region"])
+        for name in g["summary/region"]:
+            assert np.array_equal(f["baseline/region"][name][...], g["summary/region"][name][...], equal_nan=True) \
+                if f["baseline/region"][name].dtype.kind == "f" else \
+                list(f["baseline/region"][name][...]) == list(g["summary/region"][name][...]), name
         # the policy moved work into cleaner hours: fewer emissions for the same jobs
         assert f["summary"].attrs["emissions_location_t"] < g["summary"].attrs["emissions_location_t"]
         jobs = f["jobs"]

@@ -209,7 +209,11 @@ def test_sweep_report_plots_each_figure_against_each_parameter(fleetsim_bin: Pat
     assert "cfe_score_vs_regions_0_contracts_0_capacity_mw.png" in names
     assert "emissions_location_t_vs_regions_0_contracts_0_capacity_mw.png" in names
     page = (tmp_path / "report" / "index.html").read_text()
-    assert "greenest_site" in page and "Pareto front" in page
+    assert "greenest_site" in page
+    # capacity bought is a decision: a front for the CFE score and hourly market-based emissions,
+    # none for location-based emissions, which procurement does not change
+    assert page.count("Pareto front (circled, joined by a dashed line)") == 2
+    assert "No Pareto front: buying carbon-free supply or storage does not change location-based" in page
     result = analysis("sweep", str(tmp_path / "nothing"), "-o", str(tmp_path / "r2"))
     assert result.returncode == 2 and "no sweep summary here" in result.stderr
 
@@ -244,3 +248,189 @@ def test_short_runs_bad_weeks_and_damaged_summaries(fleetsim_bin: Path, tmp_path
     (out / "sweep_summary.csv").write_text("".join(lines[:-1]))
     with pytest.raises(RunFileError, match="truncated or stale"):
         open_sweep(out)
+
+
+# --- what a new user sees (issue 16): baseline, tables, panels, axes, units ---
+
+ONE_DELAYED = """name: one_delayed
+start: 2024-03-01T00:00:00Z
+hours: 48
+regions:
+  - {name: only, contracts: [{type: wind, capacity_mw: 2}]}
+sites:
+  - {name: s, region: only, grid_limit_mw: 5, clusters: [{gpu_type: A100, gpus: 8}]}
+workload:
+  jobs:
+    - {name: a, gpus: 8, duration_h: 3, submit_h: 0}
+    - {name: b, gpus: 8, duration_h: 2, submit_h: 0}
+"""
+
+
+@pytest.fixture(scope="session")
+def baseline_h5(fleetsim_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("baseline") / "shift.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "carbon_aware_shift.yaml"), "--baseline",
+                          "fifo", "--set", "hours=720", "-o", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_report_of_a_run_with_a_baseline_compares_fleet_and_regions(baseline_h5: Path, tmp_path: Path):
+    from fleetsim_analysis.baseline import comparison, open_baseline, region_comparison
+    run = open_run(baseline_h5)
+    baseline = open_baseline(baseline_h5)
+    assert baseline is not None and baseline.policy == "fifo"
+    fleet = comparison(run.summary, baseline)
+    with h5py.File(baseline_h5, "r") as f:
+        for name in ("emissions_location_t", "cfe_score", "mean_delay_h"):
+            assert fleet.loc[name, "policy"] == f["summary"].attrs[name]
+            assert fleet.loc[name, "baseline"] == f["baseline"].attrs[name]
+            assert fleet.loc[name, "difference"] == f["summary"].attrs[name] - f["baseline"].attrs[name]
+        regions = region_comparison(run.summary_region, baseline)
+        for r, region in enumerate(f["summary/region/region"].asstr()[...]):
+            expected = f["summary/region/emissions_location_t"][r] - f["baseline/region/emissions_location_t"][r]
+            assert regions.loc[(region, "emissions_location_t"), "difference"] == expected
+    assert 0 < fleet.loc["job_emissions_location_t", "attainable"] <= 1  # against fifo, which has no bound
+    files = {p.name for p in write_report(baseline_h5, tmp_path / "r")}
+    assert "baseline.png" in files
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "Against the baseline: temporal_shift vs fifo" in page and "baseline fifo" in page
+    assert page.index("Against the baseline") < page.index("24/7 carbon-free energy, hour by hour")
+    assert "src='baseline.png'" in page
+
+
+def test_a_run_without_baseline_has_no_baseline_section(plain_h5: Path, tmp_path: Path):
+    from fleetsim_analysis.baseline import open_baseline
+    assert open_baseline(plain_h5) is None
+    write_report(plain_h5, tmp_path / "r")
+    assert "Against the baseline" not in (tmp_path / "r" / "index.html").read_text()
+    assert not (tmp_path / "r" / "baseline.png").exists()
+
+
+def test_empty_panels_are_left_out(inference_h5: Path, plain_h5: Path, tmp_path: Path):
+    # inference only: no training-job figure, and no heatmap panel for a region without load
+    files = {p.name for p in write_report(inference_h5, tmp_path / "chat")}
+    assert "jobs.png" not in files and "inference.png" in files
+    page = (tmp_path / "chat" / "index.html").read_text()
+    assert "training jobs (none submitted)" in page
+    run = open_run(inference_h5)
+    idle = [r for r, v in run.summary_region["facility_energy_mwh"].items() if v == 0]
+    assert idle, "chat_inference has a region without load over 336 hours"
+    regions, note = figures._largest_regions(run)
+    assert not set(idle) & set(regions) and "without load, not drawn" in note
+    # training only: no inference figure, and the page says why
+    files = {p.name for p in write_report(plain_h5, tmp_path / "plain")}
+    assert "inference.png" not in files and "jobs.png" in files
+    assert "inference (no inference demand)" in (tmp_path / "plain" / "index.html").read_text()
+
+
+def test_the_heatmap_draws_one_flat_cell_per_hour(plain_h5: Path):
+    from matplotlib.collections import QuadMesh
+    from matplotlib.image import AxesImage
+    run = open_run(plain_h5)
+    fig = figures.plot_cfe_heatmaps(run)
+    ax = fig.axes[0]
+    meshes = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    assert len(meshes) == 1 and not [a for a in ax.get_children() if isinstance(a, AxesImage)]
+    data = figures.cfe_heatmap_data(run, "only")
+    coordinates = meshes[0].get_coordinates()  # cell corners: (hours + 1) x (days + 1)
+    assert coordinates.shape[:2] == (25, len(data) + 1)
+    np.testing.assert_array_equal(coordinates[:, 0, 1], np.arange(25))  # one row per hour of day
+
+
+def test_delay_axis_shows_a_handful_of_delayed_jobs_honestly(fleetsim_bin: Path, tmp_path: Path):
+    (tmp_path / "one.yaml").write_text(ONE_DELAYED)
+    out = tmp_path / "one.h5"
+    assert run_fleetsim(fleetsim_bin, "run", str(tmp_path / "one.yaml"), "-o", str(out), "-q").returncode == 0
+    run = open_run(out)
+    delays = figures.delay_data(run)
+    positive = delays[delays > 0]
+    assert list(positive) == [3.0]  # b waits for a's three hours
+    bins, log = figures.delay_bins(positive)
+    assert not log and bins[0] == 0 and bins[-2] <= 3.0 < bins[-1]  # linear from 0, the job inside a bin
+    fig = figures.plot_jobs(run)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0
+    assert all(float(t).is_integer() for t in ax.get_yticks())  # job counts: whole numbers
+    assert "3.00 h" in " ".join(t.get_text() for t in ax.texts)
+    # many jobs spread over decades: a log axis with plain tick labels
+    wide = pd.Series(np.geomspace(0.05, 50, 200))
+    assert figures.delay_bins(wide)[1]
+    # few jobs, even spread widely: linear
+    assert not figures.delay_bins(pd.Series([0.1, 30.0]))[1]
+
+
+def test_emissions_axes_have_separators_and_say_they_are_totals(quickstart_h5: Path):
+    run = open_run(quickstart_h5)
+    fig = figures.plot_emissions(run)
+    ax = fig.axes[0]
+    assert "total over the run" in ax.get_ylabel() and "2024-01-01 to 2024-12-31, 1 year" in ax.get_ylabel()
+    assert ax.yaxis.get_major_formatter()(12000.0, 0) == "12,000"
+    assert figures.period_label(run) == "2024-01-01 to 2024-12-31, 1 year"
+
+
+def test_shares_are_percent_in_every_table(plain_h5: Path, tmp_path: Path):
+    from fleetsim_analysis.tables import label, number
+    write_report(plain_h5, tmp_path / "r")
+    page = (tmp_path / "r" / "index.html").read_text()
+    run = open_run(plain_h5)
+    for name in ("cfe_score", "gpu_utilization", "annual_matching_global"):
+        value = run.summary[name]
+        row = f"<td class='num'>{number(round(100 * value, 2))}</td><td class='text'>%</td><td class='name'>{name}</td>"
+        assert row in page, name
+    region_score = run.summary_region["cfe_score"].iloc[0]
+    assert f">{100 * region_score:.1f}<" in page
+    assert label("emissions_location_t") == "Emissions, location-based (tCO₂)"
+    assert label("cfe_score_2024") == "24/7 CFE score 2024 (%)"
+    assert number(1234567.0) == "1,234,567" and number(0.25) == "0.25"
+
+
+def test_summary_prints_percent_and_stops_quietly_when_the_pipe_closes(quickstart_h5: Path):
+    result = analysis("summary", str(quickstart_h5))
+    assert result.returncode == 0
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith("cfe_score"))
+    assert line.rstrip().endswith("%")
+    # the reader stops after one line, as `| head -1` does
+    proc = subprocess.Popen([sys.executable, "-m", "fleetsim_analysis", "summary", str(quickstart_h5)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+def test_pareto_front_only_against_decisions_and_drawn_as_captioned(fleetsim_bin: Path, tmp_path: Path):
+    from matplotlib.lines import Line2D
+    from fleetsim_analysis.sweep import METRICS, is_decision, plot_metric, point_means
+    assert is_decision("regions.0.contracts.1.capacity_mw") and is_decision("regions.2.battery.energy_mwh")
+    assert not is_decision("growth.factor") and not is_decision("sites.0.pue") and not is_decision("seed")
+    (tmp_path / "plain.yaml").write_text(PLAIN)
+    grids = (("bought", "regions.0.contracts.0.capacity_mw: [0, 1, 2, 6]"), ("pue", "sites.0.pue: [1.1, 1.4]"))
+    for name, grid in grids:
+        (tmp_path / f"{name}.yaml").write_text(f"parameters:\n  {grid}\n")
+        result = run_fleetsim(fleetsim_bin, "sweep", str(tmp_path / "plain.yaml"), "--grid",
+                              str(tmp_path / f"{name}.yaml"), "-o", str(tmp_path / name), "--set", "hours=200",
+                              "--quiet")
+        assert result.returncode == 0, result.stderr
+    bought = open_sweep(tmp_path / "bought")
+    parameter = "regions.0.contracts.0.capacity_mw"
+    metric, label, better, _ = METRICS[0]
+    fig, caption = plot_metric(bought, parameter, metric, label, better, front=True)
+    ax = fig.axes[0]
+    means = point_means(bought, metric)
+    front = pareto_front(means[parameter].to_numpy(), means[metric].to_numpy())
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+    assert len(front) > 1 and len(dashed) == 1  # the dashed line the caption promises, through the front
+    assert set(dashed[0].get_xdata()) == set(means[parameter].to_numpy()[front])
+    assert f"the {len(front)} of 4 parameter points" in caption
+    assert "Pareto front (point means)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_ylim()[0] == 0  # the score's axis from zero
+    files = write_sweep_report(tmp_path / "pue", tmp_path / "pue_report")
+    page = files[-1].read_text()
+    assert "No Pareto front: sites.0.pue is a condition of the scenario" in page
+    assert "Pareto front (circled" not in page
+    fig, _ = plot_metric(open_sweep(tmp_path / "pue"), "sites.0.pue", metric, label, better, front=False)
+    assert not [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert all(not isinstance(h, Line2D) or h.get_label() != "Pareto front (point means)"
+               for h in fig.axes[0].get_legend_handles_labels()[0])
