@@ -335,6 +335,14 @@ void write_sweep_summary(const scenario::SweepPlan& plan, const SweepOptions& op
   };
   const std::filesystem::path dir(options.output_dir);
   const std::string stem = summary_stem(options);
+  // temporaries of this summary left by a killed sweep (the folder lock, sweep_lock.hpp, makes
+  // them stale; each shard writes its own summary)
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (output::is_temporary_of(name, stem + ".csv") || output::is_temporary_of(name, stem + ".h5")) {
+      std::filesystem::remove(entry.path());
+    }
+  }
   {
     // written whole or not at all: a temporary renamed when every write and the close worked
     output::AtomicTextFile csv((dir / (stem + ".csv")).string());
