@@ -27,8 +27,6 @@ std::string format_number(double value) {
   return (value < 0 ? "-" : "") + grouped + fraction;
 }
 
-namespace {
-
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
@@ -53,11 +51,9 @@ std::string json_number(double v) {
   return buffer;
 }
 
-}  // namespace
-
 void print_json(std::ostream& out, bool complete, const std::vector<std::pair<std::string, std::string>>& info,
                 const std::vector<Row>& rows, const std::vector<RegionRow>& regions) {
-  out << "{\n  \"complete\": " << (complete ? "true" : "false") << ",\n  \"info\": {";
+  out << "{\n  \"kind\": \"run\",\n  \"complete\": " << (complete ? "true" : "false") << ",\n  \"info\": {";
   for (size_t i = 0; i < info.size(); ++i) {
     out << (i ? ", " : "") << json_string(info[i].first) << ": " << json_string(info[i].second);
   }

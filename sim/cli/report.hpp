@@ -49,7 +49,12 @@ void print_years(std::ostream& out, const std::vector<YearRow>& years);
 // "1,234,567.8": thousands separators and a precision that suits the magnitude.
 std::string format_number(double value);
 
-// The same as JSON, numbers with 17 significant digits (round-trip exact).
+// JSON text: a string with its escapes; a number with 17 significant digits (round-trip
+// exact), null when not finite.
+std::string json_string(const std::string& s);
+std::string json_number(double v);
+
+// The same as JSON ("kind": "run"), numbers with 17 significant digits (round-trip exact).
 void print_json(std::ostream& out, bool complete, const std::vector<std::pair<std::string, std::string>>& info,
                 const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
 

@@ -7,12 +7,14 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 #include "energy/grid_csv.hpp"
 #include "energy/supply.hpp"
 #include "output/h5_writer.hpp"
 #include "policy/scheduling.hpp"
 #include "run/simulation.hpp"
+#include "scenario/schema.hpp"
 
 namespace fleetsim::planner {
 namespace {
@@ -175,13 +177,23 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
   for (const std::string& name : request.regions) {
     const auto it = std::find(sc.regions.begin(), sc.regions.end(), name);
     if (it == sc.regions.end()) {
-      throw core::InputError(core::SourceLocation{"--region", 0, name},
-                             "no region named '" + name + "' in " + sc.source_path);
+      const std::string hint = scenario::closest(name, sc.regions);
+      throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--region"},
+                             "no region named " + core::quote(name) + " in " + sc.source_path +
+                                 (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
     }
     regions.push_back(static_cast<size_t>(it - sc.regions.begin()));
   }
   // the load
   std::vector<std::vector<double>> loads(sc.regions.size());
+  auto progress = [&](const std::string& step, int64_t done, int64_t total) {
+    if (request.progress) request.progress(step, done, total);
+  };
+  auto simulation_options = [&](const std::string& step) {
+    run::RunOptions o;
+    if (request.progress) o.progress = [&, step](int64_t hour, int64_t hours) { progress(step, hour, hours); };
+    return o;
+  };
   std::unique_ptr<policy::SchedulingPolicy> policy = policy::make_policy(sc.scheduler.policy);
   result.policy_reacts = policy->reacts_to_supply() && request.load_csv.empty();
   if (!request.load_csv.empty()) {
@@ -197,7 +209,7 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
     loads[regions[0]] = energy::read_profile_csv(csv, sc.time_axis());
     result.load_source = request.load_csv + " (column " + request.load_column + ")";
   } else {
-    const run::RunResult r = run::simulate(sc);
+    const run::RunResult r = run::simulate(sc, simulation_options("simulating the load, hour"));
     result.simulations = 1;
     for (size_t g = 0; g < sc.regions.size(); ++g) loads[g] = simulated_load(r, g);
     if (regions.empty()) {
@@ -220,6 +232,7 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
   }
   auto plan_all = [&] {
     for (size_t i = 0; i < regions.size(); ++i) {
+      progress("planning for the target, region", static_cast<int64_t>(i), static_cast<int64_t>(regions.size()));
       RegionPlan& rp = result.regions[i];
       rp.baseline = baseline(inputs[i], options);
       rp.plan = optimize(inputs[i], request.target, options);
@@ -234,7 +247,8 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
   for (int round = 0; result.policy_reacts && round < request.max_resimulations; ++round) {
     std::vector<Portfolio> portfolios;
     for (const RegionPlan& rp : result.regions) portfolios.push_back(rp.plan.portfolio);
-    const run::RunResult r = run::simulate(with_portfolios(sc, regions, inputs, portfolios, options.battery));
+    const run::RunResult r = run::simulate(with_portfolios(sc, regions, inputs, portfolios, options.battery),
+                                           simulation_options("re-simulating with the plans, hour"));
     ++result.simulations;
     bool holds = true;
     for (size_t i = 0; i < regions.size(); ++i) {
@@ -254,12 +268,22 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
     result.load_source = "simulated, re-simulated " + std::to_string(result.simulations - 1) +
                          " times with the chosen portfolios (the policy reacts to supply)";
   }
+  std::vector<std::vector<double>> targets;
+  int64_t searches = 0;
+  for (const RegionPlan& rp : result.regions) {
+    targets.push_back(request.frontier_targets.empty() ? default_targets(rp.baseline.cfe_score)
+                                                       : request.frontier_targets);
+    searches += static_cast<int64_t>(targets.back().size());
+  }
+  int64_t searched = 0;
+  progress("cost frontier, target", 0, searches);
   for (size_t i = 0; i < regions.size(); ++i) {
-    RegionPlan& rp = result.regions[i];
-    const std::vector<double> targets =
-        request.frontier_targets.empty() ? default_targets(rp.baseline.cfe_score) : request.frontier_targets;
-    rp.frontier = frontier(inputs[i], targets, options);
-    if (request.study) run_study(rp, inputs[i], options);
+    result.regions[i].frontier =
+        frontier(inputs[i], targets[i], options, [&] { progress("cost frontier, target", ++searched, searches); });
+  }
+  for (size_t i = 0; request.study && i < regions.size(); ++i) {
+    progress("study, region", static_cast<int64_t>(i), static_cast<int64_t>(regions.size()));
+    run_study(result.regions[i], inputs[i], options);
   }
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -10,6 +10,7 @@
 // CSV of measured load.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct PlanRequest {
   std::vector<double> frontier_targets;  // empty: the default (docs/planning.md)
   bool study = false;
   int max_resimulations = 4;  // carbon-aware policies: simulate, plan, re-simulate with the plan, ...
+  // Called as the planning goes (may be empty; from the planner's threads, one call at a
+  // time): the step it is in and how far, `done` of `total`.
+  std::function<void(const std::string& step, int64_t done, int64_t total)> progress;
 };
 
 struct StudyPoint {
@@ -69,7 +73,8 @@ PlanInputs region_inputs(const scenario::Scenario& sc, size_t region, std::vecto
                          std::string* solar_source = nullptr, std::string* wind_source = nullptr);
 PlanOptions plan_options(const scenario::Scenario& sc);
 
-// Throws core::InputError (bad CSV, unknown region) and core::SimulationError.
+// Throws core::InputError (bad CSV, unknown region: with the nearest name) and
+// core::SimulationError.
 PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& request);
 
 // Writes PLAN.h5 (docs/output-format.md, "Plan files") through a temporary file.

@@ -385,7 +385,8 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
   return plan;
 }
 
-std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options) {
+std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options,
+                           const std::function<void()>& target_done) {
   // Each target's search is independent and deterministic: run them on the cores, each
   // result in its own slot, so the answer does not depend on the thread count.
   std::vector<Plan> plans(targets.size());
@@ -393,6 +394,10 @@ std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets
 #pragma omp parallel for schedule(dynamic)
   for (int64_t k = 0; k < n; ++k) {
     plans[static_cast<size_t>(k)] = optimize(in, targets[static_cast<size_t>(k)], options);
+    if (target_done) {
+#pragma omp critical(fleetsim_frontier_progress)
+      target_done();
+    }
   }
   return plans;
 }

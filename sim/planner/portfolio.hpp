@@ -7,6 +7,7 @@
 // flexibility within each day, the least-cost portfolio for a target, and the frontier.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -143,7 +144,10 @@ Evaluation evaluate_planned(const PlanInputs& in, const Portfolio& p, const Plan
 Evaluation baseline(const PlanInputs& in, const PlanOptions& options);
 
 // Cost against CFE score from the grid's own share to 100%: the least-cost plan at each target.
-std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options);
+// `target_done` (may be empty) is called once per target searched, from the thread that
+// searched it, one call at a time.
+std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options,
+                           const std::function<void()>& target_done = {});
 
 // Coverage (or CFE score) on a grid of wind x solar capacities, no battery; [wind][solar].
 std::vector<std::vector<double>> coverage_grid(const PlanInputs& in, std::span<const double> wind_mw,

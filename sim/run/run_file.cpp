@@ -402,6 +402,12 @@ FileKind stored_file_kind(const std::string& path) {
   return with_reader(path, [&](const output::RunFileReader& reader) { return kind_of(reader, path); });
 }
 
+StoredFileStatus stored_file_status(const std::string& path) {
+  return with_reader(path, [&](const output::RunFileReader& reader) {
+    return StoredFileStatus{kind_of(reader, path), is_complete(reader)};
+  });
+}
+
 StoredRun read_run_summary(const std::string& path) {
   return with_reader(path, [&](const output::RunFileReader& reader) {
     StoredRun run;
@@ -521,15 +527,18 @@ void collect_tables(const output::RunFileReader& reader, const std::string& grou
     }
     if (!is_table || shape != std::vector<size_t>{table.rows}) continue;
     std::vector<std::string> cells;
+    std::vector<double> numbers;
     try {
-      const std::vector<double> values = reader.read_doubles(path);
-      for (size_t r = 0; r < values.size() && r < max_rows; ++r) cells.push_back(cell_text(values[r]));
+      numbers = reader.read_doubles(path);
+      if (numbers.size() > max_rows) numbers.resize(max_rows);
+      for (const double v : numbers) cells.push_back(cell_text(v));
     } catch (const output::H5Error&) {  // not numeric: text
       std::vector<std::string> values = reader.read_strings(path);
       if (values.size() > max_rows) values.resize(max_rows);
       cells = std::move(values);
     }
     table.columns.emplace_back(members[i], std::move(cells));
+    table.numbers.push_back(std::move(numbers));
   }
   if (is_table) tables.push_back(std::move(table));
   for (const std::string& member : members) {

@@ -61,6 +61,12 @@ std::string describe(FileKind kind);
 
 // Which kind of fleetsim file `path` is. Throws core::InputError as read_run_summary.
 FileKind stored_file_kind(const std::string& path);
+// Its kind and whether it finished writing (root attributes only: quick for any size).
+struct StoredFileStatus {
+  FileKind kind = FileKind::kRun;
+  bool complete = false;
+};
+StoredFileStatus stored_file_status(const std::string& path);
 
 // A plan file or a sweep summary as `fleetsim inspect` shows it: its root attributes and its
 // tables (a group whose first dataset is a dimension scale of row keys; every 1-D dataset
@@ -69,6 +75,7 @@ struct StoredTable {
   std::string group;  // "/plan", "/runs", ...
   size_t rows = 0;
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // the row keys first
+  std::vector<std::vector<double>> numbers;  // per column: its values, exact (empty for a text column)
 };
 struct StoredFile {
   FileKind kind = FileKind::kRun;

@@ -152,3 +152,29 @@ def test_a_sweep_folder_that_is_a_file_or_holds_its_inputs_is_refused(fleetsim_b
     assert line == (f"fleetsim: error: {folder / 'sweep_summary.csv'}: the sweep would overwrite an input: the file of "
                     f"scenario key workload.traces.0.file is one of its outputs in '{folder}'")
     assert sorted(p.name for p in folder.iterdir()) == ["sweep_summary.csv", "with_files.yaml"]
+
+
+@pytest.mark.parametrize("command", ["run", "plan", "sweep"])
+def test_every_command_refuses_an_output_it_cannot_write_at_once(fleetsim_bin: Path, tmp_path: Path, command: str):
+    """run and plan into a missing folder, sweep into a folder it cannot make or write: one line,
+    exit 2, in seconds, although the run asked for would take minutes."""
+    import time
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("parameters:\n  scheduler.policy: [fifo, temporal_shift]\n")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    if command == "sweep":
+        cases = {str(a_file / "sub"): "cannot create the output folder",
+                 str(unwritable_folder(tmp_path) / "sub"): "cannot"}
+    else:
+        cases = {str(tmp_path / "missing" / "x.h5"): f"the output folder '{tmp_path / 'missing'}' does not exist",
+                 str(a_file / "x.h5"): f"'{a_file}' is not a folder"}
+    extra = ["--grid", str(sweep_file)] if command == "sweep" else []
+    for output, message in cases.items():
+        started = time.monotonic()
+        line = refused(run_quick(fleetsim_bin, command, str(QUICKSTART), *CENTURY, *extra, "-o", output))
+        assert time.monotonic() - started < 20, line
+        assert line.startswith(f"fleetsim: error: {output}: "), line
+        assert message in line, line
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "read_only") == ["a_file", "s.yaml"]
+    assert a_file.read_text() == ""

@@ -1,0 +1,192 @@
+// fleetsim plan SCENARIO [--target-cfe X] [--region R]... [-o PLAN.h5] [--load-csv FILE --load-column COL]
+//               [--frontier T...] [--study] [--set ...] [--quiet]
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/tables.hpp"
+#include "core/error.hpp"
+#include "core/text.hpp"
+#include "planner/plan.hpp"
+#include "run/run_file.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetsim::cli {
+
+namespace {
+
+// The target hourly CFE score when --target-cfe is not given.
+constexpr double kDefaultTargetCfe = 0.9;
+
+void print_plan(const planner::PlanRequest& request, const planner::PlanResult& result) {
+  for (const planner::RegionPlan& rp : result.regions) {
+    const planner::Plan& plan = rp.plan;
+    const planner::Portfolio& p = plan.portfolio;
+    const planner::Evaluation& e = plan.evaluation;
+    std::cout << "\nregion " << rp.region << ": load "
+              << format_number(e.load_mwh > 0 ? e.load_mwh : rp.baseline.load_mwh) << " MWh, peak "
+              << format_number(rp.peak_load_mw) << " MW, mean " << format_number(rp.mean_load_mw) << " MW\n"
+              << "  profiles: solar from " << rp.solar_profile << "; wind from " << rp.wind_profile << "\n"
+              << "  grid alone: CFE score " << percent(rp.baseline.cfe_score) << ", cost "
+              << money(rp.baseline.cost_usd) << "\n";
+    if (!plan.reached) {
+      std::cout << "  target " << percent(request.target)
+                << " not reached within the search bounds (planner.bounds, docs/planning.md)\n";
+    } else {
+      std::cout << "  plan for " << percent(request.target) << ": solar " << format_number(p.solar_mw) << " MW, wind "
+                << format_number(p.wind_mw) << " MW, clean firm " << format_number(p.firm_mw) << " MW, battery "
+                << format_number(p.battery_mwh) << " MWh / " << format_number(p.battery_mw) << " MW\n"
+                << "    CFE score " << percent(e.cfe_score) << ", procured coverage " << percent(e.coverage)
+                << ", annual matching " << percent(e.annual_matching) << ", excess " << format_number(e.excess_mwh)
+                << " MWh, grid draw " << format_number(e.grid_draw_mwh) << " MWh\n"
+                << "    emissions: location " << format_number(std::round(e.emissions_location_t))
+                << " t, hourly market " << format_number(std::round(e.emissions_market_hourly_t)) << " t; cost "
+                << money(e.cost_usd) << " (" << format_number(static_cast<double>(plan.candidates)) << " candidates)\n";
+    }
+    std::cout << "  frontier (least cost per target):\n"
+              << "    target      cost   solar MW    wind MW    firm MW  battery MWh      CFE   coverage   matching\n";
+    for (const planner::Plan& f : rp.frontier) {
+      std::cout << "    " << std::setw(6) << percent(f.target);
+      if (!f.reached) {
+        std::cout << "  not reached within the bounds\n";
+        continue;
+      }
+      std::cout << std::setw(10) << money(f.evaluation.cost_usd) << std::setw(11) << format_number(f.portfolio.solar_mw)
+                << std::setw(11) << format_number(f.portfolio.wind_mw) << std::setw(11)
+                << format_number(f.portfolio.firm_mw) << std::setw(13) << format_number(f.portfolio.battery_mwh)
+                << std::setw(9) << percent(f.evaluation.cfe_score) << std::setw(11) << percent(f.evaluation.coverage)
+                << std::setw(11) << percent(f.evaluation.annual_matching) << "\n";
+    }
+    if (!request.study) continue;
+    std::cout << "  study: procured coverage without battery, wind (rows) x solar (columns), MW\n         ";
+    const size_t n = 10;
+    for (size_t j = 0; j < n && j < rp.coverage_grid.size(); ++j) {
+      std::cout << std::setw(7) << format_number(std::round(rp.coverage_grid[j].solar_mw));
+    }
+    std::cout << "\n";
+    for (size_t i = 0; i < rp.coverage_grid.size(); i += n) {
+      std::cout << "    " << std::setw(5) << format_number(std::round(rp.coverage_grid[i].wind_mw));
+      for (size_t j = i; j < i + n && j < rp.coverage_grid.size(); ++j) {
+        char cell[16];
+        std::snprintf(cell, sizeof cell, "%6.1f", 100.0 * rp.coverage_grid[j].coverage);
+        std::cout << " " << cell;
+      }
+      std::cout << "\n";
+    }
+    std::cout << "  study: battery for 100% procured coverage (planner model; lossless closed form; cyclic: —\n"
+              << "  where the year's supply is short of its load, so no battery can cover it)\n"
+              << "     wind MW   solar MW   coverage  battery MWh   ideal MWh\n";
+    for (size_t k = 0; k < rp.battery_points.size(); ++k) {
+      std::cout << std::setw(12) << format_number(rp.battery_points[k].wind_mw) << std::setw(11)
+                << format_number(rp.battery_points[k].solar_mw) << std::setw(11)
+                << percent(rp.battery_points[k].coverage) << std::setw(13)
+                << (std::isfinite(rp.battery_for_full_mwh[k]) ? format_number(rp.battery_for_full_mwh[k]) : "—")
+                << std::setw(12)
+                << (std::isfinite(rp.ideal_battery_for_full_mwh[k]) ? format_number(rp.ideal_battery_for_full_mwh[k])
+                                                                    : "—")
+                << "\n";
+    }
+    std::cout << "  study: flexible load at wind " << format_number(rp.flexibility_point.wind_mw) << " MW, solar "
+              << format_number(rp.flexibility_point.solar_mw) << " MW, no battery (share: coverage)\n    ";
+    for (size_t k = 0; k < rp.flexible_shares.size(); ++k) {
+      std::cout << percent(rp.flexible_shares[k]) << ": " << percent(rp.flexible_coverage[k])
+                << (k + 1 < rp.flexible_shares.size() ? ", " : "\n");
+    }
+  }
+}
+
+}  // namespace
+
+Command plan_command() {
+  return Command("plan", "SCENARIO [--target-cfe X] [options]",
+                 "least-cost procurement and battery for a target hourly CFE score",
+                 "For each region with load, finds the least-cost portfolio of solar, wind, clean firm power "
+                 "and battery that reaches the target hourly CFE score (Google's 24/7 method), and the cost "
+                 "frontier from the grid's own share to 100% (docs/planning.md). The load is simulated from the "
+                 "scenario (re-simulated with the chosen portfolios when the policy reacts to supply) or read "
+                 "from a CSV. On a terminal a progress line (step, elapsed, remaining) is shown on stderr.")
+      .argument("scenario", "SCENARIO", "scenario YAML file (docs/scenario-reference.md)", Completion::kScenario)
+      .required()
+      .number("target-cfe", "X", "target hourly CFE score, a fraction of the load in (0, 1]", kDefaultTargetCfe)
+      .texts("region", "NAME", "plan this region of the scenario")
+      .default_text("every region with load")
+      .text("output,o", "PLAN.h5", "also write the plan file (HDF5, docs/output-format.md)", Completion::kHdf5)
+      .text("load-csv", "FILE",
+            "hourly load in MW from a CSV (datetime_utc and the --load-column column) "
+            "instead of simulating; one --region",
+            Completion::kAnyFile)
+      .text("load-column", "COLUMN", "the load CSV's column (MW)")
+      .numbers("frontier", "T", "the frontier's targets, fractions in (0, 1]")
+      .default_text("the grid's own share, then those of 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1 above it")
+      .flag("study", "also the wind x solar coverage grid, the battery for 100% and flexible load (docs/planning.md)")
+      .texts("set", "KEY=VALUE", "override a scenario key, e.g. planner.costs.battery_usd_per_kwh=150")
+      .flag("quiet,q", "print nothing but errors (no tables, no progress line)");
+}
+
+int plan_main(const Arguments& args) {
+  const std::string scenario_path = args.text("scenario");
+  const std::string output = args.text("output");
+  const std::vector<std::string> sets = args.texts("set");
+  planner::PlanRequest request;
+  request.target = args.number("target-cfe");
+  request.regions = args.texts("region");
+  request.load_csv = args.text("load-csv");
+  request.load_column = args.text("load-column");
+  request.frontier_targets = args.numbers("frontier");
+  const core::SourceLocation where{"fleetsim plan", 0, ""};
+  if (!(request.target > 0.0 && request.target <= 1.0)) {
+    throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--target-cfe"}, "must be in (0, 1]");
+  }
+  for (double t : request.frontier_targets) {
+    if (!(t > 0.0 && t <= 1.0))
+      throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--frontier"}, "targets must be in (0, 1]");
+  }
+  if (request.load_csv.empty() != request.load_column.empty()) {
+    throw core::InputError(where, "--load-csv and --load-column go together");
+  }
+  request.study = args.flag("study");
+  const bool quiet = args.flag("quiet");
+  const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);
+  if (!output.empty()) {
+    std::vector<std::pair<std::string, std::string>> inputs;
+    if (!request.load_csv.empty()) inputs.emplace_back(request.load_csv, "--load-csv");
+    run::check_run_output(output, sc, inputs);  // before planning, not after it
+  }
+  for (const auto& warning : sc.warnings) std::cerr << "fleetsim: warning: " << core::one_line(warning) << '\n';
+  if (!quiet) {
+    std::cout << "fleetsim plan '" << sc.name << "': target hourly CFE " << percent(request.target)
+              << (args.given("target-cfe") ? "" : " (the default; --target-cfe X sets it)") << ", policy "
+              << sc.scheduler.policy.name() << std::endl;
+  }
+  ProgressLine progress(!quiet);
+  request.progress = [&](const std::string& step, int64_t done, int64_t total) { progress.update(step, done, total); };
+  const planner::PlanResult result = planner::plan_scenario(sc, request);
+  progress.finish();
+  if (!quiet) {
+    std::cout << "load: " << result.load_source;
+    if (request.load_csv.empty() && !result.policy_reacts) {
+      std::cout << " once (the policy does not react to supply: candidates are evaluated by the ledger alone)";
+    }
+    std::cout << "\n";
+    if (!result.converged) {
+      std::cout << "warning: after " << result.simulations - 1
+                << " re-simulations a plan still misses its target on the load it causes; its figures are those "
+                   "of its own simulated load\n";
+    }
+    print_plan(request, result);
+    std::cout << "\n  CFE score: hourly carbon-free share of the load, the grid's own share included; procured "
+                 "coverage:\n  the share met by the portfolio and its battery alone (docs/planning.md). Planned in "
+              << std::fixed << std::setprecision(2) << result.wall_time_s << " s.\n";
+    std::cout.unsetf(std::ios::fixed);
+  }
+  if (!output.empty()) {
+    planner::write_plan_file(sc, request, result, output);
+    if (!quiet) std::cout << "  wrote " << output << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace fleetsim::cli
