@@ -506,9 +506,15 @@ struct Builder {
     spec.from_csv = get_string(g, s, "source") == "csv";
     const std::initializer_list<const char*> synthetic_keys{"mean_carbon_intensity_g_per_kwh", "mean_cfe_share",
                                                             "solar_share", "wind_share", "clean_ci_g_per_kwh"};
-    const std::initializer_list<const char*> csv_keys{
-        "file", "format",  "carbon_intensity_column",   "cfe_share_column", "cfe_share_scale",
-        "fill", "shift_h", "emission_factors_g_per_kwh"};
+    const std::initializer_list<const char*> csv_keys{"file",
+                                                      "format",
+                                                      "time_column",
+                                                      "carbon_intensity_column",
+                                                      "cfe_share_column",
+                                                      "cfe_share_scale",
+                                                      "fill",
+                                                      "shift_h",
+                                                      "emission_factors_g_per_kwh"};
     if (spec.from_csv) {
       only_with(g, synthetic_keys, "source: synthetic");
       if (!g.has("file")) g.fail("source: csv needs 'file'");
@@ -520,6 +526,7 @@ struct Builder {
                  : format == "electricitymaps" ? energy::GridFormat::kElectricityMaps
                  : format == "entsoe"          ? energy::GridFormat::kEntsoe
                                                : energy::GridFormat::kColumns;
+      c.time_column = get_string(g, s, "time_column");
       c.carbon_intensity_column = get_string(g, s, "carbon_intensity_column");
       c.cfe_share_column = get_string(g, s, "cfe_share_column");
       if (c.format == energy::GridFormat::kColumns) {
@@ -573,7 +580,8 @@ struct Builder {
                               : spec.technology == "nuclear" ? 0.92
                                                              : 0.75;
     spec.capacity_factor = c.has("capacity_factor") ? get_number(c, s, "capacity_factor") : default_cf;
-    const std::initializer_list<const char*> csv_keys{"file", "column", "scale", "divisor_mw", "fill", "shift_h"};
+    const std::initializer_list<const char*> csv_keys{"file",       "column", "time_column", "scale",
+                                                      "divisor_mw", "fill",   "shift_h"};
     const std::initializer_list<const char*> solar_keys{"latitude_deg", "longitude_deg", "cloudiness",
                                                         "cloud_correlation_h"};
     const std::initializer_list<const char*> wind_keys{"weibull_shape", "correlation_h"};
@@ -588,6 +596,7 @@ struct Builder {
       p.path = resolve_path(get_string(c, s, "file"));
       if (!std::filesystem::is_regular_file(p.path)) c.child("file").fail("profile file not found: " + p.path);
       p.column = get_string(c, s, "column");
+      p.time_column = get_string(c, s, "time_column");
       const std::string scale = get_string(c, s, "scale");
       p.scale = scale == "divide_by_max" ? energy::ProfileCsvSpec::Scale::kDivideByMax
                 : scale == "divide_by"   ? energy::ProfileCsvSpec::Scale::kDivideBy

@@ -104,8 +104,12 @@ const Section& grid_section() {
           string("file", "", "csv: path, relative to the scenario file's folder"),
           string("format", "columns", "csv: layout (docs/energy.md, \"Grid data\")",
                  {"eia930", "electricitymaps", "entsoe", "columns"}),
+          string("time_column", "",
+                 "csv: the UTC time column; default datetime_utc, or a raw export's own \"Datetime (UTC)\" "
+                 "(Electricity Maps) or \"MTU (UTC)\" (ENTSO-E)"),
           string("carbon_intensity_column", "",
-                 "csv: intensity column (columns format; electricitymaps: default ci_lifecycle_gco2eq_per_kwh)"),
+                 "csv: intensity column (columns format; electricitymaps: default ci_lifecycle_gco2eq_per_kwh, "
+                 "or the export's \"Carbon Intensity gCO2eq/kWh (LCA)\")"),
           string("cfe_share_column", "", "csv, columns format: carbon-free share column"),
           number("cfe_share_scale", "", "1", 0, 1, "csv, columns format: factor to a 0..1 share (0.01 for percent)",
                  true),
@@ -144,6 +148,7 @@ const Section& contract_section() {
           number("correlation_h", "h", "18", 0, 1e4, "synthetic wind: correlation time of wind speed", true),
           string("file", "", "csv: path, relative to the scenario file's folder"),
           string("column", "", "csv: the column to read"),
+          string("time_column", "", "csv: the UTC time column; default as for regions[].grid.time_column"),
           string("scale", "capacity_factor", "csv: how the column becomes a capacity factor",
                  {"capacity_factor", "divide_by_max", "divide_by"}),
           number("divisor_mw", "MW", "", 0, 1e7, "csv, scale divide_by: the installed capacity behind the column",
