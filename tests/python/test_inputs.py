@@ -1,4 +1,5 @@
-"""Inputs as users have them: raw grid exports read as they come (docs/energy.md, "Raw exports").
+"""Inputs as users have them: raw grid exports read as they come (docs/energy.md, "Raw exports"),
+and scenarios written into another folder than their data (docs/scenario-reference.md, "File paths").
 
 The fixtures in tests/fixtures/grid mimic each export's header exactly; the shared-data
 convention's files with the same values must give the same run.
@@ -83,3 +84,39 @@ def test_a_local_time_export_is_refused_with_the_way_out(fleetsim_bin: Path, tmp
     result = run_fleetsim(fleetsim_bin, "run", str(scenario), "-o", str(tmp_path / "cet.h5"))
     assert result.returncode == 2
     assert "cet.csv:1: MTU (CET/CEST): a time column that does not say it is UTC" in result.stderr
+
+
+def test_a_scenario_written_into_another_folder_finds_its_data(fleetsim_bin: Path, tmp_path: Path):
+    # As a Python script writes one: the scenario in an output folder, the data elsewhere.
+    folder = tmp_path / "generated"
+    folder.mkdir()
+    fields = dict(start="2022-01-01T00:00:00Z", hours="3", file="electricitymaps_small.csv",
+                  format="electricitymaps", extra="")
+    plain = folder / "plain.yaml"
+    plain.write_text(SCENARIO.format(**fields))
+    result = run_fleetsim(fleetsim_bin, "run", str(plain), "-o", str(folder / "plain.h5"))
+    assert result.returncode == 2
+    assert f"grid file not found: {folder / 'electricitymaps_small.csv'}" in result.stderr
+
+    # base_dir in the scenario (absolute here; a relative one is taken from the scenario's folder)
+    with_base = folder / "with_base.yaml"
+    with_base.write_text(f"base_dir: {FIXTURES}\n" + SCENARIO.format(**fields))
+    assert run_fleetsim(fleetsim_bin, "run", str(with_base), "-o", str(folder / "a.h5"), "-q").returncode == 0
+
+    # --set base_dir=... and --set ...file=... resolve against the current directory
+    ok = run_fleetsim(fleetsim_bin, "run", str(plain), "--set", "base_dir=tests/fixtures/grid", "-o",
+                      str(folder / "b.h5"), "-q", cwd=SOURCE_DIR)
+    assert ok.returncode == 0, ok.stderr
+    ok = run_fleetsim(fleetsim_bin, "run", str(plain), "--set",
+                      "regions.0.grid.file=tests/fixtures/grid/electricitymaps_small.csv", "-o",
+                      str(folder / "c.h5"), "-q", cwd=SOURCE_DIR)
+    assert ok.returncode == 0, ok.stderr
+    with h5py.File(folder / "c.h5", "r") as f:
+        effective = f.attrs["scenario_effective"]
+        effective = effective.decode() if isinstance(effective, bytes) else effective
+    assert f"file: {FIXTURES / 'electricitymaps_small.csv'}" in effective  # the file that was read, absolute
+    summaries = []
+    for name in ("a", "b", "c"):
+        with h5py.File(folder / f"{name}.h5", "r") as f:
+            summaries.append(float(f["summary"].attrs["emissions_location_t"]))
+    assert summaries[0] > 0 and summaries[0] == summaries[1] == summaries[2]
