@@ -511,7 +511,10 @@ struct Builder {
     std::filesystem::path path = path_text;
     if (path.is_relative()) {
       if (at.context->from_command_line(at.path)) {
-        path = (std::filesystem::current_path() / path).lexically_normal();
+        std::error_code error;
+        const std::filesystem::path cwd = std::filesystem::current_path(error);
+        if (error) at.fail("the current directory is gone: cannot resolve the relative path " + core::quote(path_text));
+        path = (cwd / path).lexically_normal();
         YAML::Node node = at.node;
         node = path.string();
         return path.string();
