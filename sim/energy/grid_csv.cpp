@@ -12,9 +12,11 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
@@ -57,7 +59,12 @@ constexpr double kMaxNegativeGenerationShare = 0.01;
 constexpr double kRatioTolerance = 1e-9;
 
 constexpr const char* kTimeColumn = "datetime_utc";
-constexpr unsigned kMaxColumns = 16;  // datetime_utc plus up to 15 value columns
+// The time columns of raw exports, read as they come; both hold UTC times. Electricity Maps
+// writes "2022-01-01 00:00:00"; the ENTSO-E Transparency Platform, exported with its time zone
+// set to UTC, writes the market time unit as an interval, "01.01.2020 00:00 - 01.01.2020 01:00"
+// (or "01/01/2020 00:00:00 - 01/01/2020 01:00:00" in its newer exports).
+constexpr std::array<const char*, 2> kExportTimeColumns{"Datetime (UTC)", "MTU (UTC)"};
+constexpr unsigned kMaxColumns = 24;  // the time column plus up to 23 value columns
 using Reader = io::CSVReader<kMaxColumns, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>,
                              io::throw_on_overflow, io::empty_line_comment>;
 
@@ -79,12 +86,93 @@ std::string plural_hours(int64_t n) {
   return std::to_string(n) + (n == 1 ? " hour" : " hours");
 }
 
-// A value column the reader needs.
+// A value column the reader needs: its name in the shared data's convention, and the names the
+// same column has in raw exports (at most one of them may be in a header).
 struct Column {
   std::string name;
   bool required = true;
   bool allow_negative = false;  // net generation: the row check limits negative values
+  std::vector<std::string> aliases = {};
 };
+
+// How a file names and marks things beyond the shared data's convention.
+struct CsvOptions {
+  // The time column (its values must be UTC); empty: datetime_utc, or an export's UTC time
+  // column (kExportTimeColumns).
+  std::string time_column;
+  // ENTSO-E exports: "n/e" (not expected: the production type does not exist in the area) is
+  // 0 MW; "N/A", "n/a" and "-" (not available) are empty values.
+  bool entsoe_markers = false;
+};
+
+// The header's column names as the CSV reader sees them: the first line that is not blank,
+// unquoted, names trimmed of spaces and tabs, a UTF-8 byte-order mark before the first name
+// dropped. No names for a file with no such line.
+std::vector<std::string> header_names(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  bool at_start = true;
+  while (std::getline(in, line)) {
+    if (at_start && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    at_start = false;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) break;
+    line.clear();
+  }
+  std::vector<std::string> names;
+  if (line.empty()) return names;
+  std::string name;
+  bool quoted = false;
+  auto finish = [&] {
+    const auto first = name.find_first_not_of(" \t");
+    const auto last = name.find_last_not_of(" \t");
+    std::string trimmed = first == std::string::npos ? "" : name.substr(first, last - first + 1);
+    if (trimmed.size() >= 2 && trimmed.front() == '"' && trimmed.back() == '"') {
+      std::string unquoted;
+      for (size_t i = 1; i + 1 < trimmed.size(); ++i) {
+        unquoted += trimmed[i];
+        if (trimmed[i] == '"' && i + 2 < trimmed.size() && trimmed[i + 1] == '"') ++i;
+      }
+      trimmed = unquoted;
+    }
+    names.push_back(trimmed);
+    name.clear();
+  };
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (c == ',' && !quoted) {
+      finish();
+      continue;
+    }
+    name += c;
+  }
+  finish();
+  return names;
+}
+
+// A file opened for the CSV reader, past a UTF-8 byte-order mark (spreadsheet programs write
+// one). The reader owns the FILE and closes it.
+FILE* open_past_bom(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return nullptr;
+  std::array<unsigned char, 3> head{};
+  const size_t n = std::fread(head.data(), 1, head.size(), file);
+  if (!(n == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)) std::rewind(file);
+  return file;
+}
+
+// "DD.MM.YYYY HH:MM" or "DD/MM/YYYY HH:MM:SS" (ENTSO-E), optionally followed by " (UTC)".
+std::optional<core::Seconds> parse_day_first(std::string_view s) {
+  constexpr std::string_view kUtcSuffix = " (UTC)";
+  if (s.size() > kUtcSuffix.size() && s.substr(s.size() - kUtcSuffix.size()) == kUtcSuffix) {
+    s.remove_suffix(kUtcSuffix.size());
+  }
+  if (s.size() < 16 || (s[2] != '.' && s[2] != '/') || s[5] != s[2] || s[10] != ' ') return std::nullopt;
+  std::string iso;
+  iso.append(s.substr(6, 4)).append("-").append(s.substr(3, 2)).append("-").append(s.substr(0, 2));
+  iso.append(s.substr(10));
+  return core::parse_utc(iso);
+}
 
 // The value columns of every run hour after the time rules and the fill policy (row-major,
 // hours x columns; 0 for an absent optional column), the file line of each hour's row (0 for
@@ -124,21 +212,30 @@ void fill_column(double* v, const uint8_t* good, size_t stride, size_t n, FillPo
   for (size_t h = last_good + 1; h < n; ++h) at(h) = at(last_good);
 }
 
-// An hourly CSV file with a datetime_utc column and up to kMaxColumns - 1 value columns.
+// An hourly CSV file with a UTC time column and up to kMaxColumns - 1 value columns, each found
+// under its own name or one of its aliases.
 class HourlyCsv {
  public:
-  HourlyCsv(std::string path, std::vector<Column> columns) : path_(std::move(path)), columns_(std::move(columns)) {
+  HourlyCsv(std::string path, std::vector<Column> columns, CsvOptions options = {})
+      : path_(std::move(path)), columns_(std::move(columns)), options_(std::move(options)) {
     if (columns_.size() + 1 > kMaxColumns) throw std::logic_error("HourlyCsv: too many columns");
     if (!std::filesystem::is_regular_file(path_)) throw error(0, "", "grid or profile CSV file not found");
     core::check_csv_header_utf8(path_);
+    const std::vector<std::string> header = header_names(path_);
+    if (header.empty()) throw error(1, "", "empty file: no header");
+    time_name_ = time_column(header);
+    names_.resize(columns_.size());
+    for (size_t i = 0; i < columns_.size(); ++i) names_[i] = header_name(header, columns_[i]);
     std::array<std::string, kMaxColumns> names;
-    names[0] = kTimeColumn;
+    names[0] = time_name_;
     for (size_t i = 0; i < kMaxColumns - 1; ++i) {
       // Columns the reader does not need get names no header contains.
-      names[i + 1] = i < columns_.size() ? columns_[i].name : "\x1f unused " + std::to_string(i);
+      names[i + 1] = i < columns_.size() ? names_[i] : "\x1f unused " + std::to_string(i);
     }
     try {
-      reader_ = std::make_unique<Reader>(path_);
+      FILE* file = open_past_bom(path_);
+      if (file == nullptr) throw error(0, "", "cannot open the file");
+      reader_ = std::make_unique<Reader>(path_, file);
       std::apply(
           [this](const auto&... name) {
             reader_->read_header(io::ignore_extra_column | io::ignore_missing_column, name...);
@@ -147,15 +244,27 @@ class HourlyCsv {
     } catch (const io::error::base& e) {
       rethrow(e);
     }
-    if (!reader_->has_column(kTimeColumn)) throw error(1, kTimeColumn, "required column is missing from the header");
+    if (!reader_->has_column(time_name_)) throw error(1, time_name_, "required column is missing from the header");
     present_.resize(columns_.size());
     for (size_t i = 0; i < columns_.size(); ++i) {
-      present_[i] = reader_->has_column(columns_[i].name) ? 1 : 0;
+      present_[i] = reader_->has_column(names_[i]) ? 1 : 0;
       if (columns_[i].required && !present_[i]) {
-        throw error(1, columns_[i].name, "required column is missing from the header");
+        std::string what = "required column is missing from the header";
+        if (!columns_[i].aliases.empty()) {
+          what += " (also looked for";
+          for (size_t a = 0; a < columns_[i].aliases.size(); ++a) {
+            what += (a == 0 ? " " : ", ") + core::quote(columns_[i].aliases[a]);
+          }
+          what += ")";
+        }
+        throw error(1, columns_[i].name, what);
       }
     }
   }
+
+  // The column's name in this file (its own name when it is absent).
+  const std::string& name(size_t column) const { return names_[column]; }
+  const std::string& time_name() const { return time_name_; }
 
   bool has(size_t column) const { return present_[column] != 0; }
 
@@ -196,7 +305,7 @@ class HourlyCsv {
           first_time = t;
           first_line = line;
           if (floor_mod(t - first_needed, core::kSecondsPerHour) != 0) {
-            throw error(line, kTimeColumn,
+            throw error(line, time_name_,
                         core::format_utc(t) + " is not on the run's hourly grid (the run needs rows at " +
                             core::format_utc(first_needed) + " plus whole hours)");
           }
@@ -215,12 +324,20 @@ class HourlyCsv {
           have[c] = 1;
           if (!present_[c]) continue;
           const char* text = fields[c + 1];
+          if (options_.entsoe_markers && text != nullptr) {
+            const std::string_view marker(text);
+            if (marker == "n/e") {
+              values[c] = 0.0;
+              continue;
+            }
+            if (marker == "N/A" || marker == "n/a" || marker == "-") text = "";
+          }
           if (text == nullptr || *text == '\0') {
-            if (fill == FillPolicy::kNone) throw error(line, columns_[c].name, "empty value (no fill policy is set)");
+            if (fill == FillPolicy::kNone) throw error(line, names_[c], "empty value (no fill policy is set)");
             have[c] = 0;
             continue;
           }
-          values[c] = number(text, columns_[c], line);
+          values[c] = number(text, c, line);
         }
         const bool usable = check(static_cast<const double*>(values), static_cast<const uint8_t*>(have.data()), line);
         for (size_t c = 0; c < n_columns; ++c) good[h * n_columns + c] = usable ? have[c] : 0;
@@ -245,7 +362,7 @@ class HourlyCsv {
       if (fill != FillPolicy::kNone) {
         what += "; a fill policy extends a file by at most " + plural_hours(kMaxEdgeFillHours) + " at either end";
       }
-      throw error(missing_before > 0 ? first_line : last_line, kTimeColumn, what);
+      throw error(missing_before > 0 ? first_line : last_line, time_name_, what);
     }
 
     // Absent optional columns are 0 and good; then count and fill the hours with a bad value.
@@ -264,13 +381,58 @@ class HourlyCsv {
     for (size_t c = 0; c < n_columns; ++c) {
       bool any_good = false;
       for (size_t h = 0; h < hours && !any_good; ++h) any_good = good[h * n_columns + c] != 0;
-      if (!any_good) throw error(first_line, columns_[c].name, "no usable value in the rows the run needs");
+      if (!any_good) throw error(first_line, names_[c], "no usable value in the rows the run needs");
       fill_column(table.values.data() + c, good.data() + c, n_columns, hours, fill);
     }
     return table;
   }
 
  private:
+  // The time column: the one named in the options, else datetime_utc, else an export's UTC
+  // time column. A header with only a time column in another (or an unstated) time zone is
+  // refused: its hours would be read shifted.
+  std::string time_column(const std::vector<std::string>& header) const {
+    auto has = [&](const std::string& name) { return std::find(header.begin(), header.end(), name) != header.end(); };
+    if (!options_.time_column.empty()) {
+      if (!has(options_.time_column)) {
+        throw error(1, options_.time_column, "the time column named by time_column is missing from the header");
+      }
+      return options_.time_column;
+    }
+    if (has(kTimeColumn)) return kTimeColumn;
+    for (const char* name : kExportTimeColumns) {
+      if (has(name)) return name;
+    }
+    for (const std::string& name : header) {
+      if (name.rfind("MTU", 0) == 0 || name.rfind("Time (", 0) == 0 || name.rfind("Datetime (", 0) == 0) {
+        throw error(1, name,
+                    "a time column that does not say it is UTC: export the data in UTC (the ENTSO-E "
+                    "platform's time-zone setting gives \"MTU (UTC)\"), or, if its times are UTC, name the "
+                    "column with time_column");
+      }
+    }
+    throw error(1, kTimeColumn,
+                "required column is missing from the header (nor is there an export's \"Datetime (UTC)\" or "
+                "\"MTU (UTC)\"; name another UTC time column with time_column)");
+  }
+
+  // The name under which the column is in the header: its own or one alias (two is an error),
+  // or its own name when it is absent.
+  std::string header_name(const std::vector<std::string>& header, const Column& column) const {
+    std::vector<std::string> found;
+    auto look = [&](const std::string& name) {
+      if (std::find(header.begin(), header.end(), name) != header.end()) found.push_back(name);
+    };
+    look(column.name);
+    for (const std::string& alias : column.aliases) look(alias);
+    if (found.size() > 1) {
+      throw error(1, found[1], "the same column as " + core::quote(found[0]) + " under another name: keep one");
+    }
+    const std::string name = found.empty() ? column.name : found[0];
+    if (name == time_name_) throw error(1, name, "the time column cannot also be a value column");
+    return name;
+  }
+
   [[noreturn]] void rethrow(const io::error::base& e) const {
     const int64_t line = reader_ ? static_cast<int64_t>(reader_->get_file_line()) : 0;
     if (dynamic_cast<const io::error::too_few_columns*>(&e) != nullptr) throw error(line, "", "too few columns");
@@ -282,13 +444,29 @@ class HourlyCsv {
     throw error(line, "", e.what());
   }
 
+  // An ISO-8601 UTC time, or an ENTSO-E market time unit "start - end" (day first, UTC by
+  // the header) that must span one hour; the start of the hour either way.
   core::Seconds timestamp(const char* text, int64_t line) const {
-    if (text == nullptr || *text == '\0') throw error(line, kTimeColumn, "empty timestamp");
-    const auto t = core::parse_utc(text);
-    if (!t) {
-      throw error(line, kTimeColumn, core::quote(text) + " is not an ISO-8601 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)");
+    if (text == nullptr || *text == '\0') throw error(line, time_name_, "empty timestamp");
+    if (const auto t = core::parse_utc(text)) return *t;
+    const std::string_view s(text);
+    const size_t dash = s.find(" - ");
+    if (dash != std::string_view::npos) {
+      const auto start = parse_day_first(s.substr(0, dash));
+      const auto end = parse_day_first(s.substr(dash + 3));
+      if (start && end) {
+        if (*end - *start != core::kSecondsPerHour) {
+          throw error(line, time_name_,
+                      core::quote(text) + " is a market time unit of " + std::to_string((*end - *start) / 60) +
+                          " minutes: rows must be hourly (average sub-hourly data to hours first)");
+        }
+        return *start;
+      }
     }
-    return *t;
+    throw error(line, time_name_,
+                core::quote(text) +
+                    " is not an ISO-8601 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ) nor an ENTSO-E market time unit "
+                    "(DD.MM.YYYY HH:MM - DD.MM.YYYY HH:MM)");
   }
 
   void check_step(core::Seconds previous, core::Seconds t, int64_t line, FillPolicy fill) const {
@@ -296,36 +474,40 @@ class HourlyCsv {
     if (step == core::kSecondsPerHour) return;
     const std::string now = core::format_utc(t);
     const std::string before = core::format_utc(previous);
-    if (step == 0) throw error(line, kTimeColumn, "duplicate timestamp " + now + " (the previous row has it too)");
-    if (step < 0) throw error(line, kTimeColumn, now + " is before the previous row's " + before);
+    if (step == 0) throw error(line, time_name_, "duplicate timestamp " + now + " (the previous row has it too)");
+    if (step < 0) throw error(line, time_name_, now + " is before the previous row's " + before);
     if (step % core::kSecondsPerHour != 0) {
       throw error(
-          line, kTimeColumn,
+          line, time_name_,
           now + " is " + std::to_string(step) + " s after the previous row's " + before + ": rows must be hourly");
     }
     if (fill == FillPolicy::kNone) {
-      throw error(line, kTimeColumn,
+      throw error(line, time_name_,
                   plural_hours(step / core::kSecondsPerHour - 1) + " missing between " + before + " and " + now +
                       " (no fill policy is set)");
     }
   }
 
-  double number(const char* text, const Column& column, int64_t line) const {
+  double number(const char* text, size_t c, int64_t line) const {
+    const Column& column = columns_[c];
+    const std::string& name = names_[c];
     std::string_view s(text);
     if (!s.empty() && s.front() == '+') s.remove_prefix(1);
     double value = 0.0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size()) {
-      throw error(line, column.name, core::quote(text) + " is not a number");
+      throw error(line, name, core::quote(text) + " is not a number");
     }
-    if (!std::isfinite(value)) throw error(line, column.name, core::quote(text) + " is not a finite number");
-    if (value < 0.0 && !column.allow_negative)
-      throw error(line, column.name, "negative value " + core::printable(text));
+    if (!std::isfinite(value)) throw error(line, name, core::quote(text) + " is not a finite number");
+    if (value < 0.0 && !column.allow_negative) throw error(line, name, "negative value " + core::printable(text));
     return value;
   }
 
   std::string path_;
   std::vector<Column> columns_;
+  CsvOptions options_;
+  std::string time_name_;
+  std::vector<std::string> names_;  // each column's name in this file
   std::vector<uint8_t> present_;
   std::unique_ptr<Reader> reader_;
 };
@@ -334,8 +516,9 @@ class HourlyCsv {
 struct FuelColumn {
   const char* column;
   const char* fuel;
-  bool carbon_free;  // wind, solar, hydro (not pumped storage), nuclear, geothermal
+  bool carbon_free;  // wind, solar, hydro (not pumped storage), nuclear, geothermal, marine
   bool required;
+  const char* entsoe_type = nullptr;  // ENTSO-E production type, as its exports name it
 };
 
 // EIA-930 fuel codes WND, SUN, WAT, OIL, NG, COL, NUC, OTH (../shared/data/README.md, section
@@ -353,68 +536,96 @@ constexpr std::array<FuelColumn, 9> kEia930Columns{{
     {"geothermal_mw", "geothermal", true, false},
 }};
 
-// ENTSO-E production types (README section 3); a country's file has a subset. Lignite and
-// geothermal are not in the shared files but are ENTSO-E types of other countries. Imports
-// (import_from_*_mw) and hydro_pumped_storage_mw (stored grid energy, negative when pumping)
-// are excluded from generation.
-constexpr std::array<FuelColumn, 14> kEntsoeColumns{{
-    {"biomass_mw", "biomass", false, false},
-    {"gas_mw", "gas", false, false},
-    {"hard_coal_mw", "coal", false, false},
-    {"lignite_mw", "coal", false, false},
-    {"oil_mw", "oil", false, false},
-    {"hydro_run_of_river_mw", "hydro", true, false},
-    {"hydro_reservoir_mw", "hydro", true, false},
-    {"nuclear_mw", "nuclear", true, false},
-    {"solar_mw", "solar", true, false},
-    {"waste_mw", "waste", false, false},
-    {"other_mw", "other", false, false},
-    {"wind_onshore_mw", "wind", true, false},
-    {"wind_offshore_mw", "wind_offshore", true, false},
-    {"geothermal_mw", "geothermal", true, false},
+// The ENTSO-E production types (PsrType B01-B20; README section 3 for the shared files' names);
+// an area has a subset. Imports (import_from_*_mw) and storage (hydro_pumped_storage_mw, net
+// output, negative when pumping; energy_storage_mw) are excluded from generation. In the
+// platform's own export ("Area", "MTU (UTC)", "Biomass  - Actual Aggregated [MW]", ...) each type
+// is a column "<type>  - Actual Aggregated [MW]"; the "Actual Consumption" columns (pumping,
+// storage charging) are excluded like storage.
+constexpr std::array<FuelColumn, 19> kEntsoeColumns{{
+    {"biomass_mw", "biomass", false, false, "Biomass"},
+    {"gas_mw", "gas", false, false, "Fossil Gas"},
+    {"hard_coal_mw", "coal", false, false, "Fossil Hard coal"},
+    {"lignite_mw", "coal", false, false, "Fossil Brown coal/Lignite"},
+    {"coal_derived_gas_mw", "coal_derived_gas", false, false, "Fossil Coal-derived gas"},
+    {"oil_mw", "oil", false, false, "Fossil Oil"},
+    {"oil_shale_mw", "oil_shale", false, false, "Fossil Oil shale"},
+    {"peat_mw", "peat", false, false, "Fossil Peat"},
+    {"hydro_run_of_river_mw", "hydro", true, false, "Hydro Run-of-river and poundage"},
+    {"hydro_reservoir_mw", "hydro", true, false, "Hydro Water Reservoir"},
+    {"nuclear_mw", "nuclear", true, false, "Nuclear"},
+    {"solar_mw", "solar", true, false, "Solar"},
+    {"waste_mw", "waste", false, false, "Waste"},
+    {"other_mw", "other", false, false, "Other"},
+    {"other_renewable_mw", "other_renewable", false, false, "Other renewable"},
+    {"wind_onshore_mw", "wind", true, false, "Wind Onshore"},
+    {"wind_offshore_mw", "wind_offshore", true, false, "Wind Offshore"},
+    {"geothermal_mw", "geothermal", true, false, "Geothermal"},
+    {"marine_mw", "marine", true, false, "Marine"},
 }};
+
+// ENTSO-E storage, excluded from generation under either naming.
+constexpr std::array<const char*, 2> kEntsoeStorageColumns{"hydro_pumped_storage_mw", "energy_storage_mw"};
+constexpr std::array<const char*, 2> kEntsoeStorageTypes{"Hydro Pumped Storage", "Energy storage"};
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// The header's column names (unquoted, trimmed), for the ENTSO-E check of unknown columns.
-std::vector<std::string> header_names(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::vector<std::string> names;
-  size_t begin = 0;
-  while (begin <= line.size()) {
-    size_t end = line.find(',', begin);
-    if (end == std::string::npos) end = line.size();
-    std::string name = line.substr(begin, end - begin);
-    const auto first = name.find_first_not_of(" \t\"");
-    const auto last = name.find_last_not_of(" \t\"");
-    names.push_back(first == std::string::npos ? "" : name.substr(first, last - first + 1));
-    begin = end + 1;
+// An ENTSO-E export's column "<type>  - Actual Aggregated [MW]" (one or two spaces before the
+// dash): the type and whether it is the "Actual Consumption" column. nullopt for other names.
+struct EntsoeExportColumn {
+  std::string type;
+  bool consumption = false;
+};
+std::optional<EntsoeExportColumn> entsoe_export_column(std::string_view name) {
+  for (const bool consumption : {false, true}) {
+    const std::string_view suffix = consumption ? " - Actual Consumption [MW]" : " - Actual Aggregated [MW]";
+    if (!ends_with(name, suffix)) continue;
+    std::string_view type = name.substr(0, name.size() - suffix.size());
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    return EntsoeExportColumn{std::string(type), consumption};
   }
-  return names;
+  return std::nullopt;
 }
 
-// An ENTSO-E *_mw column that is neither a known production type nor excluded would be
+// The names an ENTSO-E production type's column has in the platform's exports.
+std::vector<std::string> entsoe_aliases(const FuelColumn& f) {
+  if (f.entsoe_type == nullptr) return {};
+  const std::string type = f.entsoe_type;
+  return {type + "  - Actual Aggregated [MW]", type + " - Actual Aggregated [MW]"};
+}
+
+// An ENTSO-E generation column that is neither a known production type nor excluded would be
 // silently left out of the generation mix; it is an error instead.
 void check_entsoe_header(const std::string& path) {
   core::check_csv_header_utf8(path);
   for (const std::string& name : header_names(path)) {
-    if (!ends_with(name, "_mw") || name.rfind("import_", 0) == 0 || name.rfind("export_", 0) == 0 ||
-        name == "hydro_pumped_storage_mw") {
-      continue;
-    }
-    const bool known = std::any_of(kEntsoeColumns.begin(), kEntsoeColumns.end(),
-                                   [&](const FuelColumn& f) { return name == f.column; });
-    if (!known) {
-      std::string list;
+    std::string list;
+    bool known = false;
+    if (const auto exported = entsoe_export_column(name)) {
+      if (exported->consumption) continue;
+      if (std::find(kEntsoeStorageTypes.begin(), kEntsoeStorageTypes.end(), exported->type) !=
+          kEntsoeStorageTypes.end()) {
+        continue;
+      }
+      known = std::any_of(kEntsoeColumns.begin(), kEntsoeColumns.end(),
+                          [&](const FuelColumn& f) { return exported->type == f.entsoe_type; });
+      for (const FuelColumn& f : kEntsoeColumns) list += (list.empty() ? "" : ", ") + std::string(f.entsoe_type);
+      list += "; Hydro Pumped Storage, Energy storage and the Actual Consumption columns are excluded";
+    } else {
+      if (!ends_with(name, "_mw") || name.rfind("import_", 0) == 0 || name.rfind("export_", 0) == 0 ||
+          std::find(kEntsoeStorageColumns.begin(), kEntsoeStorageColumns.end(), name) != kEntsoeStorageColumns.end()) {
+        continue;
+      }
+      known = std::any_of(kEntsoeColumns.begin(), kEntsoeColumns.end(),
+                          [&](const FuelColumn& f) { return name == f.column; });
       for (const FuelColumn& f : kEntsoeColumns) list += (list.empty() ? "" : ", ") + std::string(f.column);
-      throw core::InputError(
-          core::SourceLocation{path, 1, name},
-          "unknown ENTSO-E generation column (known: " + list + "; imports and hydro_pumped_storage_mw are excluded)");
+      list += "; imports, hydro_pumped_storage_mw and energy_storage_mw are excluded";
+    }
+    if (!known) {
+      throw core::InputError(core::SourceLocation{path, 1, name},
+                             "unknown ENTSO-E generation column (known: " + list + ")");
     }
   }
 }
@@ -432,8 +643,8 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
                            bool entsoe) {
   if (entsoe && std::filesystem::is_regular_file(spec.path)) check_entsoe_header(spec.path);
   std::vector<Column> columns;
-  for (const FuelColumn& f : fuels) columns.push_back(Column{f.column, f.required, true});
-  HourlyCsv csv(spec.path, columns);
+  for (const FuelColumn& f : fuels) columns.push_back(Column{f.column, f.required, true, entsoe_aliases(f)});
+  HourlyCsv csv(spec.path, columns, CsvOptions{spec.time_column, entsoe});
   std::array<double, N> factor{};
   std::array<double, N> carbon_free{};
   bool any = false;
@@ -443,10 +654,10 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
     try {
       factor[i] = spec.factors.at(fuels[i].fuel);
     } catch (const std::out_of_range& e) {
-      throw csv.error(1, fuels[i].column, e.what());
+      throw csv.error(1, csv.name(i), e.what());
     }
     if (!std::isfinite(factor[i]) || factor[i] < 0.0) {
-      throw csv.error(1, fuels[i].column,
+      throw csv.error(1, csv.name(i),
                       "the emission factor of '" + std::string(fuels[i].fuel) + "' must be a finite number >= 0");
     }
     carbon_free[i] = fuels[i].carbon_free ? 1.0 : 0.0;
@@ -464,7 +675,7 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
       positive += std::max(0.0, gen[i]);
       emissions += gen[i] * factor[i];
       if (!std::isfinite(total) || !std::isfinite(positive) || !std::isfinite(emissions)) {
-        throw csv.error(line, fuels[i].column,
+        throw csv.error(line, csv.name(i),
                         "value " + format_number(gen[i]) + std::string(when) +
                             ": the hour's total generation or emissions up to this column is not a finite number");
       }
@@ -488,7 +699,7 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
       }
     }
     if (negative > kMaxNegativeGenerationShare * positive) {
-      throw csv.error(line, fuels[most_negative].column,
+      throw csv.error(line, csv.name(most_negative),
                       "negative value " + format_number(gen[most_negative]) + ": negative net generation (" +
                           format_number(-negative) + " MW in total) is more than 1% of the hour's generation (" +
                           format_number(positive) + " MW)");
@@ -528,26 +739,53 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
   return grid;
 }
 
+// Electricity Maps' column names: the shared files' (README section 2) and those of the raw
+// exports of its data portal, the 2022-2024 datasets ("Carbon Intensity gCO₂eq/kWh (LCA)", "Low
+// Carbon Percentage") and the later ones ("Carbon intensity gCO₂eq/kWh (Life cycle)",
+// "Carbon-free energy percentage (CFE%)": renewables plus nuclear, the same share).
+struct ElectricityMapsColumn {
+  const char* name;
+  std::array<const char*, 2> exported;
+};
+constexpr std::array<ElectricityMapsColumn, 3> kElectricityMapsColumns{{
+    {"ci_lifecycle_gco2eq_per_kwh", {"Carbon Intensity gCO₂eq/kWh (LCA)", "Carbon intensity gCO₂eq/kWh (Life cycle)"}},
+    {"ci_direct_gco2eq_per_kwh", {"Carbon Intensity gCO₂eq/kWh (direct)", "Carbon intensity gCO₂eq/kWh (direct)"}},
+    {"low_carbon_pct", {"Low Carbon Percentage", "Carbon-free energy percentage (CFE%)"}},
+}};
+
+// The other names of an Electricity Maps column (named in either convention).
+std::vector<std::string> electricity_maps_aliases(const std::string& name) {
+  for (const ElectricityMapsColumn& c : kElectricityMapsColumns) {
+    std::vector<std::string> names{c.name, c.exported[0], c.exported[1]};
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    names.erase(std::find(names.begin(), names.end(), name));
+    return names;
+  }
+  return {};
+}
+
 // A carbon-intensity column and a CFE-share column; the share is share_column * scale, in
 // [0, 1] (Electricity Maps: low_carbon_pct * 0.01). Each column is filled on its own.
-GridSeries read_two_columns(const GridCsvSpec& spec, const TimeAxis& axis, const std::string& ci_column,
-                            const std::string& cfe_column, double scale) {
+GridSeries read_two_columns(const GridCsvSpec& spec, const TimeAxis& axis, const Column& ci, const Column& cfe,
+                            double scale) {
+  const std::string& ci_column = ci.name;
+  const std::string& cfe_column = cfe.name;
   if (ci_column.empty() || cfe_column.empty()) {
     throw core::InputError(
         core::SourceLocation{spec.path, 0, ci_column.empty() ? "carbon_intensity_column" : "cfe_share_column"},
         "the columns format needs the name of this column");
   }
-  if (ci_column == cfe_column || ci_column == kTimeColumn || cfe_column == kTimeColumn) {
+  if (ci_column == cfe_column) {
     throw core::InputError(core::SourceLocation{spec.path, 0, cfe_column},
                            "the carbon-intensity and CFE-share columns must be two different value columns");
   }
   if (!std::isfinite(scale) || scale <= 0.0) {
     throw core::InputError(core::SourceLocation{spec.path, 0, "cfe_share_scale"}, "must be a finite number > 0");
   }
-  HourlyCsv csv(spec.path, {Column{ci_column}, Column{cfe_column}});
+  HourlyCsv csv(spec.path, {ci, cfe}, CsvOptions{spec.time_column, false});
   auto check = [&](const double* v, const uint8_t* have, int64_t line) {
     if (have[1] && v[1] * scale > 1.0 + kRatioTolerance) {
-      throw csv.error(line, cfe_column,
+      throw csv.error(line, csv.name(1),
                       format_number(v[1]) + " times the scale " + format_number(scale) + " is " +
                           format_number(v[1] * scale) + ", above a CFE share of 1");
     }
@@ -577,6 +815,15 @@ EmissionFactors EmissionFactors::ipcc_ar5_lifecycle() {
       {"gas", 490.0},     {"coal", 820.0},  {"nuclear", 12.0},    {"other", 230.0},
       {"biomass", 230.0}, {"waste", 230.0}, {"geothermal", 38.0}, {"wind_offshore", 12.0},
   };
+  // ENTSO-E production types with no AR5 median take the nearest fuel's. Peat and oil shale
+  // emit more CO2 per unit of fuel energy than bituminous coal (IPCC 2006 Guidelines, vol. 2,
+  // table 1.4: 106 and 107 vs 94.6 tCO2/TJ), so coal's 820 understates them; override with
+  // emission_factors_g_per_kwh where these matter.
+  f.g_per_kwh["peat"] = 820.0;              // coal's
+  f.g_per_kwh["oil_shale"] = 820.0;         // coal's
+  f.g_per_kwh["coal_derived_gas"] = 820.0;  // coal's: blast-furnace and coke-oven gas
+  f.g_per_kwh["other_renewable"] = 230.0;   // biomass': mostly biogas
+  f.g_per_kwh["marine"] = 12.0;             // offshore wind's
   return f;
 }
 
@@ -596,10 +843,12 @@ GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
       // Electricity Maps: consumption-based intensity; low_carbon_pct = renewables + nuclear, %.
       const std::string ci =
           spec.carbon_intensity_column.empty() ? "ci_lifecycle_gco2eq_per_kwh" : spec.carbon_intensity_column;
-      return read_two_columns(spec, axis, ci, "low_carbon_pct", 0.01);
+      return read_two_columns(spec, axis, Column{ci, true, false, electricity_maps_aliases(ci)},
+                              Column{"low_carbon_pct", true, false, electricity_maps_aliases("low_carbon_pct")}, 0.01);
     }
     case GridFormat::kColumns:
-      return read_two_columns(spec, axis, spec.carbon_intensity_column, spec.cfe_share_column, spec.cfe_share_scale);
+      return read_two_columns(spec, axis, Column{spec.carbon_intensity_column}, Column{spec.cfe_share_column},
+                              spec.cfe_share_scale);
   }
   throw std::invalid_argument("read_grid_csv: unknown GridFormat");
 }
@@ -611,13 +860,13 @@ GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
 //   kRaw:            x(h) as it is (an hourly series that is not a capacity factor)
 HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours) {
   using Scale = ProfileCsvSpec::Scale;
-  if (spec.column.empty() || spec.column == kTimeColumn) {
+  if (spec.column.empty()) {
     throw core::InputError(core::SourceLocation{spec.path, 0, "column"}, "the profile needs a value column name");
   }
   if (spec.scale == Scale::kDivideBy && !(std::isfinite(spec.divisor_mw) && spec.divisor_mw > 0.0)) {
     throw core::InputError(core::SourceLocation{spec.path, 0, "divisor_mw"}, "must be a finite number > 0");
   }
-  HourlyCsv csv(spec.path, {Column{spec.column}});
+  HourlyCsv csv(spec.path, {Column{spec.column}}, CsvOptions{spec.time_column, false});
   auto check = [&](const double* v, const uint8_t* have, int64_t line) {
     if (!have[0]) return true;
     if (spec.scale == Scale::kCapacityFactor && v[0] > 1.0) {

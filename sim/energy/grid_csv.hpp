@@ -1,7 +1,10 @@
 #pragma once
 // Hourly grid data and capacity-factor profiles from CSV files (docs/energy.md, "Grid data";
-// formats of ../shared/data/README.md). Every file has a header row and a first column
-// `datetime_utc` (ISO-8601 UTC, the start of the hour). Rows must be hourly and increasing;
+// formats of ../shared/data/README.md). Every file has a header row and a UTC time column:
+// `datetime_utc` (ISO-8601 UTC, the start of the hour), or, in raw exports read as they come,
+// Electricity Maps' "Datetime (UTC)" or ENTSO-E's "MTU (UTC)" (an hour-long interval), or the
+// column named by `time_column`. Value columns may also carry those exports' own names
+// (docs/energy.md lists them). Rows must be hourly and increasing;
 // the rows needed are those of the run's hours shifted by `shift_s`. A gap, duplicate,
 // out-of-order or non-hourly timestamp, a missing or empty value, NaN, a negative value, or
 // a file that does not cover the run's hours is a core::InputError naming the file, line and
@@ -17,7 +20,9 @@ namespace fleetsim::energy {
 // Life-cycle emission factors by fuel, gCO2eq/kWh. The defaults are the IPCC AR5 (2014,
 // WG III annex III, table A.III.2) medians used by the shared EIA-930 and ENTSO-E files:
 // wind 11, solar 41, hydro 24, oil 650, gas 490, coal 820, nuclear 12, other 230,
-// biomass 230, waste 230, offshore wind 12, geothermal 38.
+// biomass 230, waste 230, offshore wind 12, geothermal 38; and stand-ins for ENTSO-E
+// production types AR5 gives no median for: peat, oil shale and coal-derived gas 820 (coal's),
+// other renewable 230 (biomass'), marine 12 (offshore wind's).
 struct EmissionFactors {
   std::map<std::string, double> g_per_kwh;
   static EmissionFactors ipcc_ar5_lifecycle();
@@ -27,7 +32,7 @@ struct EmissionFactors {
 enum class GridFormat {
   kEia930,           // generation by fuel: wind_mw, solar_mw, hydro_mw, oil_mw, gas_mw, coal_mw, nuclear_mw, other_mw
   kElectricityMaps,  // ci_lifecycle_gco2eq_per_kwh (or ci_direct_...), low_carbon_pct
-  kEntsoe,           // generation by production type (*_mw columns), imports and pumped storage excluded
+  kEntsoe,           // generation by production type (*_mw or export columns), imports and storage excluded
   kColumns,          // datetime_utc plus a carbon-intensity column and a CFE-share column named in the spec
 };
 
@@ -36,6 +41,8 @@ struct GridCsvSpec {
   GridFormat format = GridFormat::kColumns;
   FillPolicy fill = FillPolicy::kNone;
   core::Seconds shift_s = 0;  // the data for run time t is the row at t + shift_s
+  // The time column (UTC); empty: datetime_utc, "Datetime (UTC)" or "MTU (UTC)", found in that order.
+  std::string time_column;
   // kElectricityMaps: which intensity column (default ci_lifecycle_gco2eq_per_kwh).
   // kColumns: the intensity column (required).
   std::string carbon_intensity_column;
@@ -64,6 +71,7 @@ struct ProfileCsvSpec {
   double divisor_mw = 0.0;
   FillPolicy fill = FillPolicy::kNone;
   core::Seconds shift_s = 0;
+  std::string time_column;  // as in GridCsvSpec
 };
 
 // Values above 1 after scaling are an error (naming file, line, column), except with

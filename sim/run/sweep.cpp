@@ -60,7 +60,7 @@ std::string summary_stem(const SweepOptions& options) {
 void validate_sweep(const scenario::SweepPlan& plan, const SweepOptions& options) {
   auto check = [&](const std::vector<std::string>& overrides, const std::string& what) {
     try {
-      (void)scenario::load_scenario(options.scenario_path, with(options.sets, overrides));
+      (void)scenario::load_scenario(options.scenario_path, with(options.sets, overrides), options.sets.size());
     } catch (const core::InputError& e) {
       throw core::InputError(e.where(), e.detail() + " (" + what + ")");
     }
@@ -156,7 +156,8 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
   row.run = static_cast<int64_t>(index);
   const std::string path = (std::filesystem::path(options.output_dir) / run_file_name(run)).string();
   try {
-    const scenario::Scenario sc = scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides));
+    const scenario::Scenario sc =
+        scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides), options.sets.size());
     RunOptions o;
     o.threads = 1;
     o.precompress = true;  // compressed during the run, not while holding the HDF5 lock below
@@ -244,9 +245,10 @@ SweepState scan_sweep_folder(const scenario::SweepPlan& plan, const SweepOptions
       const std::vector<std::string> overrides = with(options.sets, run.overrides);
       std::vector<std::string> keys;
       if (stored->scenario_text != scenario_text || stored->scenario_overrides != joined_lines(overrides)) {
-        keys = scenario::differing_keys(stored->scenario_effective,
-                                        scenario::load_scenario(options.scenario_path, overrides).effective_yaml,
-                                        kShownKeys + 1);
+        keys = scenario::differing_keys(
+            stored->scenario_effective,
+            scenario::load_scenario(options.scenario_path, overrides, options.sets.size()).effective_yaml,
+            kShownKeys + 1);
       }
       if (keys.empty()) {
         row.summary = std::move(stored->summary);

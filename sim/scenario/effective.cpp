@@ -77,7 +77,7 @@ std::vector<ReferencedFile> referenced_files(const Scenario& sc) {
   std::vector<ReferencedFile> files{{"", sc.source_path}};
   try {
     const YAML::Node root = YAML::Load(sc.effective_yaml);
-    collect_files(root, "", std::filesystem::path(sc.source_path).parent_path(), files);
+    collect_files(root, "", std::filesystem::path(sc.base_dir), files);
   } catch (const YAML::Exception&) {
     // a loaded scenario's effective YAML always parses; nothing more to find if not
   }

@@ -12,7 +12,7 @@ namespace fleetsim::scenario {
 
 // A file a scenario reads: its key path in --set syntax ("regions.0.grid.file"; "" for the
 // scenario file itself) and the path as the loader resolves it (relative to the scenario's
-// folder).
+// base_dir; a --set path is already absolute in the effective scenario).
 struct ReferencedFile {
   std::string key;
   std::string path;

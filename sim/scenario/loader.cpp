@@ -27,18 +27,35 @@ using core::InputError;
 using core::SourceLocation;
 
 // Where messages point: the scenario file, and the key paths that --set replaced.
+struct Override {
+  std::string key;   // key path
+  std::string text;  // "key.path=value" as given
+  bool command_line = true;
+};
+
 struct Context {
   std::string file;
-  std::vector<std::pair<std::string, std::string>> overridden;  // (key path, "--set" text)
+  std::vector<Override> overridden;
 
-  const std::string* override_of(const std::string& path) const {
-    for (const auto& [key, text] : overridden) {
+  // The last override that set this key or one above it.
+  const Override* override_at(const std::string& path) const {
+    const Override* found = nullptr;
+    for (const Override& o : overridden) {
+      const std::string& key = o.key;
       if (path == key || (path.size() > key.size() && path.compare(0, key.size(), key) == 0 &&
                           (path[key.size()] == '.' || path[key.size()] == '['))) {
-        return &text;
+        found = &o;
       }
     }
-    return nullptr;
+    return found;
+  }
+  const std::string* override_of(const std::string& path) const {
+    const Override* o = override_at(path);
+    return o == nullptr ? nullptr : &o->text;
+  }
+  bool from_command_line(const std::string& path) const {
+    const Override* o = override_at(path);
+    return o != nullptr && o->command_line;
   }
 };
 
@@ -487,10 +504,36 @@ struct Builder {
     }
   }
 
-  std::string resolve_path(const std::string& path_text) const {
+  // A file path (docs/scenario-reference.md, "File paths"): absolute as it is; relative to the current
+  // directory when typed in a --set (then stored absolute in the effective scenario, so the run
+  // file records the file that was read); else relative to base_dir.
+  std::string resolve_path(const At& at, const std::string& path_text) const {
     std::filesystem::path path = path_text;
-    if (path.is_relative()) path = base_dir / path;
+    if (path.is_relative()) {
+      if (at.context->from_command_line(at.path)) {
+        std::error_code error;
+        const std::filesystem::path cwd = std::filesystem::current_path(error);
+        if (error) at.fail("the current directory is gone: cannot resolve the relative path " + core::quote(path_text));
+        path = (cwd / path).lexically_normal();
+        YAML::Node node = at.node;
+        node = path.string();
+        return path.string();
+      }
+      path = base_dir / path;
+    }
     return path.lexically_normal().string();
+  }
+
+  // base_dir: absolute as it is; relative to the scenario file's folder, or to the current
+  // directory when typed in a --set. Absent: the scenario file's folder.
+  void resolve_base_dir(const At& root) {
+    if (!root.has("base_dir")) return;
+    const At at = root.child("base_dir");
+    base_dir = std::filesystem::path(resolve_path(at, get_string(root, root_section(), "base_dir")));
+    std::error_code error;
+    if (!std::filesystem::is_directory(base_dir.empty() ? "." : base_dir, error)) {
+      at.fail("no such folder: " + base_dir.string());
+    }
   }
 
   // Keys that only make sense with one choice of a switch (e.g. grid source csv).
@@ -506,20 +549,27 @@ struct Builder {
     spec.from_csv = get_string(g, s, "source") == "csv";
     const std::initializer_list<const char*> synthetic_keys{"mean_carbon_intensity_g_per_kwh", "mean_cfe_share",
                                                             "solar_share", "wind_share", "clean_ci_g_per_kwh"};
-    const std::initializer_list<const char*> csv_keys{
-        "file", "format",  "carbon_intensity_column",   "cfe_share_column", "cfe_share_scale",
-        "fill", "shift_h", "emission_factors_g_per_kwh"};
+    const std::initializer_list<const char*> csv_keys{"file",
+                                                      "format",
+                                                      "time_column",
+                                                      "carbon_intensity_column",
+                                                      "cfe_share_column",
+                                                      "cfe_share_scale",
+                                                      "fill",
+                                                      "shift_h",
+                                                      "emission_factors_g_per_kwh"};
     if (spec.from_csv) {
       only_with(g, synthetic_keys, "source: synthetic");
       if (!g.has("file")) g.fail("source: csv needs 'file'");
       energy::GridCsvSpec& c = spec.csv;
-      c.path = resolve_path(get_string(g, s, "file"));
+      c.path = resolve_path(g.child("file"), get_string(g, s, "file"));
       if (!std::filesystem::is_regular_file(c.path)) g.child("file").fail("grid file not found: " + c.path);
       const std::string format = get_string(g, s, "format");
       c.format = format == "eia930"            ? energy::GridFormat::kEia930
                  : format == "electricitymaps" ? energy::GridFormat::kElectricityMaps
                  : format == "entsoe"          ? energy::GridFormat::kEntsoe
                                                : energy::GridFormat::kColumns;
+      c.time_column = get_string(g, s, "time_column");
       c.carbon_intensity_column = get_string(g, s, "carbon_intensity_column");
       c.cfe_share_column = get_string(g, s, "cfe_share_column");
       if (c.format == energy::GridFormat::kColumns) {
@@ -573,7 +623,8 @@ struct Builder {
                               : spec.technology == "nuclear" ? 0.92
                                                              : 0.75;
     spec.capacity_factor = c.has("capacity_factor") ? get_number(c, s, "capacity_factor") : default_cf;
-    const std::initializer_list<const char*> csv_keys{"file", "column", "scale", "divisor_mw", "fill", "shift_h"};
+    const std::initializer_list<const char*> csv_keys{"file",       "column", "time_column", "scale",
+                                                      "divisor_mw", "fill",   "shift_h"};
     const std::initializer_list<const char*> solar_keys{"latitude_deg", "longitude_deg", "cloudiness",
                                                         "cloud_correlation_h"};
     const std::initializer_list<const char*> wind_keys{"weibull_shape", "correlation_h"};
@@ -585,9 +636,10 @@ struct Builder {
       if (!c.has("file")) c.fail("profile: csv needs 'file'");
       if (!c.has("column")) c.fail("profile: csv needs 'column'");
       energy::ProfileCsvSpec& p = spec.csv;
-      p.path = resolve_path(get_string(c, s, "file"));
+      p.path = resolve_path(c.child("file"), get_string(c, s, "file"));
       if (!std::filesystem::is_regular_file(p.path)) c.child("file").fail("profile file not found: " + p.path);
       p.column = get_string(c, s, "column");
+      p.time_column = get_string(c, s, "time_column");
       const std::string scale = get_string(c, s, "scale");
       p.scale = scale == "divide_by_max" ? energy::ProfileCsvSpec::Scale::kDivideByMax
                 : scale == "divide_by"   ? energy::ProfileCsvSpec::Scale::kDivideBy
@@ -1115,9 +1167,7 @@ struct Builder {
     for (size_t i = 0; i < at.node.size(); ++i) {
       const At t = at.item(i);
       workload::TraceSpec spec;
-      std::filesystem::path path = get_string(t, s, "file");
-      if (path.is_relative()) path = base_dir / path;
-      spec.path = path.lexically_normal().string();
+      spec.path = resolve_path(t.child("file"), get_string(t, s, "file"));
       if (!std::filesystem::is_regular_file(spec.path)) t.child("file").fail("trace file not found: " + spec.path);
       spec.format = get_string(t, s, "format") == "alibaba_openb" ? workload::TraceFormat::kAlibabaOpenb
                                                                   : workload::TraceFormat::kFleetsim;
@@ -1150,7 +1200,8 @@ struct Builder {
     }
     if (at.has("tokens_per_query")) o.tokens_per_query = get_number(at, s, "tokens_per_query");
     if (at.has("tokens_per_query_from_trace")) {
-      const std::string path = resolve_path(get_string(at, s, "tokens_per_query_from_trace"));
+      const std::string path =
+          resolve_path(at.child("tokens_per_query_from_trace"), get_string(at, s, "tokens_per_query_from_trace"));
       if (!std::filesystem::is_regular_file(path)) {
         at.child("tokens_per_query_from_trace").fail("trace file not found: " + path);
       }
@@ -1185,7 +1236,7 @@ struct Builder {
       }
       if (!d.has("queries_column")) d.fail("queries_file needs 'queries_column'");
       energy::ProfileCsvSpec csv;
-      csv.path = resolve_path(get_string(d, s, "queries_file"));
+      csv.path = resolve_path(d.child("queries_file"), get_string(d, s, "queries_file"));
       if (!std::filesystem::is_regular_file(csv.path)) d.child("queries_file").fail("file not found: " + csv.path);
       csv.column = get_string(d, s, "queries_column");
       csv.scale = energy::ProfileCsvSpec::Scale::kRaw;
@@ -1213,7 +1264,7 @@ struct Builder {
       }
       if (!(sum > 0.0)) d.child("hourly_weights").fail("the weights must sum to a positive number");
     } else if (d.has("profile_trace")) {
-      const std::string path = resolve_path(get_string(d, s, "profile_trace"));
+      const std::string path = resolve_path(d.child("profile_trace"), get_string(d, s, "profile_trace"));
       if (!std::filesystem::is_regular_file(path)) d.child("profile_trace").fail("trace file not found: " + path);
       const workload::RequestTraceSummary trace = workload::read_request_trace(path);
       if (trace.span_h < 24.0) {
@@ -1355,7 +1406,13 @@ struct Builder {
       copy["capacity_mw"] = 1.0;
       // a synthetic solar profile without a location takes each region's (NaN here)
       const double unknown = std::numeric_limits<double>::quiet_NaN();
-      return contract(At{copy, node.path, node.context, node.line()}, 0, unknown, unknown);
+      std::optional<energy::ContractSpec> spec =
+          contract(At{copy, node.path, node.context, node.line()}, 0, unknown, unknown);
+      if (node.has("file")) {  // a --set path made absolute in the copy: into the scenario too
+        YAML::Node original = node.node;
+        original["file"] = copy["file"].Scalar();
+      }
+      return spec;
     };
     p.solar = profile("solar");
     p.wind = profile("wind");
@@ -1451,6 +1508,8 @@ struct Builder {
   void build(const At& root) {
     sc_root_ = &root;
     const Section& s = root_section();
+    resolve_base_dir(root);
+    sc.base_dir = base_dir.string();
     sc.name = get_string(root, s, "name");
     sc.description = get_string(root, s, "description");
     sc.seed = static_cast<uint64_t>(value_or_default(root, s, "seed").as<int64_t>());
@@ -1495,11 +1554,14 @@ struct Builder {
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
-                        const std::vector<std::string>& overrides) {
+                        const std::vector<std::string>& overrides, size_t command_line_overrides) {
   YAML::Node root = load_yaml_document(text, source_name, "a scenario file");
   if (!root.IsMap()) throw InputError(SourceLocation{source_name, 1, ""}, "a scenario must be a YAML map of keys");
   Context context{source_name, {}};
-  for (const auto& o : overrides) context.overridden.emplace_back(apply_override(root, source_name, o), o);
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    context.overridden.push_back(
+        Override{apply_override(root, source_name, overrides[i]), overrides[i], i < command_line_overrides});
+  }
   const At top{root, "", &context, 1};
   validate_section(top, root_section());
 
@@ -1519,12 +1581,13 @@ Scenario parse_scenario(const std::string& text, const std::string& source_name,
   return sc;
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       size_t command_line_overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, ""}, "cannot open the scenario file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_scenario(text.str(), path, overrides);
+  return parse_scenario(text.str(), path, overrides, command_line_overrides);
 }
 
 }  // namespace fleetsim::scenario

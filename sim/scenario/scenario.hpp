@@ -94,16 +94,25 @@ struct Scenario {
   std::string source_path;
   std::string source_text;             // the file as written
   std::vector<std::string> overrides;  // --set arguments, in order
+  std::string base_dir;                // relative file paths resolve against it ('' = current directory)
   std::string effective_yaml;          // the scenario after overrides
 
   core::Seconds horizon_s() const { return hours * core::kSecondsPerHour; }
   energy::TimeAxis time_axis() const { return energy::TimeAxis{start_epoch_s, hours}; }
 };
 
+// All overrides came from the command line (the default of load_scenario / parse_scenario).
+constexpr size_t kAllOverrides = static_cast<size_t>(-1);
+
 // Reads, overrides, validates and builds. Throws core::InputError (file, line, key path).
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+// `overrides` ("key.path=value") apply in order; the first `command_line_overrides` of them were
+// typed on the command line: a relative file path among their values resolves against the
+// current directory (and is stored absolute in effective_yaml). The others (a sweep file's)
+// resolve like the scenario file's own paths: against base_dir (docs/scenario-reference.md, "File paths").
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
+                       size_t command_line_overrides = kAllOverrides);
 // The same from text; `source_name` is used in messages and to resolve relative paths.
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
-                        const std::vector<std::string>& overrides = {});
+                        const std::vector<std::string>& overrides = {}, size_t command_line_overrides = kAllOverrides);
 
 }  // namespace fleetsim::scenario

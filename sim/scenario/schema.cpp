@@ -101,11 +101,15 @@ const Section& grid_section() {
           number("wind_share", "", "0.075", 0, 1, "synthetic: annual share of grid energy from wind"),
           number("clean_ci_g_per_kwh", "gCO2/kWh", "20", 0, 200,
                  "synthetic: life-cycle intensity of the grid's carbon-free part"),
-          string("file", "", "csv: path, relative to the scenario file's folder"),
+          string("file", "", "csv: path, relative to base_dir"),
           string("format", "columns", "csv: layout (docs/energy.md, \"Grid data\")",
                  {"eia930", "electricitymaps", "entsoe", "columns"}),
+          string("time_column", "",
+                 "csv: the UTC time column; default datetime_utc, or a raw export's own \"Datetime (UTC)\" "
+                 "(Electricity Maps) or \"MTU (UTC)\" (ENTSO-E)"),
           string("carbon_intensity_column", "",
-                 "csv: intensity column (columns format; electricitymaps: default ci_lifecycle_gco2eq_per_kwh)"),
+                 "csv: intensity column (columns format; electricitymaps: default ci_lifecycle_gco2eq_per_kwh, "
+                 "or the export's \"Carbon Intensity gCO2eq/kWh (LCA)\")"),
           string("cfe_share_column", "", "csv, columns format: carbon-free share column"),
           number("cfe_share_scale", "", "1", 0, 1, "csv, columns format: factor to a 0..1 share (0.01 for percent)",
                  true),
@@ -142,8 +146,9 @@ const Section& contract_section() {
           number("cloud_correlation_h", "h", "24", 0, 1e4, "synthetic solar: correlation time of cloud cover", true),
           number("weibull_shape", "", "2", 0, 20, "synthetic wind: Weibull shape k of wind speed", true),
           number("correlation_h", "h", "18", 0, 1e4, "synthetic wind: correlation time of wind speed", true),
-          string("file", "", "csv: path, relative to the scenario file's folder"),
+          string("file", "", "csv: path, relative to base_dir"),
           string("column", "", "csv: the column to read"),
+          string("time_column", "", "csv: the UTC time column; default as for regions[].grid.time_column"),
           string("scale", "capacity_factor", "csv: how the column becomes a capacity factor",
                  {"capacity_factor", "divide_by_max", "divide_by"}),
           number("divisor_mw", "MW", "", 0, 1e7, "csv, scale divide_by: the installed capacity behind the column",
@@ -443,7 +448,7 @@ const Section& trace_section() {
       "workload.traces[]",
       "A CSV trace of training jobs (columns: docs/models.md, \"Job traces\").",
       {
-          required(string("file", "", "CSV path, relative to the scenario file's folder")),
+          required(string("file", "", "CSV path, relative to base_dir")),
           string("format", "fleetsim", "column layout", {"fleetsim", "alibaba_openb"}),
           number("offset_h", "h", "0", 0, 1e7, "trace time 0 is this many hours after `start`"),
           empty_ok(string("gpu_type", "", "GPU type for rows that give none; empty or absent: any")),
@@ -661,6 +666,10 @@ const Section& root_section() {
       {
           required(string("name", "", "scenario name")),
           free_text(empty_ok(string("description", "", "free text"))),
+          string("base_dir", "",
+                 "folder that relative file paths in this scenario resolve against; itself relative to the "
+                 "scenario file's folder (default: that folder). A relative path typed in a --set resolves "
+                 "against the current directory instead"),
           integer("seed", "", "1", 0, 9.2e18, "seed of every random stream in the run"),
           required(of_kind(string("start", "", "UTC time of the first simulated hour, ISO-8601"), Kind::kTimestamp)),
           integer("hours", "h", "", 1, 1e6, "horizon: number of simulated hours (give hours or end)"),
@@ -800,7 +809,16 @@ std::string reference_markdown() {
       "Units are in key names where they apply (`_h` hours, `_w` watts, `_mw` megawatts). Timestamps "
       "are ISO-8601 in UTC (`2024-01-01T00:00:00Z`). `--set key.path=value` on the command line "
       "overrides any key before validation; list items are addressed by index or by `name` "
-      "(`--set sites.0.pue=1.3`, `--set sites.oregon.pue=1.3`).\n";
+      "(`--set sites.0.pue=1.3`, `--set sites.oregon.pue=1.3`).\n\n"
+      "**File paths.** A relative path in a scenario file (grid and profile CSVs, traces, query files) "
+      "resolves against `base_dir`: the scenario file's folder, or the folder the top-level `base_dir` "
+      "key names (relative to the scenario file's folder, or absolute). A scenario written by a script "
+      "into an output folder can so point at its data with one key, e.g. `base_dir: "
+      "/home/me/fleetsim/scenarios`. A relative path typed in a `--set` (including `--set "
+      "base_dir=...`) resolves against the current directory, as the shell completes it, and is stored "
+      "absolute in the run file's effective scenario; `--set base_dir=DIR` is how to point a scenario "
+      "at another data folder from the command line. Paths in a sweep file resolve like the scenario's "
+      "own.\n";
   std::set<const Section*> described;
   describe(root_section(), out, described);
   return out;

@@ -128,16 +128,31 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 TEST_CASE("the default emission factors are the IPCC AR5 life-cycle medians", "[energy]") {
   const EmissionFactors f = EmissionFactors::ipcc_ar5_lifecycle();
-  const std::map<std::string, double> expected = {
-      {"wind", 11},    {"solar", 41},  {"hydro", 24},    {"oil", 650},   {"gas", 490},          {"coal", 820},
-      {"nuclear", 12}, {"other", 230}, {"biomass", 230}, {"waste", 230}, {"wind_offshore", 12}, {"geothermal", 38}};
+  const std::map<std::string, double> expected = {{"wind", 11},
+                                                  {"solar", 41},
+                                                  {"hydro", 24},
+                                                  {"oil", 650},
+                                                  {"gas", 490},
+                                                  {"coal", 820},
+                                                  {"nuclear", 12},
+                                                  {"other", 230},
+                                                  {"biomass", 230},
+                                                  {"waste", 230},
+                                                  {"wind_offshore", 12},
+                                                  {"geothermal", 38},
+                                                  // stand-ins for ENTSO-E types with no AR5 median
+                                                  {"peat", 820},
+                                                  {"oil_shale", 820},
+                                                  {"coal_derived_gas", 820},
+                                                  {"other_renewable", 230},
+                                                  {"marine", 12}};
   CHECK(f.g_per_kwh == expected);
   CHECK(f.at("gas") == 490.0);
   try {
-    (void)f.at("peat");
+    (void)f.at("tidal");
     FAIL("expected std::out_of_range");
   } catch (const std::out_of_range& e) {
-    CHECK_THAT(e.what(), Catch::Contains("peat"));
+    CHECK_THAT(e.what(), Catch::Contains("tidal"));
   }
 }
 
@@ -248,6 +263,93 @@ TEST_CASE("Electricity Maps: the chosen intensity column and low_carbon_pct / 10
   spec.carbon_intensity_column = "ci_direct_gco2eq_per_kwh";
   g = read_grid_csv(spec, run);
   CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{52.2, 53.12, 300.0});
+}
+
+// Raw exports, headers exactly as the platforms write them (tests/fixtures/grid/*_export_*.csv).
+
+TEST_CASE("Electricity Maps exports are read as they come, both header generations", "[energy]") {
+  GridCsvSpec spec;
+  spec.format = GridFormat::kElectricityMaps;
+  // 2022-2024 datasets: "Datetime (UTC)" as "YYYY-MM-DD HH:MM:SS", "(LCA)", "Low Carbon Percentage".
+  spec.path = kFixtures + "electricitymaps_export_2022.csv";
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 3);
+  GridSeries g = read_grid_csv(spec, run);
+  CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{89.98, 91.58, 350.5});
+  CHECK(g.cfe_share[0] == Approx(0.869));
+  CHECK(g.cfe_share[1] == Approx(0.8663));
+  CHECK(g.cfe_share[2] == 0.0);
+  // The same values as the shared-data convention's file.
+  GridCsvSpec converted = spec;
+  converted.path = kFixtures + "electricitymaps_small.csv";
+  const GridSeries c = read_grid_csv(converted, run);
+  CHECK(c.carbon_intensity_g_per_kwh == g.carbon_intensity_g_per_kwh);
+  CHECK(c.cfe_share == g.cfe_share);
+  // The direct intensity, named either way.
+  for (const char* name : {"ci_direct_gco2eq_per_kwh", "Carbon Intensity gCO\u2082eq/kWh (direct)"}) {
+    spec.carbon_intensity_column = name;
+    CHECK(read_grid_csv(spec, run).carbon_intensity_g_per_kwh == std::vector<double>{52.2, 53.12, 300.0});
+  }
+
+  // Later datasets (with a UTF-8 byte-order mark here): "(Life cycle)", "Carbon-free energy
+  // percentage (CFE%)".
+  spec.path = kFixtures + "electricitymaps_export_2024.csv";
+  spec.carbon_intensity_column.clear();
+  g = read_grid_csv(spec, axis("2024-01-01T00:00:00Z", 2));
+  CHECK(g.carbon_intensity_g_per_kwh == std::vector<double>{170.25, 180.0});
+  CHECK(g.cfe_share[0] == Approx(0.805));
+  CHECK(g.cfe_share[1] == Approx(0.79));
+  spec.carbon_intensity_column = "ci_direct_gco2eq_per_kwh";
+  CHECK(read_grid_csv(spec, axis("2024-01-01T00:00:00Z", 2)).carbon_intensity_g_per_kwh ==
+        std::vector<double>{120.5, 130.0});
+}
+
+TEST_CASE("ENTSO-E Transparency Platform exports are read as they come", "[energy]") {
+  GridCsvSpec spec;
+  spec.format = GridFormat::kEntsoe;
+  // "Area", "MTU (UTC)" intervals "DD.MM.YYYY HH:MM - ...", every production type as
+  // "<type>  - Actual Aggregated [MW]" with "n/e" where the area has none; pumped-storage
+  // consumption left out. The values of entsoe_small_fr.csv: the same results.
+  spec.path = kFixtures + "entsoe_export_fr.csv";
+  GridSeries g = read_grid_csv(spec, axis("2020-01-01T00:00:00Z", 2));
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(84.0));
+  CHECK(g.cfe_share[0] == Approx(0.8));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(56.9));
+  CHECK(g.cfe_share[1] == Approx(0.9));
+
+  // Newer exports: "MTU (UTC)" first, "DD/MM/YYYY HH:MM:SS - ..." across the leap day, one space
+  // before the dash, energy storage (excluded like pumped storage, "N/A" there unread). The values
+  // of entsoe_small_gb.csv.
+  spec.path = kFixtures + "entsoe_export_gb.csv";
+  g = read_grid_csv(spec, axis("2020-02-29T22:00:00Z", 3));
+  CHECK(g.filled_hours == 0);
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(130.4));
+  CHECK(g.cfe_share[0] == Approx(0.7));
+  CHECK(g.carbon_intensity_g_per_kwh[1] == Approx(249.35));
+  CHECK(g.cfe_share[1] == Approx(0.5));
+  CHECK(g.carbon_intensity_g_per_kwh[2] == Approx(135.5));
+  CHECK(g.cfe_share[2] == Approx(0.5));
+
+  // Types with stand-in factors (peat 820, marine 12) are read and can be overridden.
+  spec.path = kFixtures + "entsoe_export_fr.csv";
+  spec.factors.g_per_kwh["waste"] = 0.0;
+  g = read_grid_csv(spec, axis("2020-01-01T00:00:00Z", 1));
+  CHECK(g.carbon_intensity_g_per_kwh[0] == Approx(84.0 - 23.0));
+}
+
+TEST_CASE("time_column names the UTC time column of any file", "[energy]") {
+  // A profile whose time column is "MTU (UTC)" is found by itself; another name needs time_column.
+  ProfileCsvSpec profile;
+  profile.path = kFixtures + "entsoe_export_fr.csv";
+  profile.column = "Wind Onshore  - Actual Aggregated [MW]";
+  profile.scale = ProfileCsvSpec::Scale::kDivideByMax;
+  CHECK(read_profile_csv(profile, axis("2020-01-01T00:00:00Z", 2)) == HourlySeries{0.0, 1.0});
+  profile.time_column = "Area";
+  CHECK_THAT(error_of([&] { read_profile_csv(profile, axis("2020-01-01T00:00:00Z", 2)); }),
+             Catch::Contains("entsoe_export_fr.csv:2: Area: 'BZN|FR' is not an ISO-8601 UTC timestamp"));
+  profile.time_column = "MTU (UTC)";
+  profile.column = "MTU (UTC)";
+  CHECK_THAT(error_of([&] { read_profile_csv(profile, axis("2020-01-01T00:00:00Z", 2)); }),
+             Catch::Contains("MTU (UTC): the time column cannot also be a value column"));
 }
 
 TEST_CASE("the columns format reads named columns with a CFE scale and a time shift", "[energy]") {
@@ -391,10 +493,11 @@ TEST_CASE("the bad-CSV corpus", "[energy]") {
       } else if (format == "entsoe") {
         spec.format = GridFormat::kEntsoe;
       } else {
-        REQUIRE(format == "columns");
+        REQUIRE((format == "columns" || format == "columns_time"));
         spec.format = GridFormat::kColumns;
         spec.carbon_intensity_column = "ci";
         spec.cfe_share_column = "cfe";
+        if (format == "columns_time") spec.time_column = "time";
       }
       grid = read_grid_csv(spec, run);
       filled = grid.filled_hours;
@@ -633,6 +736,116 @@ TEST_CASE("Electricity Maps files: annual means equal the files' columns", "[ene
       CHECK(mean(g.cfe_share) == Approx(mean(file_share)).epsilon(1e-12));
       CHECK(g.carbon_intensity_g_per_kwh == file_ci);
     }
+  }
+}
+
+namespace {
+
+// The shared files are the raw exports with their columns renamed and timestamps rewritten
+// (../shared/data/README.md, "Transformations"). Undoing that gives files laid out as the
+// platforms export them; the reader must give the same series from both.
+std::string export_time_entsoe(fleetsim::core::Seconds t) {
+  auto day_first = [](fleetsim::core::Seconds s) {
+    const std::string iso = fleetsim::core::format_utc(s);  // YYYY-MM-DDTHH:MM:SSZ
+    return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4) + " " + iso.substr(11, 5);
+  };
+  return day_first(t) + " - " + day_first(t + 3600);
+}
+
+std::string write_as_export(const std::string& shared_path, const std::string& name, bool entsoe) {
+  const std::map<std::string, std::string> em_names = {
+      {"datetime_utc", "Datetime (UTC)"},
+      {"zone_id", "Zone Id"},
+      {"ci_direct_gco2eq_per_kwh", "Carbon Intensity gCO\u2082eq/kWh (direct)"},
+      {"ci_lifecycle_gco2eq_per_kwh", "Carbon Intensity gCO\u2082eq/kWh (LCA)"},
+      {"low_carbon_pct", "Low Carbon Percentage"},
+      {"renewable_pct", "Renewable Percentage"},
+      {"data_source", "Data Source"},
+      {"data_estimated", "Data Estimated"},
+      {"data_estimation_method", "Data Estimation Method"}};
+  const std::map<std::string, std::string> entsoe_types = {{"biomass_mw", "Biomass"},
+                                                           {"gas_mw", "Fossil Gas"},
+                                                           {"hard_coal_mw", "Fossil Hard coal"},
+                                                           {"oil_mw", "Fossil Oil"},
+                                                           {"hydro_pumped_storage_mw", "Hydro Pumped Storage"},
+                                                           {"hydro_run_of_river_mw", "Hydro Run-of-river and poundage"},
+                                                           {"hydro_reservoir_mw", "Hydro Water Reservoir"},
+                                                           {"nuclear_mw", "Nuclear"},
+                                                           {"solar_mw", "Solar"},
+                                                           {"waste_mw", "Waste"},
+                                                           {"other_mw", "Other"},
+                                                           {"wind_onshore_mw", "Wind Onshore"},
+                                                           {"wind_offshore_mw", "Wind Offshore"}};
+  const std::string out_path = (std::filesystem::temp_directory_path() / name).string();
+  std::ifstream in(shared_path);
+  std::ofstream out(out_path, std::ios::binary);
+  REQUIRE(in);
+  REQUIRE(out);
+  std::string line;
+  std::getline(in, line);
+  std::string header = entsoe ? "\"Area\"" : "";
+  for (const std::string& column : split(line, ',')) {
+    std::string exported = column;
+    if (entsoe) {
+      if (column == "datetime_utc") exported = "MTU (UTC)";
+      if (entsoe_types.count(column) != 0) exported = entsoe_types.at(column) + "  - Actual Aggregated [MW]";
+      header += ",\"" + exported + "\"";
+    } else {
+      exported = em_names.at(column);
+      header += (header.empty() ? "" : ",") + exported;
+      if (column == "datetime_utc") header += ",Country,Zone Name";
+    }
+  }
+  // Every type the area lacks, as the platform writes it: "n/e" in every row.
+  if (entsoe) header += ",\"Fossil Peat  - Actual Aggregated [MW]\",\"Marine  - Actual Aggregated [MW]\"";
+  out << header << "\n";
+  while (std::getline(in, line)) {
+    const size_t comma = line.find(',');
+    const std::string time = line.substr(0, comma);
+    const std::string rest = line.substr(comma);
+    if (entsoe) {
+      out << "\"BZN|XX\",\"" << export_time_entsoe(utc(time.c_str())) << "\"" << rest << ",n/e,n/e\n";
+    } else {
+      out << time.substr(0, 10) << " " << time.substr(11, 8) << ",Country,Zone" << rest << "\n";
+    }
+  }
+  return out_path;
+}
+
+}  // namespace
+
+TEST_CASE("shared files laid out as raw exports give the same series", "[energy][data]") {
+  if (!shared_data_present()) {
+    WARN("skipped: " << kGridData << " is absent (the shared data folder is not next to the checkout)");
+    return;
+  }
+  for (const char* zone : {"DE", "GB", "US-CAL-CISO"}) {
+    const std::string shared = kGridData + "electricitymaps_2022_" + zone + ".csv";
+    INFO(shared);
+    GridCsvSpec spec;
+    spec.path = shared;
+    spec.format = GridFormat::kElectricityMaps;
+    const TimeAxis run = axis("2022-01-01T00:00:00Z", 8760);
+    const GridSeries want = read_grid_csv(spec, run);
+    spec.path = write_as_export(shared, std::string("fleetsim_em_export_") + zone + ".csv", false);
+    const GridSeries got = read_grid_csv(spec, run);
+    CHECK(got.carbon_intensity_g_per_kwh == want.carbon_intensity_g_per_kwh);
+    CHECK(got.cfe_share == want.cfe_share);
+    std::filesystem::remove(spec.path);
+  }
+  for (const char* country : {"FR", "GB"}) {
+    const std::string shared = kGridData + "entsoe_2020_" + country + ".csv";
+    INFO(shared);
+    GridCsvSpec spec;
+    spec.path = shared;
+    spec.format = GridFormat::kEntsoe;
+    const TimeAxis run = axis("2020-01-01T00:00:00Z", 8784);
+    const GridSeries want = read_grid_csv(spec, run);
+    spec.path = write_as_export(shared, std::string("fleetsim_entsoe_export_") + country + ".csv", true);
+    const GridSeries got = read_grid_csv(spec, run);
+    CHECK(got.carbon_intensity_g_per_kwh == want.carbon_intensity_g_per_kwh);
+    CHECK(got.cfe_share == want.cfe_share);
+    std::filesystem::remove(spec.path);
   }
 }
 
