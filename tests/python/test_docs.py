@@ -16,6 +16,10 @@ An HTML comment on the lines just above a block changes how it runs; each says w
                                                 the shortened variant of a long run
     <!-- doc-test: expect TEXT -->              the output (stdout + stderr) must contain TEXT
     <!-- doc-test: timeout SECONDS -->          default 300
+    <!-- doc-test: file PATH -->                 (any block, yaml too) the block is the shipped file
+                                                PATH, but for the comment lines that open it
+    <!-- doc-test: requires PATH -->            skipped, with a message, where PATH (relative to
+                                                the checkout) is absent: ../shared/data
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ import pytest
 from conftest import SOURCE_DIR
 
 RUNNABLE = {"sh": "sh", "bash": "sh", "python": "python"}
-DIRECTIVE = re.compile(r"^<!--\s*doc-test:\s*(?P<verb>skip|replace|expect|timeout)\b:?\s*(?P<rest>.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"^<!--\s*doc-test:\s*(?P<verb>skip|replace|expect|timeout|requires|file)\b:?\s*(?P<rest>.*?)\s*-->\s*$")
 DOC_FILES = [SOURCE_DIR / "README.md", *sorted((SOURCE_DIR / "docs").glob("*.md"))]
 
 
@@ -44,6 +48,8 @@ class Block:
     replacements: list[tuple[str, str]] = field(default_factory=list)
     expects: list[str] = field(default_factory=list)
     timeout: float = 300.0
+    requires: list[str] = field(default_factory=list)
+    same_as: str | None = None  # a shipped file the block shows
 
     @property
     def name(self) -> str:
@@ -73,8 +79,9 @@ def parse_blocks(path: Path) -> list[Block]:
             while end < len(lines) and not lines[end].strip().startswith("```"):
                 end += 1
             code = "\n".join(lines[i + 1:end]) + "\n"
-            if language in RUNNABLE:
-                block = Block(path, i + 1, RUNNABLE[language], code)
+            shown_file = [m for _, m in pending if m.group("verb") == "file"]
+            if language in RUNNABLE or shown_file:
+                block = Block(path, i + 1, RUNNABLE.get(language, language), code)
                 for where, match in pending:
                     apply_directive(block, match, f"{path}:{where}")
                 blocks.append(block)
@@ -106,6 +113,10 @@ def apply_directive(block: Block, match: re.Match[str], where: str) -> None:
         block.expects.append(rest)
     elif verb == "timeout":
         block.timeout = float(rest)
+    elif verb == "requires":
+        block.requires.append(rest)
+    elif verb == "file":
+        block.same_as = rest
 
 
 ALL_BLOCKS = [block for path in DOC_FILES for block in parse_blocks(path)]
@@ -132,6 +143,9 @@ def scratch_checkout(root: Path, build: Path) -> Path:
             continue
         (root / entry.name).symlink_to(entry)
     (root / "build").symlink_to(build)
+    shared = SOURCE_DIR.parent / "shared"
+    if shared.exists() and not (root.parent / "shared").exists():
+        (root.parent / "shared").symlink_to(shared)  # ../shared/data, as beside the checkout
     tools = root / ".doc-test-bin"
     tools.mkdir()
     (tools / "fleetsim").symlink_to(build / "sim" / "cli" / "fleetsim")
@@ -149,9 +163,19 @@ def test_every_block_parses() -> None:
 def test_doc_block(block: Block, checkouts: dict[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> None:
     if block.skip:
         pytest.skip(block.skip)
+    if block.same_as:
+        shipped = (SOURCE_DIR / block.same_as).read_text(encoding="utf-8").splitlines(keepends=True)
+        while shipped and shipped[0].startswith("#"):
+            shipped.pop(0)
+        assert "".join(shipped) == block.code, f"{block.name} differs from {block.same_as}"
+        if block.language not in RUNNABLE.values():
+            return
     build = build_dir()
     if build is None:
         pytest.skip("no build: set FLEETSIM_BIN or build into build/")
+    for path in block.requires:
+        if not (SOURCE_DIR / path).exists():
+            pytest.skip(f"{path} is absent (docs/reliability.md, \"Docs as tests\")")
     if block.file not in checkouts:
         checkouts[block.file] = scratch_checkout(tmp_path_factory.mktemp(block.file.stem) / "fleetsim", build)
     root = checkouts[block.file]
