@@ -77,15 +77,22 @@ void print_json(std::ostream& out, bool complete, const std::vector<std::pair<st
 }
 
 void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions) {
+  // shares in percent with two decimals, as the region table's (one decimal) and the reports
+  auto shown = [](const Row& r) {
+    if (!r.share || !std::isfinite(r.value)) return format_number(r.value);
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f%%", 100.0 * r.value);
+    return std::string(buffer);
+  };
   size_t name_width = 0;
   size_t value_width = 0;
   for (const Row& r : rows) {
     name_width = std::max(name_width, r.name.size());
-    value_width = std::max(value_width, format_number(r.value).size());
+    value_width = std::max(value_width, shown(r).size());
   }
   for (const Row& r : rows) {
     out << "  " << std::left << std::setw(static_cast<int>(name_width)) << r.name << "  " << std::right
-        << std::setw(static_cast<int>(value_width)) << format_number(r.value);
+        << std::setw(static_cast<int>(value_width)) << shown(r);
     if (!r.description.empty()) out << "  " << r.description;
     out << '\n';
   }
@@ -112,7 +119,8 @@ void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::v
         << format_number(std::round(g.emissions_market_annual_t)) << '\n';
   }
   out << "\n  CFE: hourly carbon-free share of the load (24/7 method); annual: contracted / load, capped at 100%;\n"
-         "  emissions in tCO2: location-based, hourly market-based, annual market-based (docs/energy.md).\n";
+         "  emissions in tCO2: location-based, hourly market-based, annual market-based (docs/energy.md).\n"
+         "  Shares are shown in percent; the run file stores them as fractions (docs/output-format.md).\n";
 }
 
 void print_years(std::ostream& out, const std::vector<YearRow>& years) {

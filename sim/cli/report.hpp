@@ -13,6 +13,7 @@ struct Row {
   std::string name;
   double value = 0.0;
   std::string description;
+  bool share = false;  // a fraction of 1, printed in percent (the run file stores the fraction)
 };
 
 struct RegionRow {

@@ -26,7 +26,8 @@ std::vector<Row> rows_of(const std::vector<run::SummaryItem>& items) {
     if (policy_row && i.value == 0.0) continue;
     const bool inference_row = i.name.rfind("quer", 0) == 0 || i.name.find("inference") != std::string::npos;
     if ((inference_row && !inference) || (i.name.rfind("trace_rows", 0) == 0 && !traces)) continue;
-    rows.push_back({i.name, i.value, i.description});
+    const bool share = i.name == "cfe_score" || i.name.rfind("annual_matching", 0) == 0 || i.name == "gpu_utilization";
+    rows.push_back({i.name, i.value, i.description, share});
   }
   return rows;
 }

@@ -148,3 +148,21 @@ def test_alibaba_trace_runs_end_to_end(fleetsim_bin: Path, tmp_path: Path):
         counts = {s: int((status == s).sum()) for s in set(status)}
         total = sum(counts.values())
         assert total == len(status)
+
+
+def test_the_terminal_summary_shows_shares_in_percent_and_the_file_keeps_fractions(fleetsim_bin: Path,
+                                                                                    tmp_path: Path):
+    out = tmp_path / "m.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "regional_mismatch.yaml"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    with h5py.File(out, "r") as f:
+        stored = {name: float(f["summary"].attrs[name]) for name in ("cfe_score", "annual_matching_global",
+                                                                     "gpu_utilization")}
+    for name, fraction in stored.items():
+        assert 0.0 <= fraction <= 1.0
+        line = re.search(rf"^\s+{name}\s+(\S+)\s", result.stdout, re.M)
+        assert line, name
+        assert line.group(1) == f"{100 * fraction:.2f}%", (name, line.group(1))
+    # the region table's shares are percent too, and nothing else prints a bare fraction
+    assert re.search(r"^\s+cfe_score\s+0\.\d{4}\s", result.stdout, re.M) is None
+    assert "Shares are shown in percent" in result.stdout
