@@ -31,17 +31,18 @@
 #include <string>
 
 #include "output/h5_error.hpp"
+#include "output/run_sink.hpp"
 
 namespace fleetsim::output {
 
 struct PrecompressedSeries;
 
-class RunFileWriter {
+class RunFileWriter final : public RunSink {
  public:
   // deflate_level: 0 (no compression) to 9. Throws H5Error if the temporary file cannot be
   // created (e.g. the directory does not exist).
   explicit RunFileWriter(std::string final_path, int deflate_level = 1);
-  ~RunFileWriter();
+  ~RunFileWriter() override;
   RunFileWriter(const RunFileWriter&) = delete;
   RunFileWriter& operator=(const RunFileWriter&) = delete;
   RunFileWriter(RunFileWriter&&) noexcept;
@@ -49,26 +50,26 @@ class RunFileWriter {
 
   // Sets (or replaces) a scalar attribute. object_path "/" is the root; a path that does not
   // exist yet is created as a group (with its parents), e.g. "/summary".
-  void set_attribute(const std::string& object_path, const std::string& name, const Attribute& value);
+  void set_attribute(const std::string& object_path, const std::string& name, const Attribute& value) override;
 
   // Creates a series group with its coordinates `hour` (the start of each hour, int64
   // seconds since the Unix epoch) and `<entity_dim>` (the entity names), both dimension
   // scales. Series and entity columns of the group must match these lengths.
   void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s, const std::string& entity_dim,
-                        std::span<const std::string> entity_names);
+                        std::span<const std::string> entity_names) override;
 
   // A [hour x entity] series, data hour-major (data[h * n_entities + e]). `precompressed`: its
   // chunks compressed during the run (precompress.hpp), used where they still match the data.
   void write_series(const std::string& group, const std::string& name, std::span<const double> data,
                     const std::string& units, const std::string& description,
-                    const PrecompressedSeries* precompressed = nullptr);
+                    const PrecompressedSeries* precompressed = nullptr) override;
   void write_series(const std::string& group, const std::string& name, std::span<const int64_t> data,
                     const std::string& units, const std::string& description,
-                    const PrecompressedSeries* precompressed = nullptr);
+                    const PrecompressedSeries* precompressed = nullptr) override;
 
   // A 1-D dataset along the entity dimension of a series group (e.g. /site/site_region).
   void write_entity_column(const std::string& group, const std::string& name, std::span<const std::string> values,
-                           const std::string& units, const std::string& description);
+                           const std::string& units, const std::string& description) override;
   void write_entity_column(const std::string& group, const std::string& name, std::span<const double> values,
                            const std::string& units, const std::string& description);
   void write_entity_column(const std::string& group, const std::string& name, std::span<const int64_t> values,
@@ -77,16 +78,16 @@ class RunFileWriter {
   // Creates a table group: a 1-D coordinate `<row_dim>` holding the row keys (a dimension
   // scale); columns written with write_column have one value per key.
   void add_table(const std::string& group, const std::string& row_dim, std::span<const int64_t> keys,
-                 const std::string& units = "", const std::string& description = "");
+                 const std::string& units = "", const std::string& description = "") override;
   void add_table(const std::string& group, const std::string& row_dim, std::span<const std::string> keys,
-                 const std::string& units = "", const std::string& description = "");
+                 const std::string& units = "", const std::string& description = "") override;
 
   void write_column(const std::string& group, const std::string& name, std::span<const int64_t> values,
-                    const std::string& units, const std::string& description);
+                    const std::string& units, const std::string& description) override;
   void write_column(const std::string& group, const std::string& name, std::span<const double> values,
-                    const std::string& units, const std::string& description);
+                    const std::string& units, const std::string& description) override;
   void write_column(const std::string& group, const std::string& name, std::span<const std::string> values,
-                    const std::string& units, const std::string& description);
+                    const std::string& units, const std::string& description) override;
 
   // Threads that compress the chunks of one dataset; 0 (the default) uses one per hardware
   // thread. The file's bytes do not depend on it.

@@ -127,8 +127,8 @@ size_t group_entities(const RunResult& r, const std::string& group) {
 
 // A per-region summary table (/summary/region, and /baseline/region for the baseline run):
 // the per-region values under the same names as /summary.
-void write_region_summary(output::RunFileWriter& w, const std::string& group, const RunResult& r) {
-  w.add_table(group, "region", r.region_names);
+void write_region_summary(output::RunSink& w, const std::string& group, const RunResult& r) {
+  w.add_table(group, "region", r.region_names, "", "");
   auto column = [&](const char* column_name, auto member, const char* units, const char* description) {
     std::vector<std::decay_t<decltype(r.regions[0].*member)>> values;
     for (const RegionSummary& g : r.regions) values.push_back(g.*member);
@@ -168,6 +168,11 @@ void precompress_series(const RunResult& r, output::SeriesPrecompressor& compres
 void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std::string& path,
                     const Baseline* baseline) {
   output::RunFileWriter w(path, sc.deflate_level);
+  emit_run(sc, r, baseline, w);
+  w.commit();
+}
+
+void emit_run(const scenario::Scenario& sc, const RunResult& r, const Baseline* baseline, output::RunSink& w) {
   std::string overrides;
   for (const auto& o : sc.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
   w.set_attribute("/", "format_version", int64_t{core::kFormatVersion});
@@ -259,7 +264,7 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
     reason.push_back(j.reason);
     deferred.push_back(j.deferred_s);
   }
-  w.add_table("/jobs", "job", ids);
+  w.add_table("/jobs", "job", ids, "", "");
   w.write_column("/jobs", "id", ids, "", "job id: position in submission order");
   w.write_column("/jobs", "name", name, "", "job name");
   w.write_column("/jobs", "source", source, "", "listed, synthetic or trace");
@@ -314,7 +319,6 @@ void write_run_file(const scenario::Scenario& sc, const RunResult& r, const std:
     for (const SummaryItem& item : baseline->result->summary) w.set_attribute("/baseline", item.name, item.value);
     write_region_summary(w, "/baseline/region", *baseline->result);
   }
-  w.commit();
 }
 
 namespace {

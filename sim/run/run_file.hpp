@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "output/precompress.hpp"
+#include "output/run_sink.hpp"
 #include "run/simulation.hpp"
 #include "scenario/scenario.hpp"
 
@@ -24,6 +25,10 @@ void precompress_series(const RunResult& result, output::SeriesPrecompressor& co
 
 void write_run_file(const scenario::Scenario& scenario, const RunResult& result, const std::string& path,
                     const Baseline* baseline = nullptr);
+// The same contents, call by call, into any sink (output/run_sink.hpp): write_run_file is
+// emit_run into an HDF5 RunFileWriter, then commit; the Python module keeps them in memory.
+void emit_run(const scenario::Scenario& scenario, const RunResult& result, const Baseline* baseline,
+              output::RunSink& sink);
 
 // Checks `path` as the output file of a run (or plan) of `sc`, before any simulation: it names
 // no folder or special file, its folder exists and takes new files, and it is neither the
