@@ -15,6 +15,14 @@ endif()
 # is bad input (the corpus) and bad output paths, where a memory error would hide behind a clean
 # message. The rest run the same code through the CLI and run in the release build only (time).
 set(sanitized_python_tests test_bad_input test_output_paths)
+# The Python module (sim/python/), when built: tests that use it fail rather than skip when
+# FLEETSIM_PYTHON_DIR is set and it does not import.
+set(python_path ${PROJECT_SOURCE_DIR}/analysis)
+set(python_module_dir "")
+if(TARGET fleetsim_python)
+  set(python_module_dir ${PROJECT_BINARY_DIR}/python)
+  set(python_path ${python_module_dir}:${python_path})
+endif()
 file(GLOB python_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
 foreach(test_file ${python_tests})
   get_filename_component(test_name ${test_file} NAME_WE)
@@ -27,5 +35,5 @@ foreach(test_file ${python_tests})
   endif()
   set_tests_properties("python: ${test_name}" PROPERTIES
     LABELS "${labels}"
-    ENVIRONMENT "FLEETSIM_BIN=$<TARGET_FILE:fleetsim>;FLEETSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};FLEETSIM_SHARED_DATA=${FLEETSIM_SHARED_DATA};PYTHONPATH=${PROJECT_SOURCE_DIR}/analysis")
+    ENVIRONMENT "FLEETSIM_BIN=$<TARGET_FILE:fleetsim>;FLEETSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};FLEETSIM_SHARED_DATA=${FLEETSIM_SHARED_DATA};FLEETSIM_PYTHON_DIR=${python_module_dir};PYTHONPATH=${python_path}")
 endforeach()

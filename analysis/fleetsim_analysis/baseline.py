@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from fleetsim_analysis.io import RunFileError
+from fleetsim_analysis.io import Run, RunFileError
 
 # The figures a policy is judged by against its baseline, in the order fleetsim run prints
 # them (sim/run/comparison.cpp).
@@ -31,9 +31,16 @@ class Baseline:
     summary_region: pd.DataFrame = field(default_factory=pd.DataFrame)  # indexed by region; empty in older files
 
 
-def open_baseline(path: str | Path) -> Baseline | None:
+def open_baseline(path: str | Path | Run) -> Baseline | None:
     """The baseline stored in a run file, or None for a run made without --baseline. Files
-    written before /baseline/region existed give an empty `summary_region`."""
+    written before /baseline/region existed give an empty `summary_region`. Also takes an open
+    Run, or an in-memory result of the Python module (``fleetsim.run(..., baseline="fifo")``)."""
+    if isinstance(path, Run):
+        stored = path.baseline
+        if stored is None:
+            return None
+        summary = {k: float(v) for k, v in stored.items() if k != "policy"}
+        return Baseline(str(stored.get("policy", "baseline")), summary, path._table("baseline/region", "region"))
     try:
         with h5py.File(path, "r") as f:
             if "baseline" not in f:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from fleetsim_analysis import figures
 from fleetsim_analysis.baseline import comparison, open_baseline, region_comparison
-from fleetsim_analysis.io import RunFileError, open_run
+from fleetsim_analysis.io import Run, RunFileError, open_run
 from fleetsim_analysis.tables import CSS, html_table, is_share, label, number, quantity_rows, summary_table, unit_of
 
 MAX_REGION_COLUMNS = 8  # the Regions table has a column per region up to this many, else a row per region
@@ -103,14 +103,14 @@ def _baseline_section(run, baseline, out: Path, add_figure) -> list[str]:
     return parts
 
 
-def write_report(path: str | Path, out_dir: str | Path, week: str | None = None) -> list[Path]:
+def write_report(path: str | Path | Run, out_dir: str | Path, week: str | None = None) -> list[Path]:
     """Writes the figures of a run and an index.html into out_dir; returns the files written.
     `week`: the first day (YYYY-MM-DD) of the load-and-supply week; default: the 7 days with
     the lowest fleet CFE share. Panels without data are left out: the training-job figure for
     a run without training jobs, the inference figure for a run without inference, per-region
     panels for regions without load."""
-    run = open_run(path)
-    baseline = open_baseline(path)
+    run = path if isinstance(path, Run) else open_run(path)
+    baseline = open_baseline(run)
     start = _week_start(run, week) if week else figures.default_week(run)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -156,7 +156,8 @@ def write_report(path: str | Path, out_dir: str | Path, week: str | None = None)
         f"<title>fleetsim report: {html.escape(str(info['scenario_name']))}</title><style>{CSS}</style></head><body>",
         f"<h1>fleetsim run: {html.escape(str(info['scenario_name']))}</h1>",
         "<p class='meta'>" + " · ".join(f"{k} {html.escape(str(v))}" for k, v in info.items() if k != "scenario_name")
-        + f" · file {html.escape(str(Path(path).resolve()))}</p>",
+        + (f" · file {html.escape(str(Path(path).resolve()))}" if not isinstance(path, Run) else
+           f" · {html.escape(str(run.path))}") + "</p>",
     ]
     if baseline is not None:
         parts += _baseline_section(run, baseline, out, save)

@@ -333,6 +333,12 @@ PYBIND11_MODULE(_core, m) {
   static py::exception<core::InputError> input_error(m, "InputError", PyExc_ValueError);
   static py::exception<core::SimulationError> simulation_error(m, "SimulationError", PyExc_RuntimeError);
   static py::exception<output::H5Error> output_error(m, "OutputError", simulation_error.ptr());
+  input_error.attr("__doc__") =
+      "Bad input (a scenario, a CSV, an argument): file ('<text>' or '<dict>' for inline scenarios), line "
+      "(1-based; 0: unknown) and key path, as the CLI's one-line message (exit code 2) says them.";
+  simulation_error.attr("__doc__") = "A failure while simulating (a broken invariant) or writing (the CLI's exit 1).";
+  output_error.attr("__doc__") =
+      "A failed write (HDF5): disk full, file-size limit; nothing incomplete is left at the path.";
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -555,7 +561,8 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("catalog", [] {
     py::list out;
-    for (const fleet::GpuType& t : fleet::GpuCatalog::builtin().types()) {
+    const fleet::GpuCatalog catalog = fleet::GpuCatalog::builtin();
+    for (const fleet::GpuType& t : catalog.types()) {
       py::dict d;
       d["name"] = text(t.name);
       d["max_power_w"] = t.max_power_w;

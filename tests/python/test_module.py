@@ -1,0 +1,265 @@
+"""The Python module `fleetsim` (docs/python.md): the same library as the CLI, in memory.
+
+Results equal the CLI's run files byte for byte (to_hdf5) and dataset for dataset (in memory);
+bad input raises fleetsim.InputError with file, line and key and leaves the interpreter working;
+the GIL is released while a simulation runs."""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from conftest import SOURCE_DIR, run_fleetsim
+
+SCENARIOS = SOURCE_DIR / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def fleetsim():
+    folder = os.environ.get("FLEETSIM_PYTHON_DIR")
+    if folder is None:
+        default = SOURCE_DIR / "build" / "python"
+        if not (default / "fleetsim").is_dir():
+            pytest.skip("FLEETSIM_PYTHON_DIR is not set and build/python/fleetsim does not exist")
+        folder = str(default)
+    if not folder:
+        pytest.skip("the Python module was not built (pybind11-dev or python3-dev missing, or a sanitizer build)")
+    sys.path.insert(0, folder)
+    return importlib.import_module("fleetsim")
+
+
+def test_quickstart_file_is_byte_identical_to_the_cli(fleetsim, fleetsim_bin, tmp_path):
+    cli = tmp_path / "cli.h5"
+    assert run_fleetsim(fleetsim_bin, "run", str(SCENARIOS / "quickstart.yaml"), "-o", str(cli), "-q").returncode == 0
+    result = fleetsim.run(fleetsim.load_scenario(SCENARIOS / "quickstart.yaml"))
+    assert result.to_hdf5(tmp_path / "py.h5") == tmp_path / "py.h5"
+    assert (tmp_path / "py.h5").read_bytes() == cli.read_bytes()
+
+
+def test_gpt4_file_with_overrides_and_threads_is_byte_identical(fleetsim, fleetsim_bin, tmp_path):
+    cli = tmp_path / "cli.h5"
+    args = ["run", str(SCENARIOS / "gpt4_training.yaml"), "-o", str(cli), "-q", "--set", "seed=7"]
+    assert run_fleetsim(fleetsim_bin, *args).returncode == 0
+    sc = fleetsim.load_scenario(str(SCENARIOS / "gpt4_training.yaml"), overrides={"seed": 7})
+    fleetsim.run(sc, threads=2).to_hdf5(tmp_path / "py.h5")
+    assert (tmp_path / "py.h5").read_bytes() == cli.read_bytes()
+
+
+def test_baseline_run_matches_the_cli_file_and_table(fleetsim, fleetsim_bin, tmp_path):
+    cli = tmp_path / "cli.h5"
+    args = ["run", str(SCENARIOS / "carbon_aware_shift.yaml"), "-o", str(cli), "-q", "--baseline", "fifo"]
+    assert run_fleetsim(fleetsim_bin, *args).returncode == 0
+    result = fleetsim.run(SCENARIOS / "carbon_aware_shift.yaml", baseline="fifo")
+    result.to_hdf5(tmp_path / "py.h5")
+    assert (tmp_path / "py.h5").read_bytes() == cli.read_bytes()
+    table = result.comparison()
+    emissions = table.loc["job_emissions_location_t"]
+    assert emissions["policy"] == result.summary["job_emissions_location_t"]
+    assert emissions["baseline"] == result.baseline["job_emissions_location_t"]
+    assert emissions["difference"] == pytest.approx(emissions["policy"] - emissions["baseline"])
+    # the same table from two separate results
+    fifo = fleetsim.run(fleetsim.load_scenario(SCENARIOS / "carbon_aware_shift.yaml",
+                                               overrides={"scheduler.policy": "fifo"}))
+    pd.testing.assert_frame_equal(fleetsim.compare(result, fifo), table)
+
+
+def test_in_memory_result_holds_what_the_file_holds(fleetsim, quickstart_h5):
+    from fleetsim_analysis import open_run
+
+    stored = open_run(quickstart_h5)
+    result = fleetsim.run(SCENARIOS / "quickstart.yaml")
+    assert result.summary == stored.summary
+    assert {k: v for k, v in stored.attrs.items() if k != "complete"} == result.attrs
+    for group in ("site", "region"):
+        ours, theirs = getattr(result, group), getattr(stored, group)
+        xr.testing.assert_equal(ours, theirs)
+        for name, variable in theirs.data_vars.items():
+            assert ours[name].attrs == variable.attrs, (group, name)
+            assert ours[name].dtype == variable.dtype, (group, name)
+    pd.testing.assert_frame_equal(result.jobs, stored.jobs, check_like=True)
+    pd.testing.assert_frame_equal(result.summary_region, stored.summary_region, check_like=True)
+    pd.testing.assert_frame_equal(result.summary_year, stored.summary_year, check_like=True)
+    assert result.baseline is None and stored.baseline is None
+    assert result.frame("region", "load_mwh").shape == (8784, 3)
+
+
+def test_fleetsim_analysis_takes_in_memory_results(fleetsim, tmp_path):
+    from fleetsim_analysis import compare, figures
+    from fleetsim_analysis.report import write_report
+
+    result = fleetsim.run(fleetsim.load_scenario(SCENARIOS / "carbon_aware_shift.yaml"), baseline="fifo")
+    assert figures.hourly_cfe(result).shape[0] == result.attrs["hours"]
+    files = {p.name for p in write_report(result, tmp_path / "report")}
+    assert "index.html" in files and "baseline.png" in files
+    stored = compare(result).summary  # from the in-memory /baseline, as from a file
+    ours = result.comparison().loc[stored.index, ["policy", "baseline", "difference"]]
+    pd.testing.assert_frame_equal(ours, stored[["policy", "baseline", "difference"]], check_names=False)
+
+
+def test_scenario_from_a_dict_resolves_paths_against_base_dir(fleetsim, tmp_path):
+    scenario = {
+        "name": "from_python", "start": "2024-01-01T00:00:00Z", "hours": 48, "seed": 3,
+        "regions": [{"name": "r1", "grid": {"source": "csv", "file": "grid.csv",
+                                            "carbon_intensity_column": "carbon_intensity_g_per_kwh",
+                                            "cfe_share_column": "cfe_share"}}],
+        "sites": [{"name": "s1", "region": "r1", "pue": 1.2, "grid_limit_mw": 10, "clusters": [{"gpu_type": "A100", "gpus": 64}]}],
+        "workload": {"jobs": [{"name": "j", "submit_h": 2, "gpus": 32, "duration_h": 10}]},
+    }
+    hours = pd.date_range("2024-01-01", periods=48, freq="h")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pd.DataFrame({"datetime_utc": hours.strftime("%Y-%m-%dT%H:%M:%SZ"), "carbon_intensity_g_per_kwh": 300.0,
+                  "cfe_share": 0.25}).to_csv(folder / "grid.csv", index=False)
+    with pytest.raises(fleetsim.InputError) as error:  # relative to the current folder: not there
+        fleetsim.load_scenario(scenario)
+    assert "grid.csv" in str(error.value)
+    sc = fleetsim.load_scenario(scenario, base_dir=folder)
+    assert sc.name == "from_python" and sc.hours == 48 and sc.sites == ["s1"]
+    result = fleetsim.run(sc)
+    assert result.summary["jobs_completed"] == 1
+    assert result.region["carbon_intensity_g_per_kwh"].values.max() == 300.0
+    # the same scenario as text
+    text_sc = fleetsim.load_scenario(sc.to_yaml(), base_dir=folder)
+    assert fleetsim.run(text_sc).summary == result.summary
+
+
+def test_variants_without_files(fleetsim):
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 1008})
+    assert sc.hours == 1008 and sc.overrides == ["hours=1008"]
+    doubled = sc.with_overrides({"sites.0.clusters.0.gpus": 16384})
+    assert doubled.overrides == ["hours=1008", "sites.0.clusters.0.gpus=16384"]
+    assert sc.with_overrides(hours=1000).hours == 1000
+    a, b = fleetsim.run(sc), fleetsim.run(doubled)
+    assert b.summary["gpus_total"] == a.summary["gpus_total"] + 8192
+    assert b.summary["idle_energy_mwh"] > a.summary["idle_energy_mwh"]
+
+
+def test_bad_input_raises_input_error_and_the_interpreter_survives(fleetsim, tmp_path):
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.load_scenario(tmp_path / "missing.yaml")
+    assert error.value.file == str(tmp_path / "missing.yaml")
+    assert isinstance(error.value, ValueError)
+
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.load_scenario({"name": "x", "hours": 24, "sitez": []})
+    assert error.value.file == "<dict>" and error.value.line > 0 and "sitez" in str(error.value)
+
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"sites.0.pue": float("nan")})
+    assert error.value.key.startswith("sites") and "pue" in error.value.key
+
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"sites.0.clusters.0.gpu_type": "Z999"})
+    assert "Z999" in str(error.value)
+
+    text = (SCENARIOS / "quickstart.yaml").read_text().replace("pue: 1.1", "pue: -1", 1)
+    assert text != (SCENARIOS / "quickstart.yaml").read_text()
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.load_scenario(text, base_dir=SCENARIOS)
+    assert error.value.file == "<text>" and error.value.line > 1 and error.value.key.endswith("pue")
+
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.run(SCENARIOS / "quickstart.yaml", threads=-1)
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.run(SCENARIOS / "quickstart.yaml", baseline="no_such_policy")
+    with pytest.raises(TypeError):
+        fleetsim.load_scenario({"hours": object()})
+
+    # an output path that is a folder, or in a missing folder: refused before writing
+    result = fleetsim.run(fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 1008}))
+    with pytest.raises(fleetsim.InputError):
+        result.to_hdf5(tmp_path)
+    with pytest.raises(fleetsim.InputError):
+        result.to_hdf5(tmp_path / "no" / "such" / "folder.h5")
+    assert not list(tmp_path.iterdir())
+    # still working
+    assert result.attrs["hours"] == 1008
+
+
+def test_sweep_matches_the_cli_sweep_summary(fleetsim, fleetsim_bin, tmp_path):
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("name: s\nparameters:\n  scheduler.policy: [fifo, greenest_site]\n"
+                          "  sites.0.pue: [1.1, 1.3]\n")
+    cli = run_fleetsim(fleetsim_bin, "sweep", str(SCENARIOS / "quickstart.yaml"), "--grid", str(sweep_file),
+                       "-o", str(tmp_path / "out"), "--set", "hours=1008", "--jobs", "2", "-q")
+    assert cli.returncode == 0, cli.stderr
+    expected = pd.read_csv(tmp_path / "out" / "sweep_summary.csv", float_precision="round_trip").set_index("run")
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 1008})
+    frame = fleetsim.sweep(sc, sweep_file, jobs=2)
+    assert list(frame.index) == list(expected.index)
+    for column in expected.columns:
+        if pd.api.types.is_numeric_dtype(expected[column]):
+            np.testing.assert_array_equal(frame[column].to_numpy(float), expected[column].to_numpy(float), column)
+        else:
+            assert list(frame[column]) == list(expected[column]), column
+    assert frame.attrs["parameters"] == ["scheduler.policy", "sites.0.pue"]
+    # the same as a dict of parameters
+    same = fleetsim.sweep(sc, {"scheduler.policy": ["fifo", "greenest_site"], "sites.0.pue": [1.1, 1.3]})
+    pd.testing.assert_frame_equal(same, frame)
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.sweep(sc, {"sites.0.nope": [1, 2]})
+
+
+def test_plan_matches_the_cli_plan_file(fleetsim, fleetsim_bin, tmp_path):
+    cli = tmp_path / "cli.h5"
+    args = ["plan", str(SCENARIOS / "quickstart.yaml"), "--target", "0.9", "-o", str(cli), "-q", "--set", "hours=1008"]
+    result = run_fleetsim(fleetsim_bin, *args)
+    assert result.returncode == 0, result.stderr
+    plan = fleetsim.plan(fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 1008}), target=0.9)
+    plan.to_hdf5(tmp_path / "py.h5")
+    assert (tmp_path / "py.h5").read_bytes() == cli.read_bytes()
+    assert set(plan.plans.index) <= {"us-west", "eu-north", "asia-east"}
+    assert (plan.plans["cfe_score"][plan.plans["reached"]] >= 0.9 - 1e-9).all()
+
+
+def test_catalog_and_key_reference(fleetsim):
+    catalog = fleetsim.catalog()
+    assert catalog.loc["A100", "max_power_w"] == 400.0 and catalog.loc["H100", "max_power_w"] == 700.0
+    keys = fleetsim.keys()
+    assert keys.loc["sites[].pue", "kind"] == "number"
+    assert keys.loc["hours", "required"] in (True, False)
+    reference = (SOURCE_DIR / "docs" / "scenario-reference.md").read_text()
+    for path in keys.index[:40]:
+        assert path.split(".")[-1].split("[")[0] in reference
+
+
+def test_the_gil_is_released_while_a_run_simulates(fleetsim):
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml")
+    ticks = 0
+    done = threading.Event()
+
+    def work():
+        fleetsim.run(sc)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    started = time.perf_counter()
+    worker.start()
+    while not done.is_set():
+        ticks += 1
+        time.sleep(0.001)
+    worker.join()
+    elapsed = time.perf_counter() - started
+    # With the GIL held for the whole run, the loop could not tick until the run ended.
+    assert elapsed > 0.05 and ticks >= 10, (ticks, elapsed)
+
+
+def test_type_stubs_cover_the_core_module(fleetsim):
+    core = fleetsim._core
+    stub = Path(core.__file__).with_name("_core.pyi")
+    assert stub.is_file() and Path(core.__file__).with_name("py.typed").is_file()
+    text = stub.read_text()
+    public = [name for name in dir(core) if not name.startswith("_")]
+    assert public
+    for name in public:
+        assert name in text, name
+    for name in fleetsim.__all__:
+        assert getattr(fleetsim, name).__doc__, name
