@@ -20,7 +20,7 @@ PACKAGES=(
   libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev libxxhash-dev
   catch2 libbenchmark-dev libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
-  python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
+  python3 python3-dev pybind11-dev python3-numpy python3-h5py python3-pandas python3-matplotlib
   python3-xarray python3-h5netcdf python3-pytest
   chromium
 )

@@ -23,10 +23,11 @@ ALLOWED = {
     "run": {"core", "engine", "energy", "fleet", "workload", "policy", "scenario", "output"},
     "planner": {"core", "energy", "policy", "scenario", "run", "output"},
     "cli": {"core", "policy", "run", "scenario", "planner"},
+    "python": {"core", "fleet", "output", "run", "scenario", "planner"},
 }
 # Third-party headers confined to one module.
 CONFINED = {"hdf5": "output", "H5": "output", "yaml-cpp": "scenario", "boost/program_options": "cli",
-            "mpi.h": "run"}
+            "mpi.h": "run", "pybind11": "python"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 

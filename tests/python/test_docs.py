@@ -186,7 +186,7 @@ def test_doc_block(block: Block, checkouts: dict[Path, Path], tmp_path_factory: 
     env.update(PATH=f"{root / '.doc-test-bin'}:/usr/bin:/bin", MPLBACKEND="Agg", HOME=str(root.parent),
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     if block.language == "python":
-        env["PYTHONPATH"] = "analysis"
+        env["PYTHONPATH"] = "build/python:analysis"  # the module (docs/python.md), then the analysis tools
         command = ["/usr/bin/python3", "-c", code]
     else:
         command = ["/bin/bash", "-euo", "pipefail", "-c", code]
