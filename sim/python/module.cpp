@@ -62,9 +62,15 @@ py::bytes raw(std::span<const T> values) {
 
 // A column or series as (kind, payload): "f8"/"i8" with the raw bytes (numpy.frombuffer on the
 // Python side, one copy) or "str" with a list.
-py::tuple column(std::span<const double> v) { return py::make_tuple("f8", raw(v)); }
-py::tuple column(std::span<const int64_t> v) { return py::make_tuple("i8", raw(v)); }
-py::tuple column(std::span<const std::string> v) { return py::make_tuple("str", texts(v)); }
+py::tuple column(std::span<const double> v) {
+  return py::make_tuple("f8", raw(v));
+}
+py::tuple column(std::span<const int64_t> v) {
+  return py::make_tuple("i8", raw(v));
+}
+py::tuple column(std::span<const std::string> v) {
+  return py::make_tuple("str", texts(v));
+}
 
 py::object attribute(const output::Attribute& a) {
   return std::visit(
@@ -95,14 +101,13 @@ class MemorySink final : public output::RunSink {
   }
   py::dict contents() const { return out_; }
 
-  void set_attribute(const std::string& object_path, const std::string& name,
-                     const output::Attribute& value) override {
+  void set_attribute(const std::string& object_path, const std::string& name, const output::Attribute& value) override {
     const py::str key = text(object_path);
     if (!attrs_.contains(key)) attrs_[key] = py::dict();
     attrs_[key].cast<py::dict>()[text(name)] = attribute(value);
   }
-  void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s,
-                        const std::string& entity_dim, std::span<const std::string> entity_names) override {
+  void add_series_group(const std::string& group, std::span<const int64_t> hour_epoch_s, const std::string& entity_dim,
+                        std::span<const std::string> entity_names) override {
     py::dict g;
     g["hour"] = column(hour_epoch_s);
     g["dim"] = text(entity_dim);
@@ -185,9 +190,9 @@ ScenarioPtr reparse(const scenario::Scenario& sc, const std::vector<std::string>
 
 int thread_count(int threads, const char* where = "fleetsim.run", const char* key = "threads") {
   if (threads < 0 || threads > run::kMaxThreads) {
-    throw core::InputError(core::SourceLocation{where, 0, key},
-                           "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " +
-                               std::to_string(threads));
+    throw core::InputError(
+        core::SourceLocation{where, 0, key},
+        "must be 0 (all cores) to " + std::to_string(run::kMaxThreads) + ", got " + std::to_string(threads));
   }
   return threads == 0 ? static_cast<int>(std::max(1U, std::thread::hardware_concurrency())) : threads;
 }
@@ -235,7 +240,8 @@ Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_
 
 py::list summary_items(const std::vector<run::SummaryItem>& items) {
   py::list out;
-  for (const run::SummaryItem& item : items) out.append(py::make_tuple(text(item.name), item.value, text(item.description)));
+  for (const run::SummaryItem& item : items)
+    out.append(py::make_tuple(text(item.name), item.value, text(item.description)));
   return out;
 }
 
@@ -300,9 +306,9 @@ py::list key_reference() {
       py::dict d;
       const std::string path = section.path.empty() ? key.name : section.path + "." + key.name;
       d["path"] = text(path);
-      static const char* const kinds[] = {"number",      "integer",      "string",   "timestamp",
-                                          "number list", "integer list", "string list", "section",
-                                          "section list", "named sections", "number map", "bool"};
+      static const char* const kinds[] = {"number",       "integer",        "string",      "timestamp",
+                                          "number list",  "integer list",   "string list", "section",
+                                          "section list", "named sections", "number map",  "bool"};
       d["kind"] = kinds[static_cast<int>(key.kind)];
       d["unit"] = text(key.unit);
       d["default"] = key.default_text.empty() ? py::object(py::none()) : py::object(text(key.default_text));
@@ -489,8 +495,7 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "plan",
       [](const std::shared_ptr<scenario::Scenario>& sc, double target, const std::vector<std::string>& regions,
-         const std::vector<double>& frontier, bool study, const std::string& load_csv,
-         const std::string& load_column) {
+         const std::vector<double>& frontier, bool study, const std::string& load_csv, const std::string& load_column) {
         auto out = std::make_shared<PlanOutcome>();
         out->scenario = sc;
         out->request.target = target;
@@ -514,7 +519,8 @@ PYBIND11_MODULE(_core, m) {
          int jobs) {
         const scenario::SweepPlan plan = scenario::parse_sweep(sweep_text, source_name, sc->seed);
         if (!plan.runs.empty()) (void)reparse(*sc, plan.runs.front().overrides);  // bad keys: before any run
-        const int workers = std::min<int>(thread_count(jobs, "fleetsim.sweep", "jobs"), static_cast<int>(std::max<size_t>(1, plan.runs.size())));
+        const int workers = std::min<int>(thread_count(jobs, "fleetsim.sweep", "jobs"),
+                                          static_cast<int>(std::max<size_t>(1, plan.runs.size())));
         struct Row {
           std::string status = "ok";
           std::string error;
