@@ -84,10 +84,11 @@ def run_file(prefix: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_installs_the_command_the_libraries_and_their_package_and_no_test_target(prefix: Path, python_dir: Path):
     files = sorted(p.relative_to(prefix).as_posix() for p in prefix.rglob("*") if p.is_file())
+    libdir = cmake_cache("CMAKE_INSTALL_LIBDIR")  # lib; lib/x86_64-linux-gnu if configured for /usr
     allowed = [re.compile(pattern) for pattern in (
         r"bin/fleetsim",
-        r"lib/libfleetsim_(\w+)\.a",
-        r"lib/cmake/fleetsim/fleetsim(Config|ConfigVersion|Targets|Targets-\w+)\.cmake",
+        re.escape(libdir) + r"/libfleetsim_(\w+)\.a",
+        re.escape(libdir) + r"/cmake/fleetsim/fleetsim(Config|ConfigVersion|Targets|Targets-\w+)\.cmake",
         r"include/fleetsim/\w+/\w+\.hpp",
         r"share/man/man1/fleetsim\.1",
         r"share/bash-completion/completions/fleetsim",
@@ -101,9 +102,9 @@ def test_installs_the_command_the_libraries_and_their_package_and_no_test_target
     assert libraries == MODULES
     assert sorted(p.name for p in (prefix / "include" / "fleetsim").iterdir()) == MODULES
     for name in ("fleetsimConfig.cmake", "fleetsimConfigVersion.cmake", "fleetsimTargets.cmake"):
-        assert (prefix / "lib" / "cmake" / "fleetsim" / name).is_file()
+        assert (prefix / libdir / "cmake" / "fleetsim" / name).is_file()
     assert f'PACKAGE_VERSION "{project_version()}"' in \
-        (prefix / "lib" / "cmake" / "fleetsim" / "fleetsimConfigVersion.cmake").read_text()
+        (prefix / libdir / "cmake" / "fleetsim" / "fleetsimConfigVersion.cmake").read_text()
 
 
 def test_installed_headers_are_the_modules_public_headers_and_include_only_each_other(prefix: Path):
@@ -153,7 +154,8 @@ def test_a_cmake_project_finds_links_and_runs_the_installed_library(prefix: Path
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     configured = run(configure)
-    assert f"fleetsim {project_version()} from {prefix}/lib/cmake/fleetsim" in configured.stdout
+    assert f"fleetsim {project_version()} from {prefix}/{cmake_cache('CMAKE_INSTALL_LIBDIR')}/cmake/fleetsim" \
+        in configured.stdout
     run([CMAKE, "--build", build, "-j2"])
     # the headers come from the prefix, not from this checkout
     compile_command = json.loads((build / "compile_commands.json").read_text())[0]["command"]
