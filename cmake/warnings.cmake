@@ -29,15 +29,37 @@ if(FLEETSIM_FUZZ)
   target_compile_options(fleetsim_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
-# fleetsim_module(NAME SOURCES... DEPENDS targets... PRIVATE_DEPENDS targets...): one static
-# library per module under sim/. A module links only the modules it may use
+# fleetsim_module(NAME SOURCES... DEPENDS targets... PRIVATE_DEPENDS targets... PRIVATE_HEADERS files...):
+# one static library per module under sim/. A module links only the modules it may use
 # (docs/architecture.md), so a call into a module it may not use fails to link. All modules
 # share the sim/ include root, so tests/python/test_architecture.py also checks every
 # #include against the same map.
+#
+# Installed (cmake/install.cmake, docs/install.md) as lib/libfleetsim_NAME.a, exported as
+# fleetsim::NAME, with its headers in include/fleetsim/NAME/: include/fleetsim is the installed
+# include root, so "core/error.hpp" resolves there as it does in sim/. PRIVATE_HEADERS are not
+# installed: headers used only inside the module that include a private dependency's headers
+# (hdf5.h, yaml-cpp's), which a consumer need not find. fleetsim_warnings stays out of the
+# installed link interface (its flags are this project's); fleetsim_sanitizers is exported, since
+# a sanitized static library needs the sanitizer runtime where it is linked.
+set(FLEETSIM_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/fleetsim)
 function(fleetsim_module name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;PRIVATE_DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;PRIVATE_DEPENDS;PRIVATE_HEADERS" ${ARGN})
   add_library(fleetsim_${name} STATIC ${ARG_SOURCES})
-  target_include_directories(fleetsim_${name} PUBLIC ${PROJECT_SOURCE_DIR}/sim ${PROJECT_BINARY_DIR}/sim)
-  target_link_libraries(fleetsim_${name} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS} fleetsim_warnings fleetsim_sanitizers)
+  target_compile_features(fleetsim_${name} PUBLIC cxx_std_20)
+  target_include_directories(fleetsim_${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/sim> $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/sim>
+    $<INSTALL_INTERFACE:${FLEETSIM_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(fleetsim_${name} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS}
+                        $<BUILD_INTERFACE:fleetsim_warnings> fleetsim_sanitizers)
+  set_target_properties(fleetsim_${name} PROPERTIES EXPORT_NAME ${name})
   add_library(fleetsim::${name} ALIAS fleetsim_${name})
+  set_property(GLOBAL APPEND PROPERTY FLEETSIM_MODULES fleetsim_${name})
+
+  file(GLOB headers CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.hpp)
+  foreach(header ${ARG_PRIVATE_HEADERS})
+    list(REMOVE_ITEM headers ${CMAKE_CURRENT_SOURCE_DIR}/${header})
+  endforeach()
+  install(TARGETS fleetsim_${name} EXPORT fleetsimTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES ${headers} DESTINATION ${FLEETSIM_INSTALL_INCLUDEDIR}/${name})
 endfunction()

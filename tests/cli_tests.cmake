@@ -23,6 +23,9 @@ if(TARGET fleetsim_python)
   set(python_module_dir ${PROJECT_BINARY_DIR}/python)
   set(python_path ${python_module_dir}:${python_path})
 endif()
+# These install the build into a temporary prefix and build a project against it (label install;
+# docs/install.md): they need the build's folder, its cmake and its C++ compiler.
+set(install_python_tests test_install)
 file(GLOB python_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
 foreach(test_file ${python_tests})
   get_filename_component(test_name ${test_file} NAME_WE)
@@ -33,7 +36,14 @@ foreach(test_file ${python_tests})
   if(test_name IN_LIST sanitized_python_tests)
     list(APPEND labels sanitize)
   endif()
+  if(test_name IN_LIST install_python_tests)
+    list(APPEND labels install)
+  endif()
   set_tests_properties("python: ${test_name}" PROPERTIES
     LABELS "${labels}"
     ENVIRONMENT "FLEETSIM_BIN=$<TARGET_FILE:fleetsim>;FLEETSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};FLEETSIM_SHARED_DATA=${FLEETSIM_SHARED_DATA};FLEETSIM_PYTHON_DIR=${python_module_dir};PYTHONPATH=${python_path}")
+  if(test_name IN_LIST install_python_tests)
+    set_property(TEST "python: ${test_name}" APPEND PROPERTY ENVIRONMENT
+                 "FLEETSIM_BUILD_DIR=${PROJECT_BINARY_DIR};FLEETSIM_CMAKE=${CMAKE_COMMAND}")
+  endif()
 endforeach()
