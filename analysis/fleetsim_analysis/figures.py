@@ -2,9 +2,14 @@
 plot function that draws that data with matplotlib. Hours are UTC."""
 from __future__ import annotations
 
+import os
+
 import matplotlib
 
-matplotlib.use("Agg")  # files only: no display needed
+# Files only (no display needed), unless a backend was chosen: a Jupyter kernel sets MPLBACKEND
+# to its inline backend, which must stay for the figures to show in a notebook.
+if not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402

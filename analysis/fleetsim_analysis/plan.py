@@ -4,12 +4,16 @@ the battery for 100% and the effect of flexible load; and an index.html."""
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+# Files only (no display needed), unless a backend was chosen: a Jupyter kernel sets MPLBACKEND
+# to its inline backend, which must stay for the figures to show in a notebook.
+if not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
 
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402

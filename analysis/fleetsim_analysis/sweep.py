@@ -5,12 +5,16 @@ year for multi-year sweeps; and an index.html with the table of runs."""
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+# Files only (no display needed), unless a backend was chosen: a Jupyter kernel sets MPLBACKEND
+# to its inline backend, which must stay for the figures to show in a notebook.
+if not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
