@@ -75,13 +75,7 @@ int run_main(const Arguments& args) {
     throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--baseline"}, "needs a policy name, e.g. fifo");
   }
   if (!baseline_policy.empty()) {
-    std::vector<std::string> baseline_sets = sets;
-    baseline_sets.push_back("scheduler.policy=" + baseline_policy);
-    try {
-      baseline_sc = scenario::load_scenario(scenario_path, baseline_sets);
-    } catch (const core::InputError& e) {
-      throw core::InputError(core::SourceLocation{"fleetsim run", 0, "--baseline"}, e.detail());
-    }
+    baseline_sc = run::baseline_scenario(sc, baseline_policy, core::SourceLocation{"fleetsim run", 0, "--baseline"});
   }
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
   run::check_run_output(output, sc);  // before the simulation, not after it
@@ -110,28 +104,8 @@ int run_main(const Arguments& args) {
   run_options.progress = [&](int64_t hour, int64_t hours) { progress.update("simulating hour", hour, hours); };
   // The baseline runs beside the policy run, on its own thread (each run is deterministic).
   run::RunResult baseline_result;
-  std::exception_ptr baseline_error;
-  std::thread baseline_thread;
-  if (baseline_sc) {
-    baseline_thread = std::thread([&] {
-      try {
-        run::RunOptions o;
-        o.threads = threads;
-        baseline_result = run::simulate(*baseline_sc, o);
-      } catch (...) {
-        baseline_error = std::current_exception();
-      }
-    });
-  }
-  run::RunResult result;
-  try {
-    result = run::simulate(sc, run_options);
-  } catch (...) {
-    if (baseline_thread.joinable()) baseline_thread.join();
-    throw;
-  }
-  if (baseline_thread.joinable()) baseline_thread.join();
-  if (baseline_error) std::rethrow_exception(baseline_error);
+  const run::RunResult result =
+      run::simulate_with_baseline(sc, baseline_sc ? &*baseline_sc : nullptr, &baseline_result, run_options);
   progress.update("writing " + output, 0, 0);
   const auto write_start = std::chrono::steady_clock::now();
   const run::Baseline stored_baseline{baseline_policy, &baseline_result};

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -197,44 +197,21 @@ int thread_count(int threads, const char* where = "fleetsim.run", const char* ke
   return threads == 0 ? static_cast<int>(std::max(1U, std::thread::hardware_concurrency())) : threads;
 }
 
-// fleetsim run SCENARIO [--baseline POLICY] [--threads N], without the file: the baseline runs
-// beside the policy run on its own thread, as in the CLI.
+// fleetsim run SCENARIO [--baseline POLICY] [--threads N], without the file.
 Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_policy) {
   Result out;
   out.scenario = sc;
   out.threads = thread_count(threads);
-  ScenarioPtr baseline_sc;
+  std::optional<scenario::Scenario> baseline_sc;
   if (!baseline_policy.empty()) {
-    try {
-      baseline_sc = reparse(*sc, {"scheduler.policy=" + baseline_policy});
-    } catch (const core::InputError& e) {
-      throw core::InputError(core::SourceLocation{"fleetsim.run", 0, "baseline"}, e.detail());
-    }
+    baseline_sc = run::baseline_scenario(*sc, baseline_policy, core::SourceLocation{"fleetsim.run", 0, "baseline"});
+    out.baseline_policy = baseline_policy;
+    out.baseline = std::make_shared<run::RunResult>();
   }
   py::gil_scoped_release release;
   run::RunOptions options;
   options.threads = out.threads;
-  std::exception_ptr baseline_error;
-  std::thread baseline_thread;
-  if (baseline_sc) {
-    out.baseline_policy = baseline_policy;
-    out.baseline = std::make_shared<run::RunResult>();
-    baseline_thread = std::thread([&] {
-      try {
-        *out.baseline = run::simulate(*baseline_sc, options);
-      } catch (...) {
-        baseline_error = std::current_exception();
-      }
-    });
-  }
-  try {
-    out.result = run::simulate(*sc, options);
-  } catch (...) {
-    if (baseline_thread.joinable()) baseline_thread.join();
-    throw;
-  }
-  if (baseline_thread.joinable()) baseline_thread.join();
-  if (baseline_error) std::rethrow_exception(baseline_error);
+  out.result = run::simulate_with_baseline(*sc, baseline_sc ? &*baseline_sc : nullptr, out.baseline.get(), options);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "core/error.hpp"
 #include "energy/ledger.hpp"
@@ -1065,6 +1066,44 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   summarize_years(sc, result);
   if (compressor) result.precompressed = compressor->finish();
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+scenario::Scenario baseline_scenario(const scenario::Scenario& sc, const std::string& policy,
+                                     const core::SourceLocation& where) {
+  std::vector<std::string> overrides = sc.overrides;
+  overrides.push_back("scheduler.policy=" + policy);
+  try {
+    return scenario::parse_scenario(sc.source_text, sc.source_path, overrides);
+  } catch (const core::InputError& e) {
+    throw core::InputError(where, e.detail());
+  }
+}
+
+RunResult simulate_with_baseline(const scenario::Scenario& sc, const scenario::Scenario* baseline,
+                                 RunResult* baseline_result, const RunOptions& options) {
+  std::exception_ptr baseline_error;
+  std::thread baseline_thread;
+  if (baseline != nullptr) {
+    baseline_thread = std::thread([&] {
+      try {
+        RunOptions o;
+        o.threads = options.threads;
+        *baseline_result = simulate(*baseline, o);
+      } catch (...) {
+        baseline_error = std::current_exception();
+      }
+    });
+  }
+  RunResult result;
+  try {
+    result = simulate(sc, options);
+  } catch (...) {
+    if (baseline_thread.joinable()) baseline_thread.join();
+    throw;
+  }
+  if (baseline_thread.joinable()) baseline_thread.join();
+  if (baseline_error) std::rethrow_exception(baseline_error);
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/time.hpp"
 #include "output/precompress.hpp"
 #include "scenario/scenario.hpp"
@@ -166,6 +167,17 @@ struct RunOptions {
 // Runs the scenario. Throws core::InputError for bad trace data, core::SimulationError if an
 // invariant breaks.
 RunResult simulate(const scenario::Scenario& scenario, const RunOptions& options = {});
+
+// The scenario under another scheduling policy (`fleetsim run --baseline POLICY`): its own text
+// and overrides, then scheduler.policy=POLICY. A bad policy is a core::InputError at `where`.
+scenario::Scenario baseline_scenario(const scenario::Scenario& scenario, const std::string& policy,
+                                     const core::SourceLocation& where);
+
+// Runs the scenario and, with a baseline scenario, the baseline beside it on its own thread
+// (options.threads threads, no progress, no precompression), which it writes to *baseline_result.
+// Each run is deterministic, so the pair is too. Throws as simulate() does.
+RunResult simulate_with_baseline(const scenario::Scenario& scenario, const scenario::Scenario* baseline,
+                                 RunResult* baseline_result, const RunOptions& options);
 
 // Rows of the scenario's traces that did not become jobs, by reason.
 struct TraceCounts {
