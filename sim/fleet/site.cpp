@@ -522,7 +522,11 @@ void SiteRuntime::waiting(std::vector<WaitingView>& out) const {
 
 core::Seconds SiteRuntime::pause(uint32_t job, core::Seconds checkpoint_s, core::Seconds latest_start_s) {
   const core::Seconds now = events_.now();
-  auto it = std::find_if(running_.begin(), running_.end(), [job](const Running& r) { return r.job == job; });
+  // a running task's end is its outcome's expected_end_s (launch): a lookup, not a scan
+  Running key{};
+  key.end_s = outcomes_[job].expected_end_s;
+  key.job = job;
+  const auto it = key.end_s < 0 ? running_.end() : running_.find(key);
   if (it == running_.end() || it->end_s <= now) return -1;
   // a task on GPUs being retired could not come back to its shrunk cluster: no pause
   if (it->gpus > total_gpus(it->cluster)) return -1;
