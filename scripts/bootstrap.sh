@@ -22,7 +22,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-dev pybind11-dev python3-numpy python3-h5py python3-pandas python3-matplotlib
   python3-xarray python3-h5netcdf python3-pytest python3-pip python3-setuptools
-  python3-nbclient python3-nbformat python3-ipykernel python3-yaml
+  python3-nbclient python3-nbformat python3-ipykernel
   chromium
 )
 

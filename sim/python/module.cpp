@@ -30,6 +30,7 @@
 #include "run/comparison.hpp"
 #include "run/run_file.hpp"
 #include "run/simulation.hpp"
+#include "scenario/effective.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/sweep.hpp"
@@ -269,6 +270,27 @@ py::dict plan_row(const planner::Plan& p) {
   return d;
 }
 
+// The effective scenario as nested dicts and lists; each scalar a (text, quoted) pair, which the
+// package resolves as YAML does (fleetsim/_yaml.py, resolve).
+py::object plain_object(const scenario::PlainNode& node) {
+  switch (node.kind) {
+    case scenario::PlainNode::Kind::kScalar:
+      return py::make_tuple(text(node.scalar), node.quoted);
+    case scenario::PlainNode::Kind::kList: {
+      py::list out;
+      for (const scenario::PlainNode& item : node.items) out.append(plain_object(item));
+      return out;
+    }
+    case scenario::PlainNode::Kind::kMap: {
+      py::dict out;
+      for (size_t i = 0; i < node.items.size(); ++i) out[text(node.keys[i])] = plain_object(node.items[i]);
+      return out;
+    }
+    default:
+      return py::none();
+  }
+}
+
 struct PlanOutcome {
   ScenarioPtr scenario;
   planner::PlanRequest request;
@@ -358,7 +380,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("source_text", &scenario::Scenario::source_text)
       .def_readonly("overrides", &scenario::Scenario::overrides)
       .def_readonly("base_dir", &scenario::Scenario::base_dir)
-      .def_readonly("effective_yaml", &scenario::Scenario::effective_yaml);
+      .def_readonly("effective_yaml", &scenario::Scenario::effective_yaml)
+      .def("plain", [](const scenario::Scenario& sc) { return plain_object(scenario::plain_tree(sc)); });
 
   m.def(
       "load",

@@ -97,4 +97,37 @@ std::vector<std::string> differing_keys(const std::string& effective_a, const st
   return out;
 }
 
+namespace {
+
+PlainNode plain(const YAML::Node& node) {
+  PlainNode out;
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      out.kind = PlainNode::Kind::kScalar;
+      out.scalar = node.Scalar();
+      out.quoted = node.Tag() == "!";  // yaml-cpp tags a quoted scalar "!", a plain one "?"
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = PlainNode::Kind::kList;
+      for (const YAML::Node& item : node) out.items.push_back(plain(item));
+      break;
+    case YAML::NodeType::Map:
+      out.kind = PlainNode::Kind::kMap;
+      for (const auto& item : node) {
+        out.keys.push_back(item.first.Scalar());
+        out.items.push_back(plain(item.second));
+      }
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+PlainNode plain_tree(const Scenario& sc) {
+  return plain(YAML::Load(sc.effective_yaml));  // the loader wrote it: one document, no aliases
+}
+
 }  // namespace fleetsim::scenario

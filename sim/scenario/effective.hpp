@@ -28,4 +28,16 @@ std::vector<ReferencedFile> referenced_files(const Scenario& sc);
 std::vector<std::string> differing_keys(const std::string& effective_a, const std::string& effective_b,
                                         size_t max_keys);
 
+// The effective scenario as plain data (for the Python module's Scenario.to_dict): maps keep
+// their keys' order; a scalar keeps its text and whether it was quoted (a quoted "24" is text).
+struct PlainNode {
+  enum class Kind { kNull, kScalar, kList, kMap };
+  Kind kind = Kind::kNull;
+  std::string scalar;
+  bool quoted = false;
+  std::vector<std::string> keys;  // kMap: keys[i] names items[i]
+  std::vector<PlainNode> items;   // kList, kMap
+};
+PlainNode plain_tree(const Scenario& sc);
+
 }  // namespace fleetsim::scenario

@@ -263,3 +263,23 @@ def test_type_stubs_cover_the_core_module(fleetsim):
         assert name in text, name
     for name in fleetsim.__all__:
         assert getattr(fleetsim, name).__doc__, name
+
+
+@pytest.mark.parametrize("name", ["quickstart.yaml", "alibaba_trace.yaml", "chat_inference.yaml"])
+def test_to_dict_round_trips_from_another_folder(fleetsim, name, tmp_path, monkeypatch):
+    sc = fleetsim.load_scenario(SCENARIOS / name)
+    tree = sc.to_dict()
+    assert tree["base_dir"] == str(SCENARIOS.resolve())
+    assert isinstance(tree["hours"], int) and isinstance(tree["sites"], list)
+    monkeypatch.chdir(tmp_path)  # its relative paths (a trace CSV) still resolve: base_dir
+    assert fleetsim.run(fleetsim.load_scenario(tree)).summary == fleetsim.run(sc).summary
+
+
+def test_to_dict_gives_yaml_types(fleetsim):
+    tree = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml").to_dict()
+    site = tree["sites"][0]
+    assert site == {"name": "oregon", "region": "us-west", "pue": 1.1, "grid_limit_mw": 30,
+                    "clusters": [{"gpu_type": "H100", "gpus": 8192}, {"gpu_type": "A100", "gpus": 4096}]}
+    from fleetsim import _yaml
+    assert _yaml.resolve([("true", False), ("24", True), ("24", False), ("1e3", False), (".nan", False),
+                          ("", False), ("2024-01-01T00:00:00Z", False)])[:4] == [True, "24", 24, 1000.0]

@@ -5,8 +5,8 @@ the committed notebooks carry no outputs.
 
 Runs in the release build only (label python; not in cli_tests.cmake's sanitized list): the
 sanitizer build has no Python module (FLEETSIM_PYTHON_DIR empty), so the notebooks skip there.
-Skipped without FLEETSIM_PYTHON_DIR or without nbclient/nbformat/ipykernel/yaml (Debian:
-python3-nbclient python3-nbformat python3-ipykernel python3-yaml, scripts/bootstrap.sh deps);
+Skipped without FLEETSIM_PYTHON_DIR or without nbclient/nbformat/ipykernel (Debian:
+python3-nbclient python3-nbformat python3-ipykernel, scripts/bootstrap.sh deps);
 fails when FLEETSIM_PYTHON_DIR is set and the module does not import."""
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ EXAMPLES = SOURCE_DIR / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 EXPECTED = {"capacity_whatif.ipynb", "carbon_aware_scheduling.ipynb", "procurement_247.ipynb"}
 CELL_TIMEOUT_S = 300
-NOTEBOOK_PACKAGES = {"nbclient": "python3-nbclient", "nbformat": "python3-nbformat", "ipykernel": "python3-ipykernel",
-                     "yaml": "python3-yaml"}
+NOTEBOOK_PACKAGES = {"nbclient": "python3-nbclient", "nbformat": "python3-nbformat", "ipykernel": "python3-ipykernel"}
 
 
 def test_the_examples_are_there():

@@ -89,6 +89,16 @@ class Scenario:
         """The effective scenario (after overrides) as YAML: the run file's ``scenario_effective``."""
         return self._core.effective_yaml
 
+    def to_dict(self) -> dict[str, Any]:
+        """The effective scenario as nested dicts and lists (the keys of
+        docs/scenario-reference.md), to change and load again: ``fleetsim.load_scenario(d)``.
+        Relative file paths in it resolve against the scenario's folder, which the dict
+        carries as ``base_dir`` (absolute) unless the scenario set its own."""
+        tree = _yaml.resolve(self._core.plain())
+        if "base_dir" not in tree:
+            tree["base_dir"] = str(Path(self._core.base_dir or ".").resolve())
+        return tree
+
     def with_overrides(self, overrides: Overrides = None, **keys: Any) -> "Scenario":
         """A variant: this scenario's text with more overrides (a dict of key paths, or
         keyword arguments for top-level keys: ``sc.with_overrides(hours=168)``)."""

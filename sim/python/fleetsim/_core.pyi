@@ -34,6 +34,7 @@ class Scenario:
     overrides: list[str]
     base_dir: str
     effective_yaml: str
+    def plain(self) -> Any: ...
 
 class Result:
     summary: list[tuple[str, float, str]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from os import PathLike, fspath
 
@@ -77,3 +78,37 @@ def _nested(v: object) -> bool:
     if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
         return False
     return bool(v) and any(isinstance(x, (Mapping, list, tuple)) for x in v)
+
+
+# YAML 1.2's core schema for plain scalars (what yaml-cpp and the scenario loader accept).
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, "+.inf": math.inf, "-.inf": -math.inf,
+            "-.Inf": -math.inf, "-.INF": -math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
+
+
+def resolve(tree: object) -> object:
+    """Nested dicts and lists whose scalars are (text, quoted) pairs, as Python values: a
+    quoted scalar is a str; a plain one null, a bool, an int, a float or else a str."""
+    if isinstance(tree, dict):
+        return {k: resolve(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [resolve(v) for v in tree]
+    if tree is None:
+        return None
+    text, quoted = tree
+    if quoted:
+        return text
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        return int(text)
+    if text in _SPECIAL:
+        return _SPECIAL[text]
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text
