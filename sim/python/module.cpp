@@ -199,7 +199,7 @@ int thread_count(int threads, const char* where = "fleetsim.run", const char* ke
 }
 
 // fleetsim run SCENARIO [--baseline POLICY] [--threads N], without the file.
-Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_policy) {
+Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_policy, const py::object& progress) {
   Result out;
   out.scenario = sc;
   out.threads = thread_count(threads);
@@ -209,9 +209,16 @@ Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_
     out.baseline_policy = baseline_policy;
     out.baseline = std::make_shared<run::RunResult>();
   }
-  py::gil_scoped_release release;
   run::RunOptions options;
   options.threads = out.threads;
+  // Once per simulated hour, on this thread: Ctrl-C (a pending KeyboardInterrupt) stops the run,
+  // and a Python progress callback, if any, is called with (hour, hours).
+  options.progress = [&progress](int64_t hour, int64_t hours) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (!progress.is_none()) progress(hour, hours);
+  };
+  py::gil_scoped_release release;
   out.result = run::simulate_with_baseline(*sc, baseline_sc ? &*baseline_sc : nullptr, out.baseline.get(), options);
   return out;
 }
@@ -436,10 +443,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "simulate",
-      [](const std::shared_ptr<scenario::Scenario>& sc, int threads, const std::string& baseline) {
-        return std::make_shared<Result>(simulate(sc, threads, baseline));
-      },
-      py::arg("scenario"), py::arg("threads"), py::arg("baseline"));
+      [](const std::shared_ptr<scenario::Scenario>& sc, int threads, const std::string& baseline,
+         const py::object& progress) { return std::make_shared<Result>(simulate(sc, threads, baseline, progress)); },
+      py::arg("scenario"), py::arg("threads"), py::arg("baseline"), py::arg("progress") = py::none());
   m.def(
       "compare",
       [](const Result& policy, const Result& baseline) {

@@ -1,6 +1,7 @@
 #include "run/simulation.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -1084,11 +1085,15 @@ RunResult simulate_with_baseline(const scenario::Scenario& sc, const scenario::S
                                  RunResult* baseline_result, const RunOptions& options) {
   std::exception_ptr baseline_error;
   std::thread baseline_thread;
+  std::atomic<bool> stop_baseline{false};  // the run failed or was interrupted: the baseline stops too
   if (baseline != nullptr) {
     baseline_thread = std::thread([&] {
       try {
         RunOptions o;
         o.threads = options.threads;
+        o.progress = [&stop_baseline](int64_t, int64_t) {
+          if (stop_baseline.load(std::memory_order_relaxed)) throw core::SimulationError("baseline run stopped");
+        };
         *baseline_result = simulate(*baseline, o);
       } catch (...) {
         baseline_error = std::current_exception();
@@ -1099,6 +1104,7 @@ RunResult simulate_with_baseline(const scenario::Scenario& sc, const scenario::S
   try {
     result = simulate(sc, options);
   } catch (...) {
+    stop_baseline = true;
     if (baseline_thread.joinable()) baseline_thread.join();
     throw;
   }

@@ -283,3 +283,30 @@ def test_to_dict_gives_yaml_types(fleetsim):
     from fleetsim import _yaml
     assert _yaml.resolve([("true", False), ("24", True), ("24", False), ("1e3", False), (".nan", False),
                           ("", False), ("2024-01-01T00:00:00Z", False)])[:4] == [True, "24", 24, 1000.0]
+
+
+def test_progress_is_called_every_hour_and_stops_the_run_when_it_raises(fleetsim):
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml")
+    seen = []
+    fleetsim.run(sc.with_overrides(hours=1000), progress=lambda hour, hours: seen.append((hour, hours)))
+    assert seen == [(h, 1000) for h in range(1000)]
+
+    def stop(hour, hours):
+        if hour == 100:
+            raise RuntimeError("enough")
+
+    with pytest.raises(RuntimeError, match="enough"):
+        fleetsim.run(sc, baseline="greenest_site", progress=stop)  # the baseline beside it stops too
+    assert fleetsim.run(sc.with_overrides(hours=1000)).attrs["hours"] == 1000  # still working
+
+
+def test_ctrl_c_stops_a_run(fleetsim):
+    import _thread
+
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml")
+    hours = []
+    # as Ctrl-C in a terminal or Jupyter, once the run is under way
+    progress = lambda hour, total: hours.append(hour) or (hour == 50 and _thread.interrupt_main())
+    with pytest.raises(KeyboardInterrupt):
+        fleetsim.run(sc, baseline="fifo", progress=progress)
+    assert hours[-1] < sc.hours - 1  # stopped within the run, not after it

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -240,16 +240,19 @@ def _comparison_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).set_index("figure")
 
 
-def run(scenario: Scenario | PathOrText | Mapping[str, Any], threads: int = 1, baseline: str | None = None):
+def run(scenario: Scenario | PathOrText | Mapping[str, Any], threads: int = 1, baseline: str | None = None,
+        progress: Callable[[int, int], None] | None = None):
     """Simulates the scenario, as ``fleetsim run`` does, and returns the result in memory.
 
     ``threads``: threads for the per-site phase (0: all cores); the result is identical for any
     count. ``baseline``: also run the same scenario and seed under this policy (e.g. ``"fifo"``)
     beside it; ``result.comparison()`` is then the CLI's comparison table and the run file gets
-    its /baseline group. The GIL is released while the simulation runs.
+    its /baseline group. The GIL is released while the simulation runs. ``progress``: called
+    as ``progress(hour, hours)`` once per simulated hour (an exception it raises stops the run).
+    Ctrl-C (KeyboardInterrupt) stops a run within the hour it is in.
     """
     sc = _as_scenario(scenario)
-    core = _core.simulate(sc._core, int(threads), baseline or "")
+    core = _core.simulate(sc._core, int(threads), baseline or "", progress)
     return Result(core, sc)
 
 
