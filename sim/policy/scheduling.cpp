@@ -204,17 +204,23 @@ void ForecastSignals::extend(size_t region, int64_t until) {
     contracted_.resize(n);
     forecaster_->fill(region, hour_, from, known_until, ci_.data(), g_.data(), contracted_.data());
     const double load = expected_load_[region];
-    for (size_t i = 0; i < n; ++i) {
-      double d = ci_[i];
-      if (signal_ == Signal::kCfe) {
+    const size_t at = c.values.size();
+    c.values.resize(at + n);
+    c.prefix.resize(at + n + 1);
+    double* values = c.values.data() + at;
+    double* prefix = c.prefix.data() + at;  // prefix[0] is the sum so far
+    if (signal_ == Signal::kCfe) {
+      for (size_t i = 0; i < n; ++i) {
         const double g = g_[i];
         const double contracted = contracted_[i];
-        d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - contracted / load) : (contracted > 0.0 ? 0.0 : 1.0 - g);
+        double d = load > 0.0 ? (1.0 - g) * std::max(0.0, 1.0 - contracted / load) : (contracted > 0.0 ? 0.0 : 1.0 - g);
         if (std::isnan(contracted) || std::isnan(g)) d = kNaN;
+        values[i] = d;
       }
-      c.values.push_back(d);
-      c.prefix.push_back(c.prefix.back() + d);
+    } else {
+      std::copy(ci_.begin(), ci_.begin() + static_cast<std::ptrdiff_t>(n), values);
     }
+    for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + values[i];  // the same sums, in the same order
   }
   // Past the run's last hour nothing is known: the last known day repeats (the last known hours
   // when less than a day is left), so that no decision sees the horizon as an edge.
