@@ -136,17 +136,7 @@ int plan_main(const Arguments& args) {
   request.load_csv = args.text("load-csv");
   request.load_column = args.text("load-column");
   request.frontier_targets = args.numbers("frontier");
-  const core::SourceLocation where{"fleetsim plan", 0, ""};
-  if (!(request.target > 0.0 && request.target <= 1.0)) {
-    throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--target-cfe"}, "must be in (0, 1]");
-  }
-  for (double t : request.frontier_targets) {
-    if (!(t > 0.0 && t <= 1.0))
-      throw core::InputError(core::SourceLocation{"fleetsim plan", 0, "--frontier"}, "targets must be in (0, 1]");
-  }
-  if (request.load_csv.empty() != request.load_column.empty()) {
-    throw core::InputError(where, "--load-csv and --load-column go together");
-  }
+  planner::check_request(request, "fleetsim plan", "--target-cfe", "--frontier", "--load-csv", "--load-column");
   request.study = args.flag("study");
   const bool quiet = args.flag("quiet");
   const scenario::Scenario sc = scenario::load_scenario(scenario_path, sets);

@@ -168,6 +168,21 @@ PlanInputs region_inputs(const scenario::Scenario& sc, size_t region, std::vecto
   return in;
 }
 
+void check_request(const PlanRequest& request, const std::string& where, const std::string& target_key,
+                   const std::string& frontier_key, const std::string& csv_key, const std::string& column_key) {
+  if (!(request.target > 0.0 && request.target <= 1.0)) {
+    throw core::InputError(core::SourceLocation{where, 0, target_key}, "must be in (0, 1]");
+  }
+  for (double t : request.frontier_targets) {
+    if (!(t > 0.0 && t <= 1.0)) {
+      throw core::InputError(core::SourceLocation{where, 0, frontier_key}, "targets must be in (0, 1]");
+    }
+  }
+  if (request.load_csv.empty() != request.load_column.empty()) {
+    throw core::InputError(core::SourceLocation{where, 0, ""}, csv_key + " and " + column_key + " go together");
+  }
+}
+
 PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   PlanResult result;

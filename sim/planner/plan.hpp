@@ -73,6 +73,11 @@ PlanInputs region_inputs(const scenario::Scenario& sc, size_t region, std::vecto
                          std::string* solar_source = nullptr, std::string* wind_source = nullptr);
 PlanOptions plan_options(const scenario::Scenario& sc);
 
+// Checks a request's own values: target and frontier targets in (0, 1], load CSV and column
+// together. Throws core::InputError at `where`, naming the arguments as the caller calls them.
+void check_request(const PlanRequest& request, const std::string& where, const std::string& target_key,
+                   const std::string& frontier_key, const std::string& csv_key, const std::string& column_key);
+
 // Throws core::InputError (bad CSV, unknown region: with the nearest name) and
 // core::SimulationError.
 PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& request);

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -211,15 +212,34 @@ Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_
   }
   run::RunOptions options;
   options.threads = out.threads;
-  // Once per simulated hour, on this thread: Ctrl-C (a pending KeyboardInterrupt) stops the run,
-  // and a Python progress callback, if any, is called with (hour, hours).
-  options.progress = [&progress](int64_t hour, int64_t hours) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    if (!progress.is_none()) progress(hour, hours);
-  };
-  py::gil_scoped_release release;
-  out.result = run::simulate_with_baseline(*sc, baseline_sc ? &*baseline_sc : nullptr, out.baseline.get(), options);
+  // Between simulated hours, on this thread, with the GIL taken only when needed (another
+  // Python thread keeps running; a daemon thread's run never touches a finalising interpreter):
+  // a progress callback, if any, every hour with (hour, hours); and on the main thread, where
+  // Ctrl-C lands, a check for a pending KeyboardInterrupt at most every kSignalCheck.
+  const py::module_ threading = py::module_::import("threading");
+  const bool main_thread = threading.attr("current_thread")().is(threading.attr("main_thread")());
+  const bool call_back = !progress.is_none();
+  if (call_back || main_thread) {
+    constexpr auto kSignalCheck = std::chrono::milliseconds(100);
+    auto last_check = std::chrono::steady_clock::now();
+    options.progress = [&progress, call_back, main_thread, last_check, kSignalCheck](int64_t hour,
+                                                                                     int64_t hours) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      const bool check = main_thread && now - last_check >= kSignalCheck;
+      if (!call_back && !check) return;
+      py::gil_scoped_acquire gil;
+      if (check) {
+        last_check = now;
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      }
+      if (call_back) progress(hour, hours);
+    };
+  }
+  {
+    py::gil_scoped_release release;
+    out.result = run::simulate_with_baseline(*sc, baseline_sc ? &*baseline_sc : nullptr, out.baseline.get(), options);
+  }
+  if (call_back) progress(out.result.hours, out.result.hours);  // done: a progress bar reaches its end
   return out;
 }
 
@@ -408,7 +428,7 @@ PYBIND11_MODULE(_core, m) {
       [](const std::shared_ptr<scenario::Scenario>& sc, const std::vector<std::string>& more) {
         return std::const_pointer_cast<scenario::Scenario>(reparse(*sc, more));
       },
-      py::arg("scenario"), py::arg("overrides"));
+      py::arg("scenario").none(false), py::arg("overrides"));
 
   py::class_<Result, std::shared_ptr<Result>>(m, "Result")
       .def_property_readonly("summary", [](const Result& r) { return summary_items(r.result.summary); })
@@ -445,13 +465,13 @@ PYBIND11_MODULE(_core, m) {
       "simulate",
       [](const std::shared_ptr<scenario::Scenario>& sc, int threads, const std::string& baseline,
          const py::object& progress) { return std::make_shared<Result>(simulate(sc, threads, baseline, progress)); },
-      py::arg("scenario"), py::arg("threads"), py::arg("baseline"), py::arg("progress") = py::none());
+      py::arg("scenario").none(false), py::arg("threads"), py::arg("baseline"), py::arg("progress") = py::none());
   m.def(
       "compare",
       [](const Result& policy, const Result& baseline) {
         return comparison_rows(run::compare(policy.result, baseline.result));
       },
-      py::arg("policy"), py::arg("baseline"));
+      py::arg("policy").none(false), py::arg("baseline").none(false));
   m.def(
       "compare_summaries",
       [](const std::vector<std::pair<std::string, double>>& policy,
@@ -492,7 +512,9 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "to_hdf5",
           [](const PlanOutcome& p, const std::string& path) {
-            run::check_run_output(path, *p.scenario);
+            std::vector<std::pair<std::string, std::string>> inputs;
+            if (!p.request.load_csv.empty()) inputs.emplace_back(p.request.load_csv, "load_csv");
+            run::check_run_output(path, *p.scenario, inputs);
             py::gil_scoped_release release;
             planner::write_plan_file(*p.scenario, p.request, p.result, path);
           },
@@ -510,11 +532,12 @@ PYBIND11_MODULE(_core, m) {
         out->request.study = study;
         out->request.load_csv = load_csv;
         out->request.load_column = load_column;
+        planner::check_request(out->request, "fleetsim.plan", "target", "frontier", "load_csv", "load_column");
         py::gil_scoped_release release;
         out->result = planner::plan_scenario(*sc, out->request);
         return out;
       },
-      py::arg("scenario"), py::arg("target"), py::arg("regions"), py::arg("frontier"), py::arg("study"),
+      py::arg("scenario").none(false), py::arg("target"), py::arg("regions"), py::arg("frontier"), py::arg("study"),
       py::arg("load_csv"), py::arg("load_column"));
 
   // The runs of a sweep file (text) over a scenario, simulated in `jobs` threads; one row per
@@ -524,7 +547,20 @@ PYBIND11_MODULE(_core, m) {
       [](const std::shared_ptr<scenario::Scenario>& sc, const std::string& sweep_text, const std::string& source_name,
          int jobs) {
         const scenario::SweepPlan plan = scenario::parse_sweep(sweep_text, source_name, sc->seed);
-        if (!plan.runs.empty()) (void)reparse(*sc, plan.runs.front().overrides);  // bad keys: before any run
+        // bad keys and values before any run, as `fleetsim sweep` (run::validate_sweep): each
+        // parameter's values (the first and last 10; a range's ends), then the first run
+        for (const scenario::SweepParameter& p : plan.parameters) {
+          std::vector<std::string> values;
+          if (p.is_range) {
+            values = {scenario::format_value(p.from), scenario::format_value(p.to)};
+          } else {
+            for (size_t i = 0; i < p.values.size(); ++i) {
+              if (i < 10 || i + 10 >= p.values.size()) values.push_back(p.values[i]);
+            }
+          }
+          for (const std::string& v : values) (void)reparse(*sc, {p.path + "=" + v});
+        }
+        if (!plan.runs.empty()) (void)reparse(*sc, plan.runs.front().overrides);
         const int workers = std::min<int>(thread_count(jobs, "fleetsim.sweep", "jobs"),
                                           static_cast<int>(std::max<size_t>(1, plan.runs.size())));
         struct Row {
@@ -548,7 +584,11 @@ PYBIND11_MODULE(_core, m) {
             }
           };
           std::vector<std::thread> pool;
-          for (int t = 1; t < workers; ++t) pool.emplace_back(work);
+          try {
+            pool.reserve(static_cast<size_t>(workers - 1));
+            for (int t = 1; t < workers; ++t) pool.emplace_back(work);
+          } catch (const std::exception&) {  // no more threads to be had: those started share the runs
+          }
           work();
           for (std::thread& t : pool) t.join();
         }
@@ -569,7 +609,7 @@ PYBIND11_MODULE(_core, m) {
         }
         return py::make_tuple(text(plan.name), parameters, out);
       },
-      py::arg("scenario"), py::arg("sweep_text"), py::arg("source_name"), py::arg("jobs"));
+      py::arg("scenario").none(false), py::arg("sweep_text"), py::arg("source_name"), py::arg("jobs"));
 
   m.def("catalog", [] {
     py::list out;

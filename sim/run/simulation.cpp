@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "energy/ledger.hpp"
 #include "engine/hour_window.hpp"
 #include "engine/worker_pool.hpp"
@@ -1072,6 +1073,11 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
 
 scenario::Scenario baseline_scenario(const scenario::Scenario& sc, const std::string& policy,
                                      const core::SourceLocation& where) {
+  // a name such as fifo or greenest_site+temporal_shift; anything else would be read as YAML
+  const bool name = !policy.empty() && std::all_of(policy.begin(), policy.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '+';
+  });
+  if (!name) throw core::InputError(where, "not a policy name: " + core::quote(policy));
   std::vector<std::string> overrides = sc.overrides;
   overrides.push_back("scheduler.policy=" + policy);
   try {

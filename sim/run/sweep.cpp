@@ -327,7 +327,12 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
   };
   const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, todo.size()))));
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  try {
+    pool.reserve(static_cast<size_t>(threads - 1));
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  } catch (
+      const std::exception&) {  // no more threads to be had (system_error, bad_alloc): those started share the runs
+  }
   worker();
   for (auto& t : pool) t.join();
   count(outcome);

@@ -9,6 +9,7 @@ import importlib
 import os
 import sys
 import threading
+import subprocess
 import time
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_in_memory_result_holds_what_the_file_holds(fleetsim, quickstart_h5):
     assert {k: v for k, v in stored.attrs.items() if k != "complete"} == result.attrs
     for group in ("site", "region"):
         ours, theirs = getattr(result, group), getattr(stored, group)
-        xr.testing.assert_equal(ours, theirs)
+        xr.testing.assert_identical(ours, theirs)
         for name, variable in theirs.data_vars.items():
             assert ours[name].attrs == variable.attrs, (group, name)
             assert ours[name].dtype == variable.dtype, (group, name)
@@ -289,7 +290,7 @@ def test_progress_is_called_every_hour_and_stops_the_run_when_it_raises(fleetsim
     sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml")
     seen = []
     fleetsim.run(sc.with_overrides(hours=1000), progress=lambda hour, hours: seen.append((hour, hours)))
-    assert seen == [(h, 1000) for h in range(1000)]
+    assert seen == [(h, 1000) for h in range(1000)] + [(1000, 1000)]  # and once when done
 
     def stop(hour, hours):
         if hour == 100:
@@ -310,3 +311,68 @@ def test_ctrl_c_stops_a_run(fleetsim):
     with pytest.raises(KeyboardInterrupt):
         fleetsim.run(sc, baseline="fifo", progress=progress)
     assert hours[-1] < sc.hours - 1  # stopped within the run, not after it
+
+
+def test_review_findings_are_fixed(fleetsim, tmp_path, monkeypatch):
+    """Each of these once crashed the interpreter or broke a promise of docs/python.md."""
+    folder = os.environ.get("FLEETSIM_PYTHON_DIR") or str(SOURCE_DIR / "build" / "python")
+    env = {**os.environ, "PYTHONPATH": folder}
+    # a run in a daemon thread when the interpreter exits; None where a scenario is expected
+    for code in ("import fleetsim, threading, time\n"
+                 f"sc = fleetsim.load_scenario({str(SCENARIOS / 'quickstart.yaml')!r})\n"
+                 "threading.Thread(target=lambda: fleetsim.run(sc), daemon=True).start(); time.sleep(0.05)",
+                 "import fleetsim\ntry:\n    fleetsim._core.simulate(None, 1, '', None)\nexcept TypeError:\n    pass"):
+        done = subprocess.run(["/usr/bin/python3", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 1008})
+    # plan: the CLI's checks, and its load CSV is an input to_hdf5 must not overwrite
+    for bad in ({"target": 1.5}, {"target": float("nan")}, {"frontier": [2.0]}, {"load_column": "x"}):
+        with pytest.raises(fleetsim.InputError):
+            fleetsim.plan(sc, **bad)
+    hours = pd.date_range("2024-01-01", periods=1008, freq="h")
+    load = tmp_path / "load.csv"
+    pd.DataFrame({"datetime_utc": hours.strftime("%Y-%m-%dT%H:%M:%SZ"), "mw": 40.0}).to_csv(load, index=False)
+    before = load.read_bytes()
+    plan = fleetsim.plan(sc, regions="us-west", load_csv=load, load_column="mw")
+    assert list(plan.plans.index) == ["us-west"]
+    with pytest.raises(fleetsim.InputError):
+        plan.to_hdf5(load)
+    assert load.read_bytes() == before
+
+    # sweep: every value checked before any run; a Python-made InputError has its attributes
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.sweep(sc, {"sites.0.pue": [1.1, 50.0]})
+    with pytest.raises(fleetsim.InputError) as error:
+        fleetsim.sweep(sc, str(tmp_path / "no_such_sweep.yaml"))
+    assert error.value.file.endswith("no_such_sweep.yaml") and error.value.line == 0
+
+    # arguments: counts are ints, a baseline is a policy name, numpy arrays are lists, bytes are not text
+    with pytest.raises(TypeError):
+        fleetsim.run(sc, threads=True)
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.run(sc, threads=2**40)
+    with pytest.raises(fleetsim.InputError):
+        fleetsim.run(sc, baseline="fifo #x")
+    assert fleetsim.load_scenario(SCENARIOS / "quickstart.yaml",
+                                  overrides={"sites.0.clusters.0.gpus": np.int64(16384)}).hours == 8784
+    assert sc.with_overrides({"regions.0.contracts.0.capacity_mw": np.float32(50.0)}).hours == 1008
+    with pytest.raises(TypeError):
+        fleetsim.load_scenario({"name": b"x"})
+
+    # relative paths: loaded from one folder, used from another; names that look like numbers
+    data = tmp_path / "a"
+    data.mkdir()
+    (data / "grid.csv").write_text("datetime_utc,ci,cfe\n" + "".join(
+        f"{t:%Y-%m-%dT%H:%M:%SZ},300,0.3\n" for t in pd.date_range("2024-01-01", periods=48, freq="h")))
+    (data / "s.yaml").write_text(
+        "name: rel\nstart: 2024-01-01T00:00:00Z\nhours: 48\n"
+        "regions: [{name: r1, grid: {source: csv, file: grid.csv, carbon_intensity_column: ci, cfe_share_column: cfe}}]\n"
+        "sites: [{name: '007', region: r1, pue: 1.2, grid_limit_mw: 10, clusters: [{gpu_type: A100, gpus: 64}]}]\n")
+    monkeypatch.chdir(tmp_path)
+    rel = fleetsim.load_scenario("a/s.yaml")
+    monkeypatch.chdir(SOURCE_DIR)
+    tree = rel.to_dict()
+    assert tree["base_dir"] == str(data) and tree["sites"][0]["name"] == "007"
+    assert fleetsim.run(rel.with_overrides(hours=24)).attrs["hours"] == 24
+    assert fleetsim.run(fleetsim.load_scenario(tree)).summary == fleetsim.run(rel).summary

@@ -15,6 +15,9 @@ survives it. Simulations release the GIL.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import numbers
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -64,6 +67,7 @@ class Scenario:
 
     def __init__(self, core: _core.Scenario):
         self._core = core
+        self._cwd = os.getcwd()  # what its relative paths were resolved against
         for warning in core.warnings:
             warnings.warn(f"fleetsim: {warning}", stacklevel=3)
 
@@ -94,16 +98,42 @@ class Scenario:
         docs/scenario-reference.md), to change and load again: ``fleetsim.load_scenario(d)``.
         Relative file paths in it resolve against the scenario's folder, which the dict
         carries as ``base_dir`` (absolute) unless the scenario set its own."""
-        tree = _yaml.resolve(self._core.plain())
-        if "base_dir" not in tree:
-            tree["base_dir"] = str(Path(self._core.base_dir or ".").resolve())
+        tree = _yaml.resolve(self._core.plain(), _key_kinds())
+        tree["base_dir"] = str((Path(self._cwd) / (self._core.base_dir or ".")).resolve())
         return tree
 
     def with_overrides(self, overrides: Overrides = None, **keys: Any) -> "Scenario":
         """A variant: this scenario's text with more overrides (a dict of key paths, or
         keyword arguments for top-level keys: ``sc.with_overrides(hours=168)``)."""
         extra = _override_list(overrides) + _override_list(keys)
-        return Scenario(_core.with_overrides(self._core, extra))
+        with _in_folder(self._cwd):  # its relative paths as when it was loaded
+            return Scenario(_core.with_overrides(self._core, extra))
+
+
+@functools.lru_cache(maxsize=1)
+def _key_kinds() -> dict[str, str]:
+    """Each scenario key path's kind (number, string, ...), from the schema."""
+    return {k["path"]: k["kind"] for k in _core.keys()}
+
+
+@contextlib.contextmanager
+def _in_folder(folder: str):
+    here = os.getcwd()
+    if here == folder:
+        yield
+        return
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
+
+
+def _input_error(message: str, file: str = "", line: int = 0, key: str = "") -> InputError:
+    """An InputError raised from Python, with the attributes the C++ ones carry."""
+    error = InputError(message)
+    error.file, error.line, error.key, error.detail = file, line, key, message
+    return error
 
 
 def load_scenario(source: PathOrText | Mapping[str, Any] | Scenario, base_dir: PathOrText | None = None,
@@ -118,6 +148,8 @@ def load_scenario(source: PathOrText | Mapping[str, Any] | Scenario, base_dir: P
     """
     extra = _override_list(overrides)
     if isinstance(source, Scenario):
+        if base_dir is not None:
+            raise TypeError("base_dir is for scenarios given as text or a dict, not a Scenario")
         return source.with_overrides(extra)
     if isinstance(source, Mapping):
         text, name = _yaml.block(source), "<dict>"
@@ -160,7 +192,8 @@ def _series_dataset(group: dict) -> xr.Dataset:
         data[name] = (("hour", dim), values, {"units": units, "description": description})
     for name, (kind, payload, units, description) in group["columns"].items():
         data[name] = ((dim,), _array(kind, payload), {"units": units, "description": description})
-    coords = {"hour": ("hour", hours, {"description": "start of the hour (UTC)"}), dim: (dim, entities)}
+    coords = {"hour": ("hour", hours, {"description": "start of the hour (UTC)"}),
+              dim: (dim, entities, {"units": "", "description": f"{dim} name"})}  # as the writer stores them
     return xr.Dataset(data, coords=coords)
 
 
@@ -252,7 +285,8 @@ def run(scenario: Scenario | PathOrText | Mapping[str, Any], threads: int = 1, b
     Ctrl-C (KeyboardInterrupt) stops a run within the hour it is in.
     """
     sc = _as_scenario(scenario)
-    core = _core.simulate(sc._core, int(threads), baseline or "", progress)
+    with _in_folder(sc._cwd):  # traces and CSVs read at run time, against the folder it was loaded in
+        core = _core.simulate(sc._core, _count(threads, "fleetsim.run", "threads"), baseline or "", progress)
     return Result(core, sc)
 
 
@@ -265,6 +299,15 @@ def compare(policy, baseline) -> pd.DataFrame:
     a = policy if hasattr(policy, "summary") else open_run(policy)
     b = baseline if hasattr(baseline, "summary") else open_run(baseline)
     return _comparison_frame(_core.compare_summaries(list(a.summary.items()), list(b.summary.items())))
+
+
+def _count(value: object, where: str, key: str) -> int:
+    """A thread or job count: an int (not a bool, not a float) in 0..1024, else InputError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{key}: an int, not {value!r}")
+    if not 0 <= int(value) <= 1024:
+        raise _input_error(f"{where}: {key}: must be 0 (all cores) to 1024, got {value}", where, 0, key)
+    return int(value)
 
 
 class PlanResult:
@@ -303,8 +346,13 @@ def plan(scenario: Scenario | PathOrText | Mapping[str, Any], target: float = 0.
     with load; ``frontier``: the targets of the cost frontier (default: the CLI's);
     ``load_csv``/``load_column``: plan for a measured load instead of simulating one."""
     sc = _as_scenario(scenario)
-    core = _core.plan(sc._core, float(target), list(regions), [float(t) for t in frontier], bool(study),
-                      os.fspath(load_csv) if load_csv is not None else "", load_column)
+    if isinstance(regions, str):
+        regions = [regions]
+    if not isinstance(study, bool):
+        raise TypeError(f"study: True or False, not {study!r}")
+    with _in_folder(sc._cwd):
+        core = _core.plan(sc._core, float(target), list(regions), [float(t) for t in frontier], study,
+                          os.path.abspath(load_csv) if load_csv is not None else "", load_column)
     return PlanResult(core, sc)
 
 
@@ -328,10 +376,11 @@ def sweep(scenario: Scenario | PathOrText | Mapping[str, Any], sweep: PathOrText
         try:
             text = Path(name).read_text()
         except OSError as e:
-            raise InputError(f"{name}: cannot read the sweep file: {e.strerror}") from None
+            raise _input_error(f"{name}: cannot read the sweep file: {e.strerror}", file=name) from None
     else:
         text, name = sweep, "<text>"
-    sweep_name, parameters, rows = _core.sweep(sc._core, text, name, int(jobs))
+    with _in_folder(sc._cwd):
+        sweep_name, parameters, rows = _core.sweep(sc._core, text, name, _count(jobs, "fleetsim.sweep", "jobs"))
     records = []
     for i, r in enumerate(rows):
         record = {"run": i, "name": r["run"], "point": r["point"], "replicate": r["replicate"]}

@@ -26,8 +26,10 @@ def scalar(value: object) -> str:
         return repr(value)
     if isinstance(value, (str, PathLike)):
         return json.dumps(fspath(value), ensure_ascii=False)  # a JSON string is a YAML double-quoted one
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return scalar(value.item())
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"cannot write bytes into a scenario (decode them to str): {value!r}")
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy scalars and arrays
+        return scalar(value.tolist())
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{_key(k)}: {scalar(v)}" for k, v in value.items()) + "}"
     if isinstance(value, Sequence):
@@ -89,17 +91,29 @@ _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, "+.inf": math.
             "-.Inf": -math.inf, "-.INF": -math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
 
 
-def resolve(tree: object) -> object:
+TEXT_KINDS = {"string", "timestamp", "string list"}
+
+
+def resolve(tree: object, kinds: dict[str, str] | None = None, path: str = "") -> object:
     """Nested dicts and lists whose scalars are (text, quoted) pairs, as Python values: a
-    quoted scalar is a str; a plain one null, a bool, an int, a float or else a str."""
+    quoted scalar, and any scalar of a key whose kind is text (`kinds`: key path as in
+    docs/scenario-reference.md -> kind; a site named 007 stays '007'), is a str; a plain one
+    null, a bool, an int, a float or else a str, as YAML reads it."""
+    kinds = kinds or {}
+    kind = kinds.get(path)
     if isinstance(tree, dict):
-        return {k: resolve(v) for k, v in tree.items()}
+        def child(key: str) -> str:
+            if kind in ("named sections",):
+                return f"{path}.<name>"
+            return key if not path else f"{path}.{key}"
+        return {k: resolve(v, kinds, child(k)) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [resolve(v) for v in tree]
+        return [resolve(v, kinds, path if kind in TEXT_KINDS or kind in ("number list", "integer list")
+                        else f"{path}[]") for v in tree]
     if tree is None:
         return None
     text, quoted = tree
-    if quoted:
+    if quoted or kind in TEXT_KINDS:
         return text
     if _NULL.fullmatch(text):
         return None
