@@ -174,6 +174,30 @@ class MemorySink final : public output::RunSink {
   py::dict tables_;
 };
 
+// A thread that wants the GIL back while the interpreter is finalising (a daemon thread whose
+// run outlived the program) would be ended by CPython with pthread_exit, which aborts the
+// process when it unwinds through a destructor. Such a thread waits instead, until the process
+// exits, as CPython 3.14's own threads do.
+void wait_out_finalisation() {
+  if (_Py_IsFinalizing() == 0) return;
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+// py::gil_scoped_release that never takes the GIL back from a finalising interpreter.
+class ReleaseGil {
+ public:
+  ReleaseGil() : state_(PyEval_SaveThread()) {}
+  ~ReleaseGil() {
+    wait_out_finalisation();
+    PyEval_RestoreThread(state_);
+  }
+  ReleaseGil(const ReleaseGil&) = delete;
+  ReleaseGil& operator=(const ReleaseGil&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
 // One simulated run: the scenario, its result and, with a baseline policy, the baseline's.
 struct Result {
   ScenarioPtr scenario;
@@ -227,6 +251,7 @@ Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_
       const auto now = std::chrono::steady_clock::now();
       const bool check = main_thread && now - last_check >= kSignalCheck;
       if (!call_back && !check) return;
+      wait_out_finalisation();
       py::gil_scoped_acquire gil;
       if (check) {
         last_check = now;
@@ -236,7 +261,7 @@ Result simulate(const ScenarioPtr& sc, int threads, const std::string& baseline_
     };
   }
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     out.result = run::simulate_with_baseline(*sc, baseline_sc ? &*baseline_sc : nullptr, out.baseline.get(), options);
   }
   if (call_back) progress(out.result.hours, out.result.hours);  // done: a progress bar reaches its end
@@ -452,7 +477,7 @@ PYBIND11_MODULE(_core, m) {
           [](const Result& r, const std::string& path) {
             run::check_run_output(path, *r.scenario);
             const run::Baseline stored{r.baseline_policy, r.baseline.get()};
-            py::gil_scoped_release release;
+            ReleaseGil release;
             run::write_run_file(*r.scenario, r.result, path, r.baseline ? &stored : nullptr);
           },
           py::arg("path"))
@@ -515,7 +540,7 @@ PYBIND11_MODULE(_core, m) {
             std::vector<std::pair<std::string, std::string>> inputs;
             if (!p.request.load_csv.empty()) inputs.emplace_back(p.request.load_csv, "load_csv");
             run::check_run_output(path, *p.scenario, inputs);
-            py::gil_scoped_release release;
+            ReleaseGil release;
             planner::write_plan_file(*p.scenario, p.request, p.result, path);
           },
           py::arg("path"));
@@ -533,7 +558,7 @@ PYBIND11_MODULE(_core, m) {
         out->request.load_csv = load_csv;
         out->request.load_column = load_column;
         planner::check_request(out->request, "fleetsim.plan", "target", "frontier", "load_csv", "load_column");
-        py::gil_scoped_release release;
+        ReleaseGil release;
         out->result = planner::plan_scenario(*sc, out->request);
         return out;
       },
@@ -570,7 +595,7 @@ PYBIND11_MODULE(_core, m) {
         };
         std::vector<Row> rows(plan.runs.size());
         {
-          py::gil_scoped_release release;
+          ReleaseGil release;
           std::atomic<size_t> next{0};
           auto work = [&] {
             for (size_t i = next++; i < plan.runs.size(); i = next++) {

@@ -318,9 +318,11 @@ def test_review_findings_are_fixed(fleetsim, tmp_path, monkeypatch):
     folder = os.environ.get("FLEETSIM_PYTHON_DIR") or str(SOURCE_DIR / "build" / "python")
     env = {**os.environ, "PYTHONPATH": folder}
     # a run in a daemon thread when the interpreter exits; None where a scenario is expected
-    for code in ("import fleetsim, threading, time\n"
-                 f"sc = fleetsim.load_scenario({str(SCENARIOS / 'quickstart.yaml')!r})\n"
-                 "threading.Thread(target=lambda: fleetsim.run(sc), daemon=True).start(); time.sleep(0.05)",
+    daemon = ("import fleetsim, threading, time\n"
+              f"sc = fleetsim.load_scenario({str(SCENARIOS / 'quickstart.yaml')!r})\n"
+              "threading.Thread(target=lambda: fleetsim.run(sc), daemon=True).start(); time.sleep({})")
+    # exiting while the run goes on, and about when it ends (it takes ~0.35 s)
+    for code in (daemon.format(0.05), daemon.format(0.3), daemon.format(0.4),
                  "import fleetsim\ntry:\n    fleetsim._core.simulate(None, 1, '', None)\nexcept TypeError:\n    pass"):
         done = subprocess.run(["/usr/bin/python3", "-c", code], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
