@@ -646,6 +646,7 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
   for (const FuelColumn& f : fuels) columns.push_back(Column{f.column, f.required, true, entsoe_aliases(f)});
   HourlyCsv csv(spec.path, columns, CsvOptions{spec.time_column, entsoe});
   std::array<double, N> factor{};
+  std::array<double, N> water{};
   std::array<double, N> carbon_free{};
   bool any = false;
   for (size_t i = 0; i < N; ++i) {
@@ -659,6 +660,15 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
     if (!std::isfinite(factor[i]) || factor[i] < 0.0) {
       throw csv.error(1, csv.name(i),
                       "the emission factor of '" + std::string(fuels[i].fuel) + "' must be a finite number >= 0");
+    }
+    try {
+      water[i] = spec.water.at(fuels[i].fuel);
+    } catch (const std::out_of_range& e) {
+      throw csv.error(1, csv.name(i), e.what());
+    }
+    if (!std::isfinite(water[i]) || water[i] < 0.0) {
+      throw csv.error(1, csv.name(i),
+                      "the water factor of '" + std::string(fuels[i].fuel) + "' must be a finite number >= 0");
     }
     carbon_free[i] = fuels[i].carbon_free ? 1.0 : 0.0;
   }
@@ -718,6 +728,7 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
   GridSeries grid;
   grid.carbon_intensity_g_per_kwh.resize(hours);
   grid.cfe_share.resize(hours);
+  grid.water_l_per_kwh.resize(hours);
   grid.filled_hours = table.filled_hours;
   for (size_t h = 0; h < hours; ++h) {
     const double* gen = table.row(h);
@@ -725,16 +736,19 @@ GridSeries read_generation(const GridCsvSpec& spec, const TimeAxis& axis, const 
     double total = 0.0;
     double emissions = 0.0;
     double cfe = 0.0;
+    double litres = 0.0;
     for (size_t i = 0; i < N; ++i) {
       total += gen[i];
       emissions += gen[i] * factor[i];
       cfe += gen[i] * carbon_free[i];
+      litres += gen[i] * water[i];
     }
     if (!(total > 0.0)) {  // only possible for a row with values partly filled
       throw csv.error(table.lines[h], "", "total generation is 0 MW after filling the empty values");
     }
     grid.carbon_intensity_g_per_kwh[h] = std::max(0.0, emissions / total);
     grid.cfe_share[h] = std::clamp(cfe / total, 0.0, 1.0);
+    grid.water_l_per_kwh[h] = std::max(0.0, litres / total);
   }
   return grid;
 }
@@ -827,13 +841,49 @@ EmissionFactors EmissionFactors::ipcc_ar5_lifecycle() {
   return f;
 }
 
+// Macknick, Newmark, Heath, Hallett (2012), "Operational water consumption and withdrawal
+// factors for electricity generating technologies: a review of existing literature", Environ.
+// Res. Lett. 7 045802, table 1 (consumption medians, gal/MWh x 3.785 L/gal / 1000 kWh/MWh).
+WaterFactors WaterFactors::macknick_2012() {
+  constexpr double kLitresPerGallonMwh = 3.785411784 / 1000.0;  // gal/MWh -> L/kWh
+  WaterFactors w;
+  w.l_per_kwh = {
+      {"coal", 687 * kLitresPerGallonMwh},       // generic coal, cooling tower
+      {"gas", 198 * kLitresPerGallonMwh},        // natural gas combined cycle, cooling tower
+      {"oil", 826 * kLitresPerGallonMwh},        // steam turbine (natural gas/oil steam), cooling tower
+      {"nuclear", 672 * kLitresPerGallonMwh},    // cooling tower
+      {"solar", 1 * kLitresPerGallonMwh},        // utility-scale PV (module washing)
+      {"wind", 0.0},                             //
+      {"hydro", 4491 * kLitresPerGallonMwh},     // reservoir evaporation (Torcellini et al. 2003)
+      {"other", 553 * kLitresPerGallonMwh},      // biopower steam, cooling tower
+      {"biomass", 553 * kLitresPerGallonMwh},    //
+      {"waste", 553 * kLitresPerGallonMwh},      // biopower steam's
+      {"geothermal", 15 * kLitresPerGallonMwh},  // flash, cooling tower
+      {"wind_offshore", 0.0},
+  };
+  w.l_per_kwh["peat"] = w.l_per_kwh["coal"];
+  w.l_per_kwh["oil_shale"] = w.l_per_kwh["coal"];
+  w.l_per_kwh["coal_derived_gas"] = w.l_per_kwh["coal"];
+  w.l_per_kwh["other_renewable"] = w.l_per_kwh["biomass"];
+  w.l_per_kwh["marine"] = 0.0;
+  return w;
+}
+
+double WaterFactors::at(const std::string& fuel) const {
+  const auto it = l_per_kwh.find(fuel);
+  if (it == l_per_kwh.end()) throw std::out_of_range("no water factor for fuel '" + fuel + "'");
+  return it->second;
+}
+
 double EmissionFactors::at(const std::string& fuel) const {
   const auto it = g_per_kwh.find(fuel);
   if (it == g_per_kwh.end()) throw std::out_of_range("no emission factor for fuel '" + fuel + "'");
   return it->second;
 }
 
-GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
+namespace {
+
+GridSeries read_grid_values(const GridCsvSpec& spec, const TimeAxis& axis) {
   switch (spec.format) {
     case GridFormat::kEia930:
       return read_generation(spec, axis, kEia930Columns, false);
@@ -853,11 +903,29 @@ GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
   throw std::invalid_argument("read_grid_csv: unknown GridFormat");
 }
 
+}  // namespace
+
+GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis) {
+  GridSeries grid = read_grid_values(spec, axis);
+  if (!spec.marginal_carbon_intensity_column.empty()) {
+    ProfileCsvSpec marginal;
+    marginal.path = spec.path;
+    marginal.column = spec.marginal_carbon_intensity_column;
+    marginal.scale = ProfileCsvSpec::Scale::kRaw;
+    marginal.fill = spec.fill;
+    marginal.shift_s = spec.shift_s;
+    marginal.time_column = spec.time_column;
+    grid.marginal_carbon_intensity_g_per_kwh = read_profile_csv(marginal, axis);
+  }
+  return grid;
+}
+
 // Capacity factor from one column x (filled first, then scaled):
 //   kCapacityFactor: cf(h) = x(h), which must be in [0, 1]
 //   kDivideBy:       cf(h) = x(h) / divisor_mw (an installed capacity, MW), which must be <= 1
 //   kDivideByMax:    cf(h) = x(h) / max_h' x(h') over the run's hours (all 0 if the maximum is 0)
 //   kRaw:            x(h) as it is (an hourly series that is not a capacity factor)
+//   kSigned:         x(h) as it is, negative values allowed (prices, temperatures)
 HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, int64_t* filled_hours) {
   using Scale = ProfileCsvSpec::Scale;
   if (spec.column.empty()) {
@@ -866,7 +934,8 @@ HourlySeries read_profile_csv(const ProfileCsvSpec& spec, const TimeAxis& axis, 
   if (spec.scale == Scale::kDivideBy && !(std::isfinite(spec.divisor_mw) && spec.divisor_mw > 0.0)) {
     throw core::InputError(core::SourceLocation{spec.path, 0, "divisor_mw"}, "must be a finite number > 0");
   }
-  HourlyCsv csv(spec.path, {Column{spec.column}}, CsvOptions{spec.time_column, false});
+  HourlyCsv csv(spec.path, {Column{spec.column, true, spec.scale == Scale::kSigned}},
+                CsvOptions{spec.time_column, false});
   auto check = [&](const double* v, const uint8_t* have, int64_t line) {
     if (!have[0]) return true;
     if (spec.scale == Scale::kCapacityFactor && v[0] > 1.0) {

@@ -29,6 +29,19 @@ struct EmissionFactors {
   double at(const std::string& fuel) const;  // throws std::out_of_range naming the fuel
 };
 
+// Operational water consumption of generation by fuel, L/kWh (consumption, not withdrawal:
+// water evaporated or otherwise not returned). Defaults (docs/models.md, "Water"): the medians of
+// Macknick et al. 2012 (NREL, Environ. Res. Lett. 7 045802), cooling-tower plants, for coal 2.60,
+// gas 0.75 (combined cycle), oil 3.13 (steam), nuclear 2.54, solar 0.004 (PV), wind 0, other
+// 2.09 (biomass steam), geothermal 0.06 (flash), hydro 17.0 (evaporation from reservoirs,
+// Torcellini et al. 2003, as Macknick cites); ENTSO-E types without a median take the nearest
+// fuel's (as for EmissionFactors).
+struct WaterFactors {
+  std::map<std::string, double> l_per_kwh;
+  static WaterFactors macknick_2012();
+  double at(const std::string& fuel) const;  // throws std::out_of_range naming the fuel
+};
+
 enum class GridFormat {
   kEia930,           // generation by fuel: wind_mw, solar_mw, hydro_mw, oil_mw, gas_mw, coal_mw, nuclear_mw, other_mw
   kElectricityMaps,  // ci_lifecycle_gco2eq_per_kwh (or ci_direct_...), low_carbon_pct
@@ -50,12 +63,17 @@ struct GridCsvSpec {
   std::string cfe_share_column;
   double cfe_share_scale = 1.0;                                     // 0.01 when the column is in percent
   EmissionFactors factors = EmissionFactors::ipcc_ar5_lifecycle();  // kEia930, kEntsoe
+  WaterFactors water = WaterFactors::macknick_2012();               // kEia930, kEntsoe
+  // Any format: a column of marginal carbon intensity, gCO2/kWh (empty: none).
+  std::string marginal_carbon_intensity_column;
 };
 
 // Reads the grid's hourly carbon intensity and CFE share for the run's hours.
 // For generation-by-fuel formats:
 //   CI(h)        = sum_f gen_f(h) * EF_f / sum_f gen_f(h)
 //   CFE share(h) = (wind + solar + hydro + nuclear (+ geothermal)) / sum_f gen_f(h)
+//   water(h)     = sum_f gen_f(h) * W_f / sum_f gen_f(h)           (L/kWh)
+// and, with marginal_carbon_intensity_column, that column (read like a profile, kRaw).
 GridSeries read_grid_csv(const GridCsvSpec& spec, const TimeAxis& axis);
 
 // An hourly capacity-factor profile (0..1) from one column of a CSV file.
@@ -67,6 +85,7 @@ struct ProfileCsvSpec {
     kDivideByMax,     // generation / its maximum over the rows used (Carbon Explorer convention)
     kDivideBy,        // generation / divisor_mw (an installed capacity)
     kRaw,             // the values as they are (>= 0, any size), e.g. hourly query counts
+    kSigned,          // the values as they are, of either sign (prices, temperatures)
   } scale = Scale::kCapacityFactor;
   double divisor_mw = 0.0;
   FillPolicy fill = FillPolicy::kNone;

@@ -22,7 +22,13 @@ using HourlySeries = std::vector<double>;
 struct GridSeries {
   HourlySeries carbon_intensity_g_per_kwh;  // gCO2(eq)/kWh of grid electricity
   HourlySeries cfe_share;                   // carbon-free share of grid electricity, 0..1
-  int64_t filled_hours = 0;                 // hours whose value came from the fill policy
+  // Marginal (consequential) carbon intensity, gCO2(eq)/kWh, where the data has a column for it;
+  // empty otherwise (nothing is invented).
+  HourlySeries marginal_carbon_intensity_g_per_kwh;
+  // Water consumed off site per kWh generated, L/kWh, from the generation mix (generation-by-fuel
+  // formats); empty otherwise (the region's constant factor applies).
+  HourlySeries water_l_per_kwh;
+  int64_t filled_hours = 0;  // hours whose value came from the fill policy
 };
 
 // How a CSV reader treats a missing hour or an empty value: an error naming the file and

@@ -21,10 +21,11 @@ struct ContractSpec {
   std::string technology;  // solar, wind, hydro, nuclear, geothermal
   double capacity_mw = 0.0;
   ContractProfile profile = ContractProfile::kConstant;
-  double capacity_factor = 0.0;  // constant value, or the synthetic target
-  SolarSpec solar;               // synthetic solar
-  WindSpec wind;                 // synthetic wind
-  ProfileCsvSpec csv;            // csv
+  double capacity_factor = 0.0;     // constant value, or the synthetic target
+  SolarSpec solar;                  // synthetic solar
+  WindSpec wind;                    // synthetic wind
+  ProfileCsvSpec csv;               // csv
+  double price_usd_per_mwh = -1.0;  // contract (PPA) price; < 0: the technology's default (footprint)
 };
 
 struct GridSpec {

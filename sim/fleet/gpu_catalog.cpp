@@ -23,6 +23,8 @@ void check_gpu_type(const GpuType& t) {
   require(std::isfinite(t.overhead_w) && t.overhead_w >= 0.0, t.name, "overhead_w", t.overhead_w, ">= 0");
   require(std::isfinite(t.training_throughput) && t.training_throughput > 0.0, t.name, "training_throughput",
           t.training_throughput, "> 0");
+  require(std::isfinite(t.embodied_kg) && t.embodied_kg >= 0.0, t.name, "embodied_kg", t.embodied_kg, ">= 0");
+  require(std::isfinite(t.capex_usd) && t.capex_usd >= 0.0, t.name, "capex_usd", t.capex_usd, ">= 0");
 }
 
 GpuCatalog GpuCatalog::builtin() {
@@ -38,6 +40,30 @@ GpuCatalog GpuCatalog::builtin() {
       {"H200", 700.0, 70.0, 575.0, 989.0 / 312.0, "H200 SXM data sheet; DGX H200 10.2 kW / 8"},
       {"B200", 1000.0, 100.0, 787.5, 2250.0 / 312.0, "HGX B200 data sheet; DGX B200 14.3 kW / 8"},
   };
+  // Embodied carbon and price per GPU, server share included (docs/models.md, "Footprint").
+  struct Footprint {
+    double embodied_kg;
+    double capex_usd;
+    const char* source;
+  };
+  const Footprint footprints[] = {
+      {388.0, 18'625.0,
+       "GPU: Luccioni et al. 2023 A100 150 kg scaled by LLMCarbon die + HBM; server 2,500 kg / 8; "
+       "DGX-1 (V100) $149k / 8"},
+      {462.5, 24'875.0, "Luccioni et al. 2023 (BLOOM): A100 150 kg + HPE server 2,500 kg / 8; DGX A100 $199k / 8"},
+      {471.0, 45'000.0,
+       "GPU: A100's 150 kg scaled by LLMCarbon die + HBM; server 2,500 kg / 8; price: market "
+       "estimate"},
+      {553.0, 50'000.0, "H100's + 61 GB HBM (LLMCarbon 0.4 kg/GB, scaled); price: market estimate"},
+      {587.0, 60'000.0,
+       "GPU: H100's x 1.74 (NVIDIA HGX B200 vs HGX H100 footprint); server 2,500 kg / 8; price: "
+       "market estimate"},
+  };
+  for (size_t i = 0; i < catalog.types_.size(); ++i) {
+    catalog.types_[i].embodied_kg = footprints[i].embodied_kg;
+    catalog.types_[i].capex_usd = footprints[i].capex_usd;
+    catalog.types_[i].footprint_source = footprints[i].source;
+  }
   for (const auto& t : catalog.types_) check_gpu_type(t);
   return catalog;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The GPU catalog: per accelerator type, board power at full load and at idle, the per-GPU
-// share of server overhead, and training throughput relative to an A100. Figures and their
+// share of server overhead, training throughput relative to an A100, and the embodied carbon and
+// purchase price of a GPU with its share of the server. Figures and their
 // public sources are in docs/models.md ("GPU catalog"); a scenario may override any field
 // or add a type (scenario key `gpu_types`).
 
@@ -18,6 +19,11 @@ struct GpuType {
   double overhead_w = 0.0;           // per-GPU share of host CPUs, memory, NICs, fans, PSU loss, W
   double training_throughput = 1.0;  // training work per GPU-hour relative to A100 = 1
   std::string source;                // short citation, expanded in docs/models.md
+  // The whole footprint (docs/models.md, "Footprint"): per GPU with its share of the server
+  // (host, memory, storage, network cards, chassis: the 8-GPU server / 8).
+  double embodied_kg = 0.0;  // embodied (manufacturing) carbon, kgCO2e
+  double capex_usd = 0.0;    // purchase price, USD
+  std::string footprint_source;
 };
 
 // Checks every field's range; throws std::invalid_argument naming the bad value.

@@ -122,10 +122,41 @@ bool SiteRuntime::within_grid_limit(double dynamic_w) const {
   return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
+void SiteRuntime::HourlyWeight::set(std::span<const double> v) {
+  values = v;
+  prefix.assign(v.size() + 1, 0.0);
+  for (size_t h = 0; h < v.size(); ++h) prefix[h + 1] = prefix[h] + v[h];
+}
+
+// Sum over the hours [from, until) spans of overlap seconds x value (prefix sums for whole hours).
+double SiteRuntime::HourlyWeight::weighted_seconds(core::Seconds from, core::Seconds until) const {
+  const auto n = static_cast<int64_t>(values.size());
+  const int64_t first = core::hour_of(from);
+  const int64_t last = std::min<int64_t>(core::hour_of(until - 1), n - 1);
+  if (values.empty() || first >= n) return 0.0;
+  if (first == last) return static_cast<double>(until - from) * values[static_cast<size_t>(first)];
+  double weighted_s = static_cast<double>(core::hour_start(first + 1) - from) * values[static_cast<size_t>(first)];
+  weighted_s += static_cast<double>(std::min(until, core::hour_start(last + 1)) - core::hour_start(last)) *
+                values[static_cast<size_t>(last)];
+  weighted_s += static_cast<double>(core::kSecondsPerHour) *
+                (prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first + 1)]);
+  return weighted_s;
+}
+
 void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
-  ci_ = ci;
-  ci_prefix_.assign(ci.size() + 1, 0.0);
-  for (size_t h = 0; h < ci.size(); ++h) ci_prefix_[h + 1] = ci_prefix_[h] + ci[h];
+  ci_.set(ci);
+}
+void SiteRuntime::set_marginal_carbon_intensity(std::span<const double> ci) {
+  marginal_ci_.set(ci);
+}
+void SiteRuntime::set_energy_price(std::span<const double> usd_per_mwh) {
+  price_.set(usd_per_mwh);
+}
+
+void SiteRuntime::set_gpu_hour_rates(std::vector<double> embodied_kg_per_gpu_h,
+                                     std::vector<double> capital_usd_per_gpu_h) {
+  embodied_kg_per_gpu_h_ = std::move(embodied_kg_per_gpu_h);
+  capital_usd_per_gpu_h_ = std::move(capital_usd_per_gpu_h);
 }
 
 void SiteRuntime::enqueue(size_t cluster, const Task& task, bool held, core::Seconds latest_start_s) {
@@ -375,23 +406,13 @@ void SiteRuntime::book(const Running& r, core::Seconds until) {
   const double mwh_per_s = r.server_w * spec_.pue / kWsPerMwh;
   out.energy_mwh += mwh_per_s * dt;
   if (r.speed < 1.0) out.capped_s += dt;
-  if (ci_.empty()) return;
-  // sum over the hours the segment spans of overlap seconds x CI (prefix sums for whole hours)
-  const int64_t first = core::hour_of(r.segment_start_s);
-  const int64_t last = std::min<int64_t>(core::hour_of(until - 1), static_cast<int64_t>(ci_.size()) - 1);
-  double weighted_s = 0.0;
-  if (first >= static_cast<int64_t>(ci_.size())) return;
-  if (first == last) {
-    weighted_s = dt * ci_[static_cast<size_t>(first)];
-  } else {
-    weighted_s +=
-        static_cast<double>(core::hour_start(first + 1) - r.segment_start_s) * ci_[static_cast<size_t>(first)];
-    weighted_s += static_cast<double>(std::min(until, core::hour_start(last + 1)) - core::hour_start(last)) *
-                  ci_[static_cast<size_t>(last)];
-    weighted_s += static_cast<double>(core::kSecondsPerHour) *
-                  (ci_prefix_[static_cast<size_t>(last)] - ci_prefix_[static_cast<size_t>(first + 1)]);
+  out.gpu_s += static_cast<double>(r.gpus) * dt;
+  const core::Seconds from = r.segment_start_s;
+  if (!ci_.values.empty()) out.emissions_t += mwh_per_s * ci_.weighted_seconds(from, until) * 1e-3;  // kg / 1000 = t
+  if (!marginal_ci_.values.empty()) {
+    out.emissions_marginal_t += mwh_per_s * marginal_ci_.weighted_seconds(from, until) * 1e-3;
   }
-  out.emissions_t += mwh_per_s * weighted_s * 1e-3;  // MWh x g/kWh = kg; / 1000 = t
+  if (!price_.values.empty()) out.energy_cost_usd += mwh_per_s * price_.weighted_seconds(from, until);
 }
 
 void SiteRuntime::launch(Running r) {
@@ -883,6 +904,13 @@ SiteHour SiteRuntime::run_hour(int64_t hour) {
   for (const Cluster& c : clusters_) out.queue_length += static_cast<int64_t>(c.waiting.size());
   out.pue = spec_.pue;
   out.power_cap = cap_.cap;
+  if (!embodied_kg_per_gpu_h_.empty()) {
+    for (const Cluster& c : clusters_) {
+      const auto n = static_cast<double>(c.total_gpus);
+      out.embodied_it_kg += n * embodied_kg_per_gpu_h_[c.type_index];
+      out.capital_usd += n * capital_usd_per_gpu_h_[c.type_index];
+    }
+  }
   out.gpus_busy_inference = inference_.gpus_total;
   out.inference_queries = inference_.queries;
   out.inference_energy_mwh =

@@ -90,10 +90,13 @@ struct TaskOutcome {
   core::Seconds start_s = -1;  // first start
   core::Seconds end_s = -1;    // -1 while running
   core::Seconds expected_end_s = -1;
-  double energy_mwh = 0.0;       // facility energy: sum over run segments of gpus * P_srv * PUE * time
-  double emissions_t = 0.0;      // location-based: each segment's energy x its hours' grid CI
-  core::Seconds deferred_s = 0;  // held back by a policy before the first start
-  core::Seconds paused_s = 0;    // from each pause to the restart (held, then queued)
+  double energy_mwh = 0.0;            // facility energy: sum over run segments of gpus * P_srv * PUE * time
+  double emissions_t = 0.0;           // location-based: each segment's energy x its hours' grid CI
+  double emissions_marginal_t = 0.0;  // each segment's energy x its hours' marginal CI (when given)
+  double energy_cost_usd = 0.0;       // each segment's energy x its hours' energy price (when given)
+  double gpu_s = 0.0;                 // GPU-seconds running (gpus x run time, pauses excluded)
+  core::Seconds deferred_s = 0;       // held back by a policy before the first start
+  core::Seconds paused_s = 0;         // from each pause to the restart (held, then queued)
   int64_t pauses = 0;
   core::Seconds checkpoint_s = 0;          // run time added by pauses (save + restore)
   double checkpoint_energy_mwh = 0.0;      // facility energy of that time, at the task's uncapped power
@@ -135,6 +138,10 @@ struct SiteHour {
   int64_t queue_length = 0;           // tasks waiting at the end of the hour (held ones included)
   double pue = 1.0;
   double power_cap = 1.0;  // training GPU power limit in the hour, fraction of max board power
+  // The installed GPUs' hourly share of their embodied carbon and capital cost
+  // (set_gpu_hour_rates; docs/models.md, "Footprint").
+  double embodied_it_kg = 0.0;
+  double capital_usd = 0.0;
 };
 
 // The power-cap curve (docs/policies.md, "Power capping"): a GPU limited to `cap` x its
@@ -218,6 +225,13 @@ class SiteRuntime {
   // Hourly grid carbon intensity of the site's region (g/kWh, one value per run hour), for
   // the tasks' emissions. Empty: emissions are not booked.
   void set_carbon_intensity(std::span<const double> ci);
+  // The same for the region's marginal carbon intensity (g/kWh) and energy price (USD/MWh):
+  // booked into TaskOutcome::emissions_marginal_t and energy_cost_usd. Empty: not booked.
+  void set_marginal_carbon_intensity(std::span<const double> ci);
+  void set_energy_price(std::span<const double> usd_per_mwh);
+  // Per GPU type index: embodied carbon (kg) and capital cost (USD) per installed GPU-hour,
+  // booked into SiteHour::embodied_it_kg and capital_usd for every GPU installed in the hour.
+  void set_gpu_hour_rates(std::vector<double> embodied_kg_per_gpu_h, std::vector<double> capital_usd_per_gpu_h);
 
   // Global phase, at an hour boundary (none of these schedule; call reschedule() after).
   // Ends the hold of a held task; false if the job is not held here.
@@ -419,9 +433,20 @@ class SiteRuntime {
     std::vector<char> reserved;
     std::vector<char> passed;
   };
-  PassBuffers pass_;               // schedule()'s working state, reused
-  std::vector<double> ci_prefix_;  // prefix sums of the region's hourly CI
-  std::span<const double> ci_;
+  PassBuffers pass_;  // schedule()'s working state, reused
+  // An hourly series a task's energy is weighted by (CI, marginal CI, price), with its prefix sums.
+  struct HourlyWeight {
+    std::span<const double> values;
+    std::vector<double> prefix;
+    void set(std::span<const double> v);
+    // sum over [from, until) of seconds x value, per second of the span
+    double weighted_seconds(core::Seconds from, core::Seconds until) const;
+  };
+  HourlyWeight ci_;
+  HourlyWeight marginal_ci_;
+  HourlyWeight price_;
+  std::vector<double> embodied_kg_per_gpu_h_;  // by GPU type index
+  std::vector<double> capital_usd_per_gpu_h_;
 };
 
 }  // namespace fleetsim::fleet

@@ -112,7 +112,9 @@ const PolicyInfo* find_policy(const std::string& name) {
 }
 
 const char* to_string(Signal signal) {
-  return signal == Signal::kCfe ? "cfe" : "carbon_intensity";
+  return signal == Signal::kCfe                       ? "cfe"
+         : signal == Signal::kMarginalCarbonIntensity ? "marginal_carbon_intensity"
+                                                      : "carbon_intensity";
 }
 
 bool parse_signal(const std::string& name, Signal& signal) {
@@ -120,6 +122,8 @@ bool parse_signal(const std::string& name, Signal& signal) {
     signal = Signal::kCarbonIntensity;
   } else if (name == "cfe") {
     signal = Signal::kCfe;
+  } else if (name == "marginal_carbon_intensity") {
+    signal = Signal::kMarginalCarbonIntensity;
   } else {
     return false;
   }

@@ -57,7 +57,9 @@ const PolicyInfo* find_policy(const std::string& name);
 //   cfe               the share of the region's expected load that would not be carbon-free
 //                     in the hour: (1 - g) x max(0, 1 - C / L), with L the region's mean load
 //                     over the last 24 hours (known) and g, C forecast (1 - hourly CFE score).
-enum class Signal { kCarbonIntensity, kCfe };
+// kMarginalCarbonIntensity: the run hands the policy the grid's marginal intensity in place of
+// the average one (run/simulation.cpp); the policy then treats it as kCarbonIntensity.
+enum class Signal { kCarbonIntensity, kCfe, kMarginalCarbonIntensity };
 const char* to_string(Signal signal);
 bool parse_signal(const std::string& name, Signal& signal);
 

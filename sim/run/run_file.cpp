@@ -51,6 +51,16 @@ const std::vector<YearColumn>& year_columns() {
       {"queries_served", &YearSummary::queries_served, "queries", "inference queries served"},
       {"jobs_submitted", &YearSummary::jobs_submitted, "jobs", "training jobs submitted in the year"},
       {"jobs_finished", &YearSummary::jobs_finished, "jobs", "training jobs that ended in the year"},
+      {"embodied_it_t", &YearSummary::embodied_it_t, "tCO2e",
+       "embodied carbon of the installed GPUs, the year's share"},
+      {"embodied_supply_t", &YearSummary::embodied_supply_t, "tCO2e",
+       "embodied carbon of contracts and batteries, the year's share"},
+      {"emissions_marginal_t", &YearSummary::emissions_marginal_t, "tCO2",
+       "load x marginal CI; NaN unless every region's data have a marginal intensity"},
+      {"water_onsite_l", &YearSummary::water_onsite_l, "L", "on-site water: IT energy x WUE"},
+      {"water_offsite_l", &YearSummary::water_offsite_l, "L", "off-site water of the electricity used"},
+      {"energy_cost_usd", &YearSummary::energy_cost_usd, "USD", "grid and contracted energy, batteries"},
+      {"capital_cost_usd", &YearSummary::capital_cost_usd, "USD", "annualised GPU and facility capital + fixed O&M"},
   };
   return columns;
 }
@@ -84,6 +94,12 @@ const std::vector<SeriesSpec>& series_specs() {
        "power (capacity model)"},
       {"/site", "power_cap", &RunResult::site_power_cap, "1",
        "training GPU power limit in the hour, a fraction of max board power (1: no cap)"},
+      {"/site", "embodied_it_t", &RunResult::site_embodied_it_t, "tCO2e",
+       "embodied carbon of the GPUs installed in the hour, each GPU's over its life: sum of GPUs x embodied_kg / "
+       "(it_life_years x 8,760 h)"},
+      {"/site", "capital_cost_usd", &RunResult::site_capital_usd, "USD",
+       "annualised capital cost of the installed GPUs and their facility share, plus fixed O&M, for the hour"},
+      {"/site", "water_onsite_l", &RunResult::site_water_onsite_l, "L", "on-site water: IT energy x WUE in the hour"},
       {"/demand", "queries", &RunResult::demand_queries, "queries", "inference queries arriving in the hour"},
       {"/demand", "served", &RunResult::demand_served, "queries", "queries served within the latency SLO"},
       {"/demand", "dropped", &RunResult::demand_dropped, "queries",
@@ -113,6 +129,18 @@ const std::vector<SeriesSpec>& series_specs() {
        "location-based emissions: load x grid carbon intensity"},
       {"/region", "emissions_market_hourly_t", &RunResult::region_emissions_market_hourly_t, "tCO2",
        "hourly market-based emissions: grid draw x grid carbon intensity"},
+      {"/region", "energy_price_usd_per_mwh", &RunResult::region_energy_price_usd_per_mwh, "USD/MWh",
+       "price of grid energy in the hour"},
+      {"/region", "energy_cost_usd", &RunResult::region_energy_cost_usd, "USD",
+       "grid draw x price + contracted energy x contract price + battery capacity cost, in the hour"},
+      {"/region", "water_offsite_l", &RunResult::region_water_offsite_l, "L",
+       "off-site water: grid draw x the grid's water factor + contracted energy used x the contracts' factor"},
+      {"/region", "embodied_supply_t", &RunResult::region_embodied_supply_t, "tCO2e",
+       "embodied carbon of the region's contracts and battery, each over its life, for the hour"},
+      {"/region", "marginal_carbon_intensity_g_per_kwh", &RunResult::region_marginal_carbon_intensity_g_per_kwh,
+       "gCO2/kWh", "marginal carbon intensity of grid electricity (only when a region's data give it; NaN elsewhere)"},
+      {"/region", "emissions_marginal_t", &RunResult::region_emissions_marginal_t, "tCO2",
+       "marginal (consequential) emissions: load x marginal carbon intensity (with the dataset above)"},
   };
   return specs;
 }
@@ -153,6 +181,15 @@ void write_region_summary(output::RunSink& w, const std::string& group, const Ru
   column("mean_carbon_intensity_g_per_kwh", &RegionSummary::mean_carbon_intensity_g_per_kwh, "gCO2/kWh",
          "time-mean grid carbon intensity");
   column("hours_filled", &RegionSummary::hours_filled, "h", "grid and profile hours filled by a fill policy");
+  column("emissions_marginal_t", &RegionSummary::emissions_marginal_t, "tCO2",
+         "load x marginal CI; NaN where the data have no marginal intensity");
+  column("embodied_it_t", &RegionSummary::embodied_it_t, "tCO2e", "embodied carbon of the installed GPUs");
+  column("embodied_supply_t", &RegionSummary::embodied_supply_t, "tCO2e", "embodied carbon of contracts and battery");
+  column("water_onsite_l", &RegionSummary::water_onsite_l, "L", "on-site water: IT energy x WUE");
+  column("water_offsite_l", &RegionSummary::water_offsite_l, "L", "off-site water of the electricity used");
+  column("energy_cost_usd", &RegionSummary::energy_cost_usd, "USD", "grid and contracted energy, battery");
+  column("capital_cost_usd", &RegionSummary::capital_cost_usd, "USD",
+         "annualised GPU and facility capital + fixed O&M");
 }
 
 }  // namespace
@@ -160,8 +197,11 @@ void write_region_summary(output::RunSink& w, const std::string& group, const Ru
 void precompress_series(const RunResult& r, output::SeriesPrecompressor& compressor) {
   for (const SeriesSpec& spec : series_specs()) {
     const size_t entities = group_entities(r, spec.group);
-    std::visit([&](auto member) { compressor.add(std::string(spec.group) + "/" + spec.name, r.*member, entities); },
-               spec.member);
+    std::visit(
+        [&](auto member) {
+          if (!(r.*member).empty()) compressor.add(std::string(spec.group) + "/" + spec.name, r.*member, entities);
+        },
+        spec.member);
   }
 }
 
@@ -198,8 +238,12 @@ void emit_run(const scenario::Scenario& sc, const RunResult& r, const Baseline* 
       if (spec.group != group) continue;
       const auto found = r.precompressed.find(group + "/" + spec.name);
       const output::PrecompressedSeries* pre = found == r.precompressed.end() ? nullptr : &found->second;
-      std::visit([&](auto member) { w.write_series(group, spec.name, r.*member, spec.units, spec.description, pre); },
-                 spec.member);
+      std::visit(
+          [&](auto member) {
+            // an optional series (marginal emissions) is absent when the data have none
+            if (!(r.*member).empty()) w.write_series(group, spec.name, r.*member, spec.units, spec.description, pre);
+          },
+          spec.member);
     }
   };
   w.add_series_group("/site", r.hour_epoch_s, "site", r.site_names);
@@ -239,7 +283,15 @@ void emit_run(const scenario::Scenario& sc, const RunResult& r, const Baseline* 
   std::vector<double> capped;
   std::vector<int64_t> delay;
   std::vector<std::string> flexibility;
+  std::vector<double> emissions_marginal;
+  std::vector<double> gpu_hours;
+  std::vector<double> embodied_it;
+  std::vector<double> cost;
   for (const JobRecord& j : r.jobs) {
+    emissions_marginal.push_back(j.emissions_marginal_t);
+    gpu_hours.push_back(j.gpu_hours);
+    embodied_it.push_back(j.embodied_it_t);
+    cost.push_back(j.cost_usd);
     paused.push_back(j.paused_s);
     pauses.push_back(j.pauses);
     checkpoint.push_back(j.checkpoint_s);
@@ -297,6 +349,15 @@ void emit_run(const scenario::Scenario& sc, const RunResult& r, const Baseline* 
   w.write_column("/jobs", "delay_s", delay, "s",
                  "completion delay: end - submit - run time at full speed on its cluster; -1: not finished");
   w.write_column("/jobs", "flexibility", flexibility, "", "none, deferrable or interruptible");
+  w.write_column("/jobs", "gpu_hours", gpu_hours, "GPU-h", "GPU-hours the job ran (pauses excluded)");
+  w.write_column("/jobs", "embodied_it_t", embodied_it, "tCO2e",
+                 "the job's share of its GPUs' embodied carbon: gpu_hours x embodied_kg / (it_life_years x 8,760 h)");
+  w.write_column("/jobs", "cost_usd", cost, "USD",
+                 "the job's energy at each hour's price + gpu_hours x the GPU's capital cost per GPU-hour");
+  if (!r.region_emissions_marginal_t.empty()) {
+    w.write_column("/jobs", "emissions_marginal_t", emissions_marginal, "tCO2",
+                   "the job's hourly energy x its region's marginal CI; NaN where the data have none");
+  }
 
   for (const SummaryItem& item : r.summary) w.set_attribute("/summary", item.name, item.value);
   write_region_summary(w, "/summary/region", r);

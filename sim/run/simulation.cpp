@@ -18,6 +18,7 @@
 #include "engine/worker_pool.hpp"
 #include "fleet/power.hpp"
 #include "fleet/site.hpp"
+#include "footprint/footprint.hpp"
 #include "policy/clairvoyant.hpp"
 #include "policy/forecast.hpp"
 #include "policy/placement.hpp"
@@ -86,6 +87,7 @@ namespace {
 constexpr double kLatencyTieBreak = 1e-6;
 // Most option-hours the clairvoyant bound evaluates (about a second); more: not computed.
 constexpr double kBoundBudget = 2e8;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 class FleetModel final : public engine::WindowedModel {
  public:
@@ -99,9 +101,23 @@ class FleetModel final : public engine::WindowedModel {
     if (policy_->reacts_to_supply()) {
       policy::ForecastOptions forecast = sc.scheduler.policy.forecast;
       if (sc.scheduler.policy.has("optimal")) forecast.model = policy::ForecastModel::kPerfect;  // clairvoyant
-      forecaster_ = std::make_unique<policy::Forecaster>(sc.region_supply, forecast);
+      if (sc.scheduler.policy.signal == policy::Signal::kMarginalCarbonIntensity) {
+        // the policies minimise the marginal intensity: they see it in place of the average one
+        marginal_supply_ = sc.region_supply;
+        for (energy::RegionSupply& supply : marginal_supply_) {
+          if (supply.grid.marginal_carbon_intensity_g_per_kwh.empty()) {
+            throw core::SimulationError("scheduler.signal marginal_carbon_intensity: a region has no marginal data");
+          }
+          supply.grid.carbon_intensity_g_per_kwh = supply.grid.marginal_carbon_intensity_g_per_kwh;
+        }
+      }
+      forecaster_ = std::make_unique<policy::Forecaster>(marginal_supply_.empty()
+                                                             ? std::span<const energy::RegionSupply>(sc.region_supply)
+                                                             : std::span<const energy::RegionSupply>(marginal_supply_),
+                                                         forecast);
       signals_ = std::make_unique<policy::ForecastSignals>(*forecaster_, sc.scheduler.policy.signal);
     }
+    gpu_rates_ = footprint::gpu_hour_rates(sc.catalog, sc.footprint);
     interruptible_checkpoint_s_.reserve(jobs_.size());
     for (const auto& job : jobs_) {
       const bool interruptible = job.flexibility == workload::Flexibility::kInterruptible;
@@ -111,7 +127,13 @@ class FleetModel final : public engine::WindowedModel {
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
-      sites_.back().set_carbon_intensity(sc.region_supply[spec.region].grid.carbon_intensity_g_per_kwh);
+      const energy::RegionSupply& supply = sc.region_supply[spec.region];
+      sites_.back().set_carbon_intensity(supply.grid.carbon_intensity_g_per_kwh);
+      sites_.back().set_marginal_carbon_intensity(supply.grid.marginal_carbon_intensity_g_per_kwh);
+      if (spec.region < sc.region_footprint.size()) {
+        sites_.back().set_energy_price(sc.region_footprint[spec.region].price_usd_per_mwh);
+      }
+      sites_.back().set_gpu_hour_rates(gpu_rates_.embodied_kg, gpu_rates_.capital_usd);
     }
     touched_.assign(sites_.size(), 0);
     cluster_base_.assign(1, 0);
@@ -158,14 +180,24 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_queue_length.assign(cells, 0);
     result_.site_pue.assign(cells, 0.0);
     result_.site_power_cap.assign(cells, 1.0);
+    result_.site_embodied_it_t.assign(cells, 0.0);
+    result_.site_capital_usd.assign(cells, 0.0);
+    result_.site_water_onsite_l.assign(cells, 0.0);
     const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
     for (std::vector<double>* series :
          {&result_.region_load_mwh, &result_.region_contracted_cfe_mwh, &result_.region_grid_cfe_share,
           &result_.region_carbon_intensity_g_per_kwh, &result_.region_cfe_mwh, &result_.region_grid_draw_mwh,
           &result_.region_battery_charge_mwh, &result_.region_battery_discharge_mwh, &result_.region_battery_soc_mwh,
-          &result_.region_excess_mwh, &result_.region_emissions_location_t,
-          &result_.region_emissions_market_hourly_t}) {
+          &result_.region_excess_mwh, &result_.region_emissions_location_t, &result_.region_emissions_market_hourly_t,
+          &result_.region_energy_price_usd_per_mwh, &result_.region_energy_cost_usd, &result_.region_water_offsite_l,
+          &result_.region_embodied_supply_t}) {
       series->assign(region_cells, 0.0);
+    }
+    for (const auto& supply : sc.region_supply)
+      has_marginal_ |= !supply.grid.marginal_carbon_intensity_g_per_kwh.empty();
+    if (has_marginal_) {  // NaN in the regions whose data have none
+      result_.region_marginal_carbon_intensity_g_per_kwh.assign(region_cells, kNaN);
+      result_.region_emissions_marginal_t.assign(region_cells, kNaN);
     }
     if (sc.region_supply.size() != sc.regions.size()) throw core::SimulationError("region supply was not built");
     for (const auto& spec : sc.region_supply_specs) ledgers_.emplace_back(spec.battery);
@@ -514,6 +546,11 @@ class FleetModel final : public engine::WindowedModel {
     result_.site_queue_length[i] = h.queue_length;
     result_.site_pue[i] = h.pue;
     result_.site_power_cap[i] = h.power_cap;
+    result_.site_embodied_it_t[i] = h.embodied_it_kg * 1e-3;
+    result_.site_capital_usd[i] = h.capital_usd;
+    if (site < sc_.site_water.size()) {
+      result_.site_water_onsite_l[i] = h.it_energy_mwh * 1e3 * sc_.site_water[site].wue(static_cast<size_t>(hour));
+    }
   }
 
   void ledger_phase(size_t region, int64_t hour) override {
@@ -538,6 +575,23 @@ class FleetModel final : public engine::WindowedModel {
     result_.region_excess_mwh[i] = l.excess_mwh;
     result_.region_emissions_location_t[i] = l.emissions_location_t;
     result_.region_emissions_market_hourly_t[i] = l.emissions_market_hourly_t;
+    // the footprint of the region's energy (docs/models.md, "Footprint")
+    if (region < sc_.region_footprint.size()) {
+      const footprint::RegionFootprint& f = sc_.region_footprint[region];
+      const double price = f.price_usd_per_mwh[h];
+      const double ewif = f.water_from_mix ? supply.grid.water_l_per_kwh[h] : f.offsite_l_per_kwh;
+      result_.region_energy_price_usd_per_mwh[i] = price;
+      result_.region_energy_cost_usd[i] =
+          l.grid_draw_mwh * price + l.contracted_mwh * f.contract_usd_per_mwh + f.battery_usd_per_h;
+      result_.region_water_offsite_l[i] =
+          1e3 * (l.grid_draw_mwh * ewif + (l.contracted_used_mwh + l.battery_discharge_mwh) * f.contract_l_per_kwh);
+      result_.region_embodied_supply_t[i] = f.embodied_supply_t_per_h;
+    }
+    const energy::HourlySeries& marginal = supply.grid.marginal_carbon_intensity_g_per_kwh;
+    if (!marginal.empty()) {
+      result_.region_marginal_carbon_intensity_g_per_kwh[i] = marginal[h];
+      result_.region_emissions_marginal_t[i] = load * marginal[h] * 1e-3;
+    }
   }
 
   void finish() {
@@ -570,6 +624,16 @@ class FleetModel final : public engine::WindowedModel {
       rec.end_s = out.end_s;
       rec.energy_mwh = out.energy_mwh;
       rec.emissions_t = out.emissions_t;
+      rec.emissions_marginal_t =
+          sc_.region_supply[sc_.sites[site].region].grid.marginal_carbon_intensity_g_per_kwh.empty()
+              ? kNaN
+              : out.emissions_marginal_t;
+      rec.gpu_hours = out.gpu_s * core::kHoursPerSecond;
+      {
+        const size_t type = sites_[site].gpu_type(cluster_of_job_[j]);
+        rec.embodied_it_t = rec.gpu_hours * gpu_rates_.embodied_kg[type] * 1e-3;
+        rec.cost_usd = out.energy_cost_usd + rec.gpu_hours * gpu_rates_.capital_usd[type];
+      }
       rec.deferred_s = out.deferred_s;
       rec.paused_s = out.paused_s;
       rec.pauses = out.pauses;
@@ -747,8 +811,11 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<std::optional<policy::RejectReason>> rejected_;
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<energy::RegionLedger> ledgers_;
-  policy::Router router_;                // on the (demand region, site) pairs within the SLO
-  std::vector<double> pair_latency_ms_;  // per routing pair
+  std::vector<energy::RegionSupply> marginal_supply_;  // scheduler.signal marginal: what the policies see
+  footprint::GpuHourRates gpu_rates_;                  // per GPU type: embodied kg and USD per installed GPU-hour
+  bool has_marginal_ = false;                          // a region's data give a marginal intensity
+  policy::Router router_;                              // on the (demand region, site) pairs within the SLO
+  std::vector<double> pair_latency_ms_;                // per routing pair
   policy::SparseRoutingProblem problem_;
   policy::SparseRoutingSolution solution_;
   std::vector<double> site_green_;   // route_inference, per site: greenness; kUnreachable: no capacity
@@ -809,6 +876,9 @@ void summarize_years(const scenario::Scenario& sc, RunResult& r) {
       busy_gpu_h += r.site_gpus_busy_training[i];
       gpu_h += static_cast<double>(r.site_gpus_total[i]);
       installed += r.site_gpus_total[i];
+      y.embodied_it_t += r.site_embodied_it_t[i];
+      y.capital_cost_usd += r.site_capital_usd[i];
+      y.water_onsite_l += r.site_water_onsite_l[i];
     }
     y.facility_energy_mwh += fleet_hour;
     y.peak_facility_power_mw = std::max(y.peak_facility_power_mw, fleet_hour);
@@ -829,6 +899,10 @@ void summarize_years(const scenario::Scenario& sc, RunResult& r) {
       t.emissions_location_t += r.region_emissions_location_t[i];
       t.emissions_market_hourly_t += r.region_emissions_market_hourly_t[i];
       t.carbon_intensity_sum += r.region_carbon_intensity_g_per_kwh[i];
+      y.embodied_supply_t += r.region_embodied_supply_t[i];
+      y.water_offsite_l += r.region_water_offsite_l[i];
+      y.energy_cost_usd += r.region_energy_cost_usd[i];
+      y.emissions_marginal_t += r.region_emissions_marginal_t.empty() ? kNaN : r.region_emissions_marginal_t[i];
     }
   }
   close_year();
@@ -874,12 +948,21 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
       fleet_hour += r.site_facility_energy_mwh[i];
       RegionSummary& reg = r.regions[sc.sites[s].region];
       reg.it_energy_mwh += r.site_it_energy_mwh[i];
+      reg.embodied_it_t += r.site_embodied_it_t[i];
+      reg.capital_cost_usd += r.site_capital_usd[i];
+      reg.water_onsite_l += r.site_water_onsite_l[i];
     }
     peak_mw = std::max(peak_mw, fleet_hour);
     for (size_t g = 0; g < regions; ++g) {
       const double load = r.region_load_mwh[h * regions + g];
-      r.regions[g].facility_energy_mwh += load;
-      r.regions[g].peak_load_mw = std::max(r.regions[g].peak_load_mw, load);
+      const size_t i = h * regions + g;
+      RegionSummary& reg = r.regions[g];
+      reg.facility_energy_mwh += load;
+      reg.peak_load_mw = std::max(reg.peak_load_mw, load);
+      reg.embodied_supply_t += r.region_embodied_supply_t[i];
+      reg.water_offsite_l += r.region_water_offsite_l[i];
+      reg.energy_cost_usd += r.region_energy_cost_usd[i];
+      reg.emissions_marginal_t += r.region_emissions_marginal_t.empty() ? kNaN : r.region_emissions_marginal_t[i];
     }
   }
   // The ledger: per region, and the fleet as the sum of regions in region order.
@@ -961,6 +1044,46 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
   if (counts[0] + counts[1] + counts[2] + counts[3] + counts[4] != submitted) {
     throw core::SimulationError("job conservation broken: outcomes do not add up to the jobs submitted");
   }
+  // The whole footprint (docs/models.md, "Footprint"): the fleet as the sum of regions.
+  double embodied_it = 0.0;
+  double embodied_supply = 0.0;
+  double water_onsite = 0.0;
+  double water_offsite = 0.0;
+  double energy_cost = 0.0;
+  double capital_cost = 0.0;
+  for (const RegionSummary& reg : r.regions) {
+    embodied_it += reg.embodied_it_t;
+    embodied_supply += reg.embodied_supply_t;
+    water_onsite += reg.water_onsite_l;
+    water_offsite += reg.water_offsite_l;
+    energy_cost += reg.energy_cost_usd;
+    capital_cost += reg.capital_cost_usd;
+  }
+  double job_cost = 0.0;
+  double job_embodied = 0.0;
+  double finished_job_cost = 0.0;
+  int64_t finished_jobs = 0;
+  for (const JobRecord& j : r.jobs) {
+    job_cost += j.cost_usd;
+    job_embodied += j.embodied_it_t;
+    if (j.end_s >= 0) {
+      finished_job_cost += j.cost_usd;
+      ++finished_jobs;
+    }
+  }
+  // Inference: its energy at each hour's price, and its reserved GPU-hours at the site's mean
+  // capital cost per installed GPU-hour.
+  double inference_cost = 0.0;
+  for (size_t h = 0; h < hours; ++h) {
+    for (size_t s = 0; s < sites; ++s) {
+      const size_t i = h * sites + s;
+      const size_t g = sc.sites[s].region;
+      const double gpus = static_cast<double>(r.site_gpus_total[i]);
+      inference_cost += r.site_inference_energy_mwh[i] * r.region_energy_price_usd_per_mwh[h * regions + g];
+      if (gpus > 0.0) inference_cost += r.site_gpus_busy_inference[i] * r.site_capital_usd[i] / gpus;
+    }
+  }
+  const double total_cost = energy_cost + capital_cost;
   auto d = [](int64_t v) { return static_cast<double>(v); };
   r.summary = {
       {"facility_energy_mwh", facility, "facility energy of all sites (IT x PUE)"},
@@ -1011,6 +1134,25 @@ void summarize(const scenario::Scenario& sc, const TraceCounts& traces,
        "inference energy / queries served"},
       {"gpu_hours_inference", inference_gpu_h, "GPU-hours reserved for inference"},
       {"inference_mean_latency_ms", served > 0 ? latency_sum / served : 0.0, "served-weighted mean network latency"},
+      {"embodied_it_t", embodied_it,
+       "embodied carbon of the installed GPUs and servers, booked over their life, tCO2e"},
+      {"embodied_supply_t", embodied_supply,
+       "embodied carbon of the contracted supply and batteries, booked over their life, tCO2e"},
+      {"emissions_total_t", fleet.emissions_location_t + embodied_it + embodied_supply,
+       "location-based operational + embodied IT + embodied supply, tCO2e"},
+      {"job_embodied_it_t", job_embodied, "training jobs' share of embodied IT carbon (their GPU-hours), tCO2e"},
+      {"water_onsite_l", water_onsite, "on-site water: IT energy x WUE, litres"},
+      {"water_offsite_l", water_offsite, "off-site water of the electricity used (grid mix and contracts), litres"},
+      {"energy_cost_usd", energy_cost, "grid energy at its price + contracted energy + batteries, USD"},
+      {"capital_cost_usd", capital_cost, "annualised GPU and facility capital + fixed O&M, USD"},
+      {"total_cost_usd", total_cost, "energy + capital, USD"},
+      {"cost_per_gpu_hour_usd", gpu_h_total > 0 ? total_cost / gpu_h_total : 0.0,
+       "total cost / installed GPU-hours, USD"},
+      {"job_cost_usd", job_cost, "training jobs: energy at the hourly price + GPU-hours' capital cost, USD"},
+      {"cost_per_finished_job_usd", finished_jobs > 0 ? finished_job_cost / d(finished_jobs) : 0.0,
+       "mean cost of the jobs that finished, USD"},
+      {"cost_per_1000_queries_usd", served > 0 ? inference_cost / served * 1000.0 : 0.0,
+       "inference energy at the hourly price + reserved GPU-hours' capital cost, per 1,000 queries served, USD"},
       {"trace_rows", d(traces.rows), "data rows read from job traces"},
       {"trace_rows_no_gpu", d(traces.skipped_no_gpu), "trace rows skipped: no GPU requested"},
       {"trace_rows_never_ran", d(traces.skipped_never_ran), "trace rows skipped: never scheduled in the trace"},
@@ -1057,6 +1199,19 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   const policy::BoundResult bound = model.bound();
   for (size_t j = 0; j < result.jobs.size(); ++j) result.jobs[j].emissions_bound_t = bound.job_t[j];
   summarize(sc, trace_counts, model.ledgers(), model.latency_sum(), result);
+  if (!result.region_emissions_marginal_t.empty()) {  // only where the data have a marginal intensity
+    double marginal = 0.0;
+    double job_marginal = 0.0;
+    for (const RegionSummary& reg : result.regions) marginal += reg.emissions_marginal_t;
+    for (const JobRecord& j : result.jobs) {
+      if (j.start_s >= 0) job_marginal += j.emissions_marginal_t;
+    }
+    result.summary.push_back({"emissions_marginal_t", marginal,
+                              "marginal (consequential): load x the grid's marginal CI, tCO2; NaN when a region's "
+                              "data have none"});
+    result.summary.push_back({"job_emissions_marginal_t", job_marginal,
+                              "training jobs' energy x marginal CI, tCO2; NaN when a region's data have none"});
+  }
   if (!std::isnan(bound.job_emissions_t)) {  // left out when not computed
     result.summary.push_back({"job_emissions_bound_t", bound.job_emissions_t,
                               "clairvoyant lower bound of job_emissions_location_t: each job at its cleanest time "

@@ -43,6 +43,11 @@ struct JobRecord {
   core::Seconds checkpoint_s = 0;      // run time added by pauses
   double checkpoint_energy_mwh = 0.0;  // facility energy of that time
   double capped_s = 0.0;               // run time under a power cap
+  // The whole footprint (docs/models.md, "Footprint"):
+  double emissions_marginal_t = 0.0;  // its hourly energy x its region's marginal CI (NaN: no data)
+  double gpu_hours = 0.0;             // GPU-hours running (pauses excluded)
+  double embodied_it_t = 0.0;         // its GPU-hours' share of the GPUs' embodied carbon
+  double cost_usd = 0.0;              // its energy at the hourly price + its GPU-hours' capital cost
   // Completion delay: end - submit - nominal run time (finished jobs; -1 otherwise).
   core::Seconds delay_s() const { return end_s >= 0 ? end_s - submit_s - nominal_run_s : -1; }
 };
@@ -72,6 +77,14 @@ struct RegionSummary {
   double emissions_market_annual_t = 0.0;
   double mean_carbon_intensity_g_per_kwh = 0.0;
   int64_t hours_filled = 0;
+  // The whole footprint (docs/models.md, "Footprint").
+  double emissions_marginal_t = 0.0;  // NaN: the region's data have no marginal intensity
+  double embodied_it_t = 0.0;
+  double embodied_supply_t = 0.0;
+  double water_onsite_l = 0.0;
+  double water_offsite_l = 0.0;
+  double energy_cost_usd = 0.0;
+  double capital_cost_usd = 0.0;
 };
 
 // One calendar year (UTC) of the run, the fleet's regions pooled (/summary/year).
@@ -96,6 +109,14 @@ struct YearSummary {
   double queries_served = 0.0;
   int64_t jobs_submitted = 0;
   int64_t jobs_finished = 0;  // ended in the year (completed or late)
+  // The whole footprint (docs/models.md, "Footprint"), regions pooled.
+  double emissions_marginal_t = 0.0;  // NaN unless every region's data have a marginal intensity
+  double embodied_it_t = 0.0;
+  double embodied_supply_t = 0.0;
+  double water_onsite_l = 0.0;
+  double water_offsite_l = 0.0;
+  double energy_cost_usd = 0.0;
+  double capital_cost_usd = 0.0;
 };
 
 struct RunResult {
@@ -114,7 +135,10 @@ struct RunResult {
   std::vector<int64_t> site_gpus_total;
   std::vector<int64_t> site_queue_length;
   std::vector<double> site_pue;
-  std::vector<double> site_power_cap;  // training GPU power limit, fraction of max board power (1: none)
+  std::vector<double> site_power_cap;       // training GPU power limit, fraction of max board power (1: none)
+  std::vector<double> site_embodied_it_t;   // installed GPUs' embodied carbon, booked over their life
+  std::vector<double> site_capital_usd;     // installed GPUs' and facility's annualised capital + fixed O&M
+  std::vector<double> site_water_onsite_l;  // IT energy x WUE
   // Region series, [hour x region] (the ledger of docs/energy.md).
   std::vector<double> region_load_mwh;
   std::vector<double> region_contracted_cfe_mwh;
@@ -128,6 +152,13 @@ struct RunResult {
   std::vector<double> region_excess_mwh;
   std::vector<double> region_emissions_location_t;
   std::vector<double> region_emissions_market_hourly_t;
+  std::vector<double> region_energy_price_usd_per_mwh;
+  std::vector<double> region_energy_cost_usd;    // grid energy + contracted energy + battery
+  std::vector<double> region_water_offsite_l;    // water consumed generating the energy used
+  std::vector<double> region_embodied_supply_t;  // contracts' and battery's embodied carbon, booked over their life
+  // Only when a region's data give a marginal intensity (NaN in regions that do not); else empty.
+  std::vector<double> region_marginal_carbon_intensity_g_per_kwh;
+  std::vector<double> region_emissions_marginal_t;  // load x marginal CI
   // Inference demand, [hour x demand region].
   std::vector<std::string> demand_names;
   std::vector<double> demand_queries;

@@ -496,6 +496,9 @@ struct Builder {
       if (t.has("idle_power_w")) type.idle_power_w = get_number(t, s, "idle_power_w");
       if (t.has("overhead_w")) type.overhead_w = get_number(t, s, "overhead_w");
       if (t.has("training_throughput")) type.training_throughput = get_number(t, s, "training_throughput");
+      if (t.has("embodied_kg")) type.embodied_kg = get_number(t, s, "embodied_kg");
+      if (t.has("capex_usd")) type.capex_usd = get_number(t, s, "capex_usd");
+      if (t.has("embodied_kg") || t.has("capex_usd")) type.footprint_source = "scenario";
       try {
         sc.catalog.upsert(type);
       } catch (const std::invalid_argument& e) {
@@ -557,7 +560,9 @@ struct Builder {
                                                       "cfe_share_scale",
                                                       "fill",
                                                       "shift_h",
-                                                      "emission_factors_g_per_kwh"};
+                                                      "emission_factors_g_per_kwh",
+                                                      "water_factors_l_per_kwh",
+                                                      "marginal_carbon_intensity_column"};
     if (spec.from_csv) {
       only_with(g, synthetic_keys, "source: synthetic");
       if (!g.has("file")) g.fail("source: csv needs 'file'");
@@ -592,6 +597,20 @@ struct Builder {
         }
         c.factors.g_per_kwh[fuel] = value;
       }
+      const At water = g.child("water_factors_l_per_kwh");
+      for (const auto& [fuel, value] : get_number_map(g, "water_factors_l_per_kwh")) {
+        if (c.water.l_per_kwh.count(fuel) == 0) {
+          std::vector<std::string> fuels;
+          for (const auto& kv : c.water.l_per_kwh) fuels.push_back(kv.first);
+          const std::string hint = closest(fuel, fuels);
+          water.child(fuel).fail("unknown fuel" + (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
+        }
+        c.water.l_per_kwh[fuel] = value;
+      }
+      if (c.format != energy::GridFormat::kEia930 && c.format != energy::GridFormat::kEntsoe) {
+        only_with(g, {"emission_factors_g_per_kwh", "water_factors_l_per_kwh"}, "format eia930 or entsoe");
+      }
+      c.marginal_carbon_intensity_column = get_string(g, s, "marginal_carbon_intensity_column");
     } else {
       only_with(g, csv_keys, "source: csv");
       energy::SyntheticGridSpec& y = spec.synthetic;
@@ -615,6 +634,7 @@ struct Builder {
     spec.technology = get_string(c, s, "type");
     spec.name = c.has("name") ? get_string(c, s, "name") : spec.technology + "-" + std::to_string(index);
     spec.capacity_mw = get_number(c, s, "capacity_mw");
+    spec.price_usd_per_mwh = get_optional(c, s, "price_usd_per_mwh").value_or(-1.0);
     const bool variable = spec.technology == "solar" || spec.technology == "wind";
     const std::string profile = c.has("profile") ? get_string(c, s, "profile") : (variable ? "synthetic" : "constant");
     const double default_cf = spec.technology == "solar"     ? 0.2
@@ -716,8 +736,152 @@ struct Builder {
       }
       spec.battery = battery(r.child("battery"));
       sc.region_supply_specs.push_back(std::move(spec));
+      RegionImports imports;
+      if (r.has("imports")) {
+        const At im = r.child("imports");
+        const Section& is = *s.find("imports")->section;
+        imports.share = get_number(im, is, "share");
+        imports.cfe_share = get_number(im, is, "cfe_share");
+        imports.carbon_intensity_g_per_kwh = get_optional(im, is, "carbon_intensity_g_per_kwh").value_or(-1.0);
+      }
+      sc.region_imports.push_back(imports);
     }
     if (sc.regions.empty()) at.fail("at least one region is needed");
+  }
+
+  // ---- the whole footprint (docs/models.md, "Footprint")
+
+  void footprint_settings(const At& at) {
+    const Section& s = *root_section().find("footprint")->section;
+    footprint::FootprintSpec& f = sc.footprint;
+    f.it_life_years = get_number(at, s, "it_life_years");
+    f.facility_life_years = get_number(at, s, "facility_life_years");
+    f.discount_rate = get_number(at, s, "discount_rate");
+    f.facility_usd_per_mw = get_number(at, s, "facility_usd_per_mw");
+    f.om_usd_per_gpu_year = get_number(at, s, "om_usd_per_gpu_year");
+    f.wue_l_per_kwh = get_number(at, s, "wue_l_per_kwh");
+    f.offsite_l_per_kwh = get_number(at, s, "offsite_l_per_kwh");
+    f.energy_usd_per_mwh = get_number(at, s, "energy_usd_per_mwh");
+    if (at.has("battery_t_per_mwh")) f.battery_t_per_mwh = get_number(at, s, "battery_t_per_mwh");
+    const std::vector<std::string> technologies{"solar", "wind", "hydro", "nuclear", "geothermal"};
+    auto technology = [&](const At& map, const std::string& name, bool battery_too) {
+      std::vector<std::string> known = technologies;
+      if (battery_too) known.push_back("battery");
+      if (std::find(known.begin(), known.end(), name) != known.end()) return;
+      const std::string hint = closest(name, known);
+      map.child(name).fail("unknown technology " + core::quote(name) +
+                           (hint.empty() ? "" : " (did you mean " + core::quote(hint) + "?)"));
+    };
+    for (const auto& [name, value] : get_number_map(at, "embodied_t_per_mw")) {
+      technology(at.child("embodied_t_per_mw"), name, false);
+      f.supply[name].t_per_mw = value;
+    }
+    for (const auto& [name, value] : get_number_map(at, "life_years")) {
+      technology(at.child("life_years"), name, true);
+      (name == "battery" ? f.battery_life_years : f.supply[name].life_years) = value;
+    }
+    for (const auto& [name, value] : get_number_map(at, "contract_usd_per_mwh")) {
+      technology(at.child("contract_usd_per_mwh"), name, false);
+      f.contract_usd_per_mwh[name] = value;
+    }
+    // the battery costs are the planner's (planner.costs), so run and plan price storage alike
+    f.battery_usd_per_mwh_year = sc.planner.battery_usd_per_mwh_year;
+    f.battery_usd_per_mw_year = sc.planner.battery_usd_per_mw_year;
+  }
+
+  // An hourly series from one CSV column (regions[].price, sites[].water): file and column
+  // both, or neither; values of either sign.
+  std::optional<energy::HourlySeries> series_csv(const At& at, const Section& s, const std::string& what) {
+    const std::initializer_list<const char*> keys{"column", "time_column", "fill", "shift_h"};
+    if (!at.has("file")) {
+      only_with(at, keys, "file");
+      return std::nullopt;
+    }
+    if (!at.has("column")) at.fail("a " + what + " file needs 'column'");
+    energy::ProfileCsvSpec p;
+    p.path = resolve_path(at.child("file"), get_string(at, s, "file"));
+    if (!std::filesystem::is_regular_file(p.path)) at.child("file").fail(what + " file not found: " + p.path);
+    p.column = get_string(at, s, "column");
+    p.time_column = get_string(at, s, "time_column");
+    p.scale = energy::ProfileCsvSpec::Scale::kSigned;
+    p.fill = fill_policy(get_string(at, s, "fill"));
+    p.shift_s = hours_to_s(get_number(at, s, "shift_h"));
+    return energy::read_profile_csv(p, sc.time_axis());
+  }
+
+  // Per region, after its supply is built: imports corrected, price, water, contract means.
+  void region_footprints(const At& at) {
+    const Section& s = *root_section().find("regions")->section;
+    const Section& ps = *s.find("price")->section;
+    const auto hours = static_cast<size_t>(sc.hours);
+    for (size_t i = 0; i < sc.regions.size(); ++i) {
+      const At r = at.item(i);
+      energy::GridSeries& grid = sc.region_supply[i].grid;
+      const RegionImports& im = sc.region_imports[i];
+      if (im.share > 0.0) {
+        for (size_t h = 0; h < hours; ++h) {
+          grid.cfe_share[h] = (1.0 - im.share) * grid.cfe_share[h] + im.share * im.cfe_share;
+          if (im.carbon_intensity_g_per_kwh >= 0.0) {
+            grid.carbon_intensity_g_per_kwh[h] =
+                (1.0 - im.share) * grid.carbon_intensity_g_per_kwh[h] + im.share * im.carbon_intensity_g_per_kwh;
+          }
+        }
+      }
+      footprint::RegionFootprint rf;
+      const At price = r.child("price");
+      if (price.has("file") && price.has("usd_per_mwh"))
+        price.child("usd_per_mwh").fail("give usd_per_mwh or file, not both");
+      if (auto series = series_csv(price, ps, "price")) {
+        rf.price_usd_per_mwh = std::move(*series);
+      } else {
+        rf.price_usd_per_mwh.assign(hours,
+                                    get_optional(price, ps, "usd_per_mwh").value_or(sc.footprint.energy_usd_per_mwh));
+      }
+      rf.water_from_mix = !r.has("water_l_per_kwh") && !grid.water_l_per_kwh.empty();
+      rf.offsite_l_per_kwh = get_optional(r, s, "water_l_per_kwh").value_or(sc.footprint.offsite_l_per_kwh);
+      const energy::RegionSupplySpec& spec = sc.region_supply_specs[i];
+      const energy::WaterFactors water =
+          spec.grid.from_csv ? spec.grid.csv.water : energy::WaterFactors::macknick_2012();
+      try {
+        footprint::derive_region(spec, sc.region_supply[i], sc.footprint, water, rf);
+      } catch (const std::exception& e) {
+        r.fail(e.what());
+      }
+      sc.region_footprint.push_back(std::move(rf));
+    }
+  }
+
+  // sites[].water, after the sites are read.
+  void site_water(const At& at) {
+    const Section& ws = *root_section().find("sites")->section->find("water")->section;
+    for (size_t i = 0; i < sc.sites.size(); ++i) {
+      const At w = at.item(i).child("water");
+      footprint::SiteWater water;
+      water.wue_l_per_kwh = get_optional(w, ws, "wue_l_per_kwh").value_or(sc.footprint.wue_l_per_kwh);
+      if (auto series = series_csv(w, ws, "temperature")) {
+        if (w.has("wue_l_per_kwh")) w.child("wue_l_per_kwh").fail("give wue_l_per_kwh or a temperature file, not both");
+        if (!w.has("wue_curve_c") || !w.has("wue_curve_l_per_kwh")) {
+          w.fail("a temperature file needs wue_curve_c and wue_curve_l_per_kwh");
+        }
+        water.temperature_c = std::move(*series);
+        water.curve.temperature_c = get_list<double>(w, ws, "wue_curve_c");
+        water.curve.l_per_kwh = get_list<double>(w, ws, "wue_curve_l_per_kwh");
+        if (water.curve.temperature_c.empty()) w.child("wue_curve_c").fail("needs at least one point");
+        if (water.curve.temperature_c.size() != water.curve.l_per_kwh.size()) {
+          w.child("wue_curve_l_per_kwh")
+              .fail("needs as many values as wue_curve_c has temperatures (" +
+                    std::to_string(water.curve.temperature_c.size()) + ")");
+        }
+        for (size_t k = 1; k < water.curve.temperature_c.size(); ++k) {
+          if (!(water.curve.temperature_c[k] > water.curve.temperature_c[k - 1])) {
+            w.child("wue_curve_c").item(k).fail("temperatures must be ascending");
+          }
+        }
+      } else {
+        only_with(w, {"wue_curve_c", "wue_curve_l_per_kwh"}, "a temperature file");
+      }
+      sc.site_water.push_back(std::move(water));
+    }
   }
 
   // Builds every region's hourly supply; an impossible synthetic target is reported at the
@@ -1474,6 +1638,15 @@ struct Builder {
     const std::string error = policy::parse_policy_name(get_string(sched, ss, "policy"), o.policy.components);
     if (!error.empty()) sched.child("policy").fail(error);
     policy::parse_signal(get_string(sched, ss, "signal"), o.policy.signal);
+    if (o.policy.signal == policy::Signal::kMarginalCarbonIntensity) {
+      for (size_t r = 0; r < sc.regions.size(); ++r) {
+        if (sc.region_supply[r].grid.marginal_carbon_intensity_g_per_kwh.empty()) {
+          sched.child("signal").fail(
+              "region " + core::quote(sc.regions[r]) +
+              " has no marginal carbon intensity (regions[].grid.marginal_carbon_intensity_column)");
+        }
+      }
+    }
     const At fc = sched.child("forecast");
     const Section& fs = *ss.find("forecast")->section;
     policy::parse_forecast_model(get_string(fc, fs, "model"), o.policy.forecast.model);
@@ -1531,9 +1704,13 @@ struct Builder {
     growth(root.child("growth"));
     sc.catalog = fleet::GpuCatalog::builtin();
     gpu_types(root.child("gpu_types"));
+    planner(root.child("planner"));
+    footprint_settings(root.child("footprint"));
     regions(root.child("regions"));
     build_supply(root.child("regions"));
+    region_footprints(root.child("regions"));
     sites(root.child("sites"));
+    site_water(root.child("sites"));
     const At sched = root.child("scheduler");
     const Section& ss = *s.find("scheduler")->section;
     scheduler(sched, ss);
@@ -1545,7 +1722,6 @@ struct Builder {
     if (wl.has("jobs")) jobs(wl.child("jobs"));
     if (wl.has("synthetic")) synthetic(wl.child("synthetic"));
     if (wl.has("traces")) traces(wl.child("traces"));
-    planner(root.child("planner"));
     const At out = root.child("output");
     sc.deflate_level = static_cast<int>(get_integer(out, *s.find("output")->section, "deflate_level"));
   }

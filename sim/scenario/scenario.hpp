@@ -12,6 +12,7 @@
 #include "energy/supply.hpp"
 #include "fleet/gpu_catalog.hpp"
 #include "fleet/site.hpp"
+#include "footprint/footprint.hpp"
 #include "policy/scheduling.hpp"
 #include "workload/job.hpp"
 #include "workload/synthetic.hpp"
@@ -66,6 +67,14 @@ struct PlannerSpec {
   double headroom = 0.2;
 };
 
+// `regions[].imports` (docs/energy.md, "What grid data count"): production-based grid data
+// corrected for imports; share 0: none.
+struct RegionImports {
+  double share = 0.0;
+  double cfe_share = 0.0;
+  double carbon_intensity_g_per_kwh = -1.0;  // < 0: CI not corrected
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -88,7 +97,13 @@ struct Scenario {
   std::vector<std::vector<double>> latency_ms;  // [demand region][site], shortest path; inf: unreachable
   int deflate_level = 1;
   PlannerSpec planner;
-  std::vector<std::string> warnings;  // things worth saying that are not errors
+  // The whole footprint (docs/models.md, "Footprint"): settings, and per region and per site
+  // what the run books from them.
+  footprint::FootprintSpec footprint = footprint::FootprintSpec::defaults();
+  std::vector<footprint::RegionFootprint> region_footprint;  // per region
+  std::vector<RegionImports> region_imports;                 // per region
+  std::vector<footprint::SiteWater> site_water;              // per site
+  std::vector<std::string> warnings;                         // things worth saying that are not errors
 
   // Provenance, stored in the output file.
   std::string source_path;

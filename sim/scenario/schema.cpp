@@ -82,6 +82,11 @@ const Section& gpu_type_section() {
           number("overhead_w", "W", "", 0, 10000,
                  "per-GPU share of server power outside the GPU (CPUs, memory, NICs, fans, PSU losses)"),
           number("training_throughput", "", "", 0, 1000, "training work per GPU-hour relative to an A100 (= 1)", true),
+          number("embodied_kg", "kgCO2e", "", 0, 1e6,
+                 "embodied (manufacturing) carbon of one GPU with its share of the server (docs/models.md, "
+                 "\"Footprint\"); a new type without it: 0"),
+          number("capex_usd", "USD", "", 0, 1e8,
+                 "purchase price of one GPU with its share of the server; a new type without it: 0"),
       }};
   return s;
 }
@@ -118,6 +123,13 @@ const Section& grid_section() {
           of_kind(number("emission_factors_g_per_kwh", "gCO2/kWh", "", 0, 5000,
                          "csv, eia930/entsoe: overrides of the IPCC AR5 life-cycle factors by fuel, e.g. {gas: 450}"),
                   Kind::kNumberMap),
+          of_kind(number("water_factors_l_per_kwh", "L/kWh", "", 0, 1000,
+                         "csv, eia930/entsoe: overrides of the operational water consumption by fuel (Macknick et al. "
+                         "2012 medians), e.g. {hydro: 0}"),
+                  Kind::kNumberMap),
+          string("marginal_carbon_intensity_column", "",
+                 "csv, any format: a column of marginal (consequential) carbon intensity, gCO2/kWh; runs then "
+                 "report marginal emissions and scheduler.signal may be marginal_carbon_intensity"),
       }};
   return s;
 }
@@ -155,6 +167,49 @@ const Section& contract_section() {
                  true),
           string("fill", "none", "csv: how missing hours and empty values are treated", {"none", "previous", "linear"}),
           number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
+          number("price_usd_per_mwh", "USD/MWh", "", 0, 1e5,
+                 "price of the contract's energy (all of it, used or not); absent: footprint.contract_usd_per_mwh "
+                 "of its type"),
+      }};
+  return s;
+}
+
+// An hourly series read from one CSV column (prices, temperatures): the keys shared by
+// regions[].price and sites[].water.
+std::vector<Key> series_csv_keys(const std::string& what) {
+  return {
+      string("file", "", "csv: path, relative to base_dir, of the hourly " + what),
+      string("column", "", "csv: the column to read"),
+      string("time_column", "", "csv: the UTC time column; default as for regions[].grid.time_column"),
+      string("fill", "none", "csv: how missing hours and empty values are treated", {"none", "previous", "linear"}),
+      number("shift_h", "h", "0", -1e6, 1e6, "csv: the data for run hour t is the row at t + shift_h"),
+  };
+}
+
+const Section& price_section() {
+  static const Section s = [] {
+    Section sec{"regions[].price",
+                "The price of grid energy in the region (docs/models.md, \"Cost\"): flat, or hourly from a CSV column "
+                "(USD/MWh; negative prices allowed).",
+                {number("usd_per_mwh", "USD/MWh", "", -1e5, 1e5, "flat price; absent: footprint.energy_usd_per_mwh")}};
+    for (Key& k : series_csv_keys("price (USD/MWh)")) sec.keys.push_back(std::move(k));
+    return sec;
+  }();
+  return s;
+}
+
+const Section& imports_section() {
+  static const Section s{
+      "regions[].imports",
+      "Production-based grid data (EIA-930, ENTSO-E generation) count only what the area generates: an area "
+      "that imports part of its electricity, or exports its hydro, is described by a mix its load does not get "
+      "(docs/energy.md, \"What grid data count\"). This corrects the hourly grid mix for imports: "
+      "g' = (1 - share) g + share x cfe_share, and CI' likewise when carbon_intensity_g_per_kwh is given.",
+      {
+          required(number("share", "", "", 0, 1, "share of the region's consumption that is imported")),
+          required(number("cfe_share", "", "", 0, 1, "carbon-free share of the imported electricity")),
+          number("carbon_intensity_g_per_kwh", "gCO2/kWh", "", 0, 2000,
+                 "carbon intensity of the imported electricity; absent: CI is left as the data give it"),
       }};
   return s;
 }
@@ -186,6 +241,12 @@ const Section& region_section() {
           section("grid", Kind::kSection, grid_section(), "grid supply (default: synthetic world average)"),
           section("contracts", Kind::kSectionList, contract_section(), "procured carbon-free supply"),
           section("battery", Kind::kSection, battery_section(), "storage for excess contracted CFE"),
+          section("price", Kind::kSection, price_section(),
+                  "grid energy price (default: footprint.energy_usd_per_mwh)"),
+          number("water_l_per_kwh", "L/kWh", "", 0, 1000,
+                 "off-site water consumed per kWh drawn from the grid; absent: from the grid's generation mix "
+                 "(eia930, entsoe), else footprint.offsite_l_per_kwh"),
+          section("imports", Kind::kSection, imports_section(), "correction of production-based grid data for imports"),
       }};
   return s;
 }
@@ -233,6 +294,25 @@ const Section& cluster_section() {
   return s;
 }
 
+const Section& site_water_section() {
+  static const Section s = [] {
+    Section sec{"sites[].water",
+                "On-site water (docs/models.md, \"Water\"): a constant water use effectiveness, or one that follows "
+                "the hourly ambient temperature from a CSV column (degrees C) through a curve of points.",
+                {number("wue_l_per_kwh", "L/kWh", "", 0, 100,
+                        "constant WUE: water per kWh of IT energy; absent: footprint.wue_l_per_kwh"),
+                 of_kind(number("wue_curve_c", "degC", "", -100, 100,
+                                "with a temperature file: the curve's temperatures, ascending"),
+                         Kind::kNumberList),
+                 of_kind(number("wue_curve_l_per_kwh", "L/kWh", "", 0, 100,
+                                "with a temperature file: the WUE at each of those temperatures"),
+                         Kind::kNumberList)}};
+    for (Key& k : series_csv_keys("ambient temperature (degrees C)")) sec.keys.push_back(std::move(k));
+    return sec;
+  }();
+  return s;
+}
+
 const Section& site_section() {
   static const Section s{
       "sites[]",
@@ -252,6 +332,8 @@ const Section& site_section() {
           number("annual_growth", "", "", -0.99, 100,
                  "yearly growth of the site's clusters (their default) and of grid_limit_mw, stepped each "
                  "1 January; absent: growth.annual when growth.capacity is true, else 0"),
+          section("water", Kind::kSection, site_water_section(),
+                  "on-site water use (default: footprint.wue_l_per_kwh)"),
       }};
   return s;
 }
@@ -336,9 +418,10 @@ const Section& scheduler_section() {
             integer("backfill_depth", "jobs", "100", 0, 1e6,
                     "how many queued jobs behind a blocked head EASY backfill examines per pass (0: plain FIFO)"),
             string("signal", "carbon_intensity",
-                   "what the policies minimise: carbon_intensity (grid g/kWh) or cfe (share of the region's load "
-                   "that would not be carbon-free)",
-                   {"carbon_intensity", "cfe"}),
+                   "what the policies minimise: carbon_intensity (grid g/kWh), cfe (share of the region's load "
+                   "that would not be carbon-free) or marginal_carbon_intensity (the grid data's marginal column, "
+                   "which every region then needs)",
+                   {"carbon_intensity", "cfe", "marginal_carbon_intensity"}),
             section("forecast", Kind::kSection, forecast_section(), "forecast the policies see"),
         }};
     for (const Section& p : policy_param_sections()) {
@@ -639,6 +722,41 @@ const Section& planner_section() {
   return s;
 }
 
+const Section& footprint_section() {
+  static const Section s{
+      "footprint",
+      "The whole footprint beside the energy ledger (docs/models.md, \"Footprint\"): embodied carbon of the GPUs "
+      "(gpu_types.*.embodied_kg) and of the procured supply, water, and cost. Every default and its source is in "
+      "docs/models.md.",
+      {
+          number("it_life_years", "yr", "5", 0, 50,
+                 "service life of GPUs and servers: their embodied carbon and price are spread over it", true),
+          number("facility_life_years", "yr", "20", 0, 100, "life of the building, power and cooling plant", true),
+          number("discount_rate", "", "0.07", 0, 1, "real discount rate for annualising capital costs"),
+          number("facility_usd_per_mw", "USD/MW", "10000000", 0, 1e9,
+                 "capital cost of the facility per MW of IT power at full load"),
+          number("om_usd_per_gpu_year", "USD/GPU-yr", "0", 0, 1e7, "fixed operation and maintenance per installed GPU"),
+          number("wue_l_per_kwh", "L/kWh", "0.55", 0, 100,
+                 "on-site water per kWh of IT energy, for sites without their own"),
+          number("offsite_l_per_kwh", "L/kWh", "3.142", 0, 1000,
+                 "off-site water per kWh drawn from a grid whose data give no generation mix"),
+          number("energy_usd_per_mwh", "USD/MWh", "80", -1e5, 1e5, "grid energy price, for regions without their own"),
+          of_kind(number("embodied_t_per_mw", "tCO2e/MW", "", 0, 1e5,
+                         "overrides of the embodied carbon per MW of contracted capacity by technology (solar, wind, "
+                         "hydro, nuclear, geothermal), e.g. {solar: 1200}"),
+                  Kind::kNumberMap),
+          of_kind(number("life_years", "yr", "", 0, 200,
+                         "overrides of the life over which that carbon is spread, by technology (and battery)", true),
+                  Kind::kNumberMap),
+          number("battery_t_per_mwh", "tCO2e/MWh", "", 0, 1e4,
+                 "embodied carbon of battery storage per MWh of capacity"),
+          of_kind(
+              number("contract_usd_per_mwh", "USD/MWh", "", 0, 1e5, "overrides of contract (PPA) prices by technology"),
+              Kind::kNumberMap),
+      }};
+  return s;
+}
+
 const Section& output_section() {
   static const Section s{"output",
                          "The HDF5 output file (docs/output-format.md).",
@@ -688,6 +806,7 @@ const Section& root_section() {
           section("inference", Kind::kSection, inference_section(), "inference serving and routing"),
           section("output", Kind::kSection, output_section(), "output file settings"),
           section("planner", Kind::kSection, planner_section(), "the 24/7 CFE planner (fleetsim plan)"),
+          section("footprint", Kind::kSection, footprint_section(), "embodied carbon, water and cost"),
       }};
   return s;
 }
