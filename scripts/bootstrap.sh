@@ -62,7 +62,7 @@ sanitize() {
   ctest --preset sanitize -L "$SANITIZE_LABELS"
 }
 # Catch2 tests are labelled by module; python tests only those whose subject is bad input.
-SANITIZE_LABELS='^(core|engine|energy|fleet|workload|policy|scenario|output|run|planner|fuzz|sanitize)$'
+SANITIZE_LABELS='^(core|engine|energy|fleet|workload|footprint|policy|scenario|output|run|planner|fuzz|sanitize)$'
 
 case "${1:-}" in
   deps) install_deps ;;

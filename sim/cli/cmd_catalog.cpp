@@ -31,6 +31,15 @@ int catalog_main(const Arguments& args) {
               << std::setw(15) << t.max_power_w + t.overhead_w << std::setprecision(2) << std::setw(12)
               << t.training_throughput << "  " << t.source << '\n';
   }
+  std::cout << "\nfootprint per GPU, its server share included (docs/models.md, \"Footprint\"):\n"
+            << std::left << std::setw(8) << "type" << std::right << std::setw(14) << "embodied kg" << std::setw(12)
+            << "price USD"
+            << "  source\n";
+  for (const auto& t : catalog.types()) {
+    std::cout << std::left << std::setw(8) << t.name << std::right << std::fixed << std::setprecision(1)
+              << std::setw(14) << t.embodied_kg << std::setprecision(0) << std::setw(12) << t.capex_usd << "  "
+              << (t.footprint_source.empty() ? "-" : t.footprint_source) << '\n';
+  }
   std::cout << "\nthroughput: training work per GPU-hour relative to A100; all-in = GPU + server overhead per GPU.\n"
                "Sources and caveats: docs/models.md.\n";
   std::cout << "\nscheduling policies (scheduler.policy; combine one of each kind with '+', e.g. "

@@ -647,6 +647,9 @@ PYBIND11_MODULE(_core, m) {
       d["overhead_w"] = t.overhead_w;
       d["training_throughput"] = t.training_throughput;
       d["source"] = text(t.source);
+      d["embodied_kg"] = t.embodied_kg;
+      d["capex_usd"] = t.capex_usd;
+      d["footprint_source"] = text(t.footprint_source);
       out.append(d);
     }
     return out;

@@ -67,3 +67,26 @@ def test_lwa_reaches_the_clairvoyant_saving(fleetsim_bin: Path, tmp_path: Path, 
     assert reference.returncode == 0, reference.stderr
     interrupting = float(re.search(r"interrupting ([0-9.]+)%", reference.stdout).group(1)) / 100
     assert abs(perfect["saving"] - interrupting) < 0.005
+
+
+def test_gpt3_footprint(fleetsim_bin: Path, tmp_path: Path) -> None:
+    """GPT-3's footprint (docs/validation.md): energy and carbon within 0.5% of Patterson et al.
+    2021 (1,287 MWh, 552 t); water from Li et al.'s factors on IT and facility energy; the
+    embodied share from the catalog's V100 (388 kg over 5 years); cost = energy at 80 USD/MWh +
+    the V100's capital per GPU-hour."""
+    out = tmp_path / "gpt3.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(SOURCE_DIR / "scenarios" / "gpt3_footprint.yaml"), "-o", str(out),
+                          "--quiet")
+    assert result.returncode == 0, result.stderr
+    with h5py.File(out) as f:
+        job = {k: v[0] for k, v in f["jobs"].items()}
+        onsite = f["site/water_onsite_l"][:].sum()
+        it = f["site/it_energy_mwh"][:].sum()
+    assert abs(job["energy_mwh"] / 1287 - 1) < 0.005
+    assert abs(job["emissions_t"] / 552 - 1) < 0.005
+    assert job["gpu_hours"] == pytest.approx(10_000 * 355.2)
+    assert job["embodied_it_t"] == pytest.approx(10_000 * 355.2 * 388 / (5 * 8760) / 1000, rel=1e-9)
+    assert onsite == pytest.approx(it * 1000 * 0.55, rel=1e-12)
+    crf = lambda r, n: r * (1 + r) ** n / ((1 + r) ** n - 1)  # noqa: E731
+    v100_per_hour = (18_625 * crf(0.07, 5) + 1e7 * 437.5e-6 * crf(0.07, 20)) / 8760
+    assert job["cost_usd"] == pytest.approx(job["energy_mwh"] * 80 + 10_000 * 355.2 * v100_per_hour, rel=1e-9)

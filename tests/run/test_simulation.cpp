@@ -190,7 +190,7 @@ TEST_CASE("series compressed during the run give the same file as compressed at 
   const auto pre = run::simulate(sc, with);
   const auto plain = run::simulate(sc, {1, {}});
   CHECK(plain.precompressed.empty());
-  REQUIRE(pre.precompressed.size() == 22);  // every /site and /region series
+  REQUIRE(pre.precompressed.size() == 29);  // every /site and /region series (no marginal data here)
   CHECK(pre.precompressed.at("/site/it_energy_mwh").chunks.size() == 3);
   const auto dir = temp_dir();
   run::write_run_file(sc, pre, (dir / "pre.h5").string());
