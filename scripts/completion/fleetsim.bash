@@ -64,8 +64,9 @@ _fleetsim() {
       argument=yaml
       ;;
     plan)
-      options="--target-cfe --region --output -o --load-csv --load-column --frontier --study --set --quiet -q --help -h"
+      options="--target-cfe --objective --region --output -o --load-csv --load-column --frontier --study --set --quiet -q --help -h"
       case $prev in
+        --objective) mapfile -t COMPREPLY < <(compgen -W "cost carbon cost_under_cap" -- "$cur"); return 0 ;;
         --output|-o) _fleetsim_files hdf5 "$cur"; return 0 ;;
         --load-csv) _fleetsim_files file "$cur"; return 0 ;;
         --target-cfe|--region|--load-column|--frontier|--set) return 0 ;;

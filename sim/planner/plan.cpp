@@ -11,6 +11,7 @@
 #include "core/version.hpp"
 #include "energy/grid_csv.hpp"
 #include "energy/supply.hpp"
+#include "footprint/footprint.hpp"
 #include "output/h5_writer.hpp"
 #include "policy/scheduling.hpp"
 #include "run/simulation.hpp"
@@ -149,6 +150,22 @@ PlanOptions plan_options(const scenario::Scenario& sc) {
                     has(p, "solar"), has(p, "wind"), has(p, "firm"), has(p, "battery")};
   o.flexible_share = p.flexible_share;
   o.headroom = p.headroom;
+  o.objective = p.objective == "carbon"           ? Objective::kCarbon
+                : p.objective == "cost_under_cap" ? Objective::kCostUnderCap
+                                                  : Objective::kCost;
+  o.carbon_cap_t = p.carbon_cap_t;
+  // Embodied carbon per MW (MWh) and year of life, from `footprint:` (portfolio.hpp,
+  // CarbonModel); clean firm counts as geothermal (docs/planning.md, "Carbon").
+  const footprint::FootprintSpec& f = sc.footprint;
+  auto per_year = [&](const char* technology) {
+    const auto it = f.supply.find(technology);
+    return it == f.supply.end() ? 0.0 : it->second.t_per_mw / it->second.life_years;
+  };
+  o.carbon.solar_t_per_mw_year = per_year("solar");
+  o.carbon.wind_t_per_mw_year = per_year("wind");
+  o.carbon.firm_t_per_mw_year = per_year("geothermal");
+  o.carbon.battery_t_per_mwh_year = f.battery_t_per_mwh / f.battery_life_years;
+  o.carbon.horizon_years = p.horizon_years;
   return o;
 }
 
@@ -234,10 +251,21 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
     }
     result.load_source = "simulated";
   }
+  result.objective = options.objective;
+  result.target = options.objective != Objective::kCost && !request.target_given ? 0.0 : request.target;
+  result.horizon_years = options.carbon.horizon_years;
+  result.carbon_cap_t = options.carbon_cap_t;
+  PlanOptions least_cost_options = options;
+  least_cost_options.objective = Objective::kCost;
   std::vector<PlanInputs> inputs;
   for (const size_t g : regions) {
     RegionPlan rp;
     rp.region = sc.regions[g];
+    const energy::GridSpec& grid = sc.region_supply_specs[g].grid;
+    rp.grid_production_based =
+        grid.from_csv &&
+        (grid.csv.format == energy::GridFormat::kEia930 || grid.csv.format == energy::GridFormat::kEntsoe) &&
+        !(sc.region_imports[g].share > 0.0);
     inputs.push_back(region_inputs(sc, g, loads[g], &rp.solar_profile, &rp.wind_profile));
     const std::vector<double>& load = inputs.back().load_mwh;
     rp.peak_load_mw = load.empty() ? 0.0 : *std::max_element(load.begin(), load.end());
@@ -250,7 +278,8 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
       progress("planning for the target, region", static_cast<int64_t>(i), static_cast<int64_t>(regions.size()));
       RegionPlan& rp = result.regions[i];
       rp.baseline = baseline(inputs[i], options);
-      rp.plan = optimize(inputs[i], request.target, options);
+      rp.plan = optimize(inputs[i], result.target, options);
+      if (options.objective != Objective::kCost) rp.least_cost = optimize(inputs[i], result.target, least_cost_options);
     }
   };
   plan_all();
@@ -271,7 +300,11 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
       RegionPlan& rp = result.regions[i];
       if (!rp.plan.reached) continue;
       rp.plan.evaluation = evaluate_planned(inputs[i], portfolios[i], options);
-      holds = holds && value_of(rp.plan.evaluation, options.metric) >= request.target - 1e-9;
+      if (rp.least_cost.reached)
+        rp.least_cost.evaluation = evaluate_planned(inputs[i], rp.least_cost.portfolio, options);
+      holds =
+          holds && value_of(rp.plan.evaluation, options.metric) >= result.target - 1e-9 &&
+          (options.objective != Objective::kCostUnderCap || rp.plan.evaluation.total_carbon_t <= options.carbon_cap_t);
     }
     if (holds) {
       result.converged = true;
@@ -290,11 +323,17 @@ PlanResult plan_scenario(const scenario::Scenario& sc, const PlanRequest& reques
                                                        : request.frontier_targets);
     searches += static_cast<int64_t>(targets.back().size());
   }
+  if (options.objective != Objective::kCost) searches *= 2;
   int64_t searched = 0;
   progress("cost frontier, target", 0, searches);
   for (size_t i = 0; i < regions.size(); ++i) {
-    result.regions[i].frontier =
-        frontier(inputs[i], targets[i], options, [&] { progress("cost frontier, target", ++searched, searches); });
+    result.regions[i].frontier = frontier(inputs[i], targets[i], least_cost_options,
+                                          [&] { progress("cost frontier, target", ++searched, searches); });
+  }
+  for (size_t i = 0; options.objective != Objective::kCost && i < regions.size(); ++i) {
+    const std::string step = std::string(to_string(options.objective)) + " frontier, target";
+    result.regions[i].objective_frontier =
+        frontier(inputs[i], targets[i], options, [&] { progress(step, ++searched, searches); });
   }
   for (size_t i = 0; request.study && i < regions.size(); ++i) {
     progress("study, region", static_cast<int64_t>(i), static_cast<int64_t>(regions.size()));
@@ -322,6 +361,10 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
   w.set_attribute("/", "policy_reacts_to_supply", int64_t{result.policy_reacts ? 1 : 0});
   w.set_attribute("/", "simulations", result.simulations);
   w.set_attribute("/", "converged", int64_t{result.converged ? 1 : 0});
+  w.set_attribute("/", "objective", std::string(to_string(result.objective)));
+  w.set_attribute("/", "objective_target_cfe", result.target);
+  w.set_attribute("/", "horizon_years", result.horizon_years);
+  if (result.objective == Objective::kCostUnderCap) w.set_attribute("/", "carbon_cap_t", result.carbon_cap_t);
   std::vector<std::string> names;
   for (const RegionPlan& rp : result.regions) names.push_back(rp.region);
   // /plan: the chosen portfolio per region
@@ -330,7 +373,8 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
   auto column = [&](const std::string& group, const char* name, auto get, const char* units, const char* what) {
     std::vector<double> v;
     for (const RegionPlan& rp : result.regions) {
-      const bool empty = group == "/plan" && std::string(name) != "reached" && !rp.plan.reached;
+      const bool empty = std::string(name) != "reached" && ((group == "/plan" && !rp.plan.reached) ||
+                                                            (group == "/plan/least_cost" && !rp.least_cost.reached));
       v.push_back(empty ? std::nan("") : get(rp));
     }
     w.write_column(group, name, v, units, what);
@@ -375,8 +419,40 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
         "capacity costs over the horizon + grid energy - excess sold");
     column(
         group, "load_mwh", [&](const RegionPlan& r) { return pick(r).load_mwh; }, "MWh", "load");
+    column(
+        group, "operational_t_per_year", [&](const RegionPlan& r) { return pick(r).operational_t_per_year; }, "tCO2/yr",
+        "grid draw x grid CI (hourly market-based) per year");
+    column(
+        group, "embodied_t_per_year", [&](const RegionPlan& r) { return pick(r).embodied_t_per_year; }, "tCO2e/yr",
+        "embodied carbon of the portfolio amortised over each technology's life");
+    column(
+        group, "total_carbon_t", [&](const RegionPlan& r) { return pick(r).total_carbon_t; }, "tCO2e",
+        "horizon_years x (operational + embodied per year)");
   };
   eval_columns("/plan", [](const RegionPlan& r) -> const Evaluation& { return r.plan.evaluation; });
+  if (result.objective != Objective::kCost) {
+    // the least-cost plan under the same target, beside the objective's
+    w.add_table("/plan/least_cost", "region", names);
+    column(
+        "/plan/least_cost", "reached", [](const RegionPlan& r) { return r.least_cost.reached ? 1.0 : 0.0; }, "1",
+        "1 if the target is reached within the bounds");
+    column(
+        "/plan/least_cost", "solar_mw", [](const RegionPlan& r) { return r.least_cost.portfolio.solar_mw; }, "MW",
+        "solar to buy");
+    column(
+        "/plan/least_cost", "wind_mw", [](const RegionPlan& r) { return r.least_cost.portfolio.wind_mw; }, "MW",
+        "wind to buy");
+    column(
+        "/plan/least_cost", "firm_mw", [](const RegionPlan& r) { return r.least_cost.portfolio.firm_mw; }, "MW",
+        "clean firm");
+    column(
+        "/plan/least_cost", "battery_mwh", [](const RegionPlan& r) { return r.least_cost.portfolio.battery_mwh; },
+        "MWh", "battery energy");
+    column(
+        "/plan/least_cost", "battery_mw", [](const RegionPlan& r) { return r.least_cost.portfolio.battery_mw; }, "MW",
+        "battery power");
+    eval_columns("/plan/least_cost", [](const RegionPlan& r) -> const Evaluation& { return r.least_cost.evaluation; });
+  }
   w.add_table("/plan/baseline", "region", names);
   {
     std::vector<double> v;
@@ -385,46 +461,81 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
     v.clear();
     for (const RegionPlan& rp : result.regions) v.push_back(rp.baseline.cost_usd);
     w.write_column("/plan/baseline", "cost_usd", v, "USD", "all load bought from the grid");
+    v.clear();
+    for (const RegionPlan& rp : result.regions) v.push_back(rp.baseline.operational_t_per_year);
+    w.write_column("/plan/baseline", "operational_t_per_year", v, "tCO2/yr", "all load from the grid, per year");
+    v.clear();
+    for (const RegionPlan& rp : result.regions) v.push_back(rp.baseline.total_carbon_t);
+    w.write_column("/plan/baseline", "total_carbon_t", v, "tCO2e", "horizon_years x operational per year");
   }
-  // /frontier: one row per (region, target)
-  std::vector<int64_t> rows;
-  std::vector<std::string> region_of;
-  std::vector<double> target;
-  std::vector<double> reached;
-  std::vector<double> f[13];
-  for (const RegionPlan& rp : result.regions) {
-    for (const Plan& p : rp.frontier) {
-      rows.push_back(static_cast<int64_t>(rows.size()));
-      region_of.push_back(rp.region);
-      target.push_back(p.target);
-      reached.push_back(p.reached ? 1.0 : 0.0);
-      const double nan = std::nan("");
-      const Evaluation& e = p.evaluation;
-      const double values[13] = {p.portfolio.solar_mw,
-                                 p.portfolio.wind_mw,
-                                 p.portfolio.firm_mw,
-                                 p.portfolio.battery_mwh,
-                                 p.portfolio.battery_mw,
-                                 e.cfe_score,
-                                 e.coverage,
-                                 e.annual_matching,
-                                 e.excess_mwh,
-                                 e.emissions_market_hourly_t,
-                                 e.cost_usd,
-                                 static_cast<double>(p.candidates),
-                                 e.grid_draw_mwh};
-      for (size_t k = 0; k < 13; ++k) f[k].push_back(p.reached ? values[k] : (k == 11 ? values[k] : nan));
+  // /frontier: one row per (region, target); /frontier/by_objective the same for the objective's plans
+  auto write_frontier = [&](const std::string& group, auto pick, const char* what) {
+    std::vector<int64_t> rows;
+    std::vector<std::string> region_of;
+    std::vector<double> target;
+    std::vector<double> reached;
+    constexpr size_t kColumns = 16;
+    std::vector<double> f[kColumns];
+    for (const RegionPlan& rp : result.regions) {
+      for (const Plan& p : pick(rp)) {
+        rows.push_back(static_cast<int64_t>(rows.size()));
+        region_of.push_back(rp.region);
+        target.push_back(p.target);
+        reached.push_back(p.reached ? 1.0 : 0.0);
+        const double nan = std::nan("");
+        const Evaluation& e = p.evaluation;
+        const double values[kColumns] = {p.portfolio.solar_mw,
+                                         p.portfolio.wind_mw,
+                                         p.portfolio.firm_mw,
+                                         p.portfolio.battery_mwh,
+                                         p.portfolio.battery_mw,
+                                         e.cfe_score,
+                                         e.coverage,
+                                         e.annual_matching,
+                                         e.excess_mwh,
+                                         e.emissions_market_hourly_t,
+                                         e.cost_usd,
+                                         static_cast<double>(p.candidates),
+                                         e.grid_draw_mwh,
+                                         e.operational_t_per_year,
+                                         e.embodied_t_per_year,
+                                         e.total_carbon_t};
+        for (size_t k = 0; k < kColumns; ++k) f[k].push_back(p.reached ? values[k] : (k == 11 ? values[k] : nan));
+      }
     }
+    w.add_table(group, "row", rows);
+    w.write_column(group, "region", region_of, "", "region");
+    w.write_column(group, "target", target, "1", "target hourly CFE score");
+    w.write_column(group, "reached", reached, "1", "1 if reached within the bounds (else NaN below)");
+    const char* names[kColumns] = {"solar_mw",
+                                   "wind_mw",
+                                   "firm_mw",
+                                   "battery_mwh",
+                                   "battery_mw",
+                                   "cfe_score",
+                                   "coverage",
+                                   "annual_matching",
+                                   "excess_mwh",
+                                   "emissions_market_hourly_t",
+                                   "cost_usd",
+                                   "candidates",
+                                   "grid_draw_mwh",
+                                   "operational_t_per_year",
+                                   "embodied_t_per_year",
+                                   "total_carbon_t"};
+    const char* units[kColumns] = {"MW",  "MW",   "MW",  "MWh", "MW",  "1",       "1",        "1",
+                                   "MWh", "tCO2", "USD", "",    "MWh", "tCO2/yr", "tCO2e/yr", "tCO2e"};
+    for (size_t k = 0; k < kColumns; ++k) w.write_column(group, names[k], f[k], units[k], what);
+  };
+  write_frontier(
+      "/frontier", [](const RegionPlan& rp) -> const std::vector<Plan>& { return rp.frontier; },
+      "of the least-cost plan");
+  if (result.objective != Objective::kCost) {
+    write_frontier(
+        "/frontier/by_objective",
+        [](const RegionPlan& rp) -> const std::vector<Plan>& { return rp.objective_frontier; },
+        result.objective == Objective::kCarbon ? "of the least-carbon plan" : "of the least-cost plan under the cap");
   }
-  w.add_table("/frontier", "row", rows);
-  w.write_column("/frontier", "region", region_of, "", "region");
-  w.write_column("/frontier", "target", target, "1", "target hourly CFE score");
-  w.write_column("/frontier", "reached", reached, "1", "1 if reached within the bounds (else NaN below)");
-  const char* names13[13] = {"solar_mw",  "wind_mw",    "firm_mw",         "battery_mwh", "battery_mw",
-                             "cfe_score", "coverage",   "annual_matching", "excess_mwh",  "emissions_market_hourly_t",
-                             "cost_usd",  "candidates", "grid_draw_mwh"};
-  const char* units13[13] = {"MW", "MW", "MW", "MWh", "MW", "1", "1", "1", "MWh", "tCO2", "USD", "", "MWh"};
-  for (int k = 0; k < 13; ++k) w.write_column("/frontier", names13[k], f[k], units13[k], "of the least-cost plan");
   if (request.study) {
     std::vector<int64_t> ids;
     std::vector<std::string> reg;

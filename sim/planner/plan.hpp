@@ -1,6 +1,7 @@
 #pragma once
-// `fleetsim plan` (docs/planning.md): for each region of a scenario, the least-cost
-// procurement portfolio and battery that reach a target hourly CFE score, the cost frontier,
+// `fleetsim plan` (docs/planning.md): for each region of a scenario, the least-cost (or, by
+// planner.objective, least-carbon or least-cost-under-a-carbon-cap) procurement portfolio and
+// battery that reach a target hourly CFE score, the frontier,
 // and, on request, the design-space study of Carbon Explorer (coverage on a wind x solar
 // grid, the battery for 100% at a few points, the effect of flexible load).
 //
@@ -20,7 +21,9 @@
 namespace fleetsim::planner {
 
 struct PlanRequest {
-  double target = 0.9;               // hourly CFE score
+  double target = 0.9;  // hourly CFE score
+  // false: objectives other than cost have no CFE target (the cost objective always has one)
+  bool target_given = true;
   std::vector<std::string> regions;  // empty: every region with load
   std::string load_csv;              // hourly load (datetime_utc + load_column, MW); empty: simulate
   std::string load_column;
@@ -45,9 +48,12 @@ struct RegionPlan {
   std::string wind_profile;
   double peak_load_mw = 0.0;
   double mean_load_mw = 0.0;
-  Evaluation baseline;  // no procurement: the grid's own CFE share
-  Plan plan;            // at the requested target
-  std::vector<Plan> frontier;
+  Evaluation baseline;                   // no procurement: the grid's own CFE share
+  Plan plan;                             // at the requested target, by the objective
+  Plan least_cost;                       // objectives other than cost: the least-cost plan under the same target
+  std::vector<Plan> frontier;            // the least-cost plan per target
+  std::vector<Plan> objective_frontier;  // objectives other than cost: the objective's plan per target
+  bool grid_production_based = false;    // grid from EIA-930 or ENTSO-E generation, no imports correction
   // the study (PlanRequest::study)
   std::vector<StudyPoint> coverage_grid;           // wind-major
   std::vector<StudyPoint> battery_points;          // with battery_for_full below
@@ -59,6 +65,10 @@ struct RegionPlan {
 };
 
 struct PlanResult {
+  Objective objective = Objective::kCost;
+  double target = 0.9;  // the objective's CFE target; 0: none
+  double horizon_years = 10.0;
+  double carbon_cap_t = 0.0;  // cost_under_cap
   std::vector<RegionPlan> regions;
   std::string load_source;     // "simulated", "simulated (re-simulated N times)" or the CSV
   bool policy_reacts = false;  // the scheduling policy reacts to supply: candidates were re-simulated

@@ -82,7 +82,7 @@ struct Evaluator {
   }
   Evaluation eval(const Portfolio& p, std::span<const double> load) {
     ++evaluations;
-    return evaluate(in, load, p, options.battery, options.costs);
+    return evaluate(in, load, p, options.battery, options.costs, options.carbon);
   }
   // The smallest battery for p on this load (bisection); NaN if max_mwh is not enough.
   double battery_for(const Portfolio& p, std::span<const double> load, double target, double max_mwh) {
@@ -97,12 +97,30 @@ double value_of(const Evaluation& e, Metric metric) {
   return metric == Metric::kCfeScore ? e.cfe_score : e.coverage;
 }
 
-Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs) {
-  return evaluate(in, in.load_mwh, p, battery, costs);
+const char* to_string(Objective objective) {
+  switch (objective) {
+    case Objective::kCarbon:
+      return "carbon";
+    case Objective::kCostUnderCap:
+      return "cost_under_cap";
+    default:
+      return "cost";
+  }
+}
+
+// embodied t/yr = sum over technologies of capacity x E / L (portfolio.hpp, CarbonModel)
+double embodied_t_per_year(const Portfolio& p, const CarbonModel& carbon) {
+  return p.solar_mw * carbon.solar_t_per_mw_year + p.wind_mw * carbon.wind_t_per_mw_year +
+         p.firm_mw * carbon.firm_t_per_mw_year + p.battery_mwh * carbon.battery_t_per_mwh_year;
+}
+
+Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs,
+                    const CarbonModel& carbon) {
+  return evaluate(in, in.load_mwh, p, battery, costs, carbon);
 }
 
 Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, const Portfolio& p,
-                    const BatteryModel& battery, const Costs& costs) {
+                    const BatteryModel& battery, const Costs& costs, const CarbonModel& carbon) {
   const size_t hours = load_mwh.size();
   const double eta = battery.round_trip_efficiency;
   const double energy = p.battery_mwh;
@@ -165,6 +183,10 @@ Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, cons
   e.annual_matching = e.load_mwh > 0.0 ? std::min(1.0, e.supply_mwh / e.load_mwh) : nan();
   e.cost_usd = capacity_cost(p, costs, years_of(hours)) + e.grid_draw_mwh * costs.grid_usd_per_mwh -
                e.excess_mwh * costs.excess_usd_per_mwh;
+  // total carbon t = N x (operational t/yr + embodied t/yr) (portfolio.hpp, CarbonModel)
+  e.operational_t_per_year = hours > 0 ? e.emissions_market_hourly_t / years_of(hours) : 0.0;
+  e.embodied_t_per_year = embodied_t_per_year(p, carbon);
+  e.total_carbon_t = carbon.horizon_years * (e.operational_t_per_year + e.embodied_t_per_year);
   return e;
 }
 
@@ -246,15 +268,15 @@ std::vector<double> shift_load(const PlanInputs& in, const Portfolio& p, double 
 }
 
 Evaluation evaluate_planned(const PlanInputs& in, const Portfolio& p, const PlanOptions& options) {
-  const Evaluation plain = evaluate(in, p, options.battery, options.costs);
+  const Evaluation plain = evaluate(in, p, options.battery, options.costs, options.carbon);
   if (options.flexible_share <= 0.0) return plain;
   const std::vector<double> moved = shift_load(in, p, options.flexible_share, options.headroom);
-  const Evaluation shifted = evaluate(in, moved, p, options.battery, options.costs);
+  const Evaluation shifted = evaluate(in, moved, p, options.battery, options.costs, options.carbon);
   return value_of(shifted, options.metric) >= value_of(plain, options.metric) ? shifted : plain;
 }
 
 Evaluation baseline(const PlanInputs& in, const PlanOptions& options) {
-  return evaluate(in, Portfolio{}, options.battery, options.costs);
+  return evaluate(in, Portfolio{}, options.battery, options.costs, options.carbon);
 }
 
 Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
@@ -269,24 +291,120 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
   const double max_firm = !b.firm ? 0.0 : b.max_firm_mw >= 0.0 ? b.max_firm_mw : 1.05 * peak / in.firm_cf;
   const double max_battery = !b.battery ? 0.0 : b.max_battery_mwh >= 0.0 ? b.max_battery_mwh : 24.0 * peak;
   const double years = years_of(in.hours());
-  // capacity cost is a lower bound of the total when excess earns nothing: prune with it
-  const bool prune = options.costs.excess_usd_per_mwh <= 0.0;
+  const bool by_carbon = options.objective == Objective::kCarbon;
+  const bool capped = options.objective == Objective::kCostUnderCap;
+  // What the search minimises: cost, or total carbon over the horizon.
+  auto score_of = [&](const Evaluation& e) { return by_carbon ? e.total_carbon_t : e.cost_usd; };
+  // A lower bound of it from the capacities alone (no battery), to prune with: capacity cost
+  // when excess earns nothing; the horizon's embodied carbon (operational emissions are never
+  // negative).
+  auto lower_bound = [&](const Portfolio& q) {
+    return by_carbon ? options.carbon.horizon_years * embodied_t_per_year(q, options.carbon)
+                     : capacity_cost(q, options.costs, years);
+  };
+  const bool prune = by_carbon || options.costs.excess_usd_per_mwh <= 0.0;
   Evaluator ev{in, options, 0, {}};
-  double best_cost = std::numeric_limits<double>::infinity();
+  double best_score = std::numeric_limits<double>::infinity();
   // The best few points of the coarse grid (the successive best ones, as pruning skips the
-  // rest), each refined: the cost surface is not convex.
+  // rest), each refined: the cost (carbon) surface is not convex.
   struct Seed {
-    double cost;
+    double score;
     Portfolio p;
   };
   std::vector<Seed> seeds;
   constexpr size_t kSeeds = 3;
   bool coarse = true;
   auto reaches = [&](const Evaluation& e) { return value_of(e, options.metric) >= target - kTargetSlack; };
+  auto with_battery = [&](Portfolio q, double mwh) {
+    q.battery_mwh = mwh;
+    q.battery_mw = mwh / options.battery.hours;
+    return q;
+  };
+  auto eval_planned = [&](const Portfolio& q) {
+    ev.evaluations += options.flexible_share > 0.0 ? 2 : 1;
+    return evaluate_planned(in, q, options);
+  };
+  // Carbon objectives: q's least-carbon battery from its own (the smallest for the target) up
+  // to the bound, among those that reach the target. A scan of from + (max - from) / 2^k,
+  // k = 12..0, then golden section between the best scanned point's neighbours to the
+  // search's battery tolerance: exact when total carbon is unimodal in the battery size
+  // (operational emissions fall with diminishing returns, embodied carbon grows linearly).
+  auto least_carbon_battery = [&](Portfolio& q, Evaluation& e) {
+    const double from = q.battery_mwh;
+    const double span = max_battery - from;
+    if (!(span > 0.0)) return;
+    const double inf = std::numeric_limits<double>::infinity();
+    double best_mwh = from;
+    Evaluation best = e;
+    auto carbon_at = [&](double mwh) {
+      const Evaluation x = eval_planned(with_battery(q, mwh));
+      if (!reaches(x)) return inf;
+      if (x.total_carbon_t < best.total_carbon_t) {
+        best_mwh = mwh;
+        best = x;
+      }
+      return x.total_carbon_t;
+    };
+    std::vector<double> at{from};
+    std::vector<double> carbon{e.total_carbon_t};
+    size_t low = 0;
+    for (int k = 12; k >= 0; --k) {
+      at.push_back(from + span / std::pow(2.0, k));
+      carbon.push_back(carbon_at(at.back()));
+      if (carbon.back() < carbon[low]) low = carbon.size() - 1;
+    }
+    constexpr double kInversePhi = 0.6180339887498949;  // (sqrt(5) - 1) / 2
+    double a = at[low > 0 ? low - 1 : 0];
+    double c = at[std::min(low + 1, at.size() - 1)];
+    double x1 = c - kInversePhi * (c - a);
+    double x2 = a + kInversePhi * (c - a);
+    double f1 = carbon_at(x1);
+    double f2 = carbon_at(x2);
+    while (c - a > kSearchTolerance * std::max(1.0, c)) {
+      if (f1 <= f2) {
+        c = x2;
+        x2 = x1;
+        f2 = f1;
+        x1 = c - kInversePhi * (c - a);
+        f1 = carbon_at(x1);
+      } else {
+        a = x1;
+        x1 = x2;
+        f1 = f2;
+        x2 = a + kInversePhi * (c - a);
+        f2 = carbon_at(x2);
+      }
+    }
+    if (best_mwh != from) {
+      q = with_battery(q, best_mwh);
+      e = best;
+    }
+  };
+  // kCostUnderCap: q's smallest battery from its own whose total carbon is within the cap: if
+  // its own is over, the least-carbon battery above (none if that too is over), then bisection
+  // between the two (carbon falls on that interval when it is unimodal in the battery size).
+  auto battery_under_cap = [&](Portfolio& q, Evaluation& e) {
+    if (e.total_carbon_t <= options.carbon_cap_t) return true;
+    double lo = q.battery_mwh;
+    least_carbon_battery(q, e);
+    if (!(e.total_carbon_t <= options.carbon_cap_t)) return false;
+    double hi = q.battery_mwh;
+    while (hi - lo > kSearchTolerance * std::max(1.0, hi)) {
+      const double mid = 0.5 * (lo + hi);
+      const Evaluation x = eval_planned(with_battery(q, mid));
+      if (reaches(x) && x.total_carbon_t <= options.carbon_cap_t) {
+        hi = mid;
+        e = x;
+      } else {
+        lo = mid;
+      }
+    }
+    q = with_battery(q, hi);
+    return true;
+  };
   auto consider = [&](double s, double w, double f) {
     Portfolio q{std::clamp(s, 0.0, max_solar), std::clamp(w, 0.0, max_wind), std::clamp(f, 0.0, max_firm), 0.0, 0.0};
-    // capacity cost alone is a lower bound of the total when excess earns nothing
-    if (prune && capacity_cost(q, options.costs, years) >= best_cost) return;
+    if (prune && lower_bound(q) >= best_score) return;
     std::span<const double> load = ev.load_for(q);
     Evaluation e = ev.eval(q, load);
     if (!reaches(e) && options.flexible_share > 0.0) {  // shifting may not help this portfolio
@@ -305,13 +423,16 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
       e = evaluate_planned(in, q, options);
       if (!reaches(e)) return;
     }
-    if (e.cost_usd < best_cost) {
-      best_cost = e.cost_usd;
+    if (by_carbon) least_carbon_battery(q, e);
+    if (capped && !battery_under_cap(q, e)) return;
+    const double score = score_of(e);
+    if (score < best_score) {
+      best_score = score;
       plan.reached = true;
       plan.portfolio = q;
       plan.evaluation = e;
     }
-    if (coarse) seeds.push_back(Seed{e.cost_usd, q});
+    if (coarse) seeds.push_back(Seed{score, q});
   };
   auto axis = [](double max, int n) {
     std::vector<double> v;
@@ -328,7 +449,7 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
     }
   }
   coarse = false;
-  std::sort(seeds.begin(), seeds.end(), [](const Seed& x, const Seed& y) { return x.cost < y.cost; });
+  std::sort(seeds.begin(), seeds.end(), [](const Seed& x, const Seed& y) { return x.score < y.score; });
   std::vector<Portfolio> starts;
   for (const Seed& seed : seeds) {
     if (starts.size() == kSeeds) break;
@@ -349,7 +470,7 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
       ds /= 2;
       dw /= 2;
       df /= 2;
-      const double before = best_cost;
+      const double before = best_score;
       const Portfolio centre = c;
       for (int i = -1; i <= 1; ++i) {
         for (int j = -1; j <= 1; ++j) {
@@ -361,13 +482,13 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
         }
       }
       // follow the best point of this start's neighbourhood
-      if (best_cost < before) c = plan.portfolio;
+      if (best_score < before) c = plan.portfolio;
     }
   }
-  // Polish: move by one final step in any dimension while that is cheaper, so no neighbour
-  // at the search's resolution is a cheaper way to the target.
+  // Polish: move by one final step in any dimension while that is better, so no neighbour
+  // at the search's resolution is a better way to the target.
   for (int moves = 0; moves < 200 && plan.reached; ++moves) {
-    const double before = best_cost;
+    const double before = best_score;
     const Portfolio c = plan.portfolio;
     for (int d = 0; d < 3; ++d) {
       for (int sign : {-1, 1}) {
@@ -377,7 +498,7 @@ Plan optimize(const PlanInputs& in, double target, const PlanOptions& options) {
                  c.firm_mw + (d == 2 ? sign * step : 0.0));
       }
     }
-    if (!(best_cost < before)) break;
+    if (!(best_score < before)) break;
   }
   plan.resolution = Portfolio{ds, dw, df, kSearchTolerance * std::max(1.0, plan.portfolio.battery_mwh), 0.0};
   plan.max_battery_mwh = max_battery;

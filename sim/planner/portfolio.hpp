@@ -4,7 +4,8 @@
 // hourly CFE ledger alone — the same arithmetic as energy::RegionLedger, in one tight loop
 // without allocation, so that thousands of candidates cost milliseconds. On top: the
 // smallest battery for a target (bisection, coverage being monotone in battery size), load
-// flexibility within each day, the least-cost portfolio for a target, and the frontier.
+// flexibility within each day, the least-cost (or least-carbon) portfolio for a target, and the
+// frontier.
 
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,23 @@ struct Costs {
   double excess_usd_per_mwh = 0.0;  // value of excess energy sold (0: curtailed)
 };
 
+// Embodied carbon of what the planner buys, amortised over each technology's life
+// (docs/planning.md, "Carbon"): a technology of embodied carbon E (t per MW or per MWh) and
+// life L years costs E / L t per year of each MW (MWh) bought:
+//   embodied t/yr = solar MW x E_s/L_s + wind MW x E_w/L_w + firm MW x E_f/L_f + battery MWh x E_b/L_b
+// and over a horizon of N years the plan counts
+//   total carbon t = N x (operational t/yr + embodied t/yr)
+// so a horizon shorter than a life counts only its share of the embodied carbon.
+struct CarbonModel {
+  double solar_t_per_mw_year = 0.0;
+  double wind_t_per_mw_year = 0.0;
+  double firm_t_per_mw_year = 0.0;  // the scenario's geothermal figures (planning.md)
+  double battery_t_per_mwh_year = 0.0;
+  double horizon_years = 10.0;
+};
+
+double embodied_t_per_year(const Portfolio& p, const CarbonModel& carbon);
+
 struct Evaluation {
   double load_mwh = 0.0;
   double supply_mwh = 0.0;       // procured generation
@@ -67,15 +85,21 @@ struct Evaluation {
   double emissions_location_t = 0.0;
   double emissions_market_hourly_t = 0.0;
   double cost_usd = 0.0;  // capacity costs x the horizon in years + grid energy - excess sold
+  // Carbon per year and over CarbonModel::horizon_years (CarbonModel above).
+  double operational_t_per_year = 0.0;  // hourly market-based: sum of grid draw x grid CI, x 8,760 / hours
+  double embodied_t_per_year = 0.0;     // of the portfolio, amortised over each technology's life
+  double total_carbon_t = 0.0;          // horizon_years x (operational + embodied per year)
 };
 
 enum class Metric { kCfeScore, kCoverage };
 double value_of(const Evaluation& e, Metric metric);
 
-// The ledger over all hours (load may be replaced by a shifted one).
-Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs);
+// The ledger over all hours (load may be replaced by a shifted one); carbon by `carbon` (the
+// default counts no embodied carbon).
+Evaluation evaluate(const PlanInputs& in, const Portfolio& p, const BatteryModel& battery, const Costs& costs,
+                    const CarbonModel& carbon = {});
 Evaluation evaluate(const PlanInputs& in, std::span<const double> load_mwh, const Portfolio& p,
-                    const BatteryModel& battery, const Costs& costs);
+                    const BatteryModel& battery, const Costs& costs, const CarbonModel& carbon = {});
 
 // The smallest battery energy (power = energy / battery.hours, or `power_mw` when > 0) with
 // which the portfolio reaches `target` of `metric`, to a relative tolerance; 0 if none is
@@ -121,19 +145,34 @@ struct Plan {
   double max_battery_mwh = 0.0;  // the battery bound the search used
 };
 
+// What the search minimises (docs/planning.md, "Objectives"); the target is a constraint in each.
+enum class Objective {
+  kCost,          // least cost
+  kCarbon,        // least total carbon over the horizon (operational + embodied)
+  kCostUnderCap,  // least cost whose total carbon over the horizon is at most PlanOptions::carbon_cap_t
+};
+const char* to_string(Objective objective);
+
 struct PlanOptions {
   Metric metric = Metric::kCfeScore;
+  Objective objective = Objective::kCost;
+  double carbon_cap_t = 0.0;  // kCostUnderCap: most total carbon over the horizon, t
   BatteryModel battery;
   Costs costs;
+  CarbonModel carbon;
   Bounds bounds;
   double flexible_share = 0.0;  // > 0: candidates are evaluated on the load shifted within each day
   double headroom = 0.2;
 };
 
-// The least-cost portfolio reaching `target`: a coarse grid over solar x wind x firm, each
-// point with its smallest battery (relative tolerance 1e-4); from each of the best three,
-// six rounds of a 3 x 3 x 3 neighbourhood with the step halved each round; then single
-// steps at the final resolution while they are cheaper.
+// The best portfolio reaching `target` by options.objective (least cost by default): a coarse
+// grid over solar x wind x firm, each point with its smallest battery (relative tolerance
+// 1e-4); from each of the best three, six rounds of a 3 x 3 x 3 neighbourhood with the step
+// halved each round; then single steps at the final resolution while they are better. With
+// the carbon objectives a point's battery may be larger than its smallest: kCarbon takes the
+// least-carbon battery from that smallest one to the bound (a scan, then golden section),
+// kCostUnderCap the smallest battery under the cap (the same scan, then bisection). A target
+// of 0 is no constraint.
 Plan optimize(const PlanInputs& in, double target, const PlanOptions& options);
 
 // A portfolio's figures as the optimizer counts them: with flexibility, on the better of the
@@ -143,7 +182,8 @@ Evaluation evaluate_planned(const PlanInputs& in, const Portfolio& p, const Plan
 // The portfolio of zero procurement: the grid's own share of CFE (where the frontier starts).
 Evaluation baseline(const PlanInputs& in, const PlanOptions& options);
 
-// Cost against CFE score from the grid's own share to 100%: the least-cost plan at each target.
+// Cost against CFE score from the grid's own share to 100%: the best plan by options.objective
+// (the least-cost one by default) at each target.
 // `target_done` (may be empty) is called once per target searched, from the thread that
 // searched it, one call at a time.
 std::vector<Plan> frontier(const PlanInputs& in, std::span<const double> targets, const PlanOptions& options,

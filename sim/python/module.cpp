@@ -305,6 +305,9 @@ py::dict evaluation(const planner::Evaluation& e) {
   d["emissions_location_t"] = e.emissions_location_t;
   d["emissions_market_hourly_t"] = e.emissions_market_hourly_t;
   d["cost_usd"] = e.cost_usd;
+  d["operational_t_per_year"] = e.operational_t_per_year;
+  d["embodied_t_per_year"] = e.embodied_t_per_year;
+  d["total_carbon_t"] = e.total_carbon_t;
   return d;
 }
 
@@ -524,12 +527,21 @@ PYBIND11_MODULE(_core, m) {
                                  py::list frontier;
                                  for (const planner::Plan& f : r.frontier) frontier.append(plan_row(f));
                                  d["frontier"] = frontier;
+                                 if (p.result.objective != planner::Objective::kCost) {
+                                   d["least_cost"] = plan_row(r.least_cost);
+                                   py::list by_objective;
+                                   for (const planner::Plan& f : r.objective_frontier) by_objective.append(plan_row(f));
+                                   d["objective_frontier"] = by_objective;
+                                 }
                                  d["solar_profile"] = text(r.solar_profile);
                                  d["wind_profile"] = text(r.wind_profile);
                                  out.append(d);
                                }
                                return out;
                              })
+      .def_property_readonly("objective",
+                             [](const PlanOutcome& p) { return std::string(planner::to_string(p.result.objective)); })
+      .def_property_readonly("horizon_years", [](const PlanOutcome& p) { return p.result.horizon_years; })
       .def_property_readonly("load_source", [](const PlanOutcome& p) { return p.result.load_source; })
       .def_property_readonly("simulations", [](const PlanOutcome& p) { return p.result.simulations; })
       .def_property_readonly("converged", [](const PlanOutcome& p) { return p.result.converged; })
@@ -548,10 +560,12 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "plan",
       [](const std::shared_ptr<scenario::Scenario>& sc, double target, const std::vector<std::string>& regions,
-         const std::vector<double>& frontier, bool study, const std::string& load_csv, const std::string& load_column) {
+         const std::vector<double>& frontier, bool study, const std::string& load_csv, const std::string& load_column,
+         bool target_given) {
         auto out = std::make_shared<PlanOutcome>();
         out->scenario = sc;
         out->request.target = target;
+        out->request.target_given = target_given;
         out->request.regions = regions;
         out->request.frontier_targets = frontier;
         out->request.study = study;
@@ -563,7 +577,7 @@ PYBIND11_MODULE(_core, m) {
         return out;
       },
       py::arg("scenario").none(false), py::arg("target"), py::arg("regions"), py::arg("frontier"), py::arg("study"),
-      py::arg("load_csv"), py::arg("load_column"));
+      py::arg("load_csv"), py::arg("load_column"), py::arg("target_given") = true);
 
   // The runs of a sweep file (text) over a scenario, simulated in `jobs` threads; one row per
   // run: its name, point, replicate, parameter values, status, error and summary.

@@ -1606,6 +1606,12 @@ struct Builder {
     const Section& fs = *s.find("flexibility")->section;
     p.flexible_share = get_number(flexibility, fs, "share");
     p.headroom = get_number(flexibility, fs, "headroom");
+    p.objective = get_string(at, s, "objective");
+    p.horizon_years = get_number(at, s, "horizon_years");
+    p.carbon_cap_t = get_optional(at, s, "carbon_cap_t").value_or(-1.0);
+    if (p.objective == "cost_under_cap" && p.carbon_cap_t < 0.0) {
+      at.child("objective").fail("cost_under_cap needs planner.carbon_cap_t (tCO2e over planner.horizon_years)");
+    }
   }
 
   void check_inference_clusters(const At& sites_at) {

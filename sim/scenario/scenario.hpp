@@ -65,6 +65,9 @@ struct PlannerSpec {
   double max_battery_mwh = -1.0;
   double flexible_share = 0.0;
   double headroom = 0.2;
+  std::string objective = "cost";  // cost, carbon or cost_under_cap (docs/planning.md, "Objectives")
+  double horizon_years = 10.0;     // total carbon = horizon x (operational + embodied) per year
+  double carbon_cap_t = -1.0;      // cost_under_cap: total carbon over the horizon at most this; < 0: none
 };
 
 // `regions[].imports` (docs/energy.md, "What grid data count"): production-based grid data

@@ -718,6 +718,19 @@ const Section& planner_section() {
           section("costs", Kind::kSection, costs, "costs"),
           section("bounds", Kind::kSection, bounds, "search bounds"),
           section("flexibility", Kind::kSection, flexibility, "load flexibility"),
+          string("objective", "cost",
+                 "cost: least cost for the target CFE score; carbon: least total carbon (operational + embodied) "
+                 "over horizon_years, the target a constraint when --target-cfe is given; cost_under_cap: least cost "
+                 "whose total carbon is at most carbon_cap_t (docs/planning.md, \"Objectives\"); --objective "
+                 "overrides it",
+                 {"cost", "carbon", "cost_under_cap"}),
+          number("horizon_years", "yr", "10", 0, 1000,
+                 "years over which total carbon is counted: horizon x (operational + embodied per year), embodied "
+                 "carbon amortised over each technology's life (footprint.embodied_t_per_mw, life_years)",
+                 true),
+          number("carbon_cap_t", "tCO2e", "", 0, 1e12,
+                 "objective cost_under_cap: the most total carbon over horizon_years a plan may emit (required "
+                 "with that objective)"),
       }};
   return s;
 }

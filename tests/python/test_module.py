@@ -221,6 +221,24 @@ def test_plan_matches_the_cli_plan_file(fleetsim, fleetsim_bin, tmp_path):
     assert (plan.plans["cfe_score"][plan.plans["reached"]] >= 0.9 - 1e-9).all()
 
 
+def test_plan_by_carbon_matches_the_cli(fleetsim, fleetsim_bin, tmp_path):
+    """objective= is --objective, target=None is leaving out --target-cfe."""
+    cli = tmp_path / "cli.h5"
+    result = run_fleetsim(fleetsim_bin, "plan", str(SCENARIOS / "quickstart.yaml"), "--objective", "carbon", "--region",
+                          "eu-north", "--frontier", "0.9", "-o", str(cli), "-q", "--set", "hours=800")
+    assert result.returncode == 0, result.stderr
+    sc = fleetsim.load_scenario(SCENARIOS / "quickstart.yaml", overrides={"hours": 800})
+    plan = fleetsim.plan(sc, target=None, regions=["eu-north"], frontier=[0.9], objective="carbon")
+    plan.to_hdf5(tmp_path / "py.h5")
+    assert (tmp_path / "py.h5").read_bytes() == cli.read_bytes()
+    assert plan.objective == "carbon" and plan.horizon_years == 10
+    chosen = plan.plans.loc["eu-north"]
+    assert chosen["total_carbon_t"] <= plan.least_cost.set_index("region").loc["eu-north", "total_carbon_t"]
+    assert list(plan.objective_frontier["target"]) == [0.9]
+    with pytest.raises(fleetsim.InputError, match="planner.objective"):
+        fleetsim.plan(sc, objective="cheapest")
+
+
 def test_catalog_and_key_reference(fleetsim):
     catalog = fleetsim.catalog()
     assert catalog.loc["A100", "max_power_w"] == 400.0 and catalog.loc["H100", "max_power_w"] == 700.0

@@ -46,13 +46,75 @@ def test_plan_prints_and_writes_the_least_cost_portfolio(fleetsim_bin: Path, tmp
     (["--region", "mars"], "no region named 'mars'"),
     (["--set", "planner.technologies=[solar, tidal]"], "planner.technologies[1]: unknown technology 'tidal'"),
     (["--set", "planner.costs.grid_usd_per_mwh=-1"], "planner.costs.grid_usd_per_mwh: -1 is out of range"),
+    (["--objective", "foo"], "--objective: unknown objective 'foo' (cost, carbon, cost_under_cap)"),
+    (["--objective", "carbn"], "did you mean 'carbon'?"),
+    (["--set", "planner.objective=foo"], "planner.objective: 'foo' is not one of: cost, carbon, cost_under_cap"),
+    (["--objective", "cost_under_cap"], "planner.objective: cost_under_cap needs planner.carbon_cap_t"),
+    (["--set", "planner.objective=cost_under_cap"], "planner.objective: cost_under_cap needs planner.carbon_cap_t"),
+    (["--set", "planner.horizon_years=-1"], "planner.horizon_years: -1 is out of range"),
+    (["--set", "planner.horizon_years=0"], "planner.horizon_years: 0 is out of range"),
+    (["--set", "planner.carbon_cap_t=-5"], "planner.carbon_cap_t: -5 is out of range"),
 ])
 def test_bad_plan_requests_are_refused(fleetsim_bin: Path, tmp_path: Path, args: list[str], message: str):
     result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
                           "hours=800", *args, "-o", str(tmp_path / "p.h5"))
     assert result.returncode == 2, result.stdout
     assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "p.h5").exists()
+
+
+@pytest.mark.parametrize("objective", ["carbon", "cost_under_cap"])
+def test_plan_by_carbon_beside_the_least_cost_plan(fleetsim_bin: Path, tmp_path: Path, objective: str):
+    """--objective carbon: the least-carbon plan (no CFE target unless --target-cfe is given)
+    next to the least-cost one under the same target, in print and in the file; cost_under_cap
+    keeps its cap."""
+    out = tmp_path / "plan.h5"
+    cap = ["--set", "planner.carbon_cap_t=150000"] if objective == "cost_under_cap" else []
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                          "hours=800", *cap, "--objective", objective, "--region", "us-west", "--frontier", "0.8", "1",
+                          "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"objective {objective} over 10 years" in result.stdout
+    assert "no CFE target" in result.stdout
+    assert "least cost, no CFE target, for comparison:" in result.stdout
+    if objective == "carbon":
+        assert "least total carbon over 10 years, no CFE target:" in result.stdout
+        assert "frontier (least total carbon over 10 years per target)" in result.stdout
+    assert "over 10 years" in result.stdout and "embodied" in result.stdout
+    with h5py.File(out, "r") as f:
+        assert f.attrs["objective"] == objective and f.attrs["horizon_years"] == 10
+        assert f.attrs["objective_target_cfe"] == 0
+        chosen = {k: f["plan"][k][0] for k in ("total_carbon_t", "embodied_t_per_year", "operational_t_per_year",
+                                                "cost_usd", "reached")}
+        cheapest = {k: f["plan/least_cost"][k][0] for k in ("total_carbon_t", "cost_usd")}
+        assert chosen["reached"] == 1
+        assert chosen["total_carbon_t"] == pytest.approx(
+            10 * (chosen["embodied_t_per_year"] + chosen["operational_t_per_year"]))
+        if objective == "carbon":
+            assert chosen["total_carbon_t"] <= cheapest["total_carbon_t"] * (1 + 1e-12)
+        else:
+            assert f.attrs["carbon_cap_t"] == 150000
+            assert chosen["total_carbon_t"] <= 150000
+        assert chosen["cost_usd"] >= cheapest["cost_usd"] * (1 - 1e-12)
+        assert list(f["frontier/target"][...]) == [0.8, 1.0]
+        assert list(f["frontier/by_objective/target"][...]) == [0.8, 1.0]
+        assert (f["frontier/total_carbon_t"][...] > 0).all()
+        assert (f["frontier/by_objective/cfe_score"][...] >= np.array([0.8, 1.0]) - 1e-12).all()
+
+
+def test_the_default_plan_file_has_carbon_columns_and_no_objective_tables(fleetsim_bin: Path, tmp_path: Path):
+    out = tmp_path / "plan.h5"
+    result = run_fleetsim(fleetsim_bin, "plan", str(SOURCE_DIR / "scenarios" / "quickstart.yaml"), "--set",
+                          "hours=800", "--region", "eu-north", "--frontier", "0.9", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "plan for 90.0%:" in result.stdout and "least cost" not in result.stdout.split("frontier")[0]
+    with h5py.File(out, "r") as f:
+        assert f.attrs["objective"] == "cost"
+        for group in ("plan", "frontier"):
+            for column in ("operational_t_per_year", "embodied_t_per_year", "total_carbon_t"):
+                assert column in f[group]
+        assert "least_cost" not in f["plan"] and "by_objective" not in f["frontier"]
 
 
 def test_bpat_study_matches_carbon_explorer_conventions(fleetsim_bin: Path, tmp_path: Path):
@@ -63,6 +125,8 @@ def test_bpat_study_matches_carbon_explorer_conventions(fleetsim_bin: Path, tmp_
                           "--target-cfe", "0.95", "--load-csv", str(BPAT), "--load-column", "dc_load_mw",
                           "--set", f"planner.solar.file={BPAT}", "--set", f"planner.wind.file={BPAT}", "-o", str(out))
     assert result.returncode == 0, result.stderr
+    # EIA-930 counts exported hydro as local: said where the grid's share is printed
+    assert "note: the grid data are production-based" in result.stdout
     data = pd.read_csv(BPAT)
     dc = data["dc_load_mw"].to_numpy()
     wind = data["wind_mw"].to_numpy() / data["wind_mw"].max()

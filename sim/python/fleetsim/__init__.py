@@ -325,6 +325,14 @@ class PlanResult:
         self.frontier = pd.DataFrame([{"region": r["region"], **f} for r in regions for f in r["frontier"]])
         self.grid_alone = pd.DataFrame([{"region": r["region"], **r["grid_alone"]} for r in regions])
         self.grid_alone = self.grid_alone.set_index("region") if len(self.grid_alone) else self.grid_alone
+        self.objective = core.objective
+        self.horizon_years = core.horizon_years
+        # objectives other than cost: the least-cost plans under the same target, and the
+        # objective's plan per frontier target
+        self.least_cost = pd.DataFrame([{"region": r["region"], **r["least_cost"]} for r in regions
+                                        if "least_cost" in r])
+        self.objective_frontier = pd.DataFrame([{"region": r["region"], **f} for r in regions
+                                                for f in r.get("objective_frontier", [])])
         self.load_source = core.load_source
         self.simulations = core.simulations
         self.converged = core.converged
@@ -338,21 +346,29 @@ class PlanResult:
         return Path(path)
 
 
-def plan(scenario: Scenario | PathOrText | Mapping[str, Any], target: float = 0.9, regions: Sequence[str] = (),
-         frontier: Sequence[float] = (), study: bool = False, load_csv: PathOrText | None = None,
-         load_column: str = "") -> PlanResult:
+def plan(scenario: Scenario | PathOrText | Mapping[str, Any], target: float | None = 0.9,
+         regions: Sequence[str] = (), frontier: Sequence[float] = (), study: bool = False,
+         load_csv: PathOrText | None = None, load_column: str = "", objective: str | None = None) -> PlanResult:
     """The least-cost solar, wind, firm and battery per region to reach an hourly CFE score of
     ``target`` (docs/planning.md), as ``fleetsim plan``. ``regions``: default every region
     with load; ``frontier``: the targets of the cost frontier (default: the CLI's);
-    ``load_csv``/``load_column``: plan for a measured load instead of simulating one."""
+    ``load_csv``/``load_column``: plan for a measured load instead of simulating one.
+    ``objective``: ``"cost"``, ``"carbon"`` or ``"cost_under_cap"`` (default: the scenario's
+    ``planner.objective``), as ``--objective``; ``target=None``: no CFE target for the carbon
+    objectives (0.9 for cost), as leaving out ``--target-cfe``."""
     sc = _as_scenario(scenario)
+    if objective is not None:
+        sc = sc.with_overrides([f"planner.objective={objective}"])
+    target_given = target is not None
+    if target is None:
+        target = 0.9
     if isinstance(regions, str):
         regions = [regions]
     if not isinstance(study, bool):
         raise TypeError(f"study: True or False, not {study!r}")
     with _in_folder(sc._cwd):
         core = _core.plan(sc._core, float(target), list(regions), [float(t) for t in frontier], study,
-                          os.path.abspath(load_csv) if load_csv is not None else "", load_column)
+                          os.path.abspath(load_csv) if load_csv is not None else "", load_column, target_given)
     return PlanResult(core, sc)
 
 
