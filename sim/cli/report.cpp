@@ -222,8 +222,10 @@ void print_footprint(std::ostream& out, const std::vector<Row>& rows, const std:
   }
   lines.push_back({"", "total", tonnes(total), "tCO2e", "emissions_total_t", embodied_share});
   if (find("emissions_marginal_t") != nullptr) {
-    lines.push_back({"", "marginal (consequential), operational", tonnes(value("emissions_marginal_t")), "tCO2",
-                     "emissions_marginal_t", "load x marginal CI"});
+    const double marginal = value("emissions_marginal_t");
+    lines.push_back(
+        {"", "marginal (consequential), operational", tonnes(marginal), "tCO2", "emissions_marginal_t",
+         std::isfinite(marginal) ? "load x marginal CI" : "a region has no marginal data; per region below"});
   }
   const double onsite = value("water_onsite_l");
   const double offsite = value("water_offsite_l");
@@ -247,16 +249,21 @@ void print_footprint(std::ostream& out, const std::vector<Row>& rows, const std:
   size_t label_width = 0;
   size_t value_width = 0;
   size_t unit_width = 0;
+  // characters shown, not bytes ("—" is three)
+  auto shown_width = [](const std::string& text) {
+    return static_cast<size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  };
   for (const Line& l : lines) {
     label_width = std::max(label_width, l.label.size());
-    value_width = std::max(value_width, l.value.size());
+    value_width = std::max(value_width, shown_width(l.value));
     unit_width = std::max(unit_width, l.unit.size());
   }
   out << "\n  footprint (docs/models.md, \"Footprint\"; names in /summary):\n";
   for (const Line& l : lines) {
     std::string row = "  " + l.kind + std::string(8 - l.kind.size(), ' ') + l.label +
                       std::string(label_width - l.label.size(), ' ') + "  " +
-                      std::string(value_width - l.value.size(), ' ') + l.value + " " + l.unit +
+                      std::string(value_width - shown_width(l.value), ' ') + l.value + " " + l.unit +
                       std::string(unit_width - l.unit.size(), ' ') + "  " + l.name;
     if (!l.note.empty()) row += "  (" + l.note + ")";
     while (!row.empty() && row.back() == ' ') row.pop_back();
