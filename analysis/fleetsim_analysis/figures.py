@@ -31,7 +31,23 @@ COLORS = {
     "location": "#6d597a",
     "market_hourly": "#b56576",
     "market_annual": "#eaac8b",
+    "embodied_it": "#457b9d",      # embodied carbon of the GPUs and servers
+    "embodied_supply": "#a8dadc",  # embodied carbon of contracts and batteries
+    "water_onsite": "#219ebc",     # cooling water at the sites
+    "water_offsite": "#8ecae6",    # water consumed generating the electricity
 }
+
+# The kinds of the whole carbon footprint (columns of footprint_data), drawn in this order from
+# the bottom of each bar, with their /summary/region and /summary/year names.
+FOOTPRINT_KINDS = [
+    ("operational_location_t", "emissions_location_t", "operational, location-based", "location"),
+    ("embodied_it_t", "embodied_it_t", "embodied IT (GPUs, servers)", "embodied_it"),
+    ("embodied_supply_t", "embodied_supply_t", "embodied supply (contracts, batteries)", "embodied_supply"),
+]
+WATER_KINDS = [
+    ("onsite_m3", "water_onsite_l", "on-site (cooling)", "water_onsite"),
+    ("offsite_m3", "water_offsite_l", "off-site (generating the electricity)", "water_offsite"),
+]
 
 
 OUTCOME_COLORS = ["#1d3557", "#d62828", "#7b2cbf", "#f4a261", "#adb5bd"]
@@ -500,4 +516,118 @@ def plot_baseline(run: Run, policy: str, baseline_policy: str, regions: pd.DataF
         narrow_categories(ax2, len(names), 3)
         ax2.margins(y=0.2)
         ax2.set_title(f"24/7 CFE score, {policy} − {baseline_policy}", loc="left", fontsize=10)
+    return fig
+
+
+def has_footprint(run: Run) -> bool:
+    """True for a run file with the whole footprint (embodied carbon, water, cost); files
+    written before it existed have none of it."""
+    return "embodied_it_t" in run.summary
+
+
+def _by(run: Run, by: str) -> pd.DataFrame:
+    if by == "region":
+        return run.summary_region
+    if by == "year":
+        return run.summary_year
+    raise ValueError(f"by: 'region' or 'year', not {by!r}")
+
+
+def footprint_data(run: Run, by: str = "region") -> pd.DataFrame:
+    """The whole carbon footprint per region (``by="region"``) or calendar year (``"year"``),
+    totals over the run in tCO2e: operational location-based emissions, embodied IT and
+    embodied supply (the /summary/region or /summary/year columns), and their sum ``total_t``.
+    Empty for a file written before the footprint existed."""
+    s = _by(run, by)
+    if "embodied_it_t" not in s:
+        return pd.DataFrame(columns=[k for k, *_ in FOOTPRINT_KINDS] + ["total_t"])
+    d = pd.DataFrame({column: s[name].astype(float) for column, name, *_ in FOOTPRINT_KINDS})
+    d["total_t"] = d.sum(axis=1)
+    return d
+
+
+def water_data(run: Run, by: str = "region") -> pd.DataFrame:
+    """Water consumed per region (``by="region"``) or calendar year (``"year"``), totals over the
+    run in m3 (the file's litres / 1,000): on-site (cooling) and off-site (generating the
+    electricity), and their sum ``total_m3``. Empty for a file without the footprint."""
+    s = _by(run, by)
+    if "water_onsite_l" not in s:
+        return pd.DataFrame(columns=[k for k, *_ in WATER_KINDS] + ["total_m3"])
+    d = pd.DataFrame({column: s[name].astype(float) / 1000.0 for column, name, *_ in WATER_KINDS})
+    d["total_m3"] = d.sum(axis=1)
+    return d
+
+
+def _stacked(ax, d: pd.DataFrame, kinds: list, scale: float = 1.0) -> None:
+    """Stacked bars of `d`'s kind columns, one bar per row, each labelled with its total."""
+    x = np.arange(len(d))
+    bottom = np.zeros(len(d))
+    for column, _name, text, color in kinds:
+        values = np.nan_to_num(d[column].to_numpy(dtype=float)) / scale
+        ax.bar(x, values, 0.6, bottom=bottom, label=text, color=COLORS[color])
+        bottom += values
+    if len(d) <= 12:
+        for i, v in enumerate(bottom):
+            ax.text(i, v, f"{v:,.0f}" if v >= 100 else f"{v:,.3g}", ha="center", va="bottom", fontsize=8)
+    tilt = len(d) > 6
+    ax.set_xticks(x, [str(i) for i in d.index], rotation=45 if tilt else 0, ha="right" if tilt else "center")
+    thousands(ax.yaxis)
+    narrow_categories(ax, len(d))
+    ax.set_ylim(0, max(1e-9, float(bottom.max(initial=0.0))) * 1.18)
+
+
+def _legend_right(ax) -> None:
+    """The kinds' legend right of the (last) panel, top down as the bars stack bottom up."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def _shares_text(d: pd.DataFrame, kinds: list, unit: str) -> str:
+    """'fleet 12,345 tCO2e: operational 80.1%, embodied IT 15.2%, ...' for a figure's title."""
+    totals = {text: float(np.nansum(d[column])) for column, _name, text, _c in kinds}
+    whole = sum(totals.values())
+    parts = [f"{text.split(' (')[0]} {100 * v / whole:.1f}%" for text, v in totals.items()] if whole > 0 else []
+    return f"fleet {whole:,.0f} {unit}" + (": " + ", ".join(parts) if parts else "")
+
+
+def plot_footprint(run: Run) -> plt.Figure:
+    """The whole carbon footprint by kind (operational location-based, embodied IT, embodied
+    supply), stacked per region and, for a run over several calendar years, per year."""
+    regions = footprint_data(run, "region")
+    years = footprint_data(run, "year")
+    several = len(years) > 1
+    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11, 4.2), squeeze=False, constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1]} if several else None)
+    ax = axes[0, 0]
+    _stacked(ax, regions, FOOTPRINT_KINDS)
+    ax.set_ylabel(f"tCO$_2$e, total over the run\n{period_label(run)}")
+    ax.set_title("Carbon footprint per region", loc="left", fontsize=10)
+    if several:
+        ax2 = axes[0, 1]
+        _stacked(ax2, years, FOOTPRINT_KINDS)
+        ax2.set_ylabel("tCO$_2$e in the year")
+        ax2.set_title("Carbon footprint per calendar year, regions pooled", loc="left", fontsize=10)
+    _legend_right(axes[0, -1])
+    fig.suptitle("Carbon footprint by kind — " + _shares_text(regions, FOOTPRINT_KINDS, "tCO₂e"), fontsize=11)
+    return fig
+
+
+def plot_water(run: Run) -> plt.Figure:
+    """Water consumed by kind (on-site cooling, off-site generation of the electricity), stacked
+    per region and, for a run over several calendar years, per year; m3."""
+    regions = water_data(run, "region")
+    years = water_data(run, "year")
+    several = len(years) > 1
+    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11, 4.2), squeeze=False, constrained_layout=True)
+    ax = axes[0, 0]
+    _stacked(ax, regions, WATER_KINDS)
+    ax.set_ylabel(f"water consumed (m³), total over the run\n{period_label(run)}")
+    ax.set_title("Water per region", loc="left", fontsize=10)
+    if several:
+        ax2 = axes[0, 1]
+        _stacked(ax2, years, WATER_KINDS)
+        ax2.set_ylabel("water consumed in the year (m³)")
+        ax2.set_title("Water per calendar year, regions pooled", loc="left", fontsize=10)
+    _legend_right(axes[0, -1])
+    fig.suptitle("Water consumed by kind — " + _shares_text(regions, WATER_KINDS, "m³"), fontsize=11)
     return fig

@@ -11,7 +11,8 @@ import pandas as pd
 from fleetsim_analysis import figures
 from fleetsim_analysis.baseline import comparison, open_baseline, region_comparison
 from fleetsim_analysis.io import Run, RunFileError, open_run
-from fleetsim_analysis.tables import CSS, html_table, is_share, label, number, quantity_rows, summary_table, unit_of
+from fleetsim_analysis.tables import (CSS, cost_table, html_table, is_share, label, number, quantity_rows,
+                                      summary_table, unit_costs, unit_of)
 
 MAX_REGION_COLUMNS = 8  # the Regions table has a column per region up to this many, else a row per region
 
@@ -103,6 +104,22 @@ def _baseline_section(run, baseline, out: Path, add_figure) -> list[str]:
     return parts
 
 
+def _cost_section(run, period: str) -> str:
+    """The cost table per region and for the fleet, and the unit costs."""
+    table = cost_table(run)
+    table.index = [("fleet (all regions)" if i == "fleet" else i) for i in table.index]
+    table.index.name = "region"
+    units = unit_costs(run).set_index("figure")
+    return (f"<h2>Cost</h2><p class='caption'>USD, totals over the run ({html.escape(period)}). Energy: grid draw "
+            "at each hour's price, contracted energy at the contracts' prices, battery capacity. Capital: the "
+            "installed GPUs and their facility share annualised over their lives at the discount rate, plus fixed "
+            "O&amp;M, for the hours of the run (docs/models.md, \"Cost\"). Energy cost per MWh: energy cost / "
+            "load.</p>"
+            + html_table(table, index_label="region")
+            + html_table(units, index_label="unit cost", names={"name": "name in /summary", "value": "USD",
+                                                                  "unit": "per"}, code=["name"]))
+
+
 def write_report(path: str | Path | Run, out_dir: str | Path, week: str | None = None) -> list[Path]:
     """Writes the figures of a run and an index.html into out_dir; returns the files written.
     `week`: the first day (YYYY-MM-DD) of the load-and-supply week; default: the 7 days with
@@ -137,6 +154,21 @@ def write_report(path: str | Path | Run, out_dir: str | Path, week: str | None =
         f"Totals over the run ({period}). Location-based: load x grid carbon intensity. Market-based hourly: only "
         "grid draw not covered by carbon-free supply in the same hour. Market-based annual: certificates netted "
         "over the year, as annual-matching claims do. Right: the annual-matching claim beside the hourly CFE score.")
+    footprint = figures.has_footprint(run)
+    if footprint:
+        marginal = ""
+        if np.isfinite(float(run.summary.get("emissions_marginal_t", np.nan))):
+            marginal = (f" Marginal (consequential) emissions, load x the grid's marginal carbon intensity: "
+                        f"{number(float(run.summary['emissions_marginal_t']))} tCO2 (not part of the total).")
+        add("footprint.png", figures.plot_footprint(run), "Carbon footprint: operational and embodied",
+            f"Totals over the run ({period}), tCO2e. Operational: location-based (load x grid carbon intensity). "
+            "Embodied IT: the manufacturing carbon of the installed GPUs and servers, booked evenly over their "
+            "life for the hours they were installed. Embodied supply: that of the contracted generation and "
+            "batteries, likewise (docs/models.md, \"Footprint\")." + marginal)
+        add("water.png", figures.plot_water(run), "Water consumed: on-site and off-site",
+            f"Totals over the run ({period}), m3 (the file stores litres). On-site: IT energy x the sites' water "
+            "use effectiveness (cooling). Off-site: the water consumed generating the electricity used, from the "
+            "grid's generation mix and the contracts' technologies.")
     add("utilisation.png", figures.plot_utilisation(run), "GPU utilisation", "")
     if len(run.jobs):
         add("jobs.png", figures.plot_jobs(run), "Training jobs: delay and outcomes",
@@ -166,6 +198,8 @@ def write_report(path: str | Path | Run, out_dir: str | Path, week: str | None =
         omitted.append("training jobs (none submitted)")
     if not run.has_inference:
         omitted.append("inference (no inference demand)")
+    if not footprint:
+        omitted.append("carbon footprint, water and cost (this file was written before fleetsim recorded them)")
     for name, title, caption in made:
         parts.append(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>")
         if caption:
@@ -173,7 +207,11 @@ def write_report(path: str | Path | Run, out_dir: str | Path, week: str | None =
     if omitted:
         parts.append("<p class='caption'>Not drawn, having no data in this run: "
                      f"{html.escape('; '.join(omitted))}.</p>")
+    if footprint:
+        parts.append(_cost_section(run, period))
     regions = run.summary_region
+    if "emissions_marginal_t" in regions and regions["emissions_marginal_t"].isna().all():
+        regions = regions.drop(columns="emissions_marginal_t")  # no marginal data in this run
     names = {"facility_energy_mwh": "Load (facility energy)",
              "annual_matching": figures._matching_label(run).capitalize()}
     regions_caption = (f"Energy and emissions are totals over the run ({html.escape(period)}); shares in percent. "

@@ -58,16 +58,39 @@ NAMES = {
     "cost_usd": "Cost", "load_mwh": "Load", "coverage": "Procured coverage",
     "target": "Target", "reached": "Reached", "candidates": "Candidates",
     "flexible_share": "Flexible share",
+    # the whole footprint (docs/output-format.md)
+    "embodied_it_t": "Embodied carbon, IT",
+    "embodied_supply_t": "Embodied carbon, supply",
+    "emissions_total_t": "Carbon footprint, total",
+    "emissions_marginal_t": "Emissions, marginal",
+    "job_embodied_it_t": "Job embodied carbon, IT",
+    "job_emissions_marginal_t": "Job emissions, marginal",
+    "water_onsite_l": "Water, on-site",
+    "water_offsite_l": "Water, off-site",
+    "energy_cost_usd": "Energy cost",
+    "capital_cost_usd": "Capital cost",
+    "total_cost_usd": "Total cost",
+    "cost_per_gpu_hour_usd": "Cost per GPU-hour",
+    "job_cost_usd": "Training job cost",
+    "cost_per_finished_job_usd": "Cost per finished job",
+    "cost_per_1000_queries_usd": "Cost per 1,000 queries",
+    "energy_usd_per_mwh": "Energy cost per MWh",
+    "energy_price_usd_per_mwh": "Energy price",
 }
 
 # Unit suffixes of the names (docs/output-format.md), the longest first.
 UNITS = [
-    ("_g_per_kwh", "gCO₂/kWh"), ("_wh_per_query", "Wh/query"), ("_mwh", "MWh"), ("_mw", "MW"),
+    ("_g_per_kwh", "gCO₂/kWh"), ("_wh_per_query", "Wh/query"), ("_usd_per_mwh", "USD/MWh"), ("_mwh", "MWh"),
+    ("_mw", "MW"), ("_l", "L"),
     ("_usd", "USD"), ("_ms", "ms"), ("_t", "tCO₂"), ("_h", "h"), ("_s", "s"),
 ]
 EXTRA_UNITS = {"gpu_hours_busy_training": "GPU-h", "gpu_hours_inference": "GPU-h", "gpus_total": "",
                "held_job_hours": "h", "checkpoint_hours": "h", "hours": "h", "power_capped_site_hours": "site-h",
-               "hours_filled": "h", "grid_hours_filled": "h"}
+               "hours_filled": "h", "grid_hours_filled": "h",
+               # embodied carbon and the totals that include it are CO2-equivalent
+               "embodied_it_t": "tCO₂e", "embodied_supply_t": "tCO₂e", "emissions_total_t": "tCO₂e",
+               "job_embodied_it_t": "tCO₂e", "cost_per_gpu_hour_usd": "USD/GPU-h",
+               "cost_per_finished_job_usd": "USD/job", "cost_per_1000_queries_usd": "USD/1,000 queries"}
 
 
 def is_share(name: str) -> bool:
@@ -206,6 +229,47 @@ def summary_table(values: dict[str, float]) -> pd.DataFrame:
         rows.append({"figure": text, "value": round(100 * value, 2) if share and np.isfinite(value) else value,
                      "unit": unit, "name": name})
     return pd.DataFrame(rows, columns=["figure", "value", "unit", "name"])
+
+
+def cost_table(run) -> pd.DataFrame:
+    """The cost of a run per region and for the fleet (last row, ``fleet``), USD over the run:
+    energy (grid, contracts, batteries), capital (annualised GPU and facility capital + fixed
+    O&M), their total, and the energy cost per MWh of load (USD/MWh; NaN without load), from
+    /summary/region and /summary. Empty for a file written before the footprint existed."""
+    columns = ["energy_cost_usd", "capital_cost_usd", "total_cost_usd", "energy_usd_per_mwh"]
+    s = run.summary_region
+    if "energy_cost_usd" not in s:
+        return pd.DataFrame(columns=columns)
+    t = pd.DataFrame({"energy_cost_usd": s["energy_cost_usd"].astype(float),
+                      "capital_cost_usd": s["capital_cost_usd"].astype(float)})
+    t.loc["fleet"] = [float(run.summary["energy_cost_usd"]), float(run.summary["capital_cost_usd"])]
+    t["total_cost_usd"] = t["energy_cost_usd"] + t["capital_cost_usd"]
+    load = pd.concat([s["facility_energy_mwh"].astype(float),
+                      pd.Series({"fleet": float(run.summary["facility_energy_mwh"])})])
+    t["energy_usd_per_mwh"] = t["energy_cost_usd"] / load.where(load > 0)
+    t.index.name = "region"
+    return t[columns]
+
+
+# The unit costs of a run's /summary, in the order the report lists them.
+UNIT_COSTS = ["cost_per_gpu_hour_usd", "job_cost_usd", "cost_per_finished_job_usd", "cost_per_1000_queries_usd"]
+
+
+def unit_costs(run) -> pd.DataFrame:
+    """The run's unit costs as summary rows (figure, value, unit, name): per installed
+    GPU-hour, all training jobs, per finished job (with training jobs), per 1,000 queries
+    served (with inference)."""
+    values = {}
+    for name in UNIT_COSTS:
+        if name not in run.summary:
+            continue
+        if name == "cost_per_1000_queries_usd" and not float(run.summary.get("queries_served", 0.0)) > 0:
+            continue
+        if name in ("job_cost_usd", "cost_per_finished_job_usd") and not float(run.summary.get("jobs_submitted",
+                                                                                                  0.0)) > 0:
+            continue
+        values[name] = float(run.summary[name])
+    return summary_table(values)
 
 
 CSS = """

@@ -234,7 +234,8 @@ int inspect_folder(const std::string& path, bool json) {
 Command inspect_command() {
   return Command("inspect", "PATH [--json]", "show a run file, plan file, sweep summary or sweep folder",
                  "Prints what a file fleetsim wrote holds: of a run file its summary (per region and per year, "
-                 "and the baseline comparison when it has one); of a plan file or a sweep summary its "
+                 "its footprint as fleetsim run prints it, and the baseline comparison when it has one); of a plan "
+                 "file or a sweep summary its "
                  "attributes and tables; of a folder (a sweep's output folder) the fleetsim files in it and "
                  "the sweep's summary. A file that did not finish writing is exit code 1; one that is not a "
                  "fleetsim file, exit code 2.")

@@ -37,7 +37,9 @@ Command run_command() {
   return Command("run", "SCENARIO [-o OUT.h5] [options]", "simulate a scenario and write its run file (HDF5)",
                  "Simulates the scenario hour by hour and writes every hourly series to one HDF5 run file "
                  "(docs/output-format.md), then prints its summary: energy, CFE score, emissions and jobs, per "
-                 "region and, for runs over more than one calendar year, per year. The output path is checked "
+                 "region and, for runs over more than one calendar year, per year, and its whole footprint: "
+                 "operational and embodied carbon, on-site and off-site water, and cost, for the fleet and per "
+                 "region. The output path is checked "
                  "before the simulation starts. On a terminal a progress line (hour, elapsed, remaining) is shown "
                  "on stderr.")
       .argument("scenario", "SCENARIO", "scenario YAML file (docs/scenario-reference.md)", Completion::kScenario)

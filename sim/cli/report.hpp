@@ -16,6 +16,10 @@ struct Row {
   bool share = false;  // a fraction of 1, printed in percent (the run file stores the fraction)
 };
 
+// The run-level footprint figures that print_summary shows in its footprint block rather than
+// in the list (embodied carbon, water, cost; docs/models.md, "Footprint").
+bool is_footprint_row(const std::string& name);
+
 struct RegionRow {
   std::string region;
   double facility_energy_mwh = 0.0;
@@ -27,6 +31,15 @@ struct RegionRow {
   double emissions_location_t = 0.0;
   double emissions_market_hourly_t = 0.0;
   double emissions_market_annual_t = 0.0;
+  // The whole footprint (docs/models.md, "Footprint"); NaN when the file has no such column
+  // (written before it existed) or, for marginal emissions, when the data have no marginal CI.
+  double emissions_marginal_t = std::numeric_limits<double>::quiet_NaN();
+  double embodied_it_t = std::numeric_limits<double>::quiet_NaN();
+  double embodied_supply_t = std::numeric_limits<double>::quiet_NaN();
+  double water_onsite_l = std::numeric_limits<double>::quiet_NaN();
+  double water_offsite_l = std::numeric_limits<double>::quiet_NaN();
+  double energy_cost_usd = std::numeric_limits<double>::quiet_NaN();
+  double capital_cost_usd = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One calendar year of a multi-year run (/summary/year).
@@ -59,7 +72,19 @@ std::string json_number(double v);
 void print_json(std::ostream& out, bool complete, const std::vector<std::pair<std::string, std::string>>& info,
                 const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
 
+// The summary rows (but the footprint's), the per-region table, then the footprint block
+// (print_footprint).
 void print_summary(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
+
+// The whole footprint, for a person: carbon (operational location-based, embodied IT, embodied
+// supply, total; marginal when the data have it), water (on-site, off-site, in m3) and cost
+// (energy, capital, total, per GPU-hour, per finished job, per 1,000 queries with inference),
+// each with its name in /summary; then the same per region. Nothing for a run file written
+// before the footprint existed (no embodied_it_t in its summary).
+void print_footprint(std::ostream& out, const std::vector<Row>& rows, const std::vector<RegionRow>& regions);
+
+// "$1.23M", "$12,345", "$2.13"; "—" when not finite.
+std::string dollars(double usd);
 
 // A run against its baseline: figure, policy, baseline, difference, relative change.
 struct ComparisonRow {

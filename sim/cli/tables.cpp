@@ -24,7 +24,8 @@ std::vector<Row> rows_of(const std::vector<run::SummaryItem>& items) {
     const bool policy_row = i.name == "jobs_held" || i.name == "held_job_hours" || i.name == "pauses" ||
                             i.name.rfind("checkpoint_", 0) == 0 || i.name == "power_capped_site_hours";
     if (policy_row && i.value == 0.0) continue;
-    const bool inference_row = i.name.rfind("quer", 0) == 0 || i.name.find("inference") != std::string::npos;
+    const bool inference_row = i.name.rfind("quer", 0) == 0 || i.name.find("inference") != std::string::npos ||
+                               i.name == "cost_per_1000_queries_usd";
     if ((inference_row && !inference) || (i.name.rfind("trace_rows", 0) == 0 && !traces)) continue;
     const bool share = i.name == "cfe_score" || i.name.rfind("annual_matching", 0) == 0 || i.name == "gpu_utilization";
     rows.push_back({i.name, i.value, i.description, share});
@@ -44,9 +45,25 @@ std::vector<RegionRow> region_rows(const std::vector<std::string>& names,
   std::vector<RegionRow> rows;
   for (size_t i = 0; i < names.size() && i < regions.size(); ++i) {
     const run::RegionSummary& g = regions[i];
-    rows.push_back({names[i], g.facility_energy_mwh, g.peak_load_mw, g.gpus_total, g.sites, g.cfe_score,
-                    g.annual_matching, g.emissions_location_t, g.emissions_market_hourly_t,
-                    g.emissions_market_annual_t});
+    RegionRow row;
+    row.region = names[i];
+    row.facility_energy_mwh = g.facility_energy_mwh;
+    row.peak_load_mw = g.peak_load_mw;
+    row.gpus = g.gpus_total;
+    row.sites = g.sites;
+    row.cfe_score = g.cfe_score;
+    row.annual_matching = g.annual_matching;
+    row.emissions_location_t = g.emissions_location_t;
+    row.emissions_market_hourly_t = g.emissions_market_hourly_t;
+    row.emissions_market_annual_t = g.emissions_market_annual_t;
+    row.emissions_marginal_t = g.emissions_marginal_t;
+    row.embodied_it_t = g.embodied_it_t;
+    row.embodied_supply_t = g.embodied_supply_t;
+    row.water_onsite_l = g.water_onsite_l;
+    row.water_offsite_l = g.water_offsite_l;
+    row.energy_cost_usd = g.energy_cost_usd;
+    row.capital_cost_usd = g.capital_cost_usd;
+    rows.push_back(std::move(row));
   }
   return rows;
 }

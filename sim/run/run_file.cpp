@@ -3,9 +3,12 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <limits>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -536,6 +539,18 @@ StoredRun read_run_summary(const std::string& path) {
       doubles("emissions_market_annual_t", &RegionSummary::emissions_market_annual_t);
       doubles("mean_carbon_intensity_g_per_kwh", &RegionSummary::mean_carbon_intensity_g_per_kwh);
       integers("hours_filled", &RegionSummary::hours_filled);
+      // the footprint: NaN in a file written before it existed (not zero: nothing was booked)
+      for (const auto& [name, member] : std::initializer_list<std::pair<const char*, double RegionSummary::*>>{
+               {"emissions_marginal_t", &RegionSummary::emissions_marginal_t},
+               {"embodied_it_t", &RegionSummary::embodied_it_t},
+               {"embodied_supply_t", &RegionSummary::embodied_supply_t},
+               {"water_onsite_l", &RegionSummary::water_onsite_l},
+               {"water_offsite_l", &RegionSummary::water_offsite_l},
+               {"energy_cost_usd", &RegionSummary::energy_cost_usd},
+               {"capital_cost_usd", &RegionSummary::capital_cost_usd}}) {
+        for (RegionSummary& g : run.regions) g.*member = std::numeric_limits<double>::quiet_NaN();
+        doubles(name, member);
+      }
     }
     if (reader.exists("/summary/year/year")) {
       const auto years = reader.read_int64("/summary/year/year");
@@ -543,7 +558,13 @@ StoredRun read_run_summary(const std::string& path) {
       for (size_t i = 0; i < years.size(); ++i) run.years[i].year = static_cast<int>(years[i]);
       for (const YearColumn& c : year_columns()) {
         const std::string dataset = std::string("/summary/year/") + c.name;
-        if (!reader.exists(dataset)) continue;
+        if (!reader.exists(dataset)) {
+          // a column the file does not have (written before it existed): NaN, not zero
+          if (const auto* d = std::get_if<double YearSummary::*>(&c.member)) {
+            for (YearSummary& y : run.years) y.** d = std::numeric_limits<double>::quiet_NaN();
+          }
+          continue;
+        }
         if (const auto* d = std::get_if<double YearSummary::*>(&c.member)) {
           const auto values = reader.read_doubles(dataset);
           for (size_t i = 0; i < values.size() && i < run.years.size(); ++i) run.years[i].** d = values[i];

@@ -146,6 +146,10 @@ void add_years(const std::vector<YearSummary>& years, std::vector<SummaryItem>& 
     summary.push_back({"annual_matching" + suffix, y.annual_matching, ""});
     summary.push_back({"emissions_location_t" + suffix, y.emissions_location_t, ""});
     summary.push_back({"gpus_installed" + suffix, static_cast<double>(y.gpus_installed), ""});
+    // the year's whole footprint (NaN from a run file written before the footprint existed)
+    summary.push_back(
+        {"emissions_total_t" + suffix, y.emissions_location_t + y.embodied_it_t + y.embodied_supply_t, ""});
+    summary.push_back({"total_cost_usd" + suffix, y.energy_cost_usd + y.capital_cost_usd, ""});
   }
 }
 }  // namespace

@@ -36,6 +36,10 @@ def test_growth_sweep_reports_each_year_and_follows_the_factor(fleetsim_bin: Pat
         assert abs(ratio / (1 + g) ** 2 - 1) < 0.03, (row["growth.factor"], ratio, (1 + g) ** 2)
         total = sum(row[f"facility_energy_mwh_{y}"] for y in years)
         assert np.isclose(total, row["facility_energy_mwh"], rtol=1e-12)
+        # the whole footprint: the run's figures, and each year's, adding up to them
+        assert np.isclose(sum(row[f"emissions_total_t_{y}"] for y in years), row["emissions_total_t"], rtol=1e-9)
+        assert np.isclose(sum(row[f"total_cost_usd_{y}"] for y in years), row["total_cost_usd"], rtol=1e-9)
+        assert row["embodied_it_t"] > 0 and row["water_onsite_l"] > 0 and row["cost_per_gpu_hour_usd"] > 0
     # faster growth outgrows the fixed contracts sooner
     assert summary["annual_matching_2025"].is_monotonic_decreasing
     # each run file has the year table

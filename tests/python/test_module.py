@@ -90,6 +90,12 @@ def test_in_memory_result_holds_what_the_file_holds(fleetsim, quickstart_h5):
     pd.testing.assert_frame_equal(result.summary_year, stored.summary_year, check_like=True)
     assert result.baseline is None and stored.baseline is None
     assert result.frame("region", "load_mwh").shape == (8784, 3)
+    # the whole footprint arrives in memory as in the file
+    assert {"embodied_it_t", "capital_cost_usd", "water_onsite_l"} <= set(result.site.data_vars)
+    assert {"energy_price_usd_per_mwh", "energy_cost_usd", "water_offsite_l", "embodied_supply_t"} <= set(
+        result.region.data_vars)
+    assert {"gpu_hours", "embodied_it_t", "cost_usd"} <= set(result.jobs.columns)
+    assert result.summary["emissions_total_t"] > result.summary["emissions_location_t"]
 
 
 def test_fleetsim_analysis_takes_in_memory_results(fleetsim, tmp_path):

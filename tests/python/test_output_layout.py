@@ -34,7 +34,8 @@ SERIES_GROUPS: dict[str, tuple[str, set[str], set[str]]] = {
     "site": (
         "site",
         {"it_energy_mwh", "facility_energy_mwh"},
-        {"gpus_busy_training", "gpus_busy_inference", "gpus_total", "queue_length", "pue"},
+        {"gpus_busy_training", "gpus_busy_inference", "gpus_total", "queue_length", "pue", "power_cap",
+         "embodied_it_t", "capital_cost_usd", "water_onsite_l"},
     ),
     "region": (
         "region",
@@ -51,6 +52,10 @@ SERIES_GROUPS: dict[str, tuple[str, set[str], set[str]]] = {
             "excess_mwh",
             "emissions_location_t",
             "emissions_market_hourly_t",
+            "energy_price_usd_per_mwh",
+            "energy_cost_usd",
+            "water_offsite_l",
+            "embodied_supply_t",
         },
     ),
 }
@@ -61,7 +66,7 @@ OPTIONAL_SERIES_GROUPS: dict[str, tuple[str, set[str]]] = {
 JOB_INT_COLUMNS = {"id", "submit_s", "start_s", "end_s", "gpus"}
 JOB_FLOAT_COLUMNS = {"energy_mwh"}
 JOB_STRING_COLUMNS = {"site", "gpu_type", "status"}
-JOB_DOCUMENTED_COLUMNS = {"emissions_t", "deferred_s"}
+JOB_DOCUMENTED_COLUMNS = {"emissions_t", "deferred_s", "gpu_hours", "embodied_it_t", "cost_usd"}
 
 ROOT_INT_ATTRIBUTES = {"format_version", "seed", "complete"}
 ROOT_STRING_ATTRIBUTES = {"program_version", "scenario"}

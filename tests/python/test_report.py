@@ -434,3 +434,168 @@ def test_pareto_front_only_against_decisions_and_drawn_as_captioned(fleetsim_bin
     assert not [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
     assert all(not isinstance(h, Line2D) or h.get_label() != "Pareto front (point means)"
                for h in fig.axes[0].get_legend_handles_labels()[0])
+
+
+# One region with a grid CSV that has a marginal intensity, one without: marginal emissions
+# exist (files and job column) and are NaN where the data have none.
+MARGINAL = """name: marginal
+start: 2024-01-01T00:00:00Z
+hours: 168
+regions:
+  - name: m
+    grid: {source: csv, file: grid.csv, carbon_intensity_column: ci, cfe_share_column: cfe,
+           marginal_carbon_intensity_column: mci}
+    contracts: [{type: solar, capacity_mw: 1}]
+  - {name: plain, contracts: [{type: wind, capacity_mw: 1}]}
+sites:
+  - {name: a, region: m, grid_limit_mw: 5, clusters: [{gpu_type: A100, gpus: 256}]}
+  - {name: b, region: plain, grid_limit_mw: 5, clusters: [{gpu_type: H100, gpus: 128}]}
+workload:
+  synthetic:
+    - {name: r, arrivals_per_day: 30, gpus: [8, 64], duration_median_h: 6}
+"""
+
+
+def marginal_grid_csv(hours: int = 168) -> str:
+    rows = [f"{(pd.Timestamp('2024-01-01') + pd.Timedelta(hours=h)):%Y-%m-%dT%H:00:00Z},{300 + 50 * np.sin(h / 4):.3f},"
+            f"0.4,{650 + 20 * np.cos(h / 5):.3f}" for h in range(hours)]
+    return "datetime_utc,ci,cfe,mci\n" + "\n".join(rows) + "\n"
+
+
+@pytest.fixture(scope="session")
+def marginal_h5(fleetsim_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("marginal")
+    (folder / "grid.csv").write_text(marginal_grid_csv())
+    (folder / "marginal.yaml").write_text(MARGINAL)
+    out = folder / "marginal.h5"
+    result = run_fleetsim(fleetsim_bin, "run", str(folder / "marginal.yaml"), "-o", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_footprint_water_and_cost_data_are_the_files_values(quickstart_h5: Path, inference_h5: Path,
+                                                            marginal_h5: Path):
+    from fleetsim_analysis.tables import cost_table, unit_costs
+
+    for path in (quickstart_h5, inference_h5, marginal_h5):
+        run = open_run(path)
+        assert figures.has_footprint(run)
+        with h5py.File(path, "r") as f:
+            s = dict(f["summary"].attrs)
+            region = {name: f[f"summary/region/{name}"][...] for name in f["summary/region"]}
+            year = {name: f[f"summary/year/{name}"][...] for name in f["summary/year"]}
+            site_embodied = f["site/embodied_it_t"][...].sum()
+            supply_embodied = f["region/embodied_supply_t"][...].sum()
+            onsite = f["site/water_onsite_l"][...].sum()
+            offsite = f["region/water_offsite_l"][...].sum()
+            energy_cost = f["region/energy_cost_usd"][...].sum()
+            capital_cost = f["site/capital_cost_usd"][...].sum()
+        carbon = figures.footprint_data(run)
+        assert list(carbon.index) == [str(r) for r in run.summary_region.index]
+        assert np.array_equal(carbon["operational_location_t"].to_numpy(), region["emissions_location_t"])
+        assert np.array_equal(carbon["embodied_it_t"].to_numpy(), region["embodied_it_t"])
+        assert np.array_equal(carbon["embodied_supply_t"].to_numpy(), region["embodied_supply_t"])
+        assert np.isclose(carbon["total_t"].sum(), s["emissions_total_t"], rtol=1e-9)
+        assert np.isclose(carbon["embodied_it_t"].sum(), site_embodied, rtol=1e-9)
+        assert np.isclose(carbon["embodied_supply_t"].sum(), supply_embodied, rtol=1e-9)
+        assert s["embodied_it_t"] > 0  # every catalog GPU has an embodied carbon
+        by_year = figures.footprint_data(run, "year")
+        assert np.array_equal(by_year["embodied_it_t"].to_numpy(), year["embodied_it_t"])
+        assert np.isclose(by_year["total_t"].sum(), s["emissions_total_t"], rtol=1e-9)
+        water = figures.water_data(run)
+        assert np.array_equal(water["onsite_m3"].to_numpy(), region["water_onsite_l"] / 1000)
+        assert np.array_equal(water["offsite_m3"].to_numpy(), region["water_offsite_l"] / 1000)
+        assert np.isclose(water["onsite_m3"].sum() * 1000, onsite, rtol=1e-9)
+        assert np.isclose(water["offsite_m3"].sum() * 1000, offsite, rtol=1e-9)
+        assert np.isclose(figures.water_data(run, "year")["total_m3"].sum() * 1000, s["water_onsite_l"]
+                          + s["water_offsite_l"], rtol=1e-9)
+        costs = cost_table(run)
+        assert list(costs.index) == list(carbon.index) + ["fleet"]
+        assert costs.loc["fleet", "energy_cost_usd"] == s["energy_cost_usd"]
+        assert costs.loc["fleet", "capital_cost_usd"] == s["capital_cost_usd"]
+        assert np.isclose(costs.loc["fleet", "total_cost_usd"], s["total_cost_usd"], rtol=1e-12)
+        assert np.isclose(costs.loc["fleet", "energy_cost_usd"], energy_cost, rtol=1e-9)
+        assert np.isclose(costs.loc["fleet", "capital_cost_usd"], capital_cost, rtol=1e-9)
+        assert np.array_equal(costs["energy_cost_usd"].to_numpy()[:-1], region["energy_cost_usd"])
+        assert np.isclose(costs.loc["fleet", "energy_usd_per_mwh"], s["energy_cost_usd"] / s["facility_energy_mwh"])
+        units = unit_costs(run).set_index("name")
+        assert units.loc["cost_per_gpu_hour_usd", "value"] == s["cost_per_gpu_hour_usd"]
+        assert units.loc["cost_per_gpu_hour_usd", "unit"] == "USD/GPU-h"
+        assert ("cost_per_1000_queries_usd" in units.index) == (s["queries_served"] > 0)
+        # the new series and columns are there when the file is opened
+        assert "embodied_it_t" in run.site and "water_offsite_l" in run.region
+        assert {"gpu_hours", "embodied_it_t", "cost_usd"} <= set(run.jobs.columns)
+        assert np.isclose(run.jobs["embodied_it_t"].sum(), s["job_embodied_it_t"], rtol=1e-9)
+    assert unit_costs(open_run(inference_h5)).set_index("name").loc["cost_per_1000_queries_usd", "value"] > 0
+
+
+def test_marginal_emissions_only_where_the_data_have_them(quickstart_h5: Path, marginal_h5: Path):
+    plain = open_run(quickstart_h5)
+    assert "emissions_marginal_t" not in plain.summary
+    assert "emissions_marginal_t" not in plain.region and "emissions_marginal_t" not in plain.jobs
+    assert plain.summary_region["emissions_marginal_t"].isna().all()
+    run = open_run(marginal_h5)
+    marginal = run.summary_region["emissions_marginal_t"]
+    assert np.isfinite(marginal["m"]) and marginal["m"] > 0 and np.isnan(marginal["plain"])
+    hourly = run.frame("region", "emissions_marginal_t")
+    assert np.isclose(hourly["m"].sum(), marginal["m"], rtol=1e-9) and hourly["plain"].isna().all()
+    mci = run.frame("region", "marginal_carbon_intensity_g_per_kwh")
+    load = run.frame("region", "load_mwh")
+    assert np.allclose(hourly["m"], load["m"] * mci["m"] / 1000, rtol=1e-9)
+    assert np.isnan(run.summary["emissions_marginal_t"])  # a region without marginal data
+    assert "emissions_marginal_t" in run.jobs
+
+
+def test_report_draws_footprint_water_and_cost(marginal_h5: Path, inference_h5: Path, tmp_path: Path):
+    for path, name in ((marginal_h5, "marginal"), (inference_h5, "chat")):
+        files = {p.name for p in write_report(path, tmp_path / name)}
+        assert {"footprint.png", "water.png"} <= files
+        page = (tmp_path / name / "index.html").read_text()
+        assert "<h2>Cost</h2>" in page and "Cost per GPU-hour" in page and "fleet (all regions)" in page
+        cost = page[page.index("<h2>Cost</h2>"):page.index("<h2>Regions</h2>")]
+        assert ("Cost per 1,000 queries" in cost) == (name == "chat")
+        for png in ("footprint.png", "water.png"):
+            assert (tmp_path / name / png).stat().st_size > 10_000
+    # marginal: the regions table keeps the column where some region has the data
+    assert "emissions_marginal_t" in (tmp_path / "marginal" / "index.html").read_text()
+    assert "Emissions, marginal" not in (tmp_path / "chat" / "index.html").read_text()
+
+
+def without_footprint(source: Path, target: Path) -> Path:
+    """A copy of a run file as fleetsim wrote it before the footprint existed."""
+    shutil.copy(source, target)
+    with h5py.File(target, "r+") as f:
+        for name in ("embodied_it_t", "embodied_supply_t", "emissions_total_t", "job_embodied_it_t",
+                     "water_onsite_l", "water_offsite_l", "energy_cost_usd", "capital_cost_usd", "total_cost_usd",
+                     "cost_per_gpu_hour_usd", "job_cost_usd", "cost_per_finished_job_usd",
+                     "cost_per_1000_queries_usd", "emissions_marginal_t", "job_emissions_marginal_t"):
+            if name in f["summary"].attrs:
+                del f["summary"].attrs[name]
+        for group, names in (("site", ("embodied_it_t", "capital_cost_usd", "water_onsite_l")),
+                             ("region", ("energy_price_usd_per_mwh", "energy_cost_usd", "water_offsite_l",
+                                         "embodied_supply_t")),
+                             ("jobs", ("gpu_hours", "embodied_it_t", "cost_usd")),
+                             ("summary/region", ("emissions_marginal_t", "embodied_it_t", "embodied_supply_t",
+                                                 "water_onsite_l", "water_offsite_l", "energy_cost_usd",
+                                                 "capital_cost_usd")),
+                             ("summary/year", ("emissions_marginal_t", "embodied_it_t", "embodied_supply_t",
+                                               "water_onsite_l", "water_offsite_l", "energy_cost_usd",
+                                               "capital_cost_usd"))):
+            for name in names:
+                if name in f[group]:
+                    del f[group][name]
+    return target
+
+
+def test_a_file_without_the_footprint_still_reports(plain_h5: Path, tmp_path: Path):
+    from fleetsim_analysis.tables import cost_table
+
+    old = without_footprint(plain_h5, tmp_path / "old.h5")
+    run = open_run(old)
+    assert not figures.has_footprint(run)
+    assert figures.footprint_data(run).empty and figures.water_data(run).empty and cost_table(run).empty
+    files = {p.name for p in write_report(old, tmp_path / "report")}
+    assert "footprint.png" not in files and "water.png" not in files and "cfe_heatmap.png" in files
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "<h2>Cost</h2>" not in page
+    assert "written before fleetsim recorded them" in page
