@@ -33,7 +33,8 @@ struct SeriesPrecompressor::Impl {
     std::string key;
     std::span<const unsigned char> bytes;
     PrecompressedSeries out;
-    size_t queued = 0;  // chunks [0, queued) are queued or done
+    size_t queued = 0;       // chunks [0, queued) are queued or done
+    std::vector<char> done;  // per chunk: compressed (chunks finish in any order)
   };
   struct Job {
     size_t series;
@@ -48,11 +49,11 @@ struct SeriesPrecompressor::Impl {
   std::deque<Job> queue;
   bool stopping = false;
   std::exception_ptr failure;
-  std::thread worker;
+  std::vector<std::thread> workers;  // started by the first hours_done()
 
   void add(const std::string& key, std::span<const unsigned char> bytes, size_t entities, size_t element_bytes) {
     if (level <= 0 || entities == 0 || bytes.empty()) return;
-    if (worker.joinable()) throw std::logic_error("SeriesPrecompressor::add after hours_done");
+    if (!workers.empty()) throw std::logic_error("SeriesPrecompressor::add after hours_done");
     Series s;
     s.key = key;
     s.bytes = bytes;
@@ -92,10 +93,16 @@ struct SeriesPrecompressor::Impl {
       }
       lock.lock();
       Series& s = series[job.series];
-      // jobs of one series are queued and taken in order: chunks arrive in order
+      // the workers finish jobs in any order: each chunk goes to its own place
+      if (s.out.chunks.size() < job.last) {
+        s.out.chunks.resize(job.last);
+        s.out.hashes.resize(job.last);
+        s.done.resize(job.last, 0);
+      }
       for (size_t i = 0; i < chunks.size(); ++i) {
-        s.out.chunks.push_back(std::move(chunks[i]));
-        s.out.hashes.push_back(hashes[i]);
+        s.out.chunks[job.first + i] = std::move(chunks[i]);
+        s.out.hashes[job.first + i] = hashes[i];
+        s.done[job.first + i] = 1;
       }
     }
   }
@@ -106,7 +113,10 @@ struct SeriesPrecompressor::Impl {
       stopping = true;
     }
     wake.notify_all();
-    if (worker.joinable()) worker.join();
+    for (std::thread& w : workers) {
+      if (w.joinable()) w.join();
+    }
+    workers.clear();
   }
 };
 
@@ -147,8 +157,14 @@ void SeriesPrecompressor::hours_done(size_t hours) {
     }
   }
   if (!any) return;
-  if (!m.worker.joinable()) m.worker = std::thread([&m] { m.run(); });
-  m.wake.notify_one();
+  if (m.workers.empty()) {
+    // Two workers where there are two cores or more: the run's own thread stops at its last
+    // hour, and what is left to compress is then shared (docs/performance.md, "Output").
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned count = std::min(cores, 2u);
+    for (unsigned i = 0; i < count; ++i) m.workers.emplace_back([&m] { m.run(); });
+  }
+  m.wake.notify_all();
 }
 
 std::map<std::string, PrecompressedSeries> SeriesPrecompressor::finish() {
@@ -156,6 +172,10 @@ std::map<std::string, PrecompressedSeries> SeriesPrecompressor::finish() {
   if (impl_->failure) std::rethrow_exception(impl_->failure);
   std::map<std::string, PrecompressedSeries> out;
   for (Impl::Series& s : impl_->series) {
+    // chunks 0, 1, ... as far as every one is done (all of them, unless a worker failed)
+    const size_t ready = static_cast<size_t>(std::find(s.done.begin(), s.done.end(), 0) - s.done.begin());
+    s.out.chunks.resize(ready);
+    s.out.hashes.resize(ready);
     if (!s.out.chunks.empty()) out.emplace(s.key, std::move(s.out));
   }
   impl_->series.clear();

@@ -38,7 +38,8 @@ size_t series_chunk_rows(size_t rows, size_t row_bytes);
 // XXH3-64 of raw bytes (the hash PrecompressedSeries keeps).
 uint64_t chunk_hash(std::span<const unsigned char> bytes);
 
-// Compresses the full chunks of registered series on one background thread, as their hours
+// Compresses the full chunks of registered series on background threads (two where the machine
+// has two cores or more; a chunk's bytes do not depend on which), as their hours
 // complete. The series' storage must stay in place and rows before the hour passed to
 // hours_done() must no longer change until finish().
 class SeriesPrecompressor {

@@ -507,25 +507,25 @@ void write_plan_file(const scenario::Scenario& sc, const PlanRequest& request, c
     w.write_column(group, "region", region_of, "", "region");
     w.write_column(group, "target", target, "1", "target hourly CFE score");
     w.write_column(group, "reached", reached, "1", "1 if reached within the bounds (else NaN below)");
-    const char* names[kColumns] = {"solar_mw",
-                                   "wind_mw",
-                                   "firm_mw",
-                                   "battery_mwh",
-                                   "battery_mw",
-                                   "cfe_score",
-                                   "coverage",
-                                   "annual_matching",
-                                   "excess_mwh",
-                                   "emissions_market_hourly_t",
-                                   "cost_usd",
-                                   "candidates",
-                                   "grid_draw_mwh",
-                                   "operational_t_per_year",
-                                   "embodied_t_per_year",
-                                   "total_carbon_t"};
+    const char* column_names[kColumns] = {"solar_mw",
+                                          "wind_mw",
+                                          "firm_mw",
+                                          "battery_mwh",
+                                          "battery_mw",
+                                          "cfe_score",
+                                          "coverage",
+                                          "annual_matching",
+                                          "excess_mwh",
+                                          "emissions_market_hourly_t",
+                                          "cost_usd",
+                                          "candidates",
+                                          "grid_draw_mwh",
+                                          "operational_t_per_year",
+                                          "embodied_t_per_year",
+                                          "total_carbon_t"};
     const char* units[kColumns] = {"MW",  "MW",   "MW",  "MWh", "MW",  "1",       "1",        "1",
                                    "MWh", "tCO2", "USD", "",    "MWh", "tCO2/yr", "tCO2e/yr", "tCO2e"};
-    for (size_t k = 0; k < kColumns; ++k) w.write_column(group, names[k], f[k], units[k], what);
+    for (size_t k = 0; k < kColumns; ++k) w.write_column(group, column_names[k], f[k], units[k], what);
   };
   write_frontier(
       "/frontier", [](const RegionPlan& rp) -> const std::vector<Plan>& { return rp.frontier; },

@@ -217,6 +217,40 @@ TEST_CASE("EIA-930 emission factors can be overridden", "[energy]") {
              Catch::Contains("eia930_small.csv:1: coal_mw: no emission factor for fuel 'coal'"));
 }
 
+TEST_CASE("EIA-930 generation by fuel gives the water of the mix by hand (Macknick et al. 2012)", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "eia930_small.csv";
+  spec.format = GridFormat::kEia930;
+  const TimeAxis run = axis("2022-01-01T00:00:00Z", 2);
+  const GridSeries g = read_grid_csv(spec, run);
+  REQUIRE(g.water_l_per_kwh.size() == 2);
+  constexpr double kGal = 3.785411784 / 1000.0;  // gal/MWh -> L/kWh
+  // h0: 100 MW wind (0) + 100 MW gas (198 gal/MWh): (0 + 100 x 0.74951) / 200 = 0.37476 L/kWh
+  CHECK(g.water_l_per_kwh[0] == Approx(100.0 * 198 * kGal / 200.0));
+  CHECK(g.water_l_per_kwh[0] == Approx(0.37476).epsilon(1e-4));
+  // h1: 50 solar (1) + 50 hydro (4,491) + 100 coal (687): (50 + 224,550 + 68,700) x kGal / 200 = 5.5513 L/kWh
+  CHECK(g.water_l_per_kwh[1] == Approx((50.0 * 1 + 50.0 * 4491 + 100.0 * 687) * kGal / 200.0));
+  CHECK(g.water_l_per_kwh[1] == Approx(5.5513).epsilon(1e-4));
+  // an override: hydro's reservoir evaporation left out
+  spec.water.l_per_kwh["hydro"] = 0.0;
+  CHECK(read_grid_csv(spec, run).water_l_per_kwh[1] == Approx((50.0 * 1 + 100.0 * 687) * kGal / 200.0));
+  // no marginal column named: none is read (nothing is invented)
+  CHECK(g.marginal_carbon_intensity_g_per_kwh.empty());
+}
+
+TEST_CASE("a marginal intensity column is read beside the average one", "[energy]") {
+  GridCsvSpec spec;
+  spec.path = kFixtures + "eia930_small.csv";
+  spec.format = GridFormat::kEia930;
+  spec.marginal_carbon_intensity_column = "gas_mw";  // any numeric column of the file, read as it is
+  const GridSeries g = read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 2));
+  REQUIRE(g.marginal_carbon_intensity_g_per_kwh.size() == 2);
+  CHECK(g.marginal_carbon_intensity_g_per_kwh[0] == 100.0);
+  CHECK(g.marginal_carbon_intensity_g_per_kwh[1] == 0.0);
+  spec.marginal_carbon_intensity_column = "mci";
+  CHECK_THAT(error_of([&] { read_grid_csv(spec, axis("2022-01-01T00:00:00Z", 2)); }), Catch::Contains("mci"));
+}
+
 TEST_CASE("ENTSO-E generation excludes imports and pumped storage, by hand", "[energy]") {
   GridCsvSpec spec;
   spec.format = GridFormat::kEntsoe;
