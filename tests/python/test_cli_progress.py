@@ -51,7 +51,8 @@ def test_sweep_shows_runs_done_elapsed_and_remaining(fleetsim_bin: Path, tmp_pat
     assert "sweep 's': 6 runs (6 ran" in stdout
     shown = progress_lines(terminal)
     assert shown, terminal
-    assert all(re.fullmatch(r"runs \d/6 +\d+%  elapsed \d+\.\d s(  remaining ~\d+\.\d s)?", line) for line in shown), shown
+    bad = [line for line in shown if not re.fullmatch(r"runs \d/6 +\d+%  elapsed \d+\.\d s(  remaining ~\d+\.\d s)?", line)]
+    assert not bad, (bad, terminal)  # the lines that do not match, and the whole terminal, to diagnose
     assert any("remaining ~" in line for line in shown), shown
     # each run's line stays, with its number, and the progress line is erased at the end
     assert re.search(r"\[1/6\] run-\d+_pue=[\d.]+: ran\r?\n", terminal)

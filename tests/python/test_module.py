@@ -292,6 +292,9 @@ def test_type_stubs_cover_the_core_module(fleetsim):
 
 @pytest.mark.parametrize("name", ["quickstart.yaml", "alibaba_trace.yaml", "chat_inference.yaml"])
 def test_to_dict_round_trips_from_another_folder(fleetsim, name, tmp_path, monkeypatch):
+    shared = Path(os.environ.get("FLEETSIM_SHARED_DATA", SCENARIOS.parent.parent / "shared" / "data"))
+    if name == "alibaba_trace.yaml" and not (shared / "traces").is_dir():
+        pytest.skip(f"{shared / 'traces'} is absent: the shared data folder is not next to the checkout")
     sc = fleetsim.load_scenario(SCENARIOS / name)
     tree = sc.to_dict()
     assert tree["base_dir"] == str(SCENARIOS.resolve())
