@@ -17,7 +17,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 PACKAGES=(
   cmake ninja-build g++ pkg-config clang-format
   libboost-graph-dev libboost-program-options-dev
-  libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev libxxhash-dev
+  libhdf5-dev libyaml-cpp-dev libfccp-dev liblemon-dev libxxhash-dev libdeflate-dev
   catch2 libbenchmark-dev libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
   python3 python3-dev pybind11-dev python3-numpy python3-h5py python3-pandas python3-matplotlib
