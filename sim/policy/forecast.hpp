@@ -72,6 +72,11 @@ class Forecaster {
   // arrays (to - from values each): the fast path of ForecastSignals.
   void fill(size_t region, int64_t issued, int64_t from, int64_t to, double* carbon_intensity, double* grid_cfe_share,
             double* contracted_mwh) const;
+  // The forecast issued at the start of `issued` repeats with this period, in hours: the
+  // forecast of issued + i + period equals that of issued + i for every i >= 0 (up to the run's
+  // last hour). 0 when it does not repeat. Persistence repeats the last day (24; with less than
+  // a day of history the last hour seen, which repeats too).
+  int64_t period(int64_t issued) const { return options_.model == ForecastModel::kPersistence && issued >= 1 ? 24 : 0; }
 
  private:
   SupplyValues actual_at(size_t region, int64_t hour) const;

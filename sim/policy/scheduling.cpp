@@ -1,11 +1,12 @@
 #include "policy/scheduling.hpp"
 
+#include "policy/select.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
-#include <unordered_map>
 
 namespace fleetsim::policy {
 namespace {
@@ -192,15 +193,22 @@ void ForecastSignals::begin_hour(int64_t hour, std::span<const double> expected_
 void ForecastSignals::extend(size_t region, int64_t until) {
   RegionCache& c = cache_[region];
   if (c.hour == hour_ && hour_ + static_cast<int64_t>(c.values.size()) >= until) return;  // fast path
+  const int64_t hours = forecaster_->hours();
   if (c.hour != hour_) {
     c.hour = hour_;
     c.values.clear();
     c.prefix.assign(1, 0.0);
+    // A forecast that repeats (persistence: the last day) is filled for one period and copied
+    // on: the same values. Only when a period is left before the run's last hour, since the
+    // padding past it repeats the last known hours.
+    const int64_t period = forecaster_->period(hour_);
+    c.period = period > 0 && hours - hour_ >= period ? period : 0;
   }
-  const int64_t hours = forecaster_->hours();
   // forecast in blocks of at least a day, so that a region is filled a few times an hour at most
+  // (a repeating forecast: its first period)
   const int64_t from = hour_ + static_cast<int64_t>(c.values.size());
-  const int64_t known_until = std::min(std::max(until, from + 24), hours);
+  const int64_t known_until =
+      c.period > 0 ? std::max(from, hour_ + c.period) : std::min(std::max(until, from + 24), hours);
   if (known_until > from) {
     const auto n = static_cast<size_t>(known_until - from);
     ci_.resize(n);
@@ -225,6 +233,15 @@ void ForecastSignals::extend(size_t region, int64_t until) {
       std::copy(ci_.begin(), ci_.begin() + static_cast<std::ptrdiff_t>(n), values);
     }
     for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + values[i];  // the same sums, in the same order
+  }
+  if (c.period > 0) {  // values[i] = values[i - period]; prefix sums in the same order
+    const auto p = static_cast<size_t>(c.period);
+    for (auto i = c.values.size(); hour_ + static_cast<int64_t>(i) < until; ++i) {
+      const double d = c.values[i - p];
+      c.values.push_back(d);
+      c.prefix.push_back(c.prefix.back() + d);
+    }
+    return;
   }
   // Past the run's last hour nothing is known: the last known day repeats (the last known hours
   // when less than a day is left), so that no decision sees the horizon as an edge.
@@ -332,7 +349,7 @@ std::span<const double> ForecastSignals::forecast(size_t region, int64_t until) 
   return std::span<const double>(cache_[region].values.data(), static_cast<size_t>(until - hour_));
 }
 
-int64_t ForecastSignals::cleaner_hours(size_t region, int64_t until, double factor) {
+int64_t ForecastSignals::count_cleaner_hours(size_t region, int64_t until, double factor) {
   const int64_t k = until - hour_ - 1;  // hours in (hour_, until)
   if (k <= 0) return 0;
   const double now = at(region, hour_);
@@ -342,6 +359,19 @@ int64_t ForecastSignals::cleaner_hours(size_t region, int64_t until, double fact
     c.cleaner_hour = hour_;
     c.cleaner_factor = factor;
     c.cleaner.assign(1, 0);
+  }
+  if (c.period > 0) {
+    // A repeating forecast: cleaner[j] counts (hour, hour + j] for j <= period, and k = q x
+    // period + r hours hold q periods (each counts as cleaner[period]) and then r hours that
+    // repeat hours 1 ... r.
+    const auto p = static_cast<size_t>(c.period);
+    if (c.cleaner.size() <= p) {
+      extend(region, hour_ + c.period + 1);
+      const double threshold = factor * now;
+      for (auto i = c.cleaner.size(); i <= p; ++i)
+        c.cleaner.push_back(c.cleaner.back() + (c.values[i] < threshold ? 1 : 0));
+    }
+    return (k / c.period) * c.cleaner[p] + c.cleaner[static_cast<size_t>(k % c.period)];
   }
   if (static_cast<int64_t>(c.cleaner.size()) <= k) {
     extend(region, hour_ + k + 1);
@@ -555,8 +585,10 @@ class ComposedPolicy final : public SchedulingPolicy {
     // Queued non-flexible work that has no room makes running interruptible jobs pause, those
     // with the most slack first, whatever their pauses so far: non-flexible work first. (Flexible
     // work never preempts flexible work: that would only trade places.)
-    if (cal == nullptr || cal->free(0) >= 0) return;
+    if (cal == nullptr || cal->free_now() >= 0) return;
     const size_t cluster = jobs.front().timing.cluster;
+    const fleet::SiteRuntime& site = ctx.fleet.sites[jobs.front().timing.site];
+    if (site.eligible_waiting_gpus(cluster) == 0 || site.rigid_gpus(cluster) == 0) return;  // none queued
     int64_t rigid_waiting = 0;
     site_views(jobs.front().timing.site, ctx);
     for (const fleet::WaitingView& w : waiting_view_) {
@@ -591,11 +623,12 @@ class ComposedPolicy final : public SchedulingPolicy {
     if (!timing_) return 0;
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
     views_hour_ = -1;  // outside the plan phase: the sites change
-    RigidPeak& peak = rigid_peaks_[(static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster)];
+    RigidPeak& peak = clusters_[slot(site, cluster, ctx)].peak;
     peak.gpus = std::max(static_cast<double>(s.rigid_gpus(cluster)),
                          peak.gpus * std::pow(kRigidPeakDecay, static_cast<double>(ctx.hour - peak.hour)));
     peak.hour = ctx.hour;
-    return std::llround(peak.gpus);
+    peak.reserve = std::llround(peak.gpus);
+    return peak.reserve;
   }
 
   // A run-on plan made within the last kReplanHours whose next gap is still ahead stands.
@@ -668,11 +701,20 @@ class ComposedPolicy final : public SchedulingPolicy {
     std::vector<int64_t> busy_suffix;
     std::vector<int64_t> used;  // occupancy plus bookings, built lazily
     size_t cursor = 0;          // the first entry of busy whose last index is >= used.size()
+    int64_t busy_gpus = 0;      // the occupancy of index 0 before any booking (all of busy)
+    bool sorted = false;        // busy sorted and busy_suffix built (on first use: most
+                                // calendars of an hour are only asked for free_now())
     // the occupancy known up to `length` hours (the common case, already known, inline)
     void ensure(int64_t length) {
       if (static_cast<int64_t>(used.size()) < length) grow(length);
     }
     [[gnu::noinline]] void grow(int64_t length) {
+      if (!sorted) {
+        std::sort(busy.begin(), busy.end());
+        busy_suffix.assign(busy.size() + 1, 0);
+        for (size_t i = busy.size(); i-- > 0;) busy_suffix[i] = busy_suffix[i + 1] + busy[i].second;
+        sorted = true;
+      }
       auto i = static_cast<int64_t>(used.size());
       used.resize(static_cast<size_t>(length));
       for (; i < length; ++i) {
@@ -684,6 +726,8 @@ class ComposedPolicy final : public SchedulingPolicy {
       ensure(i + 1);
       return capacity - used[static_cast<size_t>(i)];
     }
+    // free(0) without building the occupancy (every entry of busy occupies index 0)
+    int64_t free_now() const { return capacity - (used.empty() ? busy_gpus : used.front()); }
     void book(int64_t i, int64_t gpus) {
       ensure(i + 1);
       used[static_cast<size_t>(i)] += gpus;
@@ -716,8 +760,8 @@ class ComposedPolicy final : public SchedulingPolicy {
   // running tasks (those in exclude_ left out: they are being planned) and queued tasks that
   // may start (from now, for their run time).
   Calendar& calendar(size_t site, size_t cluster, const DecisionContext& ctx) {
-    const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
-    Calendar& cal = calendars_[key];  // reused from hour to hour (its buffers)
+    ClusterState& state = clusters_[slot(site, cluster, ctx)];
+    Calendar& cal = state.calendar;  // reused from hour to hour (its buffers)
     if (cal.hour == ctx.hour) return cal;
     cal.hour = ctx.hour;
     cal.busy.clear();
@@ -736,11 +780,10 @@ class ComposedPolicy final : public SchedulingPolicy {
       if (w.cluster == cluster) cal.busy.emplace_back(last_index(now + w.duration_s), w.gpus);
     }
     // flexible work plans around the room kept for non-flexible work to come
-    const auto peak = rigid_peaks_.find(key);
-    cal.capacity = s.total_gpus(cluster) - (peak == rigid_peaks_.end() ? 0 : std::llround(peak->second.gpus));
-    std::sort(cal.busy.begin(), cal.busy.end());
-    cal.busy_suffix.assign(cal.busy.size() + 1, 0);
-    for (size_t i = cal.busy.size(); i-- > 0;) cal.busy_suffix[i] = cal.busy_suffix[i + 1] + cal.busy[i].second;
+    cal.capacity = s.total_gpus(cluster) - state.peak.reserve;
+    cal.busy_gpus = 0;
+    for (const auto& b : cal.busy) cal.busy_gpus += b.second;
+    cal.sorted = false;
     return cal;
   }
 
@@ -748,51 +791,110 @@ class ComposedPolicy final : public SchedulingPolicy {
   // (running, queued, held, and `extra` GPUs more) fits its GPUs at once (less the room kept for
   // non-flexible work), no plan can lack room and none is needed (nullptr).
   Calendar* contended(size_t site, size_t cluster, int64_t extra, const DecisionContext& ctx) {
-    const uint64_t key = (static_cast<uint64_t>(site) << 32) | static_cast<uint64_t>(cluster);
-    if (const auto found = calendars_.find(key); found != calendars_.end() && found->second.hour == ctx.hour) {
-      return &found->second;
-    }
+    ClusterState& state = clusters_[slot(site, cluster, ctx)];
+    if (state.calendar.hour == ctx.hour) return &state.calendar;
     const fleet::SiteRuntime& s = ctx.fleet.sites[site];
-    const auto peak = rigid_peaks_.find(key);
-    const int64_t reserve = peak == rigid_peaks_.end() ? 0 : std::llround(peak->second.gpus);
-    if (s.claimed_gpus(cluster) + extra + reserve <= s.total_gpus(cluster)) return nullptr;
+    if (s.claimed_gpus(cluster) + extra + state.peak.reserve <= s.total_gpus(cluster)) return nullptr;
     return &calendar(site, cluster, ctx);
   }
 
-  // One cleanest-hours choice: (value, hour index) pairs, the value of index 0 biased by
-  // min_saving (a later hour must be that much cleaner to be preferred).
-  using Choice = std::pair<double, int64_t>;
+  // The index of a (site, cluster) in clusters_: site by site, clusters in order (a new fleet
+  // starts them afresh).
+  size_t slot(size_t site, size_t cluster, const DecisionContext& ctx) {
+    if (ctx.fleet.sites.data() != slots_fleet_ || ctx.fleet.sites.size() + 1 != site_base_.size()) {
+      slots_fleet_ = ctx.fleet.sites.data();
+      site_base_.assign(1, 0);
+      for (const fleet::SiteRuntime& s : ctx.fleet.sites) site_base_.push_back(site_base_.back() + s.clusters());
+      clusters_.clear();
+      clusters_.resize(site_base_.back());
+    }
+    return site_base_[site] + cluster;
+  }
 
   // The candidate hours of a job in [hour, until): known, and (with a calendar) with room for
   // its GPUs; `own_until`: hour indices < own_until already hold the job's GPUs (a running job).
+  // Their signals (that of index 0 biased by min_saving: a later hour must be that much
+  // cleaner to be preferred) into choice_values_, their indices into choice_hours_, in hour
+  // order.
   void candidates(const JobTiming& job, int64_t until, Calendar* cal, int64_t own_until, bool skip_now,
                   const DecisionContext& ctx) {
-    choices_.clear();
     const std::span<const double> values = ctx.signals->forecast(job.region, until);
-    for (size_t i = skip_now ? 1 : 0; i < values.size(); ++i) {
-      const double v = values[i];
-      if (std::isnan(v)) continue;
-      const auto k = static_cast<int64_t>(i);
-      if (cal != nullptr && k >= own_until && cal->free(k) < job.gpus) continue;
-      choices_.emplace_back(i == 0 ? v * (1.0 - timing_->min_saving) : v, k);
+    choice_values_.resize(values.size());
+    choice_hours_.resize(values.size());
+    size_t count = 0;
+    const size_t first = skip_now ? 1 : 0;
+    if (first == 0 && !values.empty()) {  // now, biased
+      const double v = values[0];
+      const bool room = cal == nullptr || own_until > 0 || cal->free(0) >= job.gpus;
+      choice_values_[0] = v * (1.0 - timing_->min_saving);
+      choice_hours_[0] = 0;
+      count = !std::isnan(v) && room ? 1 : 0;
     }
+    const size_t from = std::max<size_t>(first, 1);
+    if (cal == nullptr) {
+      for (size_t i = from; i < values.size(); ++i) {  // written always, kept when known
+        choice_values_[count] = values[i];
+        choice_hours_[count] = static_cast<int64_t>(i);
+        count += std::isnan(values[i]) ? 0U : 1U;
+      }
+    } else {
+      cal->ensure(static_cast<int64_t>(values.size()));
+      const int64_t* used = cal->used.data();
+      const int64_t most = cal->capacity - job.gpus;  // an hour has room when used <= most
+      for (size_t i = from; i < values.size(); ++i) {
+        const auto k = static_cast<int64_t>(i);
+        const bool room = k < own_until || used[i] <= most;
+        choice_values_[count] = values[i];
+        choice_hours_[count] = k;
+        count += !std::isnan(values[i]) && room ? 1U : 0U;
+      }
+    }
+    choice_values_.resize(count);
+    choice_hours_.resize(count);
   }
-  // The cost of running `run_s` seconds in the cleanest `choices_`: the ceil(run_s / 1 h)
-  // lowest, the highest of them at the last hour's fraction; puts them first in choices_.
-  // +inf when there are too few.
+  // The cost of running `run_s` seconds in the cleanest candidate hours: the n = ceil(run_s /
+  // 1 h) lowest signals (equal signals: the earlier hour first), summed in hour order, the
+  // dearest of them (the n-th lowest) at the last hour's fraction. Leaves the chosen hours in
+  // chosen_ (in hour order) and the n-th lowest signal in dearest_; +inf (and no chosen hours)
+  // when there are too few.
   double cleanest(core::Seconds run_s) {
     const auto n = static_cast<size_t>(ceil_hours(run_s));
-    if (choices_.size() < n) return kInf;
-    std::nth_element(choices_.begin(), choices_.begin() + static_cast<std::ptrdiff_t>(n - 1), choices_.end());
+    chosen_.clear();
+    const size_t m = choice_values_.size();
+    if (m < n) return kInf;
+    KthSmallest nth;
+    if (m == n) {  // every candidate hour: the dearest is the largest
+      nth.value = *std::max_element(choice_values_.begin(), choice_values_.end());
+      for (const double v : choice_values_) nth.below += v < nth.value ? 1U : 0U;
+    } else {
+      select_.assign(choice_values_.begin(), choice_values_.end());
+      select_scratch_.resize(m);
+      nth = kth_smallest(select_.data(), m, n - 1, select_scratch_.data());
+    }
+    dearest_ = nth.value;
+    // the hours below it, and of those equal to it the earliest n - below; the last of those
+    // is the dearest, at its fraction
+    size_t equal_left = n - nth.below;
+    chosen_.resize(n + 1);  // written at c <= n always, kept when chosen
+    size_t c = 0;
     double cost = 0.0;
-    for (size_t i = 0; i + 1 < n; ++i) cost += choices_[i].first;
+    for (size_t i = 0; i < m; ++i) {
+      const double v = choice_values_[i];
+      const bool below = v < dearest_;
+      const bool equal = v == dearest_ && equal_left > 0;
+      chosen_[c] = choice_hours_[i];
+      c += below || equal ? 1U : 0U;
+      cost += below || (equal && equal_left > 1) ? v : 0.0;
+      equal_left -= equal ? 1U : 0U;
+    }
+    chosen_.resize(n);
     const double fraction =
         static_cast<double>(run_s - static_cast<core::Seconds>(n - 1) * core::kSecondsPerHour) / core::kSecondsPerHour;
-    return cost + fraction * choices_[n - 1].first;
+    return cost + fraction * dearest_;
   }
-  void book_first(Calendar* cal, size_t n, int64_t gpus) {
+  void book_first(Calendar* cal, int64_t gpus) {
     if (cal == nullptr) return;
-    for (size_t i = 0; i < n && i < choices_.size(); ++i) cal->book(choices_[i].second, gpus);
+    for (const int64_t k : chosen_) cal->book(k, gpus);
   }
   static void book_run(Calendar* cal, int64_t from, core::Seconds run_s, int64_t gpus) {
     if (cal == nullptr) return;
@@ -816,11 +918,11 @@ class ComposedPolicy final : public SchedulingPolicy {
     // pause and one per later gap), or in one run
     candidates(job, until, cal, 0, true, ctx);
     double pause_cost = cleanest(after_s);
-    const auto n_after = static_cast<size_t>(ceil_hours(after_s));
     int64_t pause_start = -1;  // >= 0: the paused plan is one run from this index
+    paused_plan_.assign(chosen_.begin(), chosen_.end());
     if (std::isfinite(pause_cost)) {
-      const auto gaps = static_cast<int64_t>(runs(n_after, -1)) - 1;  // later pauses
-      pause_cost += checkpoint_cost(job, gaps, n_after);
+      const auto gaps = static_cast<int64_t>(runs(-1)) - 1;  // later pauses
+      pause_cost += checkpoint_cost(job, gaps);
       int64_t start = -1;
       const double single = best_contiguous(after, 1, cal, ctx, start);
       if (gaps + 1 > pauses_left || single <= pause_cost) {
@@ -835,22 +937,18 @@ class ComposedPolicy final : public SchedulingPolicy {
     int64_t run_on_gap = ceil_hours(job.remaining_s);  // the run-on plan's first hour off (index)
     if (rest_s > 0) {
       candidates(job, until_hour(must_end(job), rest_s), cal, 1, true, ctx);
-      const auto n_rest = static_cast<size_t>(ceil_hours(rest_s));
       const double rest = cleanest(rest_s);
-      const auto gaps = static_cast<int64_t>(runs(n_rest, 0)) - 1;
+      const auto gaps = static_cast<int64_t>(runs(0)) - 1;
       const double to_the_end = ctx.signals->run_cost(job.region, ctx.hour, job.remaining_s);
-      const double split = run_cost + rest + checkpoint_cost(job, gaps, n_rest);
+      const double split = run_cost + rest + checkpoint_cost(job, gaps);
       const bool splits = gaps <= pauses_left && split < to_the_end;
       run_cost = splits ? split : to_the_end;
       if (splits && job.job >= 0) {
-        // the run-on plan runs without a gap up to the first index (>= 1) it leaves out
-        marks_.assign(n_rest + 2, 0);
-        for (size_t i = 0; i < n_rest && i < choices_.size(); ++i) {
-          const auto k = static_cast<size_t>(choices_[i].second);
-          if (k < marks_.size()) marks_[k] = 1;
-        }
+        // the run-on plan runs without a gap up to the first index (>= 1) it leaves out (the
+        // chosen hours are >= 1, in order)
         run_on_gap = 1;
-        while (static_cast<size_t>(run_on_gap) < marks_.size() && marks_[static_cast<size_t>(run_on_gap)] != 0) {
+        for (const int64_t k : chosen_) {
+          if (k != run_on_gap) break;
           ++run_on_gap;
         }
       }
@@ -866,34 +964,38 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
     if (pause_start >= 0) {
       book_run(cal, pause_start, after_s, job.gpus);
-    } else {  // choose the paused plan again (the run-on plan replaced choices_)
-      candidates(job, until, cal, 0, true, ctx);
-      cleanest(after_s);
-      book_first(cal, n_after, job.gpus);
+    } else if (cal != nullptr) {  // the paused plan's hours (the run-on plan replaced chosen_)
+      for (const int64_t k : paused_plan_) cal->book(k, job.gpus);
     }
     return true;
   }
 
-  // What `pauses` pauses add: their checkpoint time, at about the signal of the plan's dearest
-  // hour (the n-th cheapest choice).
-  double checkpoint_cost(const JobTiming& job, int64_t pauses, size_t n) const {
-    if (pauses <= 0 || n == 0 || n > choices_.size()) return 0.0;
-    return static_cast<double>(pauses) * static_cast<double>(job.checkpoint_s) / core::kSecondsPerHour *
-           choices_[n - 1].first;
+  // What `pauses` pauses add to the last cleanest() plan: their checkpoint time, at about the
+  // signal of its dearest hour.
+  double checkpoint_cost(const JobTiming& job, int64_t pauses) const {
+    if (pauses <= 0 || chosen_.empty()) return 0.0;
+    return static_cast<double>(pauses) * static_cast<double>(job.checkpoint_s) / core::kSecondsPerHour * dearest_;
   }
 
-  // Runs (maximal stretches of consecutive hours) among the first n choices, with index
+  // Runs (maximal stretches of consecutive hours) among the hours cleanest() chose, with index
   // `with` (>= 0) counted as chosen too.
-  size_t runs(size_t n, int64_t with) {
-    // mark the chosen hours, then count the starts of stretches: O(window), no sort
-    int64_t top = with;
-    for (size_t i = 0; i < n && i < choices_.size(); ++i) top = std::max(top, choices_[i].second);
-    if (top < 0) return 0;
-    marks_.assign(static_cast<size_t>(top) + 2, 0);
-    for (size_t i = 0; i < n && i < choices_.size(); ++i) marks_[static_cast<size_t>(choices_[i].second)] = 1;
-    if (with >= 0) marks_[static_cast<size_t>(with)] = 1;
+  size_t runs(int64_t with) const {
     size_t count = 0;
-    for (size_t k = 0; k + 1 < marks_.size(); ++k) count += marks_[k] != 0 && (k == 0 || marks_[k - 1] == 0) ? 1U : 0U;
+    int64_t last = -2;  // the last hour counted
+    auto count_hour = [&](int64_t k) {
+      if (k == last) return;  // `with` among the chosen
+      count += k == last + 1 ? 0U : 1U;
+      last = k;
+    };
+    bool with_done = with < 0;
+    for (const int64_t k : chosen_) {  // in order; `with` merged in
+      if (!with_done && with <= k) {
+        count_hour(with);
+        with_done = true;
+      }
+      count_hour(k);
+    }
+    if (!with_done) count_hour(with);
     return count;
   }
 
@@ -974,21 +1076,19 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
     if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
       candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
-      const auto n = static_cast<size_t>(ceil_hours(job.remaining_s));
       const double split = cleanest(job.remaining_s);
       if (!std::isfinite(split)) {  // too few hours left with room: now
         book_run(cal, 0, job.remaining_s, job.gpus);
         return true;
       }
-      const auto gaps = static_cast<int64_t>(runs(n, -1)) - 1;
+      const auto gaps = static_cast<int64_t>(runs(-1)) - 1;
       int64_t start = -1;
       // the cleanest hours, unless they need more pauses than are left or one run costs as little
-      // (checkpoints included); best_contiguous leaves choices_ as they are
+      // (checkpoints included); best_contiguous leaves chosen_ as it is
       const double single = best_contiguous(job, 0, cal, ctx, start);
-      if (gaps <= timing_->max_pauses - job.pauses && split + checkpoint_cost(job, gaps, n) < single) {
-        book_first(cal, n, job.gpus);
-        int64_t first = INT64_MAX;
-        for (size_t i = 0; i < n; ++i) first = std::min(first, choices_[i].second);
+      if (gaps <= timing_->max_pauses - job.pauses && split + checkpoint_cost(job, gaps) < single) {
+        book_first(cal, job.gpus);
+        const int64_t first = chosen_.front();
         if (memo != nullptr) {
           memo->start_hour = ctx.hour + first;
           memo->planned_hour = ctx.hour;
@@ -996,7 +1096,7 @@ class ComposedPolicy final : public SchedulingPolicy {
           memo->split = true;
           memo->hours.clear();
           if (cal != nullptr) {
-            for (size_t i = 0; i < n; ++i) memo->hours.push_back(ctx.hour + choices_[i].second);
+            for (const int64_t k : chosen_) memo->hours.push_back(ctx.hour + k);
           }
         }
         return first == 0;
@@ -1055,13 +1155,19 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::optional<TimingParams> timing_;
   std::optional<PowerParams> power_;
   CandidateScan scan_;
-  FreeGpuIndex free_index_;                           // first fit's first pass
-  std::unordered_map<uint64_t, Calendar> calendars_;  // per (site, cluster), for Calendar::hour
+  FreeGpuIndex free_index_;  // first fit's first pass
   struct RigidPeak {
     double gpus = 0.0;
     int64_t hour = 0;
+    int64_t reserve = 0;  // gpus rounded: the GPUs kept
   };
-  std::unordered_map<uint64_t, RigidPeak> rigid_peaks_;  // per (site, cluster)
+  struct ClusterState {
+    Calendar calendar;  // for Calendar::hour
+    RigidPeak peak;
+  };
+  std::vector<ClusterState> clusters_;  // per (site, cluster): slot()
+  std::vector<size_t> site_base_;       // slot(): a site's first index
+  const fleet::SiteRuntime* slots_fleet_ = nullptr;
   size_t views_site_ = SIZE_MAX;  // running_view_ and waiting_view_ are of this site at views_hour_
   int64_t views_hour_ = -1;
   std::vector<uint32_t> exclude_;  // running jobs being planned this hour (sorted)
@@ -1073,8 +1179,12 @@ class ComposedPolicy final : public SchedulingPolicy {
     auto operator<=>(const OrderKey&) const = default;
   };
   std::vector<OrderKey> order_keys_;
-  std::vector<Choice> choices_;
-  std::vector<char> marks_;             // runs(): the chosen hours
+  std::vector<double> choice_values_;  // candidates(): the signals of the candidate hours
+  std::vector<int64_t> choice_hours_;  // and their indices, in hour order
+  std::vector<int64_t> chosen_;        // cleanest(): the chosen indices, in hour order
+  std::vector<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
+  double dearest_ = 0.0;               // and the dearest signal among them
+  std::vector<double> select_, select_scratch_;
   std::vector<Remembered> remembered_;  // by job index
   std::vector<fleet::RunningView> running_view_;
   std::vector<fleet::WaitingView> waiting_view_;

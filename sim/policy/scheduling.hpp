@@ -114,7 +114,14 @@ class ForecastSignals {
   // How many hours t in (hour(), until) have a signal below `factor` x the signal of hour():
   // the hours a job would rather run in. Memoised per region for the hour and factor; 0 when
   // the signal of hour() is unknown.
-  int64_t cleaner_hours(size_t region, int64_t until, double factor);
+  int64_t cleaner_hours(size_t region, int64_t until, double factor) {
+    const RegionCache& c = cache_[region];  // memoised (the common case, inline)
+    const int64_t k = until - hour_ - 1;
+    if (c.cleaner_hour == hour_ && c.cleaner_factor == factor && k >= 0 && k < static_cast<int64_t>(c.cleaner.size())) {
+      return c.cleaner[static_cast<size_t>(k)];
+    }
+    return count_cleaner_hours(region, until, factor);
+  }
   int64_t hours() const;  // hours of the run
 
   // Windows longer than this are scored over their first kMaxScoredHours hours.
@@ -133,8 +140,12 @@ class ForecastSignals {
     std::vector<int32_t> cleaner;
     int64_t cleaner_hour = -1;
     double cleaner_factor = 0.0;
+    // the forecast repeats with this period (hours; 0: it does not): values[i] = values[i -
+    // period] from i = period on, and cleaner holds one period (count_cleaner_hours)
+    int64_t period = 0;
   };
-  void extend(size_t region, int64_t until);  // forecast hours [hour, until)
+  void extend(size_t region, int64_t until);                                 // forecast hours [hour, until)
+  int64_t count_cleaner_hours(size_t region, int64_t until, double factor);  // cleaner_hours, memo extended
 
   const Forecaster* forecaster_;
   Signal signal_;

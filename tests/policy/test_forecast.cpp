@@ -343,3 +343,80 @@ TEST_CASE("bad forecast error settings are refused", "[policy][forecast]") {
   CHECK(m == policy::ForecastErrorModel::kAdditive);
   CHECK_FALSE(policy::parse_forecast_error_model("relative", m));
 }
+
+// ---------------------------------------------------------------------------------------
+// A repeating forecast (persistence) is filled for one day and copied on: the same values,
+// sums and counts of cleaner hours as filling every hour (docs/performance.md)
+
+TEST_CASE("a persistence forecast extended by its period equals the forecast hour by hour", "[policy][forecast]") {
+  constexpr int kHours = 100;
+  std::vector<double> ci;
+  std::vector<double> share;
+  std::vector<double> contracted;
+  uint64_t x = 12345;
+  auto next = [&x] {  // a small LCG: values with no daily pattern, some equal
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>((x >> 33) % 50);
+  };
+  for (int h = 0; h < kHours; ++h) {
+    ci.push_back(100.0 + 10.0 * next());
+    share.push_back(next() / 50.0);
+    contracted.push_back(next() / 5.0);
+  }
+  energy::RegionSupply s;
+  s.grid.carbon_intensity_g_per_kwh = ci;
+  s.grid.cfe_share = share;
+  s.contracted_mwh = contracted;
+  const std::vector<energy::RegionSupply> supply{s};
+  const policy::Forecaster f(supply, {policy::ForecastModel::kPersistence, 0.0, 1});
+  CHECK(f.period(0) == 0);
+  CHECK(f.period(1) == 24);
+  for (const policy::Signal signal : {policy::Signal::kCarbonIntensity, policy::Signal::kCfe}) {
+    for (const int64_t hour : {1, 5, 23, 24, 25, 50, 75, 76, 77, 90, 99}) {
+      CAPTURE(hour, signal == policy::Signal::kCfe);
+      policy::ForecastSignals signals(f, signal);
+      const std::vector<double> load{3.0};
+      signals.begin_hour(hour, load);
+      const int64_t until = hour + 300;  // past the run's last hour
+      // asked in pieces, as decisions ask: a count first, then longer and longer forecasts
+      const int64_t cleaner_short = signals.cleaner_hours(0, hour + 40, 0.9);
+      const std::span<const double> short_values = signals.forecast(0, hour + 30);
+      REQUIRE(short_values.size() == 30);
+      const std::span<const double> values = signals.forecast(0, until);
+      REQUIRE(values.size() == static_cast<size_t>(until - hour));
+      // reference: the forecaster hour by hour within the run, then the last known day repeated
+      std::vector<double> expected;
+      for (int64_t t = hour; t < kHours; ++t) {
+        const policy::SupplyValues v = f.at(0, hour, t);
+        const double d = signal == policy::Signal::kCfe
+                             ? (1.0 - v.grid_cfe_share) * std::max(0.0, 1.0 - v.contracted_mwh / 3.0)
+                             : v.carbon_intensity_g_per_kwh;
+        expected.push_back(d);
+      }
+      const auto known = static_cast<int64_t>(expected.size());
+      const int64_t period = std::min<int64_t>(24, known);
+      for (int64_t i = known; i < until - hour; ++i) {
+        expected.push_back(expected[static_cast<size_t>(known - period + (i - known) % period)]);
+      }
+      for (size_t i = 0; i < values.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(values[i] == expected[i]);
+      }
+      const std::span<const double> sums = signals.forecast_sums(0, until);
+      double sum = 0.0;
+      for (size_t i = 0; i < values.size(); ++i) {
+        REQUIRE(sums[i] == sum);  // the same sums, in the same order
+        sum += expected[i];
+      }
+      REQUIRE(sums.back() == sum);
+      for (const int64_t to : {hour + 1, hour + 2, hour + 24, hour + 25, hour + 40, hour + 49, hour + 250, until}) {
+        int64_t count = 0;
+        for (int64_t t = hour + 1; t < to; ++t)
+          count += expected[static_cast<size_t>(t - hour)] < 0.9 * expected[0] ? 1 : 0;
+        CAPTURE(to);
+        CHECK(signals.cleaner_hours(0, to, 0.9) == count);
+        if (to == hour + 40) CHECK(cleaner_short == count);
+      }
+    }
+  }
+}
