@@ -862,15 +862,9 @@ class ComposedPolicy final : public SchedulingPolicy {
     chosen_.clear();
     const size_t m = choice_values_.size();
     if (m < n) return kInf;
-    KthSmallest nth;
-    if (m == n) {  // every candidate hour: the dearest is the largest
-      nth.value = *std::max_element(choice_values_.begin(), choice_values_.end());
-      for (const double v : choice_values_) nth.below += v < nth.value ? 1U : 0U;
-    } else {
-      select_.assign(choice_values_.begin(), choice_values_.end());
-      select_scratch_.resize(m);
-      nth = kth_smallest(select_.data(), m, n - 1, select_scratch_.data());
-    }
+    select_.assign(choice_values_.begin(), choice_values_.end());
+    select_scratch_.resize(m);
+    const KthSmallest nth = kth_smallest(select_.data(), m, n - 1, select_scratch_.data());
     dearest_ = nth.value;
     // the hours below it, and of those equal to it the earliest n - below; the last of those
     // is the dearest, at its fraction
@@ -919,7 +913,6 @@ class ComposedPolicy final : public SchedulingPolicy {
     candidates(job, until, cal, 0, true, ctx);
     double pause_cost = cleanest(after_s);
     int64_t pause_start = -1;  // >= 0: the paused plan is one run from this index
-    paused_plan_.assign(chosen_.begin(), chosen_.end());
     if (std::isfinite(pause_cost)) {
       const auto gaps = static_cast<int64_t>(runs(-1)) - 1;  // later pauses
       pause_cost += checkpoint_cost(job, gaps);
@@ -930,6 +923,7 @@ class ComposedPolicy final : public SchedulingPolicy {
         pause_start = start;
       }
     }
+    paused_plan_.swap(chosen_);  // kept: the run-on plan's cleanest() replaces chosen_
     // running on: this hour (its share of the run) and the rest in the cleanest hours, or to the end
     const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
     const core::Seconds rest_s = job.remaining_s - this_hour_s;
@@ -964,7 +958,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
     if (pause_start >= 0) {
       book_run(cal, pause_start, after_s, job.gpus);
-    } else if (cal != nullptr) {  // the paused plan's hours (the run-on plan replaced chosen_)
+    } else if (cal != nullptr) {  // the paused plan's hours
       for (const int64_t k : paused_plan_) cal->book(k, job.gpus);
     }
     return true;
