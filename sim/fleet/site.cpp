@@ -810,7 +810,7 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
   if (inference_.dynamic_w != 0.0) {
     set_dynamic_power(running_.empty() ? 0.0 : dynamic_power_w_ - inference_.dynamic_w, 0);
   }
-  inference_ = InferenceHour{};
+  inference_.clear();
   commission_pending();
   if (!has_inference_clusters_) return 0.0;
   const double limit_dynamic_w = grid_limit_w() * (1.0 + kGridTolerance) / spec_.pue - idle_it_power_w_;
@@ -839,8 +839,10 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
   return std::min(capacity, per_query_cap);
 }
 
-InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel& model) {
-  InferenceHour hour;
+const InferenceHour& SiteRuntime::assign_inference(double queries, const InferenceModel& model) {
+  // Built in place (its per-cluster memory is kept from hour to hour); nothing read below reads it.
+  InferenceHour& hour = inference_;
+  hour.clear();
   hour.gpus.assign(clusters_.size(), 0);
   double remaining = std::min(queries, per_query_cap_);
   for (size_t ci = 0; ci < clusters_.size() && remaining > 0.0; ++ci) {
@@ -885,9 +887,8 @@ InferenceHour SiteRuntime::assign_inference(double queries, const InferenceModel
     }
   }
   if (hour.dynamic_w != 0.0) set_dynamic_power(dynamic_power_w_ + hour.dynamic_w, 0);
-  inference_ = hour;
   schedule();  // training on what inference left
-  return hour;
+  return inference_;
 }
 
 SiteHour SiteRuntime::run_hour(int64_t hour) {

@@ -57,6 +57,14 @@ struct InferenceHour {
   double queries = 0.0;
   double dynamic_w = 0.0;  // IT power above idle: busy GPUs (capacity) or queries x Wh / 1 h / PUE (per query)
   double floor_w = 0.0;    // idle power of the GPUs serving inference (capacity model)
+  // None reserved (gpus empty), its memory kept.
+  void clear() {
+    gpus.clear();
+    gpus_total = 0.0;
+    queries = 0.0;
+    dynamic_w = 0.0;
+    floor_w = 0.0;
+  }
 };
 
 struct SiteSpec {
@@ -269,7 +277,7 @@ class SiteRuntime {
   double release_and_measure_inference(const InferenceModel& model);
   // Reserves GPUs for `queries` this hour (at most the measured capacity), filling clusters
   // in order; sets the inference power for the hour. Then schedules training on what is left.
-  InferenceHour assign_inference(double queries, const InferenceModel& model);
+  const InferenceHour& assign_inference(double queries, const InferenceModel& model);
   bool serves_inference() const;
 
   // Global phase, first thing at an hour's start: applies the capacity and grid-limit steps

@@ -99,18 +99,19 @@ void clear_solution(const RoutingPairs& pairs, SparseRoutingSolution& solution) 
   solution.served.assign(pairs.demands(), 0.0);
   solution.dropped.assign(pairs.demands(), 0.0);
   solution.total_cost = 0.0;
+  solution.used.clear();
 }
 
-// Given flow and served: served[d] clamped to [0, demand[d]] against rounding, dropped[d] =
-// demand[d] - served[d] (so >= 0), total_cost = sum of flow x cost in pair order (that is, in
-// (region, site) order).
+// Given flow, used and served: served[d] clamped to [0, demand[d]] against rounding, dropped[d]
+// = demand[d] - served[d] (so >= 0), total_cost = sum of flow x cost in pair order (that is, in
+// (region, site) order) over the pairs with flow; the others would add exactly +0.
 void finish(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) {
   for (size_t d = 0; d < problem.demand.size(); ++d) {
     solution.served[d] = std::clamp(solution.served[d], 0.0, problem.demand[d]);
     solution.dropped[d] = problem.demand[d] - solution.served[d];
   }
   double total_cost = 0.0;
-  for (size_t p = 0; p < solution.flow.size(); ++p) {
+  for (const std::uint32_t p : solution.used) {
     if (solution.flow[p] > 0.0) total_cost += solution.flow[p] * problem.cost[p];
   }
   solution.total_cost = total_cost;
@@ -317,6 +318,7 @@ void Router::route_min_cost_flow(const SparseRoutingProblem& problem, SparseRout
     const std::int64_t flow = capacity[arc.edge] - residual[arc.edge];
     if (flow <= 0) continue;
     solution.flow[arc.pair] = static_cast<double>(flow);
+    solution.used.push_back(static_cast<std::uint32_t>(arc.pair));  // pair_arcs are in pair order
     served_units[pairs.demand(arc.pair)] += flow;
   }
   for (size_t d = 0; d < demands; ++d) solution.served[d] = static_cast<double>(served_units[d]);

@@ -29,6 +29,13 @@ void Router::Greedy::solve(const RoutingPairs& pairs, const SparseRoutingProblem
   cancel_negative_cycles(kCycleBudget);
   // served = demand - unserved, so a fully served region (unserved exactly 0) drops exactly 0.
   for (size_t d = 0; d < demands_; ++d) solution.served[d] = problem.demand[d] - unserved_[d];
+  // Only pairs that were given flow (users) can have flow.
+  solution.used.clear();
+  for (size_t s = 0; s < sites_; ++s) {
+    const auto first = users_.begin() + static_cast<std::ptrdiff_t>(user_begin_[s]);
+    solution.used.insert(solution.used.end(), first, first + static_cast<std::ptrdiff_t>(user_count_[s]));
+  }
+  std::sort(solution.used.begin(), solution.used.end());
 }
 
 void Router::Greedy::prepare(const RoutingPairs& pairs) {
@@ -38,6 +45,8 @@ void Router::Greedy::prepare(const RoutingPairs& pairs) {
     at += pairs.pairs_of_site(s).size();
   }
   users_.resize(pairs.size());
+  user_count_.assign(pairs.sites(), 0);
+  is_user_.assign(pairs.size(), 0);
   has_order_ = false;
 }
 
@@ -83,8 +92,11 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
   low_ = low;
   high_ = high;
   tolerance_ = count > 0 ? 1e-12 * std::max(std::abs(low), std::abs(high)) : 0.0;
-  user_count_.assign(sites_, 0);
-  is_user_.assign(pairs.size(), 0);
+  // The last solve's users are unmarked (prepare left none).
+  for (size_t s = 0; s < sites_; ++s) {
+    for (size_t k = 0; k < user_count_[s]; ++k) is_user_[users_[user_begin_[s] + k]] = 0;
+    user_count_[s] = 0;
+  }
 }
 
 // order_ = all choices in increasing (cost, region, site) order, that is by (cost, pair index):
@@ -112,24 +124,35 @@ bool Router::Greedy::order_from_last_solve() {
   const auto count = static_cast<std::uint32_t>(choices_);
   // The last order's pairs that are still choices, in place; where a run starts.
   const std::uint32_t max_runs = count / kChoicesPerRun + 1;
-  run_at_.assign(1, 0);
+  // Without data-dependent branches (which pairs are choices follows no pattern): every pair is
+  // written at kept, which advances for a choice; a descent among choices starts a run (its
+  // start is written at runs, which advances then). Locals, since the stores could alias members.
+  const size_t last_count = order_.size();
+  run_at_.resize(last_count + 1);
+  std::uint32_t* order = order_.data();
+  std::uint32_t* run_at = run_at_.data();
+  const unsigned char* allowed = allowed_.data();
+  const double* cost = cost_;
+  run_at[0] = 0;
+  std::uint32_t runs = 1;
   std::uint32_t kept = 0;
-  double last_cost = 0.0;
+  double last_cost = -kUnreachable;  // no choice is below it: the first starts no run
   std::uint32_t last_pair = 0;
-  for (const std::uint32_t p : order_) {
-    if (allowed_[p] == 0) continue;
-    const double c = cost_[p];
-    if (kept > 0 && (c < last_cost || (c == last_cost && p < last_pair))) {
-      if (run_at_.size() == max_runs) return false;
-      run_at_.push_back(kept);
-    }
-    order_[kept++] = p;
-    last_cost = c;
-    last_pair = p;
+  for (size_t k = 0; k < last_count; ++k) {
+    const std::uint32_t p = order[k];
+    const bool choice = allowed[p] != 0;
+    const double c = cost[p];
+    const bool descent = choice & ((c < last_cost) | ((c == last_cost) & (p < last_pair)));
+    run_at[runs] = kept;
+    runs += descent ? 1 : 0;
+    order[kept] = p;
+    kept += choice ? 1 : 0;
+    last_cost = choice ? c : last_cost;
+    last_pair = choice ? p : last_pair;
   }
   order_.resize(kept);
-  if (kept != count) return false;  // new choices
-  const auto runs = static_cast<std::uint32_t>(run_at_.size());
+  if (kept != count || runs > max_runs) return false;  // new choices, or too many runs
+  run_at_.resize(runs);
   if (runs <= 1) return true;
 
   // run r: order_[run_at_[r], run_end_[r]), run_at_ advancing as it is merged; the heap holds
@@ -250,18 +273,24 @@ void Router::Greedy::assign_cheapest_first() {
     if (spare_[s] > 0.0) ++open_sites;
   }
   choices_by_cost();
+  // Locals, since the stores could alias members.
+  double* flow_of = flow.data();
+  double* unserved = unserved_.data();
+  double* spare = spare_.data();
+  const std::uint32_t* pair_region = pair_region_;
+  const std::uint32_t* pair_site = pair_site_;
   for (const std::uint32_t p : order_) {
     if (open_regions == 0 || open_sites == 0) break;
-    const size_t d = pair_region_[p];
-    const size_t s = pair_site_[p];
-    if (!(unserved_[d] > 0.0) || !(spare_[s] > 0.0)) continue;
-    const double amount = std::min(unserved_[d], spare_[s]);
-    flow[p] += amount;
+    const size_t d = pair_region[p];
+    const size_t s = pair_site[p];
+    if (!(unserved[d] > 0.0) || !(spare[s] > 0.0)) continue;
+    const double amount = std::min(unserved[d], spare[s]);
+    flow_of[p] += amount;
     add_user(p, s);
-    unserved_[d] -= amount;  // exactly 0 when amount == unserved_[d]
-    spare_[s] -= amount;     // exactly 0 when amount == spare_[s]
-    if (!(unserved_[d] > 0.0)) --open_regions;
-    if (!(spare_[s] > 0.0)) --open_sites;
+    unserved[d] -= amount;  // exactly 0 when amount == unserved[d]
+    spare[s] -= amount;     // exactly 0 when amount == spare[s]
+    if (!(unserved[d] > 0.0)) --open_regions;
+    if (!(spare[s] > 0.0)) --open_sites;
   }
 }
 
@@ -496,6 +525,7 @@ bool Router::Greedy::cancel_cycle() {
     const size_t u = pred_[w];
     if (is_region(u) && is_site(w)) {
       flow[pred_pair_[w]] += amount;
+      add_user(pred_pair_[w], w - demands_);
     } else if (is_site(u) && is_region(w)) {
       flow[pred_pair_[w]] -= amount;
     } else if (w == node_t) {

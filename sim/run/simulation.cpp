@@ -264,9 +264,10 @@ class FleetModel final : public engine::WindowedModel {
       router_.route_greedy(problem, solution);
     }
     std::vector<double>& flow = solution.flow;  // per pair
-    // Each site's routed queries, summed in pair order (by increasing demand region).
+    // Each site's routed queries, summed in pair order (by increasing demand region): over the
+    // pairs with flow (solution.used), since the others add exactly +0.
     site_routed_.assign(sites, 0.0);
-    for (size_t p = 0; p < pairs.size(); ++p) site_routed_[pair_site[p]] += flow[p];
+    for (const std::uint32_t p : solution.used) site_routed_[pair_site[p]] += flow[p];
     site_keep_.assign(sites, 1.0);
     for_each_site([&](size_t s) {  // each site's own state: on the runner's threads
       if (!sites_[s].serves_inference()) return;
@@ -277,13 +278,17 @@ class FleetModel final : public engine::WindowedModel {
     });
     const bool any_kept = std::any_of(site_keep_.begin(), site_keep_.end(), [](double k) { return k != 1.0; });
     if (any_kept) {
-      for (size_t p = 0; p < pairs.size(); ++p) flow[p] *= site_keep_[pair_site[p]];  // x 1.0: unchanged
+      for (const std::uint32_t p : solution.used) flow[p] *= site_keep_[pair_site[p]];  // x 1.0: unchanged
     }
+    // Per demand region, over its pairs with flow (used is in pair order, so grouped by region).
+    const std::span<const std::uint32_t> pair_demand = pairs.demands_of_pairs();
+    size_t next_used = 0;
     for (size_t d = 0; d < demands; ++d) {
       const size_t i = h * demands + d;
       double served = 0.0;
       double latency_sum = 0.0;
-      for (size_t p = pairs.begin(d); p < pairs.end(d); ++p) {
+      for (; next_used < solution.used.size() && pair_demand[solution.used[next_used]] == d; ++next_used) {
+        const std::uint32_t p = solution.used[next_used];
         served += flow[p];
         if (flow[p] > 0.0) latency_sum += flow[p] * pair_latency_ms_[p];
       }

@@ -3,9 +3,11 @@
 // hour against a fresh one, and validation.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -118,6 +120,15 @@ bool same_solution(const RoutingPairs& pairs, const SparseRoutingSolution& spars
   return same;
 }
 
+// solution.used is strictly increasing and lists every pair with a flow other than 0.
+bool used_lists_every_flow(const SparseRoutingSolution& solution) {
+  if (!std::is_sorted(solution.used.begin(), solution.used.end(), std::less_equal<>())) return false;
+  for (size_t p = 0; p < solution.flow.size(); ++p) {
+    if (solution.flow[p] != 0.0 && !std::binary_search(solution.used.begin(), solution.used.end(), p)) return false;
+  }
+  return true;
+}
+
 bool same_solution(const SparseRoutingSolution& a, const SparseRoutingSolution& b) {
   bool same = same_bits(a.total_cost, b.total_cost) && a.flow.size() == b.flow.size();
   for (size_t p = 0; same && p < a.flow.size(); ++p) same = same_bits(a.flow[p], b.flow[p]);
@@ -217,11 +228,14 @@ TEST_CASE("sparse and dense routing give bit-identical results on random instanc
     SparseRoutingSolution sparse;
     router.route_greedy(instance.problem, sparse);
     CHECK(same_solution(instance.pairs, sparse, route_greedy(dense)));
+    CHECK(used_lists_every_flow(sparse));
     router.route_greedy(instance.problem, sparse);  // again, from the kept order
     CHECK(same_solution(instance.pairs, sparse, route_greedy(dense)));
+    CHECK(used_lists_every_flow(sparse));
     if (!large) {
       router.route_min_cost_flow(instance.problem, sparse);
       CHECK(same_solution(instance.pairs, sparse, route_min_cost_flow(dense)));
+      CHECK(used_lists_every_flow(sparse));
     }
   }
 }
@@ -286,6 +300,7 @@ TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy
       SparseRoutingSolution afresh;
       fresh.route_greedy(problem, afresh);
       CHECK(same_solution(from_last, afresh));
+      CHECK(used_lists_every_flow(from_last));
     }
   }
 }
