@@ -78,13 +78,17 @@ struct SeriesPrecompressor::Impl {
       try {
         Series& s = series[job.series];
         const size_t chunk_bytes = s.out.chunk_rows * s.out.row_bytes;
-        const std::span<const unsigned char> part =
+        const std::span<const unsigned char> live =
             s.bytes.subspan(job.first * chunk_bytes, (job.last - job.first) * chunk_bytes);
+        // One copy is both hashed and compressed, so a chunk's hash is always that of the very
+        // bytes it was made from, even were the series written again meanwhile (the writer then
+        // finds the hash stale and compresses afresh).
+        const std::vector<unsigned char> part(live.begin(), live.end());
         detail::RowChunking layout{s.out.row_bytes, (job.last - job.first) * s.out.chunk_rows, s.out.chunk_rows,
                                    s.out.element_bytes};
         chunks = detail::shuffle_deflate_chunks(part, layout, level, 1);
-        for (size_t k = job.first; k < job.last; ++k) {
-          hashes.push_back(chunk_hash(s.bytes.subspan(k * chunk_bytes, chunk_bytes)));
+        for (size_t k = 0; k < job.last - job.first; ++k) {
+          hashes.push_back(chunk_hash(std::span<const unsigned char>(part).subspan(k * chunk_bytes, chunk_bytes)));
         }
       } catch (...) {
         lock.lock();
