@@ -70,8 +70,6 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
   const double* cost = cost_;
   const std::uint32_t* pair_site = pair_site_;
   const double* capacity = problem.capacity.data();
-  double low = kUnreachable;
-  double high = -kUnreachable;
   size_t count = 0;
   for (size_t d = 0; d < demands_; ++d) {
     const bool open = problem.demand[d] > 0.0;
@@ -81,22 +79,34 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
       const double c = cost[p];
       const bool ok = open & (c != kUnreachable) & (capacity[pair_site[p]] > 0.0);
       allowed[p] = ok ? 1 : 0;
-      low = std::min(low, ok ? c : kUnreachable);
-      high = std::max(high, ok ? c : -kUnreachable);
       region_count += ok ? 1 : 0;
     }
     choice_count_[d] = region_count;
     count += region_count;
   }
   choices_ = count;
-  low_ = low;
-  high_ = high;
-  tolerance_ = count > 0 ? 1e-12 * std::max(std::abs(low), std::abs(high)) : 0.0;
   // The last solve's users are unmarked (prepare left none).
   for (size_t s = 0; s < sites_; ++s) {
     for (size_t k = 0; k < user_count_[s]; ++k) is_user_[users_[user_begin_[s] + k]] = 0;
     user_count_[s] = 0;
   }
+}
+
+// low_, high_: the cheapest and dearest choice's cost; tolerance_: cost differences below it
+// are rounding. Only the fresh sort and phase 3 need them.
+void Router::Greedy::cost_range() {
+  double low = kUnreachable;
+  double high = -kUnreachable;
+  const unsigned char* allowed = allowed_.data();
+  const double* cost = cost_;
+  for (size_t p = 0, n = allowed_.size(); p < n; ++p) {
+    const bool ok = allowed[p] != 0;
+    low = std::min(low, ok ? cost[p] : kUnreachable);
+    high = std::max(high, ok ? cost[p] : -kUnreachable);
+  }
+  low_ = low;
+  high_ = high;
+  tolerance_ = choices_ > 0 ? 1e-12 * std::max(std::abs(low), std::abs(high)) : 0.0;
 }
 
 // order_ = all choices in increasing (cost, region, site) order, that is by (cost, pair index):
@@ -216,6 +226,7 @@ void Router::Greedy::sort_choices() {
   constexpr double kKeyMax = static_cast<double>((std::uint32_t{1} << (2 * kDigitBits)) - 1);
   constexpr std::uint32_t kShortRun = 16;  // runs of equal keys up to this long: insertion sort
   // Halves keep the range finite for any finite costs.
+  cost_range();
   const double half_range = 0.5 * high_ - 0.5 * low_;
   const double scale = half_range > 0.0 ? kKeyMax / half_range : 0.0;
   // item = key << 32 | pair index: the index travels with its key.
@@ -431,6 +442,7 @@ void Router::Greedy::cancel_negative_cycles(size_t max_relaxations) {
   const size_t round_work = 2 * choices_ + 2 * (demands_ + sites_) + 1;
   const size_t max_rounds = max_relaxations / round_work;
   if (max_rounds < kMinCycleRounds) return;
+  cost_range();
   const std::vector<double>& flow = *flow_;
   const RoutingPairs& pairs = *pairs_;
   const size_t nodes = demands_ + sites_ + 2;

@@ -33,6 +33,7 @@ class Router::Greedy {
 
  private:
   void start(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  void cost_range();
   void choices_by_cost();
   bool order_from_last_solve();
   void sort_choices();
@@ -66,9 +67,11 @@ class Router::Greedy {
   std::vector<unsigned char> allowed_;
   std::vector<size_t> choice_count_;
   size_t choices_ = 0;
-  double low_ = 0.0;        // cheapest choice cost
-  double high_ = 0.0;       // dearest choice cost
-  double tolerance_ = 0.0;  // cost differences below this are rounding
+  // cost_range(), where needed: the cheapest and dearest choice's cost; differences below
+  // tolerance_ are rounding.
+  double low_ = 0.0;
+  double high_ = 0.0;
+  double tolerance_ = 0.0;
   // users_[user_begin_[s] + k], k < user_count_[s]: the pairs through which regions have sent
   // to site s, in the order they first did (their flow may be 0 again); is_user_ marks them per
   // pair. Site s has room for all its pairs (prepare).
