@@ -134,15 +134,19 @@ bool Router::Greedy::order_from_last_solve() {
   const auto count = static_cast<std::uint32_t>(choices_);
   // The last order's pairs that are still choices, in place; where a run starts.
   const std::uint32_t max_runs = count / kChoicesPerRun + 1;
-  // Without data-dependent branches (which pairs are choices follows no pattern): every pair is
-  // written at kept, which advances for a choice; a descent among choices starts a run (its
-  // start is written at runs, which advances then). Locals, since the stores could alias members.
+  // Every pair is written at kept, which advances for a choice (no data-dependent branch: which
+  // pairs are choices follows no pattern). A descent among choices starts a run, except where
+  // the choice before it is a lone spike (a pair whose cost rose above those that follow it,
+  // e.g. of a grid region that left a group of equal intensity): that pair is set aside and
+  // the run goes on; the pairs set aside form runs of their own at the end. Locals, since the
+  // stores could alias members.
   const size_t last_count = order_.size();
   run_at_.resize(last_count + 1);
   std::uint32_t* order = order_.data();
   std::uint32_t* run_at = run_at_.data();
   const unsigned char* allowed = allowed_.data();
   const double* cost = cost_;
+  aside_.clear();
   run_at[0] = 0;
   std::uint32_t runs = 1;
   std::uint32_t kept = 0;
@@ -153,15 +157,35 @@ bool Router::Greedy::order_from_last_solve() {
     const bool choice = allowed[p] != 0;
     const double c = cost[p];
     const bool descent = choice & ((c < last_cost) | ((c == last_cost) & (p < last_pair)));
-    run_at[runs] = kept;
-    runs += descent ? 1 : 0;
+    if (descent) [[unlikely]] {
+      // kept >= 1 here; order[kept - 1] is a spike if it is not its run's first and p is not
+      // below the choice before it
+      if (kept - 1 > run_at[runs - 1]) {
+        const std::uint32_t before = order[kept - 2];
+        if (!(c < cost[before] || (c == cost[before] && p < before))) {
+          aside_.push_back(order[kept - 1]);
+          order[kept - 1] = p;
+          last_cost = c;
+          last_pair = p;
+          continue;
+        }
+      }
+      run_at[runs++] = kept;
+    }
     order[kept] = p;
     kept += choice ? 1 : 0;
     last_cost = choice ? c : last_cost;
     last_pair = choice ? p : last_pair;
   }
+  if (kept + aside_.size() != count) return false;  // new choices
+  // the pairs set aside, in the order met, after the others (their runs start at descents)
+  for (size_t a = 0; a < aside_.size(); ++a) {
+    const std::uint32_t p = aside_[a];
+    if (a == 0 || exact_less(p, aside_[a - 1])) run_at[runs++] = kept;
+    order[kept++] = p;
+  }
   order_.resize(kept);
-  if (kept != count || runs > max_runs) return false;  // new choices, or too many runs
+  if (runs > max_runs) return false;  // too many runs
   run_at_.resize(runs);
   if (runs <= 1) return true;
 

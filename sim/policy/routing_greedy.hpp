@@ -83,6 +83,7 @@ class Router::Greedy {
   std::vector<std::uint32_t> order_;
   bool has_order_ = false;
   std::vector<std::uint32_t> run_at_;
+  std::vector<std::uint32_t> aside_;  // spikes of the last order, set aside
   std::vector<std::uint32_t> run_end_;
   struct RunHead {
     double cost;
