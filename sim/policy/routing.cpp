@@ -80,10 +80,12 @@ void validate(const RoutingPairs& pairs, const SparseRoutingProblem& problem, co
       fail(who, ": capacity of site ", s, " is ", capacity, " (must be finite and >= 0)");
     }
   }
-  // One branch-free pass over the costs; the failing pair is looked for only when there is one.
-  bool all_valid = true;
-  for (const double cost : problem.cost) all_valid &= !std::isnan(cost) & (cost != -kUnreachable);
-  if (all_valid) return;
+  // One branch-free pass over the costs (c > -infinity is false exactly for NaN and -infinity;
+  // written so that the compiler vectorises it); the failing pair is looked for only when there
+  // is one.
+  double any_invalid = 0.0;
+  for (const double cost : problem.cost) any_invalid = cost > -kUnreachable ? any_invalid : 1.0;
+  if (any_invalid == 0.0) return;
   for (size_t p = 0; p < problem.cost.size(); ++p) {
     const double cost = problem.cost[p];
     if (std::isnan(cost) || cost == -kUnreachable) {
