@@ -123,23 +123,19 @@ void FreeGpuIndex::Tree::set(size_t leaf, int64_t value, double headroom_w) {
   }
 }
 
-size_t FreeGpuIndex::Tree::first_at_least(size_t from, int64_t at_least, double need_w) const {
-  if (from >= clusters.size()) return SIZE_MAX;
-  // descend from the root, left first, skipping subtrees that end before `from` or whose
-  // maxima are too small
-  struct Frame {
-    size_t node, lo, hi;
-  };
-  Frame stack[64];
-  size_t top = 0;
-  stack[top++] = Frame{1, 0, leaves};
-  while (top > 0) {
-    const Frame f = stack[--top];
-    if (f.hi <= from || max[f.node] < at_least || headroom[f.node] < need_w) continue;
-    if (f.hi - f.lo == 1) return f.lo;
-    const size_t mid = (f.lo + f.hi) / 2;
-    stack[top++] = Frame{2 * f.node + 1, mid, f.hi};  // right after left
-    stack[top++] = Frame{2 * f.node, f.lo, mid};
+FreeGpuIndex::Search::Search(const Tree& tree, int64_t at_least, double need_w)
+    : tree_(&tree), at_least_(at_least), need_w_(need_w) {
+  if (!tree.clusters.empty()) stack_[top_++] = 1;  // the root
+}
+
+size_t FreeGpuIndex::Search::next() {
+  const Tree& t = *tree_;
+  while (top_ > 0) {
+    const size_t node = stack_[--top_];
+    if (t.max[node] < at_least_ || t.headroom[node] < need_w_) continue;
+    if (node >= t.leaves) return node - t.leaves;
+    stack_[top_++] = 2 * node + 1;  // right after left
+    stack_[top_++] = 2 * node;
   }
   return SIZE_MAX;
 }
@@ -253,8 +249,8 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
   double need_w = -std::numeric_limits<double>::infinity();
   if (std::isfinite(least_per_gpu_w) && least_per_gpu_w > 0.0)
     need_w = static_cast<double>(task.gpus) * least_per_gpu_w * (1.0 - 1e-6) - 1e-3;
-  for (size_t from = 0;;) {
-    const size_t leaf = tree->first_at_least(from, task.gpus, need_w);
+  for (Search search(*tree, task.gpus, need_w);;) {
+    const size_t leaf = search.next();
     if (leaf == SIZE_MAX) return std::nullopt;
     const Placement p = tree->clusters[leaf];
     const fleet::SiteRuntime& site = fleet.sites[p.site];
@@ -263,7 +259,6 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
         can_start_now(site, p.cluster, task, dynamic_w)) {
       return p;
     }
-    from = leaf + 1;
   }
 }
 

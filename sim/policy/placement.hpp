@@ -85,9 +85,22 @@ class FreeGpuIndex {
     std::vector<double> headroom;     // the same for the site's grid headroom, W
     size_t leaves = 0;                // a power of two >= clusters.size()
     void set(size_t leaf, int64_t value, double headroom_w);
-    // the first leaf >= from whose value is >= at_least and whose headroom is >= need_w
-    // (SIZE_MAX: none)
-    size_t first_at_least(size_t from, int64_t at_least, double need_w) const;
+  };
+  // The leaves of a tree whose value is >= at_least and whose headroom is >= need_w, left to
+  // right: a depth-first descent that skips subtrees whose maxima are too small, resumed where
+  // it found the last leaf (so a job whose candidate fails a later check does not descend from
+  // the root again). Node n of the tree is a leaf when n >= leaves.
+  class Search {
+   public:
+    Search(const Tree& tree, int64_t at_least, double need_w);
+    size_t next();  // the next such leaf (SIZE_MAX: no more)
+
+   private:
+    const Tree* tree_;
+    int64_t at_least_;
+    double need_w_;
+    size_t stack_[128];  // nodes still to visit, the next on top: at most 2 per level
+    size_t top_ = 0;
   };
   void build(const FleetView& fleet);
   void refresh(const FleetView& fleet);
