@@ -840,7 +840,8 @@ double SiteRuntime::release_and_measure_inference(const InferenceModel& model) {
 }
 
 const InferenceHour& SiteRuntime::assign_inference(double queries, const InferenceModel& model) {
-  // Built in place (its per-cluster memory is kept from hour to hour); nothing read below reads it.
+  // Built in place, so its per-cluster memory is kept from hour to hour (nothing called below
+  // reads inference_ before it is complete).
   InferenceHour& hour = inference_;
   hour.clear();
   hour.gpus.assign(clusters_.size(), 0);

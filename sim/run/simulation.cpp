@@ -281,13 +281,12 @@ class FleetModel final : public engine::WindowedModel {
       for (const std::uint32_t p : solution.used) flow[p] *= site_keep_[pair_site[p]];  // x 1.0: unchanged
     }
     // Per demand region, over its pairs with flow (used is in pair order, so grouped by region).
-    const std::span<const std::uint32_t> pair_demand = pairs.demands_of_pairs();
     size_t next_used = 0;
     for (size_t d = 0; d < demands; ++d) {
       const size_t i = h * demands + d;
       double served = 0.0;
       double latency_sum = 0.0;
-      for (; next_used < solution.used.size() && pair_demand[solution.used[next_used]] == d; ++next_used) {
+      for (; next_used < solution.used.size() && solution.used[next_used] < pairs.end(d); ++next_used) {
         const std::uint32_t p = solution.used[next_used];
         served += flow[p];
         if (flow[p] > 0.0) latency_sum += flow[p] * pair_latency_ms_[p];
