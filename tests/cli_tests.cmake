@@ -46,4 +46,7 @@ foreach(test_file ${python_tests})
     set_property(TEST "python: ${test_name}" APPEND PROPERTY ENVIRONMENT
                  "FLEETSIM_BUILD_DIR=${PROJECT_BINARY_DIR};FLEETSIM_CMAKE=${CMAKE_COMMAND}")
   endif()
+  if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")  # the binary under test is slow: tests may do less
+    set_property(TEST "python: ${test_name}" APPEND PROPERTY ENVIRONMENT "FLEETSIM_SANITIZED=1")
+  endif()
 endforeach()

@@ -51,6 +51,9 @@ RUNTIME_PLACE = re.compile(
 )
 # A finding is run alone up to this many times while it runs cleanly.
 ATTEMPTS = 3
+# The largest single allocation a harness needs, in MB (libFuzzer's own buffers: ~20 MB), to
+# find the allocation behind an out-of-memory stop.
+SINGLE_ALLOCATION_MB = 256
 HEAP_ERRORS = ("heap-buffer-overflow", "heap-use-after-free", "double-free", "attempting free")
 REPORT_START = re.compile(
     r"==\d+==\s*ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|fleetsim fuzz:|terminate called"
@@ -103,10 +106,17 @@ def classify(binary: str, finding: Path) -> tuple[str, str]:
         owner, description = run_once(binary, finding)
         if owner != "alone-ok":
             break
+    if owner == "fleetsim" and "out-of-memory (used:" in description:
+        # The process outgrew -rss_limit_mb; its report shows the live allocations, not the
+        # one that grew it. One allocation of more than SINGLE_ALLOCATION_MB stops the run
+        # again, with that allocation's stack: HDF5 asks for ~2 GB on some damaged files.
+        again = run_once(binary, finding, f"-malloc_limit_mb={SINGLE_ALLOCATION_MB}")
+        if "out-of-memory (malloc(" in again[1]:
+            return again
     return owner, description
 
 
-def run_once(binary: str, finding: Path) -> tuple[str, str]:
+def run_once(binary: str, finding: Path, *options: str) -> tuple[str, str]:
     environment = dict(os.environ)
     here = Path(__file__).resolve().parent
     environment.setdefault("ASAN_OPTIONS", "halt_on_error=1:detect_leaks=1")
@@ -114,7 +124,7 @@ def run_once(binary: str, finding: Path) -> tuple[str, str]:
     environment.setdefault("LSAN_OPTIONS", f"suppressions={here.parent / 'sanitizers' / 'lsan.supp'}:print_suppressions=0")
     try:
         result = subprocess.run(
-            [binary, "-timeout=10", "-rss_limit_mb=2048", str(finding)],
+            [binary, "-timeout=10", "-rss_limit_mb=2048", *options, str(finding)],
             capture_output=True,
             text=True,
             errors="replace",

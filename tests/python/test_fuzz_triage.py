@@ -142,3 +142,59 @@ def test_frames_are_read_whatever_their_place():
     assert len(frames) == 13
     assert frames[6] == ("abort", "stdlib/./stdlib/abort.c:79:7")
     assert frames[12][0] == "fuzzer::Fuzzer::ExecuteCallback(unsigned char const*, unsigned long)"
+
+
+RSS_REPORT = """\
+==32436== ERROR: libFuzzer: out-of-memory (used: 2166Mb; limit: 2048Mb)
+Live Heap Allocations: 26333425 bytes in 3521 chunks
+20971840 byte(s) (79%) in 1 allocation(s)
+    #0 0x55bcfb81573d in operator new(unsigned long) (/check/x/fuzz_run_file+0x37673d)
+    #1 0x55bcfb72d47d in fuzzer::FuzzerDriver(int*, char***, int (*)(unsigned char const*, unsigned long)) (/check/x/fuzz_run_file+0x28e47d)
+    #2 0x55bcfb757c02 in main (/check/x/fuzz_run_file+0x2b8c02)
+"""
+MALLOC_REPORT = """\
+==32457== ERROR: libFuzzer: out-of-memory (malloc(1970237448))
+    #0 0x5596c7d81a71 in __sanitizer_print_stack_trace (/check/x/fuzz_run_file+0x345a71)
+    #1 0x5596c7cf43c8 in fuzzer::PrintStackTrace() (/check/x/fuzz_run_file+0x2b83c8)
+    #2 0x5596c7d779ed in malloc (/check/x/fuzz_run_file+0x33b9ed)
+    #3 0x7efd109233e4  (/lib/x86_64-linux-gnu/libhdf5_serial.so.103+0x1233e4)
+    #4 0x7efd10923af1 in H5FL_blk_malloc (/lib/x86_64-linux-gnu/libhdf5_serial.so.103+0x123af1)
+    #5 0x5596c7ea414f in fleetsim::output::RunFileReader::read_strings(std::string const&) const {reader}
+"""
+
+
+def fake_harness(tmp_path: Path, body: str) -> Path:
+    """A stand-in for a fuzz harness: a script that prints a report chosen by its options."""
+    script = tmp_path / "harness"
+    script.write_text("#!/usr/bin/python3\nimport sys\nfrom pathlib import Path\n"
+                      f"calls = Path({str(tmp_path / 'calls')!r})\n"
+                      "calls.write_text(calls.read_text() + ' '.join(sys.argv[1:]) + '\\n' if calls.exists() else "
+                      "' '.join(sys.argv[1:]) + '\\n')\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def test_an_out_of_memory_stop_is_sorted_by_the_allocation_that_grew_the_process(tmp_path: Path):
+    """The RSS report names no allocation; a run with a malloc limit finds HDF5's 2 GB one."""
+    harness = fake_harness(tmp_path, f"""
+if any(a.startswith('-malloc_limit_mb=') for a in sys.argv):
+    sys.stderr.write({MALLOC_REPORT.format(reader=READER)!r}); sys.exit(1)
+sys.stderr.write({RSS_REPORT!r}); sys.exit(1)
+""")
+    owner, description = triage.classify(str(harness), tmp_path / "oom-input")
+    assert owner == "hdf5", description
+    assert description.startswith("libFuzzer: out-of-memory (malloc(1970237448)) in")
+    assert "H5FL_blk_malloc" in description
+    assert f"-malloc_limit_mb={triage.SINGLE_ALLOCATION_MB}" in (tmp_path / "calls").read_text()
+
+
+def test_an_out_of_memory_stop_without_a_large_allocation_stays_fleetsims(tmp_path: Path):
+    harness = fake_harness(tmp_path, f"sys.stderr.write({RSS_REPORT!r}); sys.exit(1)\n")
+    owner, description = triage.classify(str(harness), tmp_path / "oom-input")
+    assert owner == "fleetsim" and "out-of-memory (used: 2166Mb" in description
+
+
+def test_a_finding_that_runs_cleanly_alone_is_tried_three_times(tmp_path: Path):
+    harness = fake_harness(tmp_path, "sys.exit(0)\n")
+    assert triage.classify(str(harness), tmp_path / "crash-input")[0] == "alone-ok"
+    assert len((tmp_path / "calls").read_text().splitlines()) == triage.ATTEMPTS == 3
