@@ -122,35 +122,33 @@ bool SiteRuntime::within_grid_limit(double dynamic_w) const {
   return (idle_it_power_w_ + dynamic_w) * spec_.pue <= grid_limit_w() * (1.0 + kGridTolerance);
 }
 
-void SiteRuntime::HourlyWeight::set(std::span<const double> v) {
-  values = v;
-  prefix.assign(v.size() + 1, 0.0);
-  for (size_t h = 0; h < v.size(); ++h) prefix[h + 1] = prefix[h] + v[h];
+HourlyWeight::HourlyWeight(std::span<const double> values) : values_(values), prefix_(values.size() + 1, 0.0) {
+  for (size_t h = 0; h < values.size(); ++h) prefix_[h + 1] = prefix_[h] + values[h];
 }
 
 // Sum over the hours [from, until) spans of overlap seconds x value (prefix sums for whole hours).
-double SiteRuntime::HourlyWeight::weighted_seconds(core::Seconds from, core::Seconds until) const {
-  const auto n = static_cast<int64_t>(values.size());
+double HourlyWeight::weighted_seconds(core::Seconds from, core::Seconds until) const {
+  const auto n = static_cast<int64_t>(values_.size());
   const int64_t first = core::hour_of(from);
   const int64_t last = std::min<int64_t>(core::hour_of(until - 1), n - 1);
-  if (values.empty() || first >= n) return 0.0;
-  if (first == last) return static_cast<double>(until - from) * values[static_cast<size_t>(first)];
-  double weighted_s = static_cast<double>(core::hour_start(first + 1) - from) * values[static_cast<size_t>(first)];
+  if (values_.empty() || first >= n) return 0.0;
+  if (first == last) return static_cast<double>(until - from) * values_[static_cast<size_t>(first)];
+  double weighted_s = static_cast<double>(core::hour_start(first + 1) - from) * values_[static_cast<size_t>(first)];
   weighted_s += static_cast<double>(std::min(until, core::hour_start(last + 1)) - core::hour_start(last)) *
-                values[static_cast<size_t>(last)];
+                values_[static_cast<size_t>(last)];
   weighted_s += static_cast<double>(core::kSecondsPerHour) *
-                (prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first + 1)]);
+                (prefix_[static_cast<size_t>(last)] - prefix_[static_cast<size_t>(first + 1)]);
   return weighted_s;
 }
 
 void SiteRuntime::set_carbon_intensity(std::span<const double> ci) {
-  ci_.set(ci);
+  ci_ = std::make_shared<const HourlyWeight>(ci);
 }
 void SiteRuntime::set_marginal_carbon_intensity(std::span<const double> ci) {
-  marginal_ci_.set(ci);
+  marginal_ci_ = std::make_shared<const HourlyWeight>(ci);
 }
 void SiteRuntime::set_energy_price(std::span<const double> usd_per_mwh) {
-  price_.set(usd_per_mwh);
+  price_ = std::make_shared<const HourlyWeight>(usd_per_mwh);
 }
 
 void SiteRuntime::set_gpu_hour_rates(std::vector<double> embodied_kg_per_gpu_h,
@@ -408,11 +406,11 @@ void SiteRuntime::book(const Running& r, core::Seconds until) {
   if (r.speed < 1.0) out.capped_s += dt;
   out.gpu_s += static_cast<double>(r.gpus) * dt;
   const core::Seconds from = r.segment_start_s;
-  if (!ci_.values.empty()) out.emissions_t += mwh_per_s * ci_.weighted_seconds(from, until) * 1e-3;  // kg / 1000 = t
-  if (!marginal_ci_.values.empty()) {
-    out.emissions_marginal_t += mwh_per_s * marginal_ci_.weighted_seconds(from, until) * 1e-3;
+  if (ci_ && !ci_->empty()) out.emissions_t += mwh_per_s * ci_->weighted_seconds(from, until) * 1e-3;  // kg / 1000 = t
+  if (marginal_ci_ && !marginal_ci_->empty()) {
+    out.emissions_marginal_t += mwh_per_s * marginal_ci_->weighted_seconds(from, until) * 1e-3;
   }
-  if (!price_.values.empty()) out.energy_cost_usd += mwh_per_s * price_.weighted_seconds(from, until);
+  if (price_ && !price_->empty()) out.energy_cost_usd += mwh_per_s * price_->weighted_seconds(from, until);
 }
 
 void SiteRuntime::launch(Running r) {

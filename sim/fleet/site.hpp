@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -134,6 +135,21 @@ struct WaitingView {
   uint8_t priority = 0;          // Task::priority
 };
 
+// An hourly series (one value per run hour, viewed, not copied) with its prefix sums: the sum
+// over any span of seconds of seconds x value in O(1). Tasks' emissions, marginal emissions
+// and energy cost (TaskOutcome) are such sums over their run segments.
+class HourlyWeight {
+ public:
+  explicit HourlyWeight(std::span<const double> values);
+  bool empty() const { return values_.empty(); }
+  // sum over [from, until) of seconds x value; 0 past the series' end
+  double weighted_seconds(core::Seconds from, core::Seconds until) const;
+
+ private:
+  std::span<const double> values_;
+  std::vector<double> prefix_;  // prefix_[h] = values_[0] + ... + values_[h - 1]
+};
+
 // Per-hour totals of one site.
 struct SiteHour {
   double it_energy_mwh = 0.0;
@@ -237,6 +253,10 @@ class SiteRuntime {
   // booked into TaskOutcome::emissions_marginal_t and energy_cost_usd. Empty: not booked.
   void set_marginal_carbon_intensity(std::span<const double> ci);
   void set_energy_price(std::span<const double> usd_per_mwh);
+  // The same, shared by the sites of a region (its prefix sums made once, not per site).
+  void set_carbon_intensity(std::shared_ptr<const HourlyWeight> ci) { ci_ = std::move(ci); }
+  void set_marginal_carbon_intensity(std::shared_ptr<const HourlyWeight> ci) { marginal_ci_ = std::move(ci); }
+  void set_energy_price(std::shared_ptr<const HourlyWeight> usd_per_mwh) { price_ = std::move(usd_per_mwh); }
   // Per GPU type index: embodied carbon (kg) and capital cost (USD) per installed GPU-hour,
   // booked into SiteHour::embodied_it_kg and capital_usd for every GPU installed in the hour.
   void set_gpu_hour_rates(std::vector<double> embodied_kg_per_gpu_h, std::vector<double> capital_usd_per_gpu_h);
@@ -443,16 +463,10 @@ class SiteRuntime {
   };
   PassBuffers pass_;  // schedule()'s working state, reused
   // An hourly series a task's energy is weighted by (CI, marginal CI, price), with its prefix sums.
-  struct HourlyWeight {
-    std::span<const double> values;
-    std::vector<double> prefix;
-    void set(std::span<const double> v);
-    // sum over [from, until) of seconds x value, per second of the span
-    double weighted_seconds(core::Seconds from, core::Seconds until) const;
-  };
-  HourlyWeight ci_;
-  HourlyWeight marginal_ci_;
-  HourlyWeight price_;
+  // null: not booked
+  std::shared_ptr<const HourlyWeight> ci_;
+  std::shared_ptr<const HourlyWeight> marginal_ci_;
+  std::shared_ptr<const HourlyWeight> price_;
   std::vector<double> embodied_kg_per_gpu_h_;  // by GPU type index
   std::vector<double> capital_usd_per_gpu_h_;
 };

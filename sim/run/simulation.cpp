@@ -124,15 +124,29 @@ class FleetModel final : public engine::WindowedModel {
       any_interruptible_ |= interruptible;
       interruptible_checkpoint_s_.push_back(interruptible ? job.checkpoint_s : -1);
     }
+    // A region's hourly weights (carbon intensity, marginal, price) with their prefix sums, made
+    // once and shared by its sites.
+    struct RegionWeights {
+      std::shared_ptr<const fleet::HourlyWeight> ci, marginal_ci, price;
+    };
+    std::vector<RegionWeights> region_weights(sc.region_supply.size());
     sites_.reserve(sc.sites.size());
     for (const auto& spec : sc.sites) {
       sites_.emplace_back(spec, sc.catalog, sc.scheduler.backfill_depth, std::span<fleet::TaskOutcome>(outcomes_));
       const energy::RegionSupply& supply = sc.region_supply[spec.region];
-      sites_.back().set_carbon_intensity(supply.grid.carbon_intensity_g_per_kwh);
-      sites_.back().set_marginal_carbon_intensity(supply.grid.marginal_carbon_intensity_g_per_kwh);
-      if (spec.region < sc.region_footprint.size()) {
-        sites_.back().set_energy_price(sc.region_footprint[spec.region].price_usd_per_mwh);
+      RegionWeights& weights = region_weights[spec.region];
+      if (!weights.ci) {
+        weights.ci = std::make_shared<const fleet::HourlyWeight>(supply.grid.carbon_intensity_g_per_kwh);
+        weights.marginal_ci =
+            std::make_shared<const fleet::HourlyWeight>(supply.grid.marginal_carbon_intensity_g_per_kwh);
+        if (spec.region < sc.region_footprint.size()) {
+          weights.price =
+              std::make_shared<const fleet::HourlyWeight>(sc.region_footprint[spec.region].price_usd_per_mwh);
+        }
       }
+      sites_.back().set_carbon_intensity(weights.ci);
+      sites_.back().set_marginal_carbon_intensity(weights.marginal_ci);
+      if (weights.price) sites_.back().set_energy_price(weights.price);
       sites_.back().set_gpu_hour_rates(gpu_rates_.embodied_kg, gpu_rates_.capital_usd);
     }
     touched_.assign(sites_.size(), 0);
