@@ -103,7 +103,7 @@ if [ "$forked" -eq 1 ]; then
       echo "== fuzz_$harness FAILED: a finding in fleetsim's code (above); the inputs are in $findings/"
       exit 1
     }
-    outcome="${#new_findings[@]} findings inside HDF5 (triage.py), none in fleetsim"
+    outcome="${#new_findings[@]} findings, none in fleetsim (triage.py: inside HDF5, or clean when run alone)"
   fi
   executions=$(grep -Eo '^#[0-9]+:' "$log" | tail -n 1 | tr -d '#:')
   rss=?
