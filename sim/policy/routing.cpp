@@ -56,29 +56,33 @@ void validate(const RoutingProblem& problem, const char* who) {
   }
 }
 
+// Sizes match the pair set, demands and capacities finite and >= 0.
+void validate_amounts(const RoutingPairs& pairs, const std::vector<double>& demand, const std::vector<double>& capacity,
+                      const char* who) {
+  if (demand.size() != pairs.demands()) {
+    fail(who, ": ", demand.size(), " demands but the pairs have ", pairs.demands(), " demand regions");
+  }
+  if (capacity.size() != pairs.sites()) {
+    fail(who, ": ", capacity.size(), " capacities but the pairs have ", pairs.sites(), " sites");
+  }
+  for (size_t d = 0; d < demand.size(); ++d) {
+    if (!std::isfinite(demand[d]) || demand[d] < 0.0) {
+      fail(who, ": demand of region ", d, " is ", demand[d], " (must be finite and >= 0)");
+    }
+  }
+  for (size_t s = 0; s < capacity.size(); ++s) {
+    if (!std::isfinite(capacity[s]) || capacity[s] < 0.0) {
+      fail(who, ": capacity of site ", s, " is ", capacity[s], " (must be finite and >= 0)");
+    }
+  }
+}
+
 // The sparse form's checks, in O(pairs + regions + sites): sizes match the pair set, demands and
 // capacities finite and >= 0, costs finite or +infinity.
 void validate(const RoutingPairs& pairs, const SparseRoutingProblem& problem, const char* who) {
-  if (problem.demand.size() != pairs.demands()) {
-    fail(who, ": ", problem.demand.size(), " demands but the pairs have ", pairs.demands(), " demand regions");
-  }
-  if (problem.capacity.size() != pairs.sites()) {
-    fail(who, ": ", problem.capacity.size(), " capacities but the pairs have ", pairs.sites(), " sites");
-  }
+  validate_amounts(pairs, problem.demand, problem.capacity, who);
   if (problem.cost.size() != pairs.size()) {
     fail(who, ": ", problem.cost.size(), " costs but there are ", pairs.size(), " pairs");
-  }
-  for (size_t d = 0; d < problem.demand.size(); ++d) {
-    const double demand = problem.demand[d];
-    if (!std::isfinite(demand) || demand < 0.0) {
-      fail(who, ": demand of region ", d, " is ", demand, " (must be finite and >= 0)");
-    }
-  }
-  for (size_t s = 0; s < problem.capacity.size(); ++s) {
-    const double capacity = problem.capacity[s];
-    if (!std::isfinite(capacity) || capacity < 0.0) {
-      fail(who, ": capacity of site ", s, " is ", capacity, " (must be finite and >= 0)");
-    }
   }
   // One branch-free pass over the costs (c > -infinity is false exactly for NaN and -infinity;
   // written so that the compiler vectorises it); the failing pair is looked for only when there
@@ -212,11 +216,51 @@ void Router::set_pairs(RoutingPairs pairs) {
   greedy_->prepare(pairs_);
 }
 
+void Router::set_pair_keys(std::vector<double> key, std::span<const std::uint32_t> group_of_site) {
+  if (key.size() != pairs_.size()) fail("set_pair_keys: ", key.size(), " keys for ", pairs_.size(), " pairs");
+  if (group_of_site.size() != pairs_.sites()) {
+    fail("set_pair_keys: ", group_of_site.size(), " site groups for ", pairs_.sites(), " sites");
+  }
+  for (size_t p = 0; p < key.size(); ++p) {
+    if (!std::isfinite(key[p])) fail("set_pair_keys: the key of pair ", p, " is ", key[p], " (must be finite)");
+  }
+  greedy_->set_keys(pairs_, std::move(key), group_of_site);
+}
+
 void Router::route_greedy(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) {
   validate(pairs_, problem, "route_greedy");
   clear_solution(pairs_, solution);
   greedy_->solve(pairs_, problem, solution);
   finish(problem, solution);
+}
+
+void Router::route_greedy(const SeparableRoutingProblem& problem, SparseRoutingSolution& solution) {
+  constexpr double kLargest = 1e300;  // site values and scale x keys: their sums stay finite
+  if (!greedy_->has_keys() && pairs_.size() > 0)
+    fail("route_greedy: separable costs without pair keys (set_pair_keys)");
+  validate_amounts(pairs_, problem.demand, problem.capacity, "route_greedy");
+  if (problem.site_value.size() != pairs_.sites()) {
+    fail("route_greedy: ", problem.site_value.size(), " site values but the pairs have ", pairs_.sites(), " sites");
+  }
+  for (size_t s = 0; s < problem.site_value.size(); ++s) {
+    if (!(std::abs(problem.site_value[s]) <= kLargest)) {
+      fail("route_greedy: the value of site ", s, " is ", problem.site_value[s], " (must be finite, |value| <= 1e300)");
+    }
+  }
+  if (!(problem.scale >= 0.0) || !(problem.scale * greedy_->max_key() <= kLargest)) {
+    fail("route_greedy: the scale is ", problem.scale, " (must be >= 0, and scale x the largest |key| <= 1e300)");
+  }
+  clear_solution(pairs_, solution);
+  if (pairs_.size() > 0) greedy_->solve_separable(pairs_, problem, solution);
+  for (size_t d = 0; d < problem.demand.size(); ++d) {
+    solution.served[d] = std::clamp(solution.served[d], 0.0, problem.demand[d]);
+    solution.dropped[d] = problem.demand[d] - solution.served[d];
+  }
+  double total_cost = 0.0;
+  for (const std::uint32_t p : solution.used) {
+    if (solution.flow[p] > 0.0) total_cost += solution.flow[p] * greedy_->cost_of(p);
+  }
+  solution.total_cost = total_cost;
 }
 
 // route_min_cost_flow: source -> region d (capacity floor(demand[d]), cost 0) -> site s (allowed

@@ -76,6 +76,17 @@ struct SparseRoutingProblem {
   std::vector<double> cost;      // per pair: cost per query; kUnreachable: not allowed this hour
 };
 
+// One hour's routing problem on a fixed pair set whose costs separate into a site part and a
+// pair part: cost[p] = site_value[site(p)] + scale * key[p], with the pair set's keys
+// (Router::set_pair_keys), as `greenest` routing's grid intensity plus a latency tie-break.
+// Every cost is finite: a site that cannot serve this hour has capacity 0.
+struct SeparableRoutingProblem {
+  std::vector<double> demand;      // per demand region: queries (>= 0)
+  std::vector<double> capacity;    // per site: queries it can serve (>= 0)
+  std::vector<double> site_value;  // per site
+  double scale = 1.0;              // >= 0
+};
+
 struct SparseRoutingSolution {
   std::vector<double> flow;     // per pair: queries served
   std::vector<double> served;   // per demand region
@@ -104,10 +115,23 @@ class Router {
   ~Router();
 
   const RoutingPairs& pairs() const { return pairs_; }
-  // Another pair set; the scratch memory is kept.
+  // Another pair set; the scratch memory is kept. Forgets the pair keys.
   void set_pairs(RoutingPairs pairs);
+  // For separable costs (route_greedy on a SeparableRoutingProblem): key[p], each pair's key
+  // (finite), and a hint for speed, never the result: group_of_site[s], site s's group (any ids),
+  // where a group's sites usually have equal site values hour to hour (e.g. the sites of one grid
+  // region under `greenest` routing). Throws std::invalid_argument for sizes other than the
+  // pairs' and sites', or a key that is not finite.
+  void set_pair_keys(std::vector<double> key, std::span<const std::uint32_t> group_of_site);
 
   void route_greedy(const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  // route_greedy on separable costs, bit-identical to it on the SparseRoutingProblem with cost[p]
+  // = site_value[site(p)] + scale * key[p], but without that cost of every pair: each group's
+  // pairs are kept by key, so an hour costs O(regions + sites + groups + the pairs phase 1 takes),
+  // where the costs of every pair are only computed when phase 2 or 3 has work. Needs
+  // set_pair_keys. Throws std::invalid_argument as route_greedy, or for a site value or scale x
+  // the largest |key| not finite or above 1e300, or a scale below 0.
+  void route_greedy(const SeparableRoutingProblem& problem, SparseRoutingSolution& solution);
   void route_min_cost_flow(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) const;
 
  private:

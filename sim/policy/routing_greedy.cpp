@@ -27,8 +27,13 @@ void Router::Greedy::solve(const RoutingPairs& pairs, const SparseRoutingProblem
   assign_cheapest_first();
   augment_to_maximum_flow();
   cancel_negative_cycles(kCycleBudget);
+  finish_solve(problem.demand, solution);
+}
+
+// solution.served and used, from unserved_ and the users.
+void Router::Greedy::finish_solve(std::span<const double> demand, SparseRoutingSolution& solution) {
   // served = demand - unserved, so a fully served region (unserved exactly 0) drops exactly 0.
-  for (size_t d = 0; d < demands_; ++d) solution.served[d] = problem.demand[d] - unserved_[d];
+  for (size_t d = 0; d < demands_; ++d) solution.served[d] = demand[d] - unserved_[d];
   // Only pairs that were given flow (users) can have flow.
   solution.used.clear();
   for (size_t s = 0; s < sites_; ++s) {
@@ -48,20 +53,42 @@ void Router::Greedy::prepare(const RoutingPairs& pairs) {
   user_count_.assign(pairs.sites(), 0);
   is_user_.assign(pairs.size(), 0);
   has_order_ = false;
+  key_.clear();
+  group_pairs_.clear();
+  group_begin_.clear();
 }
 
 void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem& problem,
                            SparseRoutingSolution& solution) {
-  pairs_ = &pairs;
-  problem_ = &problem;
-  flow_ = &solution.flow;
+  begin_solve(pairs, problem.demand, problem.capacity, solution);
+  site_value_ = nullptr;  // costs from the problem
   cost_ = problem.cost.data();
+  mark_choices();
+}
+
+// What every solve starts from: the problem's sizes and amounts, and no users (the last solve's
+// are unmarked; prepare left none).
+void Router::Greedy::begin_solve(const RoutingPairs& pairs, std::span<const double> demand,
+                                 std::span<const double> capacity, SparseRoutingSolution& solution) {
+  pairs_ = &pairs;
+  demand_ = demand.data();
+  capacity_ = capacity.data();
+  flow_ = &solution.flow;
   pair_site_ = pairs.sites_of_pairs().data();
   pair_region_ = pairs.demands_of_pairs().data();
   demands_ = pairs.demands();
   sites_ = pairs.sites();
-  unserved_.assign(problem.demand.begin(), problem.demand.end());
-  spare_.assign(problem.capacity.begin(), problem.capacity.end());
+  unserved_.assign(demand.begin(), demand.end());
+  spare_.assign(capacity.begin(), capacity.end());
+  for (size_t s = 0; s < sites_; ++s) {
+    for (size_t k = 0; k < user_count_[s]; ++k) is_user_[users_[user_begin_[s] + k]] = 0;
+    user_count_[s] = 0;
+  }
+}
+
+// allowed_, choice_count_ and choices_ at the costs cost_.
+void Router::Greedy::mark_choices() {
+  const RoutingPairs& pairs = *pairs_;
   allowed_.resize(pairs.size());
   choice_count_.resize(demands_);
   // Without data-dependent branches (often about half the pairs are allowed, in no predictable
@@ -69,10 +96,10 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
   unsigned char* allowed = allowed_.data();
   const double* cost = cost_;
   const std::uint32_t* pair_site = pair_site_;
-  const double* capacity = problem.capacity.data();
+  const double* capacity = capacity_;
   size_t count = 0;
   for (size_t d = 0; d < demands_; ++d) {
-    const bool open = problem.demand[d] > 0.0;
+    const bool open = demand_[d] > 0.0;
     size_t region_count = 0;
     const size_t end = pairs.end(d);
     for (size_t p = pairs.begin(d); p < end; ++p) {
@@ -85,11 +112,6 @@ void Router::Greedy::start(const RoutingPairs& pairs, const SparseRoutingProblem
     count += region_count;
   }
   choices_ = count;
-  // The last solve's users are unmarked (prepare left none).
-  for (size_t s = 0; s < sites_; ++s) {
-    for (size_t k = 0; k < user_count_[s]; ++k) is_user_[users_[user_begin_[s] + k]] = 0;
-    user_count_[s] = 0;
-  }
 }
 
 // low_, high_: the cheapest and dearest choice's cost; tolerance_: cost differences below it
@@ -295,6 +317,227 @@ void Router::Greedy::sort_choices() {
   }
 }
 
+// Separable costs (solve_separable): each group's pairs by (key, pair), the sites of each group,
+// and per group the places where neighbours in that list have different keys, by increasing key
+// difference (gaps_): only there can rounding make this hour's costs equal (order_groups).
+void Router::Greedy::set_keys(const RoutingPairs& pairs, std::vector<double> key,
+                              std::span<const std::uint32_t> group_of_site) {
+  key_ = std::move(key);
+  // ids -> 0, 1, ... in increasing order
+  std::vector<std::uint32_t> ids(group_of_site.begin(), group_of_site.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::uint32_t> group(pairs.sites());
+  for (size_t s = 0; s < pairs.sites(); ++s) {
+    group[s] = static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), group_of_site[s]) - ids.begin());
+  }
+  const size_t groups = ids.size();
+  group_begin_.assign(groups + 1, 0);
+  group_site_begin_.assign(groups + 1, 0);
+  for (size_t s = 0; s < pairs.sites(); ++s) {
+    group_begin_[group[s] + 1] += static_cast<std::uint32_t>(pairs.pairs_of_site(s).size());
+    ++group_site_begin_[group[s] + 1];
+  }
+  for (size_t g = 0; g < groups; ++g) {
+    group_begin_[g + 1] += group_begin_[g];
+    group_site_begin_[g + 1] += group_site_begin_[g];
+  }
+  group_pairs_.resize(pairs.size());
+  group_sites_.resize(pairs.sites());
+  std::vector<std::uint32_t> at(group_begin_.begin(), group_begin_.end() - 1);
+  std::vector<std::uint32_t> site_at(group_site_begin_.begin(), group_site_begin_.end() - 1);
+  for (size_t s = 0; s < pairs.sites(); ++s) {
+    group_sites_[site_at[group[s]]++] = static_cast<std::uint32_t>(s);
+    for (const std::uint32_t p : pairs.pairs_of_site(s)) group_pairs_[at[group[s]]++] = p;
+  }
+  max_key_ = 0.0;
+  min_key_ = kUnreachable;
+  for (const double k : key_) {
+    max_key_ = std::max(max_key_, std::abs(k));
+    if (k != 0.0) min_key_ = std::min(min_key_, std::abs(k));
+  }
+  gaps_.clear();
+  gap_begin_.assign(groups + 1, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    const auto first = group_pairs_.begin() + group_begin_[g];
+    const auto last = group_pairs_.begin() + group_begin_[g + 1];
+    std::sort(first, last,
+              [&](std::uint32_t a, std::uint32_t b) { return key_[a] < key_[b] || (key_[a] == key_[b] && a < b); });
+    const size_t from = gaps_.size();
+    for (std::uint32_t k = group_begin_[g]; k + 1 < group_begin_[g + 1]; ++k) {
+      const double gap = key_[group_pairs_[k + 1]] - key_[group_pairs_[k]];
+      if (gap > 0.0) gaps_.push_back(Gap{gap, k});
+    }
+    std::sort(gaps_.begin() + static_cast<std::ptrdiff_t>(from), gaps_.end(),
+              [](const Gap& a, const Gap& b) { return a.gap < b.gap || (a.gap == b.gap && a.at < b.at); });
+    gap_begin_[g + 1] = static_cast<std::uint32_t>(gaps_.size());
+  }
+}
+
+// group_runs_: each group with a choice, by increasing (cost, pair) of its cheapest. A group's
+// list is in (cost, pair) order this hour when its sites have one value v: cost = v + scale x
+// key is then non-decreasing along it (rounding is monotonic), and pairs of equal key come in
+// pair order; only neighbours of different keys whose costs round to the same value would be out
+// of order. Those can only be where the keys differ by at most 2^-50 (|v| / scale + max |key|)
+// (the two roundings of each cost are each within 2^-53 of it): they are checked, and a group
+// where they tie, or whose sites' values differ, is sorted by (cost, pair) into scratch_pairs_
+// for this hour. A group's first and last choice bound it (a choice: demand and capacity > 0).
+void Router::Greedy::order_groups() {
+  group_runs_.clear();
+  scratch_pairs_.clear();
+  for (size_t g = 0; g + 1 < group_begin_.size(); ++g) {
+    const std::uint32_t* sites = group_sites_.data() + group_site_begin_[g];
+    const size_t site_count = group_site_begin_[g + 1] - group_site_begin_[g];
+    const double value = site_value_[sites[0]];
+    bool exact = true;
+    for (size_t i = 1; i < site_count; ++i) exact = exact && site_value_[sites[i]] == value;
+    const std::uint32_t begin = group_begin_[g];
+    const std::uint32_t end = group_begin_[g + 1];
+    const std::uint32_t* list = group_pairs_.data() + begin;
+    bool scratch = false;
+    std::uint32_t offset = begin;
+    // this hour's list in scratch_pairs_
+    auto copy_list = [&] {
+      offset = static_cast<std::uint32_t>(scratch_pairs_.size());
+      scratch_pairs_.insert(scratch_pairs_.end(), list, list + (end - begin));
+      scratch = true;
+    };
+    auto by_cost = [&](std::uint32_t a, std::uint32_t b) { return separable_less(a, b); };
+    if (exact) {
+      // (no bound where scale x key could be subnormal, with its larger relative error)
+      const double bound =
+          scale_ * min_key_ > 0x1p-1000 ? 0x1p-50 * (std::abs(value) / scale_ + max_key_) : kUnreachable;
+      for (std::uint32_t i = gap_begin_[g]; i < gap_begin_[g + 1] && gaps_[i].gap <= bound; ++i) {
+        const std::uint32_t at = gaps_[i].at - begin;
+        const std::uint32_t* now = scratch ? scratch_pairs_.data() + offset : list;
+        if (cost_of(now[at]) != cost_of(now[at + 1])) continue;
+        // a tie of different keys: the whole run of this cost, in pair order
+        if (!scratch) copy_list();
+        std::uint32_t* copy = scratch_pairs_.data() + offset;
+        const double tied = cost_of(copy[at]);
+        std::uint32_t low = at;
+        std::uint32_t high = at + 2;
+        while (low > 0 && cost_of(copy[low - 1]) == tied) --low;
+        while (high < end - begin && cost_of(copy[high]) == tied) ++high;
+        std::sort(copy + low, copy + high);
+      }
+    } else {
+      copy_list();
+      std::sort(scratch_pairs_.begin() + offset, scratch_pairs_.end(), by_cost);
+    }
+    if (scratch) list = scratch_pairs_.data() + offset;
+    const std::uint32_t count = end - begin;
+    auto choice = [&](std::uint32_t p) { return demand_[pair_region_[p]] > 0.0 && capacity_[pair_site_[p]] > 0.0; };
+    std::uint32_t first = 0;
+    while (first < count && !choice(list[first])) ++first;
+    if (first == count) continue;
+    std::uint32_t last = count - 1;
+    while (!choice(list[last])) --last;
+    group_runs_.push_back(GroupRun{list[first], list[last], offset + first, offset + last + 1, scratch});
+  }
+  std::sort(group_runs_.begin(), group_runs_.end(),
+            [&](const GroupRun& a, const GroupRun& b) { return separable_less(a.head, b.head); });
+}
+
+// take(p) for each pair p of a group run in increasing (cost, pair) order until it returns
+// false (non-choices among them too: take skips them). Groups by increasing head (order_groups);
+// a group whose head lies above the last tail of those before it is taken alone, in its list's
+// order; groups whose ranges overlap are merged pair by pair (a heap of their cursors). Exact:
+// every pair of a later stretch of groups is above every pair of the earlier ones.
+template <class Take>
+void Router::Greedy::walk_groups(Take&& take) {
+  order_groups();
+  auto later = [](const Cursor& a, const Cursor& b) {
+    return b.cost < a.cost || (b.cost == a.cost && b.pair < a.pair);
+  };
+  auto list_of = [&](const GroupRun& run) { return run.scratch ? scratch_pairs_.data() : group_pairs_.data(); };
+  const size_t runs = group_runs_.size();
+  for (size_t i = 0; i < runs;) {
+    std::uint32_t tail = group_runs_[i].tail;
+    size_t j = i + 1;
+    for (; j < runs && separable_less(group_runs_[j].head, tail); ++j) {
+      if (separable_less(tail, group_runs_[j].tail)) tail = group_runs_[j].tail;
+    }
+    if (j == i + 1) {
+      const GroupRun& run = group_runs_[i];
+      const std::uint32_t* list = list_of(run);
+      for (std::uint32_t k = run.first; k < run.end; ++k) {
+        if (!take(list[k])) return;
+      }
+    } else {
+      // cursors_: a heap with the least head at the front; the front is taken, advanced and
+      // sifted down in place (one sift per pair)
+      cursors_.clear();
+      for (size_t r = i; r < j; ++r) {
+        const GroupRun& run = group_runs_[r];
+        cursors_.push_back(Cursor{cost_of(run.head), run.head, run.first + 1, run.end, list_of(run)});
+      }
+      std::make_heap(cursors_.begin(), cursors_.end(), later);
+      Cursor* heap = cursors_.data();
+      size_t size = cursors_.size();
+      while (size > 0) {
+        if (!take(heap[0].pair)) return;
+        Cursor top = heap[0];
+        if (top.next < top.end) {
+          top.pair = top.list[top.next++];
+          top.cost = cost_of(top.pair);
+        } else {
+          top = heap[--size];
+        }
+        size_t at = 0;
+        for (size_t child = 1; child < size; child = 2 * at + 1) {
+          if (child + 1 < size && later(heap[child], heap[child + 1])) ++child;
+          if (!later(top, heap[child])) break;
+          heap[at] = heap[child];
+          at = child;
+        }
+        if (size > 0) heap[at] = top;
+      }
+    }
+    i = j;
+  }
+}
+
+// route_greedy on separable costs: phase 1 by groups (walk_groups), without this hour's cost of
+// every pair; phases 2 and 3 need them, so they are computed only where those phases have
+// work: some region unserved that has a choice, or an instance small enough for phase 3.
+void Router::Greedy::solve_separable(const RoutingPairs& pairs, const SeparableRoutingProblem& problem,
+                                     SparseRoutingSolution& solution) {
+  begin_solve(pairs, problem.demand, problem.capacity, solution);
+  site_value_ = problem.site_value.data();
+  scale_ = problem.scale;
+  // A region has a choice when its demand is above 0 and one of its sites has capacity (every
+  // separable cost is finite); choice_count_ is 0 or 1 until the costs are computed.
+  choice_count_.resize(demands_);
+  for (size_t d = 0; d < demands_; ++d) {
+    size_t p = pairs.begin(d);
+    const size_t end = pairs.end(d);
+    if (problem.demand[d] > 0.0) {
+      while (p < end && !(problem.capacity[pair_site_[p]] > 0.0)) ++p;
+    } else {
+      p = end;
+    }
+    choice_count_[d] = p < end ? 1 : 0;
+  }
+  assign_cheapest_first();
+  bool unserved = false;
+  for (size_t d = 0; d < demands_; ++d) unserved = unserved || (unserved_[d] > 0.0 && has_choices(d));
+  // Phase 3 runs where the choices are few (cancel_negative_cycles): at most the pairs of the
+  // regions with demand.
+  size_t open_pairs = 0;
+  for (size_t d = 0; d < demands_; ++d) open_pairs += problem.demand[d] > 0.0 ? pairs.end(d) - pairs.begin(d) : 0;
+  const size_t round_work = 2 * open_pairs + 2 * (demands_ + sites_) + 1;
+  if (unserved || kCycleBudget / round_work >= kMinCycleRounds) {
+    separable_cost_.resize(pairs.size());
+    for (size_t p = 0; p < pairs.size(); ++p) separable_cost_[p] = cost_of(static_cast<std::uint32_t>(p));
+    cost_ = separable_cost_.data();
+    mark_choices();
+    augment_to_maximum_flow();
+    cancel_negative_cycles(kCycleBudget);
+  }
+  finish_solve(problem.demand, solution);
+}
+
 // Phase 1: every choice in increasing (cost, region, site) order gets min(unserved demand,
 // spare capacity); stops once every region is served or every site full.
 void Router::Greedy::assign_cheapest_first() {
@@ -307,18 +550,18 @@ void Router::Greedy::assign_cheapest_first() {
   for (size_t s = 0; s < sites_; ++s) {
     if (spare_[s] > 0.0) ++open_sites;
   }
-  choices_by_cost();
   // Locals, since the stores could alias members.
   double* flow_of = flow.data();
   double* unserved = unserved_.data();
   double* spare = spare_.data();
   const std::uint32_t* pair_region = pair_region_;
   const std::uint32_t* pair_site = pair_site_;
-  for (const std::uint32_t p : order_) {
-    if (open_regions == 0 || open_sites == 0) break;
+  // false once there is nothing left to do
+  auto take = [&](std::uint32_t p) {
+    if (open_regions == 0 || open_sites == 0) return false;
     const size_t d = pair_region[p];
     const size_t s = pair_site[p];
-    if (!(unserved[d] > 0.0) || !(spare[s] > 0.0)) continue;
+    if (!(unserved[d] > 0.0) || !(spare[s] > 0.0)) return true;
     const double amount = std::min(unserved[d], spare[s]);
     flow_of[p] += amount;
     add_user(p, s);
@@ -326,6 +569,15 @@ void Router::Greedy::assign_cheapest_first() {
     spare[s] -= amount;     // exactly 0 when amount == spare[s]
     if (!(unserved[d] > 0.0)) --open_regions;
     if (!(spare[s] > 0.0)) --open_sites;
+    return true;
+  };
+  if (site_value_ != nullptr) {
+    walk_groups(take);
+    return;
+  }
+  choices_by_cost();
+  for (const std::uint32_t p : order_) {
+    if (!take(p)) break;
   }
 }
 
@@ -497,11 +749,11 @@ void Router::Greedy::cancel_negative_cycles(size_t max_relaxations) {
       }
     }
     for (size_t s = 0; s < sites_; ++s) {
-      if (spare_[s] < problem_->capacity[s]) relax(demands_ + s, label_[node_t], node_t, kNone);
+      if (spare_[s] < capacity_[s]) relax(demands_ + s, label_[node_t], node_t, kNone);
       if (spare_[s] > 0.0) relax(node_t, label_[demands_ + s], demands_ + s, kNone);
     }
     for (size_t d = 0; d < demands_; ++d) {
-      if (unserved_[d] < problem_->demand[d]) relax(node_u, label_[d], d, kNone);
+      if (unserved_[d] < demand_[d]) relax(node_u, label_[d], d, kNone);
     }
     if (!changed) return;
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "policy/routing.hpp"
@@ -21,22 +22,42 @@ namespace fleetsim::policy {
 //     the time.
 // It works on the pairs in place: the allowed pairs of a solve ("choices": finite cost, demand
 // > 0, capacity > 0) are marked, flows are per pair, and since pairs are in (region, site) order,
-// (cost, pair index) is the (cost, region, site) order. All members are scratch memory reused
-// from one solve to the next; what depends on the pair set only is laid out by prepare.
+// (cost, pair index) is the (cost, region, site) order. Phase 1 takes the choices in that order
+// from one list of all choices (choices_by_cost) or, on separable costs (solve_separable), from
+// each site group's list by key, merging groups only where their cost ranges overlap
+// (walk_groups). All members are scratch memory reused from one solve to the next; what depends
+// on the pair set only is laid out by prepare (and set_keys).
 class Router::Greedy {
  public:
   // Lays out the scratch memory that depends on the pair set only; before the first solve on
-  // a pair set.
+  // a pair set. No site groups.
   void prepare(const RoutingPairs& pairs);
+  // The pair keys of separable costs and the site groups (Router::set_pair_keys, checked there).
+  void set_keys(const RoutingPairs& pairs, std::vector<double> key, std::span<const std::uint32_t> group_of_site);
+  bool has_keys() const { return !group_begin_.empty(); }
+  // The largest |key| (checks of Router::route_greedy).
+  double max_key() const { return max_key_; }
   // Flows of the problem into solution.flow (all 0 on entry) and solution.served.
   void solve(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  // The same on separable costs (set_keys first), bit-identical to solve at cost[p] = cost_of(p).
+  void solve_separable(const RoutingPairs& pairs, const SeparableRoutingProblem& problem,
+                       SparseRoutingSolution& solution);
+  // Separable costs: pair p's in the last solve_separable (while its problem lives).
+  double cost_of(std::uint32_t p) const { return site_value_[pair_site_[p]] + scale_ * key_[p]; }
 
  private:
   void start(const RoutingPairs& pairs, const SparseRoutingProblem& problem, SparseRoutingSolution& solution);
+  void begin_solve(const RoutingPairs& pairs, std::span<const double> demand, std::span<const double> capacity,
+                   SparseRoutingSolution& solution);
+  void mark_choices();
+  void finish_solve(std::span<const double> demand, SparseRoutingSolution& solution);
   void cost_range();
   void choices_by_cost();
   bool order_from_last_solve();
   void sort_choices();
+  void order_groups();
+  template <class Take>
+  void walk_groups(Take&& take);
   void assign_cheapest_first();
   void augment_to_maximum_flow();
   void cancel_negative_cycles(size_t max_relaxations);
@@ -47,6 +68,11 @@ class Router::Greedy {
     return cost_[a] < cost_[b] || (cost_[a] == cost_[b] && a < b);
   }
   bool has_choices(size_t d) const { return choice_count_[d] > 0; }
+  bool separable_less(std::uint32_t a, std::uint32_t b) const {
+    const double ca = cost_of(a);
+    const double cb = cost_of(b);
+    return ca < cb || (ca == cb && a < b);
+  }
   void add_user(size_t pair, size_t s) {
     if (is_user_[pair] != 0) return;
     is_user_[pair] = 1;
@@ -54,7 +80,8 @@ class Router::Greedy {
   }
 
   const RoutingPairs* pairs_ = nullptr;
-  const SparseRoutingProblem* problem_ = nullptr;
+  const double* demand_ = nullptr;       // per region: the problem's demand
+  const double* capacity_ = nullptr;     // per site: the problem's capacity
   std::vector<double>* flow_ = nullptr;  // per pair
   const double* cost_ = nullptr;         // per pair: the problem's costs
   const std::uint32_t* pair_site_ = nullptr;
@@ -96,6 +123,48 @@ class Router::Greedy {
   std::vector<std::uint64_t> by_low_digit_;
   std::vector<std::uint32_t> low_count_;
   std::vector<std::uint32_t> high_count_;
+  // Separable costs: site_value_ and scale_ of the solve (site_value_ null: costs from the
+  // problem), key_ per pair, and the |key| range other than 0. Site groups: group_pairs_[
+  // group_begin_[g], group_begin_[g + 1]) are group g's pairs by (key, pair), group_sites_ its
+  // sites (group_site_begin_); gaps_[gap_begin_[g], gap_begin_[g + 1]): the places `at` where
+  // neighbours in its list have different keys (by increasing difference). order_groups:
+  // group_runs_, each group with a choice (its first and last choice, at [first, end) of its
+  // list: group_pairs_, or this hour's sorted copy in scratch_pairs_) by increasing head;
+  // walk_groups merges overlapping groups with cursors_ (a heap). separable_cost_: every pair's
+  // cost, where phases 2 and 3 need them.
+  const double* site_value_ = nullptr;
+  double scale_ = 1.0;
+  std::vector<double> key_;
+  double max_key_ = 0.0;
+  double min_key_ = 0.0;
+  std::vector<std::uint32_t> group_pairs_;
+  std::vector<std::uint32_t> group_begin_;
+  std::vector<std::uint32_t> group_sites_;
+  std::vector<std::uint32_t> group_site_begin_;
+  struct Gap {
+    double gap;
+    std::uint32_t at;
+  };
+  std::vector<Gap> gaps_;
+  std::vector<std::uint32_t> gap_begin_;
+  struct GroupRun {
+    std::uint32_t head;  // the group's cheapest choice
+    std::uint32_t tail;  // its dearest
+    std::uint32_t first;
+    std::uint32_t end;
+    bool scratch;  // in scratch_pairs_
+  };
+  std::vector<GroupRun> group_runs_;
+  std::vector<std::uint32_t> scratch_pairs_;
+  struct Cursor {
+    double cost;
+    std::uint32_t pair;
+    std::uint32_t next;  // where the group's next pair is
+    std::uint32_t end;
+    const std::uint32_t* list;
+  };
+  std::vector<Cursor> cursors_;
+  std::vector<double> separable_cost_;
   // augment_to_maximum_flow
   std::vector<size_t> region_layer_of_;
   std::vector<size_t> site_layer_of_;

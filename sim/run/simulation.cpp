@@ -188,6 +188,12 @@ class FleetModel final : public engine::WindowedModel {
       pair_offsets.push_back(pair_sites.size());
     }
     router_.set_pairs(policy::RoutingPairs(sc.sites.size(), std::move(pair_offsets), std::move(pair_sites)));
+    // Pair costs (route_inference) separate: the site's grid region's greenness (0 for
+    // `nearest`) plus a scale times the pair's latency; the sites of a grid region share the
+    // first part.
+    std::vector<std::uint32_t> site_region(sc.sites.size());
+    for (size_t s = 0; s < sc.sites.size(); ++s) site_region[s] = static_cast<std::uint32_t>(sc.sites[s].region);
+    router_.set_pair_keys(pair_latency_ms_, site_region);
     const size_t pairs = router_.pairs().size();
     if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs, 0.0);
     result_.site_gpus_total.assign(cells, 0);
@@ -229,14 +235,15 @@ class FleetModel final : public engine::WindowedModel {
     const auto h = static_cast<size_t>(hour);
     const fleet::InferenceModel& model = sc_.inference.model;
     const policy::RoutingPairs& pairs = router_.pairs();
-    policy::SparseRoutingProblem& problem = problem_;  // buffers reused hour to hour
+    // buffers reused hour to hour; costs as separable costs (policy::SeparableRoutingProblem):
+    // cost = site_value + scale x latency, where a site that cannot serve has capacity 0
+    policy::SeparableRoutingProblem& problem = problem_;
     problem.capacity.resize(sites);
     for_each_site([&](size_t s) {  // each site's own state: on the runner's threads
       problem.capacity[s] = sites_[s].serves_inference() ? sites_[s].release_and_measure_inference(model) : 0.0;
     });
     problem.demand.resize(demands);
     for (size_t d = 0; d < demands; ++d) problem.demand[d] = sc_.demand_regions[d].queries[h];
-    problem.cost.resize(pairs.size());
     const bool greenest = sc_.inference.routing == "greenest";
     const bool by_spare = sc_.inference.greenest_by == "spare_cfe";
     const size_t regions = sc_.regions.size();
@@ -252,28 +259,26 @@ class FleetModel final : public engine::WindowedModel {
       }
       green_scale = std::max(green_scale, 1.0 + std::fabs(green[r]));
     }
-    // Per site: whether it can serve, and its greenness (greenest routing).
-    site_green_.resize(sites);
-    for (size_t s = 0; s < sites; ++s) {
-      site_green_[s] = problem.capacity[s] <= 0.0 ? policy::kUnreachable : green[sc_.sites[s].region];
-    }
+    // Greenest: the site's grid intensity this hour, or minus the region's spare contracted CFE
+    // (this hour's contracted generation less last hour's load); latency breaks ties. Nearest:
+    // the latency (0 + 1 x latency, exactly).
+    problem.site_value.resize(sites);
+    for (size_t s = 0; s < sites; ++s) problem.site_value[s] = green[sc_.sites[s].region];
+    problem.scale = greenest ? kLatencyTieBreak * green_scale : 1.0;
     const std::span<const std::uint32_t> pair_site = pairs.sites_of_pairs();
-    if (greenest) {
-      // Greenest: the site's grid intensity this hour, or minus the region's spare contracted
-      // CFE (this hour's contracted generation less last hour's load); latency breaks ties.
-      const double tie_break = kLatencyTieBreak * green_scale;
-      for (size_t p = 0; p < pairs.size(); ++p) {
-        problem.cost[p] = site_green_[pair_site[p]] + tie_break * pair_latency_ms_[p];
-      }
-    } else {
-      for (size_t p = 0; p < pairs.size(); ++p) {
-        problem.cost[p] =
-            site_green_[pair_site[p]] == policy::kUnreachable ? policy::kUnreachable : pair_latency_ms_[p];
-      }
-    }
     policy::SparseRoutingSolution& solution = solution_;
     if (sc_.inference.solver == "min_cost_flow") {
-      router_.route_min_cost_flow(problem, solution);
+      // every pair's cost; +infinity for a site that cannot serve
+      policy::SparseRoutingProblem& dense_costs = cost_problem_;
+      dense_costs.demand = problem.demand;
+      dense_costs.capacity = problem.capacity;
+      dense_costs.cost.resize(pairs.size());
+      for (size_t p = 0; p < pairs.size(); ++p) {
+        const size_t s = pair_site[p];
+        dense_costs.cost[p] = problem.capacity[s] <= 0.0 ? policy::kUnreachable
+                                                         : problem.site_value[s] + problem.scale * pair_latency_ms_[p];
+      }
+      router_.route_min_cost_flow(dense_costs, solution);
     } else {
       router_.route_greedy(problem, solution);
     }
@@ -834,9 +839,9 @@ class FleetModel final : public engine::WindowedModel {
   bool has_marginal_ = false;                          // a region's data give a marginal intensity
   policy::Router router_;                              // on the (demand region, site) pairs within the SLO
   std::vector<double> pair_latency_ms_;                // per routing pair
-  policy::SparseRoutingProblem problem_;
+  policy::SeparableRoutingProblem problem_;            // route_inference's problem
+  policy::SparseRoutingProblem cost_problem_;          // the same with every pair's cost, for min_cost_flow
   policy::SparseRoutingSolution solution_;
-  std::vector<double> site_green_;   // route_inference, per site: greenness; kUnreachable: no capacity
   std::vector<double> site_routed_;  // route_inference, per site: queries routed to it
   std::vector<double> site_keep_;    // route_inference, per site: share of its routed queries it served
   double latency_sum_ = 0.0;         // sum of served queries x latency

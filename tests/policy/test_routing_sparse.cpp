@@ -21,6 +21,7 @@ using fleetsim::policy::Router;
 using fleetsim::policy::RoutingPairs;
 using fleetsim::policy::RoutingProblem;
 using fleetsim::policy::RoutingSolution;
+using fleetsim::policy::SeparableRoutingProblem;
 using fleetsim::policy::SparseRoutingProblem;
 using fleetsim::policy::SparseRoutingSolution;
 
@@ -244,7 +245,12 @@ TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy
   // Greenest-like hours on one pair set: each site's group has an intensity that drifts (on
   // some sequences rounded, so groups tie), latency tie-breaks with ties, regions and sites
   // that drop out and come back, and now and then an hour of unrelated costs. A reused router
-  // starts from its last order; a fresh one sorts.
+  // starts from its last order; a fresh one sorts. The same hours as separable costs
+  // (SeparableRoutingProblem: the group's intensity per site, the latency as key) go to reused
+  // routers that keep each site group's pairs by key: with the true groups, with groups that are
+  // wrong (random ids, large ones among them), with one group of all sites and with a group per
+  // site; the hint may change the time, never the result. Their hours of unrelated costs give
+  // each site a value of its own. Some latencies are one ulp apart, which rounds to a tie.
   std::mt19937_64 rng(2025);
   for (int sequence = 0; sequence < 6; ++sequence) {
     const auto demands = static_cast<size_t>(draw(rng, 5, 30));
@@ -256,10 +262,26 @@ TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy
       for (size_t s = 0; s < sites; ++s) {
         mask[d][s] = uniform(rng) < 0.4;
         latency[d][s] = 0.5 * static_cast<double>(draw(rng, 0, 40));
+        if (draw(rng, 0, 3) == 0) latency[d][s] = std::nextafter(latency[d][s], 1e9);
       }
     }
     const RoutingPairs pairs = pairs_of(mask, sites);
     Router reused(pairs);
+    std::vector<std::vector<std::uint32_t>> hints(4, std::vector<std::uint32_t>(sites));
+    for (size_t s = 0; s < sites; ++s) {
+      hints[0][s] = static_cast<std::uint32_t>(s % groups);
+      hints[1][s] = draw(rng, 0, 3) == 0 ? 4000000000u + static_cast<std::uint32_t>(draw(rng, 0, 5))
+                                         : static_cast<std::uint32_t>(draw(rng, 0, 6));
+      hints[2][s] = 7;
+      hints[3][s] = static_cast<std::uint32_t>(s);
+    }
+    std::vector<double> keys;
+    for (size_t p = 0; p < pairs.size(); ++p) keys.push_back(latency[pairs.demand(p)][pairs.site(p)]);
+    std::vector<Router> grouped;
+    for (const auto& hint : hints) {
+      grouped.emplace_back(pairs);
+      grouped.back().set_pair_keys(keys, hint);
+    }
     std::vector<double> base(groups);
     std::vector<double> phase(groups);
     for (size_t g = 0; g < groups; ++g) {
@@ -288,10 +310,15 @@ TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy
         scale = std::max(scale, 1.0 + intensity[g]);
       }
       const bool unrelated = draw(rng, 0, 19) == 0;
+      SeparableRoutingProblem separable;
+      separable.demand = problem.demand;
+      separable.capacity = problem.capacity;
+      separable.scale = 1e-3 * scale;
+      for (size_t s = 0; s < sites; ++s) {
+        separable.site_value.push_back(unrelated ? 100.0 * uniform(rng) : intensity[s % groups]);
+      }
       for (size_t p = 0; p < pairs.size(); ++p) {
-        const size_t s = pairs.site(p);
-        problem.cost.push_back(unrelated ? 100.0 * uniform(rng)
-                                         : intensity[s % groups] + 1e-3 * scale * latency[pairs.demand(p)][s]);
+        problem.cost.push_back(separable.site_value[pairs.site(p)] + separable.scale * keys[p]);
       }
       CAPTURE(sequence, hour);
       SparseRoutingSolution from_last;
@@ -301,8 +328,103 @@ TEST_CASE("a router reused hour after hour routes as a fresh one does", "[policy
       fresh.route_greedy(problem, afresh);
       CHECK(same_solution(from_last, afresh));
       CHECK(used_lists_every_flow(from_last));
+      for (size_t k = 0; k < grouped.size(); ++k) {
+        CAPTURE(k);
+        SparseRoutingSolution by_groups;
+        grouped[k].route_greedy(separable, by_groups);
+        CHECK(same_solution(by_groups, afresh));
+        CHECK(used_lists_every_flow(by_groups));
+      }
     }
   }
+}
+
+TEST_CASE("separable costs route as the same costs given pair by pair", "[policy]") {
+  // Random instances (zero demand and capacity, sizes small enough for phase 3 and large ones)
+  // with costs site_value + scale x key: keys with exact ties and neighbours one ulp apart, site
+  // values shared by groups or not, scales of 0, tiny (subnormal products), 1 and large; random
+  // site groups. route_greedy on the separable form against the same costs pair by pair.
+  std::mt19937_64 rng(77);
+  for (int trial = 0; trial < 300; ++trial) {
+    const bool large = trial % 5 == 0;
+    const auto demands = static_cast<size_t>(large ? draw(rng, 20, 60) : draw(rng, 1, 12));
+    const auto sites = static_cast<size_t>(large ? draw(rng, 50, 200) : draw(rng, 1, 25));
+    Instance instance = random_instance(rng, demands, sites);
+    const RoutingPairs& pairs = instance.pairs;
+    CAPTURE(trial, demands, sites, pairs.size());
+    std::vector<double> keys;
+    for (size_t p = 0; p < pairs.size(); ++p) {
+      double key = static_cast<double>(draw(rng, 0, 30)) * 0.1;
+      if (draw(rng, 0, 3) == 0) key = std::nextafter(key, 1e9);
+      if (draw(rng, 0, 9) == 0) key = -key;
+      keys.push_back(key);
+    }
+    const int64_t value_groups = draw(rng, 1, 8);
+    SeparableRoutingProblem separable;
+    separable.demand = instance.problem.demand;
+    separable.capacity = instance.problem.capacity;
+    const int64_t scale_kind = draw(rng, 0, 4);
+    separable.scale = scale_kind == 0   ? 0.0
+                      : scale_kind == 1 ? 1e-320
+                      : scale_kind == 2 ? 1.0
+                      : scale_kind == 3 ? 1e-7
+                                        : 3e5;
+    std::vector<double> group_value(static_cast<size_t>(value_groups));
+    for (double& v : group_value) v = static_cast<double>(draw(rng, -5, 500)) * (draw(rng, 0, 1) == 0 ? 1.0 : 0.37);
+    std::vector<std::uint32_t> hint(sites);
+    for (size_t s = 0; s < sites; ++s) {
+      const auto g = static_cast<size_t>(draw(rng, 0, value_groups - 1));
+      separable.site_value.push_back(draw(rng, 0, 9) == 0 ? 1000.0 * uniform(rng) : group_value[g]);
+      hint[s] = draw(rng, 0, 4) == 0 ? static_cast<std::uint32_t>(draw(rng, 0, 3)) : static_cast<std::uint32_t>(g);
+    }
+    SparseRoutingProblem given = instance.problem;
+    for (size_t p = 0; p < pairs.size(); ++p)
+      given.cost[p] = separable.site_value[pairs.site(p)] + separable.scale * keys[p];
+    Router plain(pairs);
+    SparseRoutingSolution expected;
+    plain.route_greedy(given, expected);
+    Router router(pairs);
+    router.set_pair_keys(keys, hint);
+    SparseRoutingSolution solution;
+    router.route_greedy(separable, solution);
+    CHECK(same_solution(solution, expected));
+    CHECK(used_lists_every_flow(solution));
+    // again on the same router, and after a new pair set the keys are gone
+    router.route_greedy(separable, solution);
+    CHECK(same_solution(solution, expected));
+    router.set_pairs(pairs);
+    if (pairs.size() > 0) CHECK_THROWS_WITH(router.route_greedy(separable, solution), Catch::Contains("set_pair_keys"));
+  }
+}
+
+TEST_CASE("separable costs are checked", "[policy]") {
+  Router router(pairs_of({{true, false, true}, {false, true, true}}, 3));
+  const std::vector<std::uint32_t> groups = {0, 0, 1};
+  CHECK_THROWS_WITH(router.set_pair_keys({1.0, 2.0}, groups), Catch::Contains("2 keys for 4 pairs"));
+  CHECK_THROWS_WITH(router.set_pair_keys({1.0, 2.0, 3.0, 4.0}, std::vector<std::uint32_t>{0, 1}),
+                    Catch::Contains("2 site groups for 3 sites"));
+  CHECK_THROWS_WITH(router.set_pair_keys({1.0, std::nan(""), 3.0, 4.0}, groups),
+                    Catch::Contains("the key of pair 1 is nan"));
+  router.set_pair_keys({1.0, 2.0, 3.0, 4.0}, groups);
+  SeparableRoutingProblem problem;
+  problem.demand = {10.0, 5.0};
+  problem.capacity = {4.0, 4.0, 20.0};
+  problem.site_value = {100.0, 100.0, 50.0};
+  SparseRoutingSolution solution;
+  router.route_greedy(problem, solution);
+  // costs: region 0 -> sites 0, 2: 101, 52; region 1 -> sites 1, 2: 103, 54 (scale 1)
+  CHECK(solution.flow == std::vector<double>{0.0, 10.0, 0.0, 5.0});
+  CHECK(solution.total_cost == 10.0 * 52.0 + 5.0 * 54.0);
+  problem.site_value[1] = std::nan("");
+  CHECK_THROWS_WITH(router.route_greedy(problem, solution), Catch::Contains("the value of site 1 is nan"));
+  problem.site_value[1] = 100.0;
+  problem.scale = -1.0;
+  CHECK_THROWS_WITH(router.route_greedy(problem, solution), Catch::Contains("the scale is -1"));
+  problem.scale = 1e300;
+  CHECK_THROWS_WITH(router.route_greedy(problem, solution), Catch::Contains("the scale is 1e+300"));
+  problem.scale = 1.0;
+  problem.capacity[2] = -1.0;
+  CHECK_THROWS_WITH(router.route_greedy(problem, solution), Catch::Contains("capacity of site 2 is -1"));
 }
 
 TEST_CASE("sparse routing rejects inconsistent pairs and invalid problems", "[policy]") {
