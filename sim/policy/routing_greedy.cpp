@@ -18,6 +18,9 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 // larger ones (50 regions x 200 sites: 3,000 to 10,000 pairs) skip it.
 constexpr size_t kCycleBudget = 16384;
 constexpr size_t kMinCycleRounds = 16;
+// Separable costs: a group with more places to check for rounding ties than this plus an eighth of
+// its pairs is sorted by cost for the hour instead (order_groups).
+constexpr std::uint32_t kMaxTieChecks = 16;
 
 }  // namespace
 
@@ -54,6 +57,8 @@ void Router::Greedy::prepare(const RoutingPairs& pairs) {
   is_user_.assign(pairs.size(), 0);
   has_order_ = false;
   key_.clear();
+  max_key_ = 0.0;
+  min_key_ = kUnreachable;
   group_pairs_.clear();
   group_begin_.clear();
 }
@@ -403,11 +408,17 @@ void Router::Greedy::order_groups() {
       scratch = true;
     };
     auto by_cost = [&](std::uint32_t a, std::uint32_t b) { return separable_less(a, b); };
+    // (no bound where scale x key could be subnormal, with its larger relative error)
+    const double bound = scale_ * min_key_ > 0x1p-1000 ? 0x1p-50 * (std::abs(value) / scale_ + max_key_) : kUnreachable;
+    // the places to check: gaps_[gap_begin_[g], checks)
+    const std::uint32_t checks =
+        static_cast<std::uint32_t>(std::upper_bound(gaps_.begin() + gap_begin_[g], gaps_.begin() + gap_begin_[g + 1],
+                                                    bound, [](double b, const Gap& gap) { return b < gap.gap; }) -
+                                   gaps_.begin());
+    // many (a scale of 0, say): one sort of the group is cheaper than fixing run after run
+    if (exact && (checks - gap_begin_[g]) > kMaxTieChecks + (end - begin) / 8) exact = false;
     if (exact) {
-      // (no bound where scale x key could be subnormal, with its larger relative error)
-      const double bound =
-          scale_ * min_key_ > 0x1p-1000 ? 0x1p-50 * (std::abs(value) / scale_ + max_key_) : kUnreachable;
-      for (std::uint32_t i = gap_begin_[g]; i < gap_begin_[g + 1] && gaps_[i].gap <= bound; ++i) {
+      for (std::uint32_t i = gap_begin_[g]; i < checks; ++i) {
         const std::uint32_t at = gaps_[i].at - begin;
         const std::uint32_t* now = scratch ? scratch_pairs_.data() + offset : list;
         if (cost_of(now[at]) != cost_of(now[at + 1])) continue;
@@ -522,12 +533,23 @@ void Router::Greedy::solve_separable(const RoutingPairs& pairs, const SeparableR
   assign_cheapest_first();
   bool unserved = false;
   for (size_t d = 0; d < demands_; ++d) unserved = unserved || (unserved_[d] > 0.0 && has_choices(d));
-  // Phase 3 runs where the choices are few (cancel_negative_cycles): at most the pairs of the
-  // regions with demand.
-  size_t open_pairs = 0;
-  for (size_t d = 0; d < demands_; ++d) open_pairs += problem.demand[d] > 0.0 ? pairs.end(d) - pairs.begin(d) : 0;
-  const size_t round_work = 2 * open_pairs + 2 * (demands_ + sites_) + 1;
-  if (unserved || kCycleBudget / round_work >= kMinCycleRounds) {
+  // Phase 3 runs where the choices are few (cancel_negative_cycles: 2 x choices + 2 x (regions +
+  // sites) + 1 <= kCycleBudget / kMinCycleRounds); they are counted up to that limit.
+  bool cycles = false;
+  const size_t fixed_work = 2 * (demands_ + sites_) + 1;
+  const size_t most_work = kCycleBudget / kMinCycleRounds;
+  if (fixed_work <= most_work) {
+    const size_t limit = (most_work - fixed_work) / 2;  // the most choices at which phase 3 runs
+    size_t count = 0;
+    for (size_t d = 0; d < demands_ && count <= limit; ++d) {
+      if (!(problem.demand[d] > 0.0)) continue;
+      for (size_t p = pairs.begin(d); p < pairs.end(d) && count <= limit; ++p) {
+        count += problem.capacity[pair_site_[p]] > 0.0 ? 1 : 0;
+      }
+    }
+    cycles = count <= limit;
+  }
+  if (unserved || cycles) {
     separable_cost_.resize(pairs.size());
     for (size_t p = 0; p < pairs.size(); ++p) separable_cost_[p] = cost_of(static_cast<std::uint32_t>(p));
     cost_ = separable_cost_.data();

@@ -350,6 +350,9 @@ TEST_CASE("separable costs route as the same costs given pair by pair", "[policy
     const auto demands = static_cast<size_t>(large ? draw(rng, 20, 60) : draw(rng, 1, 12));
     const auto sites = static_cast<size_t>(large ? draw(rng, 50, 200) : draw(rng, 1, 25));
     Instance instance = random_instance(rng, demands, sites);
+    if (trial % 7 == 3) {  // most sites without capacity: many pairs, few choices
+      for (double& c : instance.problem.capacity) c = draw(rng, 0, 5) == 0 ? c : 0.0;
+    }
     const RoutingPairs& pairs = instance.pairs;
     CAPTURE(trial, demands, sites, pairs.size());
     std::vector<double> keys;
@@ -395,6 +398,37 @@ TEST_CASE("separable costs route as the same costs given pair by pair", "[policy
     router.set_pairs(pairs);
     if (pairs.size() > 0) CHECK_THROWS_WITH(router.route_greedy(separable, solution), Catch::Contains("set_pair_keys"));
   }
+}
+
+TEST_CASE("separable costs run phase 3 where the choices are few, however many the pairs", "[policy]") {
+  // Two regions, two sites of capacity 1 and 300 of capacity 0 that only region 0 reaches: 302
+  // pairs but 4 choices, few enough for phase 3 (cancelling negative cycles), which lowers the
+  // greedy's cost 11 (region 0 -> site 0 at 1, region 1 -> site 1 at 10) to 3.5 (2 + 1.5).
+  const size_t sites = 302;
+  std::vector<std::vector<bool>> mask(2, std::vector<bool>(sites, false));
+  for (size_t s = 0; s < sites; ++s) mask[0][s] = true;
+  mask[1][0] = mask[1][1] = true;
+  const RoutingPairs pairs = pairs_of(mask, sites);
+  std::vector<double> keys(pairs.size(), 5.0);
+  keys[0] = 1.0;           // region 0 -> site 0
+  keys[1] = 2.0;           // region 0 -> site 1
+  keys[sites] = 1.5;       // region 1 -> site 0
+  keys[sites + 1] = 10.0;  // region 1 -> site 1
+  SeparableRoutingProblem separable;
+  separable.demand = {1.0, 1.0};
+  separable.capacity.assign(sites, 0.0);
+  separable.capacity[0] = separable.capacity[1] = 1.0;
+  separable.site_value.assign(sites, 0.0);
+  SparseRoutingProblem given{separable.demand, separable.capacity, keys};
+  Router plain(pairs);
+  SparseRoutingSolution expected;
+  plain.route_greedy(given, expected);
+  CHECK(expected.total_cost == 3.5);
+  Router router(pairs);
+  router.set_pair_keys(keys, std::vector<std::uint32_t>(sites, 0));
+  SparseRoutingSolution solution;
+  router.route_greedy(separable, solution);
+  CHECK(same_solution(solution, expected));
 }
 
 TEST_CASE("separable costs are checked", "[policy]") {
