@@ -189,10 +189,13 @@ class FleetModel final : public engine::WindowedModel {
     }
     router_.set_pairs(policy::RoutingPairs(sc.sites.size(), std::move(pair_offsets), std::move(pair_sites)));
     // Pair costs (route_inference) separate: the site's grid region's greenness (0 for
-    // `nearest`) plus a scale times the pair's latency; the sites of a grid region share the
-    // first part.
+    // `nearest`) plus a scale times the pair's latency. The sites that share the first part:
+    // those of a grid region under `greenest`, all of them under `nearest`.
     std::vector<std::uint32_t> site_region(sc.sites.size());
-    for (size_t s = 0; s < sc.sites.size(); ++s) site_region[s] = static_cast<std::uint32_t>(sc.sites[s].region);
+    const bool by_region = sc.inference.routing == "greenest";
+    for (size_t s = 0; s < sc.sites.size(); ++s) {
+      site_region[s] = by_region ? static_cast<std::uint32_t>(sc.sites[s].region) : 0;
+    }
     router_.set_pair_keys(pair_latency_ms_, site_region);
     const size_t pairs = router_.pairs().size();
     if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs, 0.0);
