@@ -111,16 +111,22 @@ void clear_solution(const RoutingPairs& pairs, SparseRoutingSolution& solution) 
 // Given flow, used and served: served[d] clamped to [0, demand[d]] against rounding, dropped[d]
 // = demand[d] - served[d] (so >= 0), total_cost = sum of flow x cost in pair order (that is, in
 // (region, site) order) over the pairs with flow; the others would add exactly +0.
-void finish(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) {
-  for (size_t d = 0; d < problem.demand.size(); ++d) {
-    solution.served[d] = std::clamp(solution.served[d], 0.0, problem.demand[d]);
-    solution.dropped[d] = problem.demand[d] - solution.served[d];
+template <typename CostOf>
+void finish(const std::vector<double>& demand, CostOf&& cost_of, SparseRoutingSolution& solution) {
+  for (size_t d = 0; d < demand.size(); ++d) {
+    solution.served[d] = std::clamp(solution.served[d], 0.0, demand[d]);
+    solution.dropped[d] = demand[d] - solution.served[d];
   }
   double total_cost = 0.0;
   for (const std::uint32_t p : solution.used) {
-    if (solution.flow[p] > 0.0) total_cost += solution.flow[p] * problem.cost[p];
+    if (solution.flow[p] > 0.0) total_cost += solution.flow[p] * cost_of(p);
   }
   solution.total_cost = total_cost;
+}
+
+void finish(const SparseRoutingProblem& problem, SparseRoutingSolution& solution) {
+  finish(
+      problem.demand, [&](std::uint32_t p) { return problem.cost[p]; }, solution);
 }
 
 }  // namespace
@@ -252,15 +258,8 @@ void Router::route_greedy(const SeparableRoutingProblem& problem, SparseRoutingS
   }
   clear_solution(pairs_, solution);
   if (pairs_.size() > 0) greedy_->solve_separable(pairs_, problem, solution);
-  for (size_t d = 0; d < problem.demand.size(); ++d) {
-    solution.served[d] = std::clamp(solution.served[d], 0.0, problem.demand[d]);
-    solution.dropped[d] = problem.demand[d] - solution.served[d];
-  }
-  double total_cost = 0.0;
-  for (const std::uint32_t p : solution.used) {
-    if (solution.flow[p] > 0.0) total_cost += solution.flow[p] * greedy_->cost_of(p);
-  }
-  solution.total_cost = total_cost;
+  finish(
+      problem.demand, [&](std::uint32_t p) { return greedy_->cost_of(p); }, solution);
 }
 
 // route_min_cost_flow: source -> region d (capacity floor(demand[d]), cost 0) -> site s (allowed
