@@ -355,6 +355,19 @@ void Router::Greedy::set_keys(const RoutingPairs& pairs, std::vector<double> key
     group_sites_[site_at[group[s]]++] = static_cast<std::uint32_t>(s);
     for (const std::uint32_t p : pairs.pairs_of_site(s)) group_pairs_[at[group[s]]++] = p;
   }
+  group_of_site_ = group;
+  region_groups_.clear();
+  region_group_begin_.assign(1, 0);
+  for (size_t d = 0; d < pairs.demands(); ++d) {
+    const size_t from = region_groups_.size();
+    for (size_t p = pairs.begin(d); p < pairs.end(d); ++p) region_groups_.push_back(group[pairs.site(p)]);
+    std::sort(region_groups_.begin() + static_cast<std::ptrdiff_t>(from), region_groups_.end());
+    region_groups_.erase(std::unique(region_groups_.begin() + static_cast<std::ptrdiff_t>(from), region_groups_.end()),
+                         region_groups_.end());
+    region_group_begin_.push_back(static_cast<std::uint32_t>(region_groups_.size()));
+  }
+  live_sites_.assign(groups, 0);
+  live_regions_.assign(groups, 0);
   max_key_ = 0.0;
   min_key_ = kUnreachable;
   for (const double k : key_) {
@@ -444,7 +457,8 @@ void Router::Greedy::order_groups() {
     if (first == count) continue;
     std::uint32_t last = count - 1;
     while (!choice(list[last])) --last;
-    group_runs_.push_back(GroupRun{list[first], list[last], offset + first, offset + last + 1, scratch});
+    group_runs_.push_back(
+        GroupRun{list[first], list[last], offset + first, offset + last + 1, static_cast<std::uint32_t>(g), scratch});
   }
   std::sort(group_runs_.begin(), group_runs_.end(),
             [&](const GroupRun& a, const GroupRun& b) { return separable_less(a.head, b.head); });
@@ -472,24 +486,26 @@ void Router::Greedy::walk_groups(Take&& take) {
     if (j == i + 1) {
       const GroupRun& run = group_runs_[i];
       const std::uint32_t* list = list_of(run);
-      for (std::uint32_t k = run.first; k < run.end; ++k) {
+      for (std::uint32_t k = run.first; k < run.end && group_live(run.group); ++k) {
         if (!take(list[k])) return;
       }
     } else {
       // cursors_: a heap with the least head at the front; the front is taken, advanced and
-      // sifted down in place (one sift per pair)
+      // sifted down in place (one sift per pair); a group no longer live leaves when at the front
       cursors_.clear();
       for (size_t r = i; r < j; ++r) {
         const GroupRun& run = group_runs_[r];
-        cursors_.push_back(Cursor{cost_of(run.head), run.head, run.first + 1, run.end, list_of(run)});
+        if (!group_live(run.group)) continue;
+        cursors_.push_back(Cursor{cost_of(run.head), run.head, run.first + 1, run.end, run.group, list_of(run)});
       }
       std::make_heap(cursors_.begin(), cursors_.end(), later);
       Cursor* heap = cursors_.data();
       size_t size = cursors_.size();
       while (size > 0) {
-        if (!take(heap[0].pair)) return;
         Cursor top = heap[0];
-        if (top.next < top.end) {
+        const bool live = group_live(top.group);
+        if (live && !take(top.pair)) return;
+        if (live && top.next < top.end) {
           top.pair = top.list[top.next++];
           top.cost = cost_of(top.pair);
         } else {
@@ -544,7 +560,7 @@ void Router::Greedy::solve_separable(const RoutingPairs& pairs, const SeparableR
     for (size_t d = 0; d < demands_ && count <= limit; ++d) {
       if (!(problem.demand[d] > 0.0)) continue;
       for (size_t p = pairs.begin(d); p < pairs.end(d) && count <= limit; ++p) {
-        count += problem.capacity[pair_site_[p]] > 0.0 ? 1 : 0;
+        count += problem.capacity[pair_site_[p]] > 0.0 ? 1U : 0U;
       }
     }
     cycles = count <= limit;
@@ -578,6 +594,7 @@ void Router::Greedy::assign_cheapest_first() {
   double* spare = spare_.data();
   const std::uint32_t* pair_region = pair_region_;
   const std::uint32_t* pair_site = pair_site_;
+  const bool grouped = site_value_ != nullptr;  // walk_groups: its live groups are kept
   // false once there is nothing left to do
   auto take = [&](std::uint32_t p) {
     if (open_regions == 0 || open_sites == 0) return false;
@@ -589,11 +606,32 @@ void Router::Greedy::assign_cheapest_first() {
     add_user(p, s);
     unserved[d] -= amount;  // exactly 0 when amount == unserved[d]
     spare[s] -= amount;     // exactly 0 when amount == spare[s]
-    if (!(unserved[d] > 0.0)) --open_regions;
-    if (!(spare[s] > 0.0)) --open_sites;
+    if (!(unserved[d] > 0.0)) {
+      --open_regions;
+      if (grouped) {
+        for (std::uint32_t k = region_group_begin_[d]; k < region_group_begin_[d + 1]; ++k)
+          --live_regions_[region_groups_[k]];
+      }
+    }
+    if (!(spare[s] > 0.0)) {
+      --open_sites;
+      if (grouped) --live_sites_[group_of_site_[s]];
+    }
     return true;
   };
-  if (site_value_ != nullptr) {
+  if (grouped) {
+    // the live groups (walk_groups), kept as sites fill and regions are served
+    std::fill(live_sites_.begin(), live_sites_.end(), 0);
+    std::fill(live_regions_.begin(), live_regions_.end(), 0);
+    for (size_t s = 0; s < sites_; ++s) {
+      if (spare[s] > 0.0) ++live_sites_[group_of_site_[s]];
+    }
+    const std::uint32_t* region_groups = region_groups_.data();
+    for (size_t d = 0; d < demands_; ++d) {
+      if (!has_choices(d)) continue;
+      for (std::uint32_t k = region_group_begin_[d]; k < region_group_begin_[d + 1]; ++k)
+        ++live_regions_[region_groups[k]];
+    }
     walk_groups(take);
     return;
   }

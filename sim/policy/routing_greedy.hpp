@@ -152,6 +152,7 @@ class Router::Greedy {
     std::uint32_t tail;  // its dearest
     std::uint32_t first;
     std::uint32_t end;
+    std::uint32_t group;
     bool scratch;  // in scratch_pairs_
   };
   std::vector<GroupRun> group_runs_;
@@ -161,9 +162,21 @@ class Router::Greedy {
     std::uint32_t pair;
     std::uint32_t next;  // where the group's next pair is
     std::uint32_t end;
+    std::uint32_t group;
     const std::uint32_t* list;
   };
   std::vector<Cursor> cursors_;
+  // Live groups (walk_groups): group_of_site_[s]; region_groups_[region_group_begin_[d],
+  // region_group_begin_[d + 1]): the groups region d has pairs in. During phase 1,
+  // live_sites_[g] counts the sites of group g with spare capacity and live_regions_[g] the
+  // regions with unserved demand and a choice that have pairs in g: a group where either is 0
+  // holds no pair phase 1 would still take, and its walk ends.
+  std::vector<std::uint32_t> group_of_site_;
+  std::vector<std::uint32_t> region_groups_;
+  std::vector<std::uint32_t> region_group_begin_;
+  std::vector<std::uint32_t> live_sites_;
+  std::vector<std::uint32_t> live_regions_;
+  bool group_live(std::uint32_t g) const { return live_sites_[g] > 0 && live_regions_[g] > 0; }
   std::vector<double> separable_cost_;
   // augment_to_maximum_flow
   std::vector<size_t> region_layer_of_;
