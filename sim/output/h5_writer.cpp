@@ -291,8 +291,10 @@ struct RunFileWriter::Impl {
         pre->deflate_level == static_cast<int>(deflate_level) && pre->chunks.size() == pre->hashes.size()) {
       const size_t chunk_bytes = layout.chunk_rows * layout.row_bytes;
       ready.assign(pre->chunks.size(), 0);
-      for (size_t k = 0; k < pre->chunks.size() && (k + 1) * chunk_bytes <= bytes.size(); ++k) {
-        ready[k] = chunk_hash(bytes.subspan(k * chunk_bytes, chunk_bytes)) == pre->hashes[k] ? 1 : 0;
+      // (pre->rows == layout.rows: an edge chunk has the same rows in both)
+      for (size_t k = 0; k < pre->chunks.size() && k * chunk_bytes < bytes.size(); ++k) {
+        const size_t at = k * chunk_bytes;
+        ready[k] = chunk_hash(bytes.subspan(at, std::min(chunk_bytes, bytes.size() - at))) == pre->hashes[k] ? 1 : 0;
       }
     }
     const std::vector<std::vector<unsigned char>> chunks =

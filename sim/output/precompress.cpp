@@ -78,17 +78,22 @@ struct SeriesPrecompressor::Impl {
       try {
         Series& s = series[job.series];
         const size_t chunk_bytes = s.out.chunk_rows * s.out.row_bytes;
+        // the edge chunk, last of a complete series, is shorter (the compressor pads it as the
+        // writer does; its hash is that of its own bytes)
+        const size_t from = job.first * chunk_bytes;
         const std::span<const unsigned char> live =
-            s.bytes.subspan(job.first * chunk_bytes, (job.last - job.first) * chunk_bytes);
+            s.bytes.subspan(from, std::min(job.last * chunk_bytes, s.bytes.size()) - from);
         // One copy is both hashed and compressed, so a chunk's hash is always that of the very
         // bytes it was made from, even were the series written again meanwhile (the writer then
         // finds the hash stale and compresses afresh).
         const std::vector<unsigned char> part(live.begin(), live.end());
-        detail::RowChunking layout{s.out.row_bytes, (job.last - job.first) * s.out.chunk_rows, s.out.chunk_rows,
+        detail::RowChunking layout{s.out.row_bytes, part.size() / s.out.row_bytes, s.out.chunk_rows,
                                    s.out.element_bytes};
         chunks = detail::shuffle_deflate_chunks(part, layout, level, 1);
         for (size_t k = 0; k < job.last - job.first; ++k) {
-          hashes.push_back(chunk_hash(std::span<const unsigned char>(part).subspan(k * chunk_bytes, chunk_bytes)));
+          const size_t at = k * chunk_bytes;
+          hashes.push_back(
+              chunk_hash(std::span<const unsigned char>(part).subspan(at, std::min(chunk_bytes, part.size() - at))));
         }
       } catch (...) {
         lock.lock();
@@ -152,10 +157,12 @@ void SeriesPrecompressor::hours_done(size_t hours) {
     const std::lock_guard lock(m.mutex);
     for (size_t i = 0; i < m.series.size(); ++i) {
       Impl::Series& s = m.series[i];
-      const size_t full = std::min(hours, s.out.rows) / s.out.chunk_rows;  // complete, full chunks
-      if (full > s.queued) {
-        m.queue.push_back(Impl::Job{i, s.queued, full});
-        s.queued = full;
+      // the complete full chunks; every chunk, the edge one too, once the series is complete
+      const size_t ready =
+          hours >= s.out.rows ? (s.out.rows + s.out.chunk_rows - 1) / s.out.chunk_rows : hours / s.out.chunk_rows;
+      if (ready > s.queued) {
+        m.queue.push_back(Impl::Job{i, s.queued, ready});
+        s.queued = ready;
         any = true;
       }
     }

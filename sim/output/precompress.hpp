@@ -27,8 +27,10 @@ struct PrecompressedSeries {
   size_t chunk_rows = 0;     // hours per chunk (series_chunk_rows)
   size_t element_bytes = 0;  // 8: float64 or int64
   int deflate_level = 0;
-  std::vector<std::vector<unsigned char>> chunks;  // chunks 0, 1, ... (full chunks only)
-  std::vector<uint64_t> hashes;                    // XXH3-64 of each chunk's raw bytes
+  // chunks 0, 1, ...: full chunks, and the shorter edge chunk once the series was complete
+  // (padded with zeros to a full chunk before compression, as the writer does)
+  std::vector<std::vector<unsigned char>> chunks;
+  std::vector<uint64_t> hashes;  // XXH3-64 of each chunk's raw bytes (an edge chunk's: its rows only)
 };
 
 // Hours per chunk of a time series whose hours take row_bytes each (the writer's chunking:
@@ -52,7 +54,8 @@ class SeriesPrecompressor {
   // A series of `entities` columns, hour-major, under `key` (e.g. "/site/it_energy_mwh").
   void add(const std::string& key, std::span<const double> data, size_t entities);
   void add(const std::string& key, std::span<const int64_t> data, size_t entities);
-  // Hours [0, hours) of every registered series are final: their full chunks are queued.
+  // Hours [0, hours) of every registered series are final: their full chunks are queued, and a
+  // series' edge chunk once hours reaches its length.
   void hours_done(size_t hours);
   // Waits for the queued chunks and returns every series' chunks by key. Rethrows a failure of
   // the background thread.

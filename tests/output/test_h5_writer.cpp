@@ -457,7 +457,7 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
   compressor.hours_done(kHours);
   const auto pre = compressor.finish();
   REQUIRE(pre.size() == 2);
-  CHECK(pre.at("/region/noise").chunks.size() == 4);  // the full chunks; the edge one at write time
+  CHECK(pre.at("/region/noise").chunks.size() == 5);  // the full chunks and, the series complete, the edge one
   CHECK(pre.at("/region/noise").chunk_rows == fleetsim::output::series_chunk_rows(kHours, kRegions * 8));
   const auto write = [&](const std::string& path, bool use) {
     RunFileWriter writer(path, 1);
@@ -476,4 +476,10 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
   CHECK((file_bytes(dir.file("changed_fresh.h5")) == file_bytes(dir.file("changed_pre.h5"))));
   CHECK((RunFileReader(dir.file("changed_pre.h5")).read_doubles("/region/noise") == noise));
   CHECK((file_bytes(dir.file("changed_pre.h5")) != file_bytes(dir.file("pre.h5"))));
+  // the same in the edge chunk (hours 1,744 to 1,999)
+  noise[1990 * kRegions + 5] += 1.0;
+  write(dir.file("edge_fresh.h5"), false);
+  write(dir.file("edge_pre.h5"), true);
+  CHECK((file_bytes(dir.file("edge_fresh.h5")) == file_bytes(dir.file("edge_pre.h5"))));
+  CHECK((RunFileReader(dir.file("edge_pre.h5")).read_doubles("/region/noise") == noise));
 }
