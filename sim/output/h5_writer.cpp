@@ -13,6 +13,7 @@
 #include <set>
 #include <span>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -47,6 +48,9 @@ constexpr hsize_t kTargetChunkBytes = hsize_t{1} << 20;
 // index would cost more than compression saves.
 constexpr hsize_t kMinChunkedColumnBytes = hsize_t{64} << 10;
 constexpr int kMaxDeflateLevel = 9;
+// Precompressed chunks whose hashes are checked on two threads (about 1 MiB each): a thread's
+// start costs ~50 us, a chunk's hash ~100 us.
+constexpr size_t kMinChunksToShareHashing = 8;
 constexpr const char* kHourDim = "hour";
 // CF time encoding of the hour coordinate (decoded to datetime64 by xarray).
 constexpr const char* kHourUnits = "seconds since 1970-01-01 00:00:00";
@@ -292,10 +296,26 @@ struct RunFileWriter::Impl {
       const size_t chunk_bytes = layout.chunk_rows * layout.row_bytes;
       ready.assign(pre->chunks.size(), 0);
       // (pre->rows == layout.rows: an edge chunk has the same rows in both)
-      for (size_t k = 0; k < pre->chunks.size() && k * chunk_bytes < bytes.size(); ++k) {
-        const size_t at = k * chunk_bytes;
-        ready[k] = chunk_hash(bytes.subspan(at, std::min(chunk_bytes, bytes.size() - at))) == pre->hashes[k] ? 1 : 0;
+      const size_t n = std::min(pre->chunks.size(), (bytes.size() + chunk_bytes - 1) / chunk_bytes);
+      const auto check = [&](size_t from, size_t to) {
+        for (size_t k = from; k < to; ++k) {
+          const size_t at = k * chunk_bytes;
+          ready[k] = chunk_hash(bytes.subspan(at, std::min(chunk_bytes, bytes.size() - at))) == pre->hashes[k] ? 1 : 0;
+        }
+      };
+      // the second half on another thread where compression may use more than one (each chunk
+      // has its own flag: the result does not depend on it)
+      std::jthread helper;
+      const unsigned threads = compression_threads != 0 ? compression_threads : std::thread::hardware_concurrency();
+      if (threads > 1 && n >= kMinChunksToShareHashing) {
+        try {
+          helper = std::jthread(check, n / 2, n);
+        } catch (const std::system_error&) {
+          // no thread to be had: this one hashes them all
+        }
       }
+      check(0, helper.joinable() ? n / 2 : n);
+      if (helper.joinable()) helper.join();
     }
     const std::vector<std::vector<unsigned char>> chunks =
         detail::shuffle_deflate_chunks(bytes, layout, static_cast<int>(deflate_level), compression_threads, ready);
