@@ -56,9 +56,9 @@ struct SeriesPrecompressor::Impl {
     if (!workers.empty()) throw std::logic_error("SeriesPrecompressor::add after hours_done");
     Series s;
     s.key = key;
-    s.bytes = bytes;
     s.out.row_bytes = entities * element_bytes;
     s.out.rows = bytes.size() / s.out.row_bytes;
+    s.bytes = bytes.first(s.out.rows * s.out.row_bytes);  // whole rows only
     s.out.chunk_rows = series_chunk_rows(s.out.rows, s.out.row_bytes);
     s.out.element_bytes = element_bytes;
     s.out.deflate_level = level;

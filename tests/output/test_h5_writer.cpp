@@ -8,11 +8,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "output/h5_reader.hpp"
@@ -287,6 +289,86 @@ TEST_CASE("RunFileWriter compressed chunks read back exactly and do not depend o
   CHECK(fs::file_size(dir.file("one.h5")) < fs::file_size(dir.file("plain.h5")));
 }
 
+TEST_CASE("the series precompressor takes whole rows of data that do not end on a row", "[output]") {
+  // 200 hours x 1,000 entities and 5 values more: the hours are the whole rows only
+  std::vector<double> data(200 * 1000 + 5, 1.5);
+  fleetsim::output::SeriesPrecompressor compressor(1);
+  compressor.add("/x/y", data, 1000);
+  compressor.hours_done(200);
+  const auto pre = compressor.finish();
+  REQUIRE(pre.count("/x/y") == 1);
+  CHECK(pre.at("/x/y").rows == 200);
+  CHECK(pre.at("/x/y").chunks.size() == 2);  // 131 hours and the edge chunk of 69
+}
+
+TEST_CASE("noise, measured values and repeating series read back exactly at every level and shrink as they can",
+          "[output]") {
+  TempDir dir;
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  // A series of hours x entities, written alone at a level: the file's size over the raw bytes
+  // (it must also read back exactly).
+  const auto stored_fraction = [&]<class T>(const std::vector<T>& values, size_t entities, int level) {
+    const size_t hours_n = values.size() / entities;
+    std::vector<std::string> names;
+    for (size_t e = 0; e < entities; ++e) names.push_back(std::to_string(e));
+    const std::string path = dir.file("series.h5");
+    {
+      RunFileWriter writer(path, level);
+      writer.add_series_group("/site", hours(hours_n), "site", names);
+      writer.write_series("/site", "x", values, "1", "x");
+      writer.commit();
+    }
+    const RunFileReader reader(path);
+    std::vector<T> back;
+    if constexpr (std::is_same_v<T, int64_t>) {
+      back = reader.read_int64("/site/x");
+    } else {
+      back = reader.read_doubles("/site/x");
+    }
+    REQUIRE(back.size() == values.size());
+    CHECK(std::memcmp(back.data(), values.data(), values.size() * 8) == 0);  // NaN payloads too
+    return static_cast<double>(fs::file_size(path)) / static_cast<double>(values.size() * 8);
+  };
+
+  // 1,500 hours x 200 sites: 655-hour chunks, 2 full and an edge chunk
+  constexpr size_t kSites = 200;
+  std::vector<double> bits(1500 * kSites);    // random 64-bit patterns: every plane noise, stored whole
+  std::vector<double> measured(bits.size());  // noise in the low planes, not in the high ones
+  for (size_t i = 0; i < bits.size(); ++i) {
+    const std::uint64_t word = rng();
+    std::memcpy(&bits[i], &word, 8);
+    measured[i] = (1.0 + 4.0 * uniform(rng)) * (0.8 + 0.15 * std::sin(static_cast<double>(i / kSites) * 0.26));
+  }
+  // Noisy low bytes that repeat within deflate's window: constant per entity over the hours
+  // (16,000 entities: a plane repeats every 16,000 bytes) and a daily cycle repeated exactly
+  // (1,000 entities: every 24,000 bytes).
+  std::vector<double> per_entity(40 * 16000);
+  std::vector<double> daily(300 * 1000);
+  std::vector<double> entity_value(16000);
+  std::vector<double> day_value(24 * 1000);
+  for (double& v : entity_value) v = 1.0 + uniform(rng);
+  for (double& v : day_value) v = 1.0 + uniform(rng);
+  for (size_t i = 0; i < per_entity.size(); ++i) per_entity[i] = entity_value[i % 16000];
+  for (size_t i = 0; i < daily.size(); ++i) daily[i] = day_value[i % day_value.size()];
+  // a counter: its two low planes have all 256 byte values equally often (entropy 8 bits, as
+  // noise has), but repeat every 256 bytes
+  std::vector<int64_t> counter(1500 * kSites);
+  for (size_t i = 0; i < counter.size(); ++i) counter[i] = static_cast<int64_t>(i);
+  for (const int level : {1, 6, 9}) {
+    INFO("level " << level);
+    CHECK(stored_fraction(counter, kSites, level) < 0.15);  // 0.25 and more were those planes stored
+    const double all_noise = stored_fraction(bits, kSites, level);
+    CHECK(all_noise > 0.99);
+    CHECK(all_noise < 1.02);
+    CHECK(stored_fraction(measured, kSites, level) < 0.9);
+    // (each chunk's first 8 and first 24 rows are new values: 0.24 and 0.23 of the raw bytes;
+    // their five noisy planes stored as they are would make it more than 0.6)
+    CHECK(stored_fraction(per_entity, 16000, level) < 0.4);
+    CHECK(stored_fraction(daily, 1000, level) < 0.4);
+  }
+}
+
 TEST_CASE("RunFileWriter writes empty tables and uncompressed files", "[output]") {
   TempDir dir;
   const std::string path = dir.file("empty.h5");
@@ -434,8 +516,9 @@ TEST_CASE("RunFileReader throws H5Error for a missing or non-HDF5 file", "[outpu
 
 TEST_CASE("series compressed during a run give the same file, and stale chunks are never stored", "[output]") {
   TempDir dir;
-  // 2,000 hours x 300 regions: 436-hour chunks, 4 full and an edge chunk.
-  constexpr size_t kHours = 2000;
+  // 4,000 hours x 300 regions: 436-hour chunks, 9 full and an edge chunk (their hashes are
+  // checked on two threads where the machine has two cores).
+  constexpr size_t kHours = 4000;
   constexpr size_t kRegions = 300;
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> uniform(0.0, 100.0);
@@ -457,7 +540,7 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
   compressor.hours_done(kHours);
   const auto pre = compressor.finish();
   REQUIRE(pre.size() == 2);
-  CHECK(pre.at("/region/noise").chunks.size() == 5);  // the full chunks and, the series complete, the edge one
+  CHECK(pre.at("/region/noise").chunks.size() == 10);  // the full chunks and, the series complete, the edge one
   CHECK(pre.at("/region/noise").chunk_rows == fleetsim::output::series_chunk_rows(kHours, kRegions * 8));
   const auto write = [&](const std::string& path, bool use) {
     RunFileWriter writer(path, 1);
@@ -476,8 +559,8 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
   CHECK((file_bytes(dir.file("changed_fresh.h5")) == file_bytes(dir.file("changed_pre.h5"))));
   CHECK((RunFileReader(dir.file("changed_pre.h5")).read_doubles("/region/noise") == noise));
   CHECK((file_bytes(dir.file("changed_pre.h5")) != file_bytes(dir.file("pre.h5"))));
-  // the same in the edge chunk (hours 1,744 to 1,999)
-  noise[1990 * kRegions + 5] += 1.0;
+  // the same in the edge chunk (hours 3,924 to 3,999)
+  noise[3990 * kRegions + 5] += 1.0;
   write(dir.file("edge_fresh.h5"), false);
   write(dir.file("edge_pre.h5"), true);
   CHECK((file_bytes(dir.file("edge_fresh.h5")) == file_bytes(dir.file("edge_pre.h5"))));
