@@ -175,32 +175,31 @@ void FreeGpuIndex::build(const FleetView& fleet) {
 }
 
 void FreeGpuIndex::update(const FleetView& fleet, size_t site) {
-  // a placement commits GPUs of its cluster and power of its whole site
+  // a placement commits GPUs of its cluster and power of its whole site (trees not refreshed
+  // this hour read every cluster at their next query)
   const fleet::SiteRuntime& s = fleet.sites[site];
   const double headroom_w = s.grid_headroom_w();
   for (size_t c = 0; c < s.clusters(); ++c) {
     const int64_t v = value(fleet, Placement{site, c});
-    all_.set(leaf_all_[site][c], v, headroom_w);
-    by_type_[s.gpu_type(c)].set(leaf_by_type_[site][c], v, headroom_w);
+    if (all_.fresh) all_.set(leaf_all_[site][c], v, headroom_w);
+    Tree& typed = by_type_[s.gpu_type(c)];
+    if (typed.fresh) typed.set(leaf_by_type_[site][c], v, headroom_w);
   }
 }
 
-void FreeGpuIndex::refresh(const FleetView& fleet) {
+void FreeGpuIndex::refresh(const FleetView& fleet, Tree& t) {
   // leaves first, then every inner node once
   headroom_w_.resize(fleet.sites.size());
   for (size_t s = 0; s < fleet.sites.size(); ++s) headroom_w_[s] = fleet.sites[s].grid_headroom_w();
-  auto fill = [&](Tree& t) {
-    for (size_t i = 0; i < t.clusters.size(); ++i) {
-      t.max[t.leaves + i] = value(fleet, t.clusters[i]);
-      t.headroom[t.leaves + i] = headroom_w_[t.clusters[i].site];
-    }
-    for (size_t i = t.leaves; i-- > 1;) {
-      t.max[i] = std::max(t.max[2 * i], t.max[2 * i + 1]);
-      t.headroom[i] = std::max(t.headroom[2 * i], t.headroom[2 * i + 1]);
-    }
-  };
-  fill(all_);
-  for (Tree& t : by_type_) fill(t);
+  for (size_t i = 0; i < t.clusters.size(); ++i) {
+    t.max[t.leaves + i] = value(fleet, t.clusters[i]);
+    t.headroom[t.leaves + i] = headroom_w_[t.clusters[i].site];
+  }
+  for (size_t i = t.leaves; i-- > 1;) {
+    t.max[i] = std::max(t.max[2 * i], t.max[2 * i + 1]);
+    t.headroom[i] = std::max(t.headroom[2 * i], t.headroom[2 * i + 1]);
+  }
+  t.fresh = true;
 }
 
 std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJob& job, const fleet::Task& task,
@@ -210,8 +209,9 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
     build(fleet);
     hour_ = -1;
   }
-  if (hour != hour_) {
-    refresh(fleet);
+  if (hour != hour_) {  // every tree is read again at its first query of the hour
+    all_.fresh = false;
+    for (Tree& t : by_type_) t.fresh = false;
     hour_ = hour;
     dirty_.clear();
   }
@@ -233,7 +233,7 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
       return start_now_in(job, task, fleet, allowed_sites_);
     }
   }
-  const Tree* tree = &all_;
+  Tree* tree = &all_;
   // the least dynamic power the job can add on any cluster of the tree, W
   double least_per_gpu_w = std::numeric_limits<double>::infinity();
   if (!job.gpu_type.empty()) {
@@ -249,6 +249,7 @@ std::optional<Placement> FreeGpuIndex::first_start_now(const workload::TrainingJ
   double need_w = -std::numeric_limits<double>::infinity();
   if (std::isfinite(least_per_gpu_w) && least_per_gpu_w > 0.0)
     need_w = static_cast<double>(task.gpus) * least_per_gpu_w * (1.0 - 1e-6) - 1e-3;
+  if (!tree->fresh) refresh(fleet, *tree);
   for (Search search(*tree, task.gpus, need_w);;) {
     const size_t leaf = search.next();
     if (leaf == SIZE_MAX) return std::nullopt;

@@ -50,10 +50,11 @@ PlacementDecision first_fit(const workload::TrainingJob& job, const fleet::Task&
 // "Placement"): a max segment tree over the clusters in scenario order (site by site, clusters
 // in declared order), one for all clusters and one per GPU type, so that first fit finds the
 // first cluster with enough GPUs in O(log clusters) instead of scanning every cluster. Its
-// values are refreshed from the sites at the first query of each hour; within the hour the
+// values are refreshed from the sites at the first query of each hour that uses the tree (a
+// fleet whose jobs name no GPU type never refreshes the per-type trees); within the hour the
 // fleet changes only by placements (a task queued on a cluster commits its GPUs: a value only
-// falls), which it reads back from that cluster before the next query so as not to visit full
-// clusters again. Each node also keeps the most grid headroom (site.grid_headroom_w()) of its
+// falls), which it reads back from that cluster into the refreshed trees before the next query
+// so as not to visit full clusters again. Each node also keeps the most grid headroom (site.grid_headroom_w()) of its
 // clusters' sites, and a query skips subtrees without room for the job's least possible
 // dynamic power (its GPUs at the least per-GPU power of the types it may use), so that clusters
 // with free GPUs on sites at their grid limit are not visited one by one. A job limited to
@@ -84,6 +85,7 @@ class FreeGpuIndex {
     std::vector<int64_t> max;         // 2 x leaves: node values; leaves at [leaves, 2 x leaves)
     std::vector<double> headroom;     // the same for the site's grid headroom, W
     size_t leaves = 0;                // a power of two >= clusters.size()
+    bool fresh = false;               // read from the fleet this hour (else before its next query)
     void set(size_t leaf, int64_t value, double headroom_w);
   };
   // The leaves of a tree whose value is >= at_least and whose headroom is >= need_w, left to
@@ -103,7 +105,7 @@ class FreeGpuIndex {
     size_t top_ = 0;
   };
   void build(const FleetView& fleet);
-  void refresh(const FleetView& fleet);
+  void refresh(const FleetView& fleet, Tree& tree);
   void update(const FleetView& fleet, size_t site);
   static int64_t value(const FleetView& fleet, const Placement& p);
 
