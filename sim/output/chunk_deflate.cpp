@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -48,9 +50,33 @@ struct Scratch {
   }
 };
 
-// HDF5's shuffle filter into out: byte j of element i goes to position j * n + i, trailing
-// bytes of an incomplete element stay at the end. Like the filter, leaves data of 1-byte
-// elements or of fewer than 2 elements as it is.
+// The 8 x 8 bytes of x[0..8) transposed in place: byte k of x[j] becomes byte j of x[k] (bytes
+// numbered from the least significant), in three rounds of block swaps (4, 2, 1 bytes).
+inline void transpose_8x8_bytes(std::uint64_t (&x)[8]) {
+  for (int k = 0; k < 4; ++k) {
+    const std::uint64_t a = x[k];
+    const std::uint64_t b = x[k + 4];
+    x[k] = (a & 0x00000000FFFFFFFFULL) | (b << 32);
+    x[k + 4] = (a >> 32) | (b & 0xFFFFFFFF00000000ULL);
+  }
+  for (const int k : {0, 1, 4, 5}) {
+    constexpr std::uint64_t m = 0x0000FFFF0000FFFFULL;
+    const std::uint64_t a = x[k];
+    const std::uint64_t b = x[k + 2];
+    x[k] = (a & m) | ((b & m) << 16);
+    x[k + 2] = ((a >> 16) & m) | (b & ~m);
+  }
+  for (int k = 0; k < 8; k += 2) {
+    constexpr std::uint64_t m = 0x00FF00FF00FF00FFULL;
+    const std::uint64_t a = x[k];
+    const std::uint64_t b = x[k + 1];
+    x[k] = (a & m) | ((b & m) << 8);
+    x[k + 1] = ((a >> 8) & m) | (b & ~m);
+  }
+}
+
+}  // namespace
+
 void shuffle(std::span<const unsigned char> raw, size_t element_bytes, std::vector<unsigned char>& out) {
   out.resize(raw.size());
   const size_t n = raw.size() / element_bytes;
@@ -58,14 +84,27 @@ void shuffle(std::span<const unsigned char> raw, size_t element_bytes, std::vect
     std::copy(raw.begin(), raw.end(), out.begin());
     return;
   }
+  size_t i = 0;
+  if (element_bytes == 8 && std::endian::native == std::endian::little) {
+    // float64 and int64: eight elements at a time, a transpose of their 8 x 8 bytes (a strided
+    // byte loop per plane costs ~5x as much)
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x[8];
+      std::memcpy(x, raw.data() + i * 8, sizeof x);
+      transpose_8x8_bytes(x);
+      for (size_t j = 0; j < 8; ++j) std::memcpy(out.data() + j * n + i, &x[j], 8);
+    }
+  }
   for (size_t j = 0; j < element_bytes; ++j) {
     unsigned char* plane = out.data() + j * n;
     const unsigned char* source = raw.data() + j;
-    for (size_t i = 0; i < n; ++i) plane[i] = source[i * element_bytes];
+    for (size_t k = i; k < n; ++k) plane[k] = source[k * element_bytes];
   }
   std::copy(raw.begin() + static_cast<std::ptrdiff_t>(n * element_bytes), raw.end(),
             out.begin() + static_cast<std::ptrdiff_t>(n * element_bytes));
 }
+
+namespace {
 
 // Shuffles and deflates one full chunk into one zlib stream (header, deflate blocks, Adler-32),
 // as HDF5's deflate filter reads it. libdeflate chooses each block's kind (stored, fixed or

@@ -25,6 +25,11 @@ struct RowChunking {
   size_t element_bytes = 0;  // element size, the shuffle filter's parameter
 };
 
+// HDF5's shuffle filter into out (resized to raw's size): byte j of element i goes to position
+// j * n + i (n: whole elements), trailing bytes of an incomplete element stay at the end. Like
+// the filter, leaves data of 1-byte elements or of fewer than 2 elements as it is.
+void shuffle(std::span<const unsigned char> raw, size_t element_bytes, std::vector<unsigned char>& out);
+
 // One compressed chunk per chunk_rows rows of data, in order. data holds rows x row_bytes
 // bytes in the file's byte order. deflate_level is 1..9; threads 0 means one per hardware
 // thread. Chunk k with skip[k] != 0 is left empty (the caller has it already). Throws

@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "output/chunk_deflate.hpp"
 #include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
 #include "output/precompress.hpp"
@@ -287,6 +288,29 @@ TEST_CASE("RunFileWriter compressed chunks read back exactly and do not depend o
     CHECK(reader.read_int64("/region/counts") == counts);
   }
   CHECK(fs::file_size(dir.file("one.h5")) < fs::file_size(dir.file("plain.h5")));
+}
+
+TEST_CASE("the shuffle filter's byte order, the 8-byte fast path included", "[output]") {
+  std::mt19937_64 rng(5);
+  for (const size_t element : {1U, 2U, 4U, 8U, 16U, 24U}) {
+    for (const size_t elements : {0U, 1U, 2U, 7U, 8U, 9U, 63U, 64U, 65U, 1001U}) {
+      for (const size_t trailing : {0U, 3U, 7U}) {
+        std::vector<unsigned char> raw(elements * element + (element > 1 ? trailing % element : 0));
+        for (unsigned char& b : raw) b = static_cast<unsigned char>(rng());
+        // HDF5's filter, byte by byte: byte j of element i to j * n + i; the rest stays
+        std::vector<unsigned char> expected = raw;
+        if (element > 1 && elements > 1) {
+          for (size_t i = 0; i < elements; ++i) {
+            for (size_t j = 0; j < element; ++j) expected[j * elements + i] = raw[i * element + j];
+          }
+        }
+        std::vector<unsigned char> out;
+        fleetsim::output::detail::shuffle(raw, element, out);
+        INFO(element << "-byte elements: " << elements << " and " << raw.size() - elements * element << " bytes");
+        CHECK((out == expected));
+      }
+    }
+  }
 }
 
 TEST_CASE("the series precompressor takes whole rows of data that do not end on a row", "[output]") {
