@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -89,6 +90,59 @@ constexpr double kLatencyTieBreak = 1e-6;
 constexpr double kBoundBudget = 2e8;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Whether a region's grid data give a marginal intensity (the marginal series are then kept).
+bool any_marginal(const scenario::Scenario& sc) {
+  return std::any_of(sc.region_supply.begin(), sc.region_supply.end(), [](const energy::RegionSupply& supply) {
+    return !supply.grid.marginal_carbon_intensity_g_per_kwh.empty();
+  });
+}
+
+// The hourly series of sites, demand regions and grid regions (hour-major), each at its
+// starting value. A year at the goal size holds ~0.95 GB of them: simulate() sizes them on a
+// second thread while the jobs are made, since taking that many fresh pages from the kernel
+// costs ~0.7 s (docs/performance.md, "Fresh pages"). The routing matrix, sized by the pairs
+// within the SLO, is left to the model.
+void size_series(const scenario::Scenario& sc, RunResult& r) {
+  const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
+  for (std::vector<double>* series :
+       {&r.site_it_energy_mwh, &r.site_facility_energy_mwh, &r.site_gpus_busy_training, &r.site_gpus_busy_inference,
+        &r.site_inference_queries, &r.site_inference_energy_mwh, &r.site_pue, &r.site_embodied_it_t,
+        &r.site_capital_usd, &r.site_water_onsite_l}) {
+    series->assign(cells, 0.0);
+  }
+  r.site_power_cap.assign(cells, 1.0);
+  r.site_gpus_total.assign(cells, 0);
+  r.site_queue_length.assign(cells, 0);
+  const size_t demand_cells = static_cast<size_t>(sc.hours) * sc.demand_regions.size();
+  for (std::vector<double>* series :
+       {&r.demand_queries, &r.demand_served, &r.demand_dropped, &r.demand_mean_latency_ms}) {
+    series->assign(demand_cells, 0.0);
+  }
+  const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
+  for (std::vector<double>* series :
+       {&r.region_load_mwh, &r.region_contracted_cfe_mwh, &r.region_grid_cfe_share,
+        &r.region_carbon_intensity_g_per_kwh, &r.region_cfe_mwh, &r.region_grid_draw_mwh, &r.region_battery_charge_mwh,
+        &r.region_battery_discharge_mwh, &r.region_battery_soc_mwh, &r.region_excess_mwh,
+        &r.region_emissions_location_t, &r.region_emissions_market_hourly_t, &r.region_energy_price_usd_per_mwh,
+        &r.region_energy_cost_usd, &r.region_water_offsite_l, &r.region_embodied_supply_t}) {
+    series->assign(region_cells, 0.0);
+  }
+  if (any_marginal(sc)) {  // NaN in the regions whose data have none
+    r.region_marginal_carbon_intensity_g_per_kwh.assign(region_cells, kNaN);
+    r.region_emissions_marginal_t.assign(region_cells, kNaN);
+  }
+}
+
+// Whether size_series ran for this scenario (the model's check before it writes a series).
+bool series_sized(const scenario::Scenario& sc, const RunResult& r) {
+  const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
+  const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
+  return r.site_it_energy_mwh.size() == cells && r.site_queue_length.size() == cells &&
+         r.demand_queries.size() == static_cast<size_t>(sc.hours) * sc.demand_regions.size() &&
+         r.region_embodied_supply_t.size() == region_cells &&
+         (!any_marginal(sc) || r.region_emissions_marginal_t.size() == region_cells);
+}
+
 class FleetModel final : public engine::WindowedModel {
  public:
   FleetModel(const scenario::Scenario& sc, std::vector<workload::TrainingJob> jobs, RunResult& result)
@@ -159,19 +213,8 @@ class FleetModel final : public engine::WindowedModel {
     rejected_.assign(jobs_.size(), std::nullopt);
     for (size_t r = 0; r < sc.regions.size(); ++r) region_sites_.emplace_back();
     for (size_t s = 0; s < sc.sites.size(); ++s) region_sites_[sc.sites[s].region].push_back(s);
-    const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
-    result_.site_it_energy_mwh.assign(cells, 0.0);
-    result_.site_facility_energy_mwh.assign(cells, 0.0);
-    result_.site_gpus_busy_training.assign(cells, 0.0);
-    result_.site_gpus_busy_inference.assign(cells, 0.0);
-    result_.site_inference_queries.assign(cells, 0.0);
-    result_.site_inference_energy_mwh.assign(cells, 0.0);
-    const size_t demand_cells = static_cast<size_t>(sc.hours) * sc.demand_regions.size();
+    if (!series_sized(sc, result_)) throw core::SimulationError("the hourly series were not sized");
     for (const auto& d : sc.demand_regions) result_.demand_names.push_back(d.name);
-    result_.demand_queries.assign(demand_cells, 0.0);
-    result_.demand_served.assign(demand_cells, 0.0);
-    result_.demand_dropped.assign(demand_cells, 0.0);
-    result_.demand_mean_latency_ms.assign(demand_cells, 0.0);
     // The routing pairs: each demand region's sites within its SLO, fixed for the run.
     std::vector<size_t> pair_offsets = {0};
     std::vector<std::uint32_t> pair_sites;
@@ -199,29 +242,7 @@ class FleetModel final : public engine::WindowedModel {
     router_.set_pair_keys(pair_latency_ms_, site_region);
     const size_t pairs = router_.pairs().size();
     if (sc.inference.routing_matrix) result_.routing_queries.assign(static_cast<size_t>(sc.hours) * pairs, 0.0);
-    result_.site_gpus_total.assign(cells, 0);
-    result_.site_queue_length.assign(cells, 0);
-    result_.site_pue.assign(cells, 0.0);
-    result_.site_power_cap.assign(cells, 1.0);
-    result_.site_embodied_it_t.assign(cells, 0.0);
-    result_.site_capital_usd.assign(cells, 0.0);
-    result_.site_water_onsite_l.assign(cells, 0.0);
-    const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
-    for (std::vector<double>* series :
-         {&result_.region_load_mwh, &result_.region_contracted_cfe_mwh, &result_.region_grid_cfe_share,
-          &result_.region_carbon_intensity_g_per_kwh, &result_.region_cfe_mwh, &result_.region_grid_draw_mwh,
-          &result_.region_battery_charge_mwh, &result_.region_battery_discharge_mwh, &result_.region_battery_soc_mwh,
-          &result_.region_excess_mwh, &result_.region_emissions_location_t, &result_.region_emissions_market_hourly_t,
-          &result_.region_energy_price_usd_per_mwh, &result_.region_energy_cost_usd, &result_.region_water_offsite_l,
-          &result_.region_embodied_supply_t}) {
-      series->assign(region_cells, 0.0);
-    }
-    for (const auto& supply : sc.region_supply)
-      has_marginal_ |= !supply.grid.marginal_carbon_intensity_g_per_kwh.empty();
-    if (has_marginal_) {  // NaN in the regions whose data have none
-      result_.region_marginal_carbon_intensity_g_per_kwh.assign(region_cells, kNaN);
-      result_.region_emissions_marginal_t.assign(region_cells, kNaN);
-    }
+    has_marginal_ = any_marginal(sc);
     if (sc.region_supply.size() != sc.regions.size()) throw core::SimulationError("region supply was not built");
     for (const auto& spec : sc.region_supply_specs) ledgers_.emplace_back(spec.battery);
   }
@@ -1199,7 +1220,21 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
     result.site_region.push_back(sc.regions[site.region]);
   }
   TraceCounts trace_counts;
-  std::vector<workload::TrainingJob> jobs = collect_jobs(sc, &trace_counts);
+  std::vector<workload::TrainingJob> jobs;
+  {
+    // the series' pages are taken on a second thread while the jobs are made (size_series)
+    std::exception_ptr sizing_error;
+    std::jthread sizing([&sc, &result, &sizing_error] {
+      try {
+        size_series(sc, result);
+      } catch (...) {
+        sizing_error = std::current_exception();
+      }
+    });
+    jobs = collect_jobs(sc, &trace_counts);  // on an error, `sizing` is joined as it leaves scope
+    sizing.join();
+    if (sizing_error) std::rethrow_exception(sizing_error);
+  }
   if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
   FleetModel model(sc, std::move(jobs), result);
   // the series' chunks compressed as their hours complete (after the model sized the series)
