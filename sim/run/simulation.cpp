@@ -10,7 +10,9 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -97,26 +99,25 @@ bool any_marginal(const scenario::Scenario& sc) {
   });
 }
 
-// The hourly series of sites, demand regions and grid regions (hour-major), each at its
-// starting value. A year at the goal size holds ~0.95 GB of them: simulate() sizes them on a
-// second thread while the jobs are made, since taking that many fresh pages from the kernel
-// costs ~0.7 s (docs/performance.md, "Fresh pages"). The routing matrix, sized by the pairs
-// within the SLO, is left to the model.
-void size_series(const scenario::Scenario& sc, RunResult& r) {
+// The hourly series of sites, demand regions and grid regions (hour-major): calls
+// visit(series, cells, starting value) for each. The routing matrix, sized by the pairs within
+// the SLO, is left to the model.
+template <class Visit>
+void visit_series(const scenario::Scenario& sc, RunResult& r, Visit&& visit) {
   const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
   for (std::vector<double>* series :
        {&r.site_it_energy_mwh, &r.site_facility_energy_mwh, &r.site_gpus_busy_training, &r.site_gpus_busy_inference,
         &r.site_inference_queries, &r.site_inference_energy_mwh, &r.site_pue, &r.site_embodied_it_t,
         &r.site_capital_usd, &r.site_water_onsite_l}) {
-    series->assign(cells, 0.0);
+    visit(*series, cells, 0.0);
   }
-  r.site_power_cap.assign(cells, 1.0);
-  r.site_gpus_total.assign(cells, 0);
-  r.site_queue_length.assign(cells, 0);
+  visit(r.site_power_cap, cells, 1.0);
+  visit(r.site_gpus_total, cells, int64_t{0});
+  visit(r.site_queue_length, cells, int64_t{0});
   const size_t demand_cells = static_cast<size_t>(sc.hours) * sc.demand_regions.size();
   for (std::vector<double>* series :
        {&r.demand_queries, &r.demand_served, &r.demand_dropped, &r.demand_mean_latency_ms}) {
-    series->assign(demand_cells, 0.0);
+    visit(*series, demand_cells, 0.0);
   }
   const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
   for (std::vector<double>* series :
@@ -125,12 +126,27 @@ void size_series(const scenario::Scenario& sc, RunResult& r) {
         &r.region_battery_discharge_mwh, &r.region_battery_soc_mwh, &r.region_excess_mwh,
         &r.region_emissions_location_t, &r.region_emissions_market_hourly_t, &r.region_energy_price_usd_per_mwh,
         &r.region_energy_cost_usd, &r.region_water_offsite_l, &r.region_embodied_supply_t}) {
-    series->assign(region_cells, 0.0);
+    visit(*series, region_cells, 0.0);
   }
   if (any_marginal(sc)) {  // NaN in the regions whose data have none
-    r.region_marginal_carbon_intensity_g_per_kwh.assign(region_cells, kNaN);
-    r.region_emissions_marginal_t.assign(region_cells, kNaN);
+    visit(r.region_marginal_carbon_intensity_g_per_kwh, region_cells, kNaN);
+    visit(r.region_emissions_marginal_t, region_cells, kNaN);
   }
+}
+
+// The series' memory, allocated on the calling thread (under the CLI's memory policy, the main
+// thread's heap, where it is reused after the run: core/memory.hpp) but not yet written.
+void reserve_series(const scenario::Scenario& sc, RunResult& r) {
+  visit_series(sc, r, [](auto& series, size_t cells, auto) { series.reserve(cells); });
+}
+
+// The series at their starting values. A year at the goal size holds ~0.95 GB of them: simulate()
+// fills them on a helper thread while the jobs are made, since the first write of that many
+// fresh pages costs ~0.7 s (docs/performance.md, "Fresh pages").
+void size_series(const scenario::Scenario& sc, RunResult& r) {
+  visit_series(sc, r, [](auto& series, size_t cells, auto value) {
+    series.assign(cells, static_cast<typename std::decay_t<decltype(series)>::value_type>(value));
+  });
 }
 
 // Whether size_series ran for this scenario (the model's check before it writes a series).
@@ -1222,17 +1238,24 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   TraceCounts trace_counts;
   std::vector<workload::TrainingJob> jobs;
   {
-    // the series' pages are taken on a second thread while the jobs are made (size_series)
+    // the series' pages are written on a second thread while the jobs are made (size_series);
+    // without a thread to be had, here first
+    reserve_series(sc, result);
     std::exception_ptr sizing_error;
-    std::jthread sizing([&sc, &result, &sizing_error] {
-      try {
-        size_series(sc, result);
-      } catch (...) {
-        sizing_error = std::current_exception();
-      }
-    });
+    std::jthread sizing;
+    try {
+      sizing = std::jthread([&sc, &result, &sizing_error] {
+        try {
+          size_series(sc, result);
+        } catch (...) {
+          sizing_error = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      size_series(sc, result);
+    }
     jobs = collect_jobs(sc, &trace_counts);  // on an error, `sizing` is joined as it leaves scope
-    sizing.join();
+    if (sizing.joinable()) sizing.join();
     if (sizing_error) std::rethrow_exception(sizing_error);
   }
   if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
