@@ -22,30 +22,26 @@ void* map_bytes() {
   return p;
 }
 
-// Fresh pages: mapped, written once, unmapped (what glibc does by default for a block > 32 MiB).
-void bm_fresh_pages(benchmark::State& state) {
+// Fresh pages: mapped, written once, unmapped (what glibc does by default for a block > 32 MiB);
+// with `huge`, asked for as transparent huge pages (madvise): a fault per 2 MiB, if the kernel
+// has huge pages free or can make them (its `defrag` setting decides whether it compacts memory
+// at the fault).
+void write_fresh(benchmark::State& state, bool huge) {
   for (auto _ : state) {
     void* p = map_bytes();
+    if (huge) madvise(p, kBytes, MADV_HUGEPAGE);
     std::memset(p, 1, kBytes);
     benchmark::DoNotOptimize(p);
     munmap(p, kBytes);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kBytes));
 }
+void bm_fresh_pages(benchmark::State& state) {
+  write_fresh(state, false);
+}
 BENCHMARK(bm_fresh_pages)->Unit(benchmark::kMillisecond);
-
-// Fresh pages asked for as transparent huge pages (madvise): a fault per 2 MiB, if the kernel
-// has huge pages free or can make them (its `defrag` setting decides whether it compacts memory
-// at the fault).
 void bm_fresh_huge_pages(benchmark::State& state) {
-  for (auto _ : state) {
-    void* p = map_bytes();
-    madvise(p, kBytes, MADV_HUGEPAGE);
-    std::memset(p, 1, kBytes);
-    benchmark::DoNotOptimize(p);
-    munmap(p, kBytes);
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kBytes));
+  write_fresh(state, true);
 }
 BENCHMARK(bm_fresh_huge_pages)->Unit(benchmark::kMillisecond);
 

@@ -102,25 +102,23 @@ bool any_marginal(const scenario::Scenario& sc) {
 // The hourly series of sites, demand regions and grid regions (hour-major): calls
 // visit(series, cells, starting value) for each. The routing matrix, sized by the pairs within
 // the SLO, is left to the model.
-template <class Visit>
-void visit_series(const scenario::Scenario& sc, RunResult& r, Visit&& visit) {
+template <class Result, class Visit>  // Result: RunResult or const RunResult
+void visit_series(const scenario::Scenario& sc, Result& r, Visit&& visit) {
   const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
-  for (std::vector<double>* series :
-       {&r.site_it_energy_mwh, &r.site_facility_energy_mwh, &r.site_gpus_busy_training, &r.site_gpus_busy_inference,
-        &r.site_inference_queries, &r.site_inference_energy_mwh, &r.site_pue, &r.site_embodied_it_t,
-        &r.site_capital_usd, &r.site_water_onsite_l}) {
+  for (auto* series : {&r.site_it_energy_mwh, &r.site_facility_energy_mwh, &r.site_gpus_busy_training,
+                       &r.site_gpus_busy_inference, &r.site_inference_queries, &r.site_inference_energy_mwh,
+                       &r.site_pue, &r.site_embodied_it_t, &r.site_capital_usd, &r.site_water_onsite_l}) {
     visit(*series, cells, 0.0);
   }
   visit(r.site_power_cap, cells, 1.0);
   visit(r.site_gpus_total, cells, int64_t{0});
   visit(r.site_queue_length, cells, int64_t{0});
   const size_t demand_cells = static_cast<size_t>(sc.hours) * sc.demand_regions.size();
-  for (std::vector<double>* series :
-       {&r.demand_queries, &r.demand_served, &r.demand_dropped, &r.demand_mean_latency_ms}) {
+  for (auto* series : {&r.demand_queries, &r.demand_served, &r.demand_dropped, &r.demand_mean_latency_ms}) {
     visit(*series, demand_cells, 0.0);
   }
   const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
-  for (std::vector<double>* series :
+  for (auto* series :
        {&r.region_load_mwh, &r.region_contracted_cfe_mwh, &r.region_grid_cfe_share,
         &r.region_carbon_intensity_g_per_kwh, &r.region_cfe_mwh, &r.region_grid_draw_mwh, &r.region_battery_charge_mwh,
         &r.region_battery_discharge_mwh, &r.region_battery_soc_mwh, &r.region_excess_mwh,
@@ -149,14 +147,11 @@ void size_series(const scenario::Scenario& sc, RunResult& r) {
   });
 }
 
-// Whether size_series ran for this scenario (the model's check before it writes a series).
+// Whether every series has its size for this scenario (the model's check before it writes one).
 bool series_sized(const scenario::Scenario& sc, const RunResult& r) {
-  const size_t cells = static_cast<size_t>(sc.hours) * sc.sites.size();
-  const size_t region_cells = static_cast<size_t>(sc.hours) * sc.regions.size();
-  return r.site_it_energy_mwh.size() == cells && r.site_queue_length.size() == cells &&
-         r.demand_queries.size() == static_cast<size_t>(sc.hours) * sc.demand_regions.size() &&
-         r.region_embodied_supply_t.size() == region_cells &&
-         (!any_marginal(sc) || r.region_emissions_marginal_t.size() == region_cells);
+  bool sized = true;
+  visit_series(sc, r, [&sized](const auto& series, size_t cells, auto) { sized = sized && series.size() == cells; });
+  return sized;
 }
 
 class FleetModel final : public engine::WindowedModel {
