@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -116,8 +117,25 @@ MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions
   }
   MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (ok == 0) {
+    // Every rank reports rank 0's reason: mpirun may end rank 0 before it prints, once another
+    // rank has exited with an error.
+    std::string reason;
+    if (refused) {
+      try {
+        std::rethrow_exception(refused);
+      } catch (const std::exception& e) {
+        reason = e.what();
+      } catch (...) {
+      }
+    }
+    int length = static_cast<int>(reason.size());
+    MPI_Bcast(&length, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    reason.resize(static_cast<size_t>(length));
+    MPI_Bcast(reason.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (refused) std::rethrow_exception(refused);
-    throw core::InputError(core::SourceLocation{"fleetsim sweep", 0, ""}, "rank 0 refused the sweep (see its message)");
+    throw core::InputError(
+        core::SourceLocation{"fleetsim sweep", 0, ""},
+        reason.empty() ? "rank 0 refused the sweep (see its message)" : "rank 0 refused the sweep: " + reason);
   }
   const std::vector<size_t> mine = shard_runs(plan, options);
   if (!result.root) {  // a worker: ask, run, report, until told to stop
