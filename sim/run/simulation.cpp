@@ -57,27 +57,34 @@ double RunResult::summary_value(const std::string& name) const {
 }
 
 std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, TraceCounts* counts) {
-  std::vector<workload::TrainingJob> jobs = sc.listed_jobs;
-  for (size_t g = 0; g < sc.synthetic.size(); ++g) {
-    auto generated = workload::generate_synthetic(sc.synthetic[g], sc.seed, g);
-    jobs.insert(jobs.end(), std::make_move_iterator(generated.begin()), std::make_move_iterator(generated.end()));
-  }
+  // Every source's jobs go straight into one list, reserved once: after the series it is the
+  // run's largest block, and each copy of it would be as many fresh pages again.
+  size_t room = sc.listed_jobs.size();
+  for (const workload::SyntheticSpec& spec : sc.synthetic) room += workload::synthetic_capacity(spec);
+  std::vector<workload::TraceReadResult> reads(sc.traces.size());
   for (size_t t = 0; t < sc.traces.size(); ++t) {
     const workload::TraceSpec& trace = sc.traces[t];
-    workload::TraceReadResult read;
     try {
-      read = workload::read_trace(trace, sc.horizon_s());
+      reads[t] = workload::read_trace(trace, sc.horizon_s());
     } catch (const core::InputError& e) {
       throw core::InputError(
           e.where(), e.detail() + " (trace workload.traces[" + std::to_string(t) + "] of " + sc.source_path + ")");
     }
     if (counts != nullptr) {
-      counts->rows += read.rows;
-      counts->skipped_no_gpu += read.skipped_no_gpu;
-      counts->skipped_never_ran += read.skipped_never_ran;
-      counts->skipped_after_horizon += read.skipped_after_horizon;
+      counts->rows += reads[t].rows;
+      counts->skipped_no_gpu += reads[t].skipped_no_gpu;
+      counts->skipped_never_ran += reads[t].skipped_never_ran;
+      counts->skipped_after_horizon += reads[t].skipped_after_horizon;
     }
+    room += reads[t].jobs.size();
+  }
+  std::vector<workload::TrainingJob> jobs;
+  jobs.reserve(room);
+  jobs.insert(jobs.end(), sc.listed_jobs.begin(), sc.listed_jobs.end());
+  for (size_t g = 0; g < sc.synthetic.size(); ++g) workload::append_synthetic(sc.synthetic[g], sc.seed, g, jobs);
+  for (workload::TraceReadResult& read : reads) {
     jobs.insert(jobs.end(), std::make_move_iterator(read.jobs.begin()), std::make_move_iterator(read.jobs.end()));
+    read.jobs = {};
   }
   workload::sort_by_submit(jobs);
   return jobs;

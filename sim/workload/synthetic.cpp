@@ -54,7 +54,29 @@ void check_synthetic(const SyntheticSpec& s) {
           "in (0, 1]");
 }
 
+size_t synthetic_capacity(const SyntheticSpec& spec) {
+  check_synthetic(spec);
+  // the expected count, the integral of the rate over [start, end) (see below), and four
+  // standard deviations of the Poisson count above it
+  const double rate_per_s = spec.arrivals_per_day / static_cast<double>(core::kSecondsPerDay);
+  const double year_s = 8760.0 * static_cast<double>(core::kSecondsPerHour);
+  const double ln_b = std::log1p(spec.annual_growth);
+  const auto start = static_cast<double>(spec.start_s);
+  const auto end = static_cast<double>(spec.end_s);
+  const double expected =
+      ln_b == 0.0 ? rate_per_s * (end - start)
+                  : rate_per_s * year_s / ln_b * (std::exp(ln_b * end / year_s) - std::exp(ln_b * start / year_s));
+  return static_cast<size_t>(expected + 4.0 * std::sqrt(expected)) + 16;
+}
+
 std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity) {
+  std::vector<TrainingJob> jobs;
+  jobs.reserve(synthetic_capacity(spec));
+  append_synthetic(spec, seed, entity, jobs);
+  return jobs;
+}
+
+void append_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity, std::vector<TrainingJob>& jobs) {
   check_synthetic(spec);
   core::RngStream arrivals(seed, entity, core::RngPurpose::kJobArrivals);
   core::RngStream sizes(seed, entity, core::RngPurpose::kJobSizes);
@@ -64,10 +86,6 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
 
   const double rate_per_s = spec.arrivals_per_day / static_cast<double>(core::kSecondsPerDay);
   const double mu = std::log(spec.duration_median_h);
-  std::vector<TrainingJob> jobs;
-  const double span_years = static_cast<double>(spec.end_s) / (8760.0 * static_cast<double>(core::kSecondsPerHour));
-  const double peak = std::max(1.0, std::pow(1.0 + spec.annual_growth, span_years));
-  jobs.reserve(static_cast<size_t>(rate_per_s * peak * static_cast<double>(spec.end_s - spec.start_s) * 1.1) + 16);
   double t = static_cast<double>(spec.start_s);
   // With growth, the rate is r0 b^(t/Y) (b = 1 + g, Y = 8,760 h), its integral from 0 is
   // L(t) = r0 Y / ln b (b^(t/Y) - 1), and arrivals are at L(t_n) = L(start) + E_n with E_n the
@@ -103,7 +121,6 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
     job.source = JobSource::kSynthetic;
     jobs.push_back(std::move(job));
   }
-  return jobs;
 }
 
 }  // namespace fleetsim::workload

@@ -43,4 +43,12 @@ void check_synthetic(const SyntheticSpec& spec);
 // The jobs of one generator. `entity` separates the RNG streams of generators in one run.
 std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity);
 
+// The same jobs appended to `jobs` (a run's list is built in place, without a copy of each
+// generator's jobs). Checks the spec first: a spec that fails leaves `jobs` unchanged.
+void append_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity, std::vector<TrainingJob>& jobs);
+
+// Room for a generator's jobs, for a reserve: its expected count plus four standard deviations
+// and 16 (more are rare, and still fit, by a reallocation). Checks the spec first.
+size_t synthetic_capacity(const SyntheticSpec& spec);
+
 }  // namespace fleetsim::workload

@@ -2,6 +2,7 @@
 // order they came (listed, then synthetic generators, then traces: job ids are deterministic).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -10,14 +11,9 @@
 
 using namespace fleetsim;
 
-TEST_CASE("sort_by_submit orders by submission and keeps the order of ties", "[workload]") {
-  std::mt19937_64 rng(3);
-  std::vector<workload::TrainingJob> jobs(5000);
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    jobs[i].name = std::to_string(i);
-    jobs[i].submit_s = static_cast<core::Seconds>(rng() % 400);  // many ties
-    jobs[i].allowed_regions = {std::to_string(i % 7)};
-  }
+namespace {
+// Sorts `jobs` with sort_by_submit and checks the result against std::stable_sort's.
+void check_sorted_as_stable_sort(std::vector<workload::TrainingJob>& jobs) {
   std::vector<workload::TrainingJob> expected = jobs;
   std::stable_sort(expected.begin(), expected.end(),
                    [](const auto& a, const auto& b) { return a.submit_s < b.submit_s; });
@@ -30,6 +26,18 @@ TEST_CASE("sort_by_submit orders by submission and keeps the order of ties", "[w
     REQUIRE(jobs[i].allowed_regions == expected[i].allowed_regions);
   }
 }
+}  // namespace
+
+TEST_CASE("sort_by_submit orders by submission and keeps the order of ties", "[workload]") {
+  std::mt19937_64 rng(3);
+  std::vector<workload::TrainingJob> jobs(5000);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].name = std::to_string(i);
+    jobs[i].submit_s = static_cast<core::Seconds>(rng() % 400);  // many ties
+    jobs[i].allowed_regions = {std::to_string(i % 7)};
+  }
+  check_sorted_as_stable_sort(jobs);
+}
 
 TEST_CASE("sort_by_submit leaves jobs already in order as they are", "[workload]") {
   std::vector<workload::TrainingJob> jobs(3);
@@ -39,4 +47,27 @@ TEST_CASE("sort_by_submit leaves jobs already in order as they are", "[workload]
   CHECK(jobs[0].name == "0");
   CHECK(jobs[1].name == "1");
   CHECK(jobs[2].name == "2");
+}
+
+TEST_CASE("sort_by_submit merges a few sources in order, and keeps the order of ties", "[workload]") {
+  // A run's list: sources each in order (generators, traces), with ties within and across
+  // them; 1 to 20 sources, so both the merge of runs and the sort by keys are taken.
+  std::mt19937_64 rng(17);
+  for (const size_t sources : {1, 2, 3, 5, 16, 17, 20}) {
+    std::vector<workload::TrainingJob> jobs;
+    for (size_t s = 0; s < sources; ++s) {
+      const size_t count = 1 + rng() % 900;
+      core::Seconds t = static_cast<core::Seconds>(rng() % 50);
+      for (size_t k = 0; k < count; ++k) {
+        workload::TrainingJob job;
+        job.name = std::to_string(s) + "-" + std::to_string(k);
+        job.submit_s = t;
+        job.allowed_regions = {job.name};
+        jobs.push_back(job);
+        t += static_cast<core::Seconds>(rng() % 3);  // many ties
+      }
+    }
+    INFO(sources << " sources");
+    check_sorted_as_stable_sort(jobs);
+  }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "workload/synthetic.hpp"
 
@@ -112,4 +113,49 @@ TEST_CASE("a vanishing growth rate gives the arrivals of no growth", "[workload]
     CHECK(grown[i].gpus == flat[i].gpus);
     CHECK(grown[i].duration_s == flat[i].duration_s);
   }
+}
+
+TEST_CASE("a generator's jobs fit the room reserved for them, with little to spare", "[workload]") {
+  // synthetic_capacity: the expected count (the integral of the rate) + 4 sd + 16
+  for (const double growth : {0.0, 0.5, -0.9, 1e-9}) {
+    for (const int64_t start_day : {0, 100}) {
+      SyntheticSpec s = year_spec();
+      s.annual_growth = growth;
+      s.start_s = start_day * 86400;
+      s.end_s = 3 * 365 * 86400;
+      const size_t room = synthetic_capacity(s);
+      for (uint64_t seed = 1; seed <= 20; ++seed) {
+        const size_t made = generate_synthetic(s, seed, 0).size();
+        INFO("growth " << growth << ", start day " << start_day << ", seed " << seed << ": " << made << " jobs, room "
+                       << room);
+        CHECK(made <= room);
+        // the margin, plus a count up to 4 sd below its mean
+        CHECK(static_cast<double>(room) <=
+              static_cast<double>(made) + 8.0 * std::sqrt(static_cast<double>(made)) + 16.0);
+      }
+    }
+  }
+  SyntheticSpec bad = year_spec();
+  bad.arrivals_per_day = -1.0;
+  CHECK_THROWS_WITH(synthetic_capacity(bad), Catch::Contains("arrivals_per_day"));
+}
+
+TEST_CASE("append_synthetic adds a generator's jobs after those already listed", "[workload]") {
+  std::vector<TrainingJob> jobs(2);
+  jobs[0].name = "first";
+  jobs[1].name = "second";
+  append_synthetic(year_spec(), 11, 3, jobs);
+  const auto alone = generate_synthetic(year_spec(), 11, 3);
+  REQUIRE(jobs.size() == alone.size() + 2);
+  CHECK(jobs[0].name == "first");
+  CHECK(jobs[1].name == "second");
+  for (size_t i = 0; i < alone.size(); ++i) {
+    REQUIRE(jobs[i + 2].name == alone[i].name);
+    REQUIRE(jobs[i + 2].submit_s == alone[i].submit_s);
+    REQUIRE(jobs[i + 2].duration_s == alone[i].duration_s);
+  }
+  SyntheticSpec bad = year_spec();
+  bad.utilization = 2.0;
+  CHECK_THROWS_WITH(append_synthetic(bad, 1, 0, jobs), Catch::Contains("utilization"));
+  CHECK(jobs.size() == alone.size() + 2);  // unchanged
 }
