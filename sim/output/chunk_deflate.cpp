@@ -139,8 +139,27 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
   const size_t n_chunks = (layout.rows + layout.chunk_rows - 1) / layout.chunk_rows;
   std::vector<std::vector<unsigned char>> compressed(n_chunks);
 
+  // What is not compressed: the caller's chunks, and full chunks that repeat the chunk before
+  // (itself compressed or repeated here, not the caller's), which take its bytes at the end.
+  const auto callers = [&](size_t k) { return k < skip.size() && skip[k] != 0; };
+  std::vector<char> skipped(n_chunks, 0);
+  std::vector<char> repeats(n_chunks, 0);
+  for (size_t k = 0; k < n_chunks; ++k) skipped[k] = callers(k) ? 1 : 0;
+  const size_t full_chunks = layout.rows / layout.chunk_rows;
+  for (size_t k = 1; k < full_chunks; ++k) {
+    if (!callers(k) && !callers(k - 1) &&
+        std::memcmp(data.data() + k * chunk_bytes, data.data() + (k - 1) * chunk_bytes, chunk_bytes) == 0) {
+      repeats[k] = 1;
+      skipped[k] = 1;
+    }
+  }
+  const auto fill_repeats = [&] {
+    for (size_t k = 1; k < n_chunks; ++k) {
+      if (repeats[k] != 0) compressed[k] = compressed[k - 1];
+    }
+  };
   const auto compress_one = [&](size_t k, Scratch& scratch) {
-    if (k < skip.size() && skip[k] != 0) return;
+    if (skipped[k] != 0) return;
     const size_t first_row = k * layout.chunk_rows;
     const size_t n_rows = std::min(layout.chunk_rows, layout.rows - first_row);
     std::span<const unsigned char> raw = data.subspan(first_row * layout.row_bytes, n_rows * layout.row_bytes);
@@ -153,14 +172,14 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
     compressed[k] = compress_chunk(raw, layout.element_bytes, deflate_level, scratch);
   };
 
-  size_t to_compress = n_chunks;
-  for (size_t k = 0; k < n_chunks && k < skip.size(); ++k) to_compress -= skip[k] != 0 ? 1U : 0U;
+  const auto to_compress = static_cast<size_t>(std::count(skipped.begin(), skipped.end(), 0));
   unsigned workers = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
   workers = static_cast<unsigned>(std::min<size_t>({workers, kMaxThreads, to_compress}));
   if (workers <= 1) {
     // kept by the thread (the series compressor's threads call here chunk range by chunk range)
     thread_local Scratch scratch;
     for (size_t k = 0; k < n_chunks; ++k) compress_one(k, scratch);
+    fill_repeats();
     return compressed;
   }
 
@@ -195,6 +214,7 @@ std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const u
     work();
   }
   if (error) std::rethrow_exception(error);
+  fill_repeats();
   return compressed;
 }
 

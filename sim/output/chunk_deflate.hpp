@@ -32,7 +32,9 @@ void shuffle(std::span<const unsigned char> raw, size_t element_bytes, std::vect
 
 // One compressed chunk per chunk_rows rows of data, in order. data holds rows x row_bytes
 // bytes in the file's byte order. deflate_level is 1..9; threads 0 means one per hardware
-// thread. Chunk k with skip[k] != 0 is left empty (the caller has it already). Throws
+// thread. Chunk k with skip[k] != 0 is left empty (the caller has it already). A full chunk
+// whose bytes are those of the chunk before it (a series constant over time) is not compressed
+// again but copied: the compressed bytes depend on the data and the level only. Throws
 // H5Error if libdeflate fails.
 std::vector<std::vector<unsigned char>> shuffle_deflate_chunks(std::span<const unsigned char> data,
                                                                const RowChunking& layout, int deflate_level,

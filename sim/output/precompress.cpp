@@ -87,14 +87,29 @@ struct SeriesPrecompressor::Impl {
         // bytes it was made from, even were the series written again meanwhile (the writer then
         // finds the hash stale and compresses afresh).
         const std::vector<unsigned char> part(live.begin(), live.end());
-        detail::RowChunking layout{s.out.row_bytes, part.size() / s.out.row_bytes, s.out.chunk_rows,
-                                   s.out.element_bytes};
-        chunks = detail::shuffle_deflate_chunks(part, layout, level, 1);
-        for (size_t k = 0; k < job.last - job.first; ++k) {
+        const size_t count = job.last - job.first;
+        for (size_t k = 0; k < count; ++k) {
           const size_t at = k * chunk_bytes;
           hashes.push_back(
               chunk_hash(std::span<const unsigned char>(part).subspan(at, std::min(chunk_bytes, part.size() - at))));
         }
+        // A first chunk with the same bytes as the last of the job before (a series constant
+        // over time) takes that one's compressed bytes (detail::shuffle_deflate_chunks does the
+        // same within a job). Same bytes: the same hash, as the writer's check of precompressed
+        // chunks takes them (h5_writer.cpp).
+        std::vector<char> repeat(count, 0);
+        std::vector<unsigned char> before;
+        if (job.first > 0) {
+          const std::lock_guard held(mutex);
+          if (s.done.size() >= job.first && s.done[job.first - 1] != 0 && s.out.hashes[job.first - 1] == hashes[0]) {
+            before = s.out.chunks[job.first - 1];
+            repeat[0] = 1;
+          }
+        }
+        detail::RowChunking layout{s.out.row_bytes, part.size() / s.out.row_bytes, s.out.chunk_rows,
+                                   s.out.element_bytes};
+        chunks = detail::shuffle_deflate_chunks(part, layout, level, 1, repeat);
+        if (repeat[0] != 0) chunks[0] = std::move(before);
       } catch (...) {
         lock.lock();
         if (!failure) failure = std::current_exception();

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -313,6 +314,43 @@ TEST_CASE("the shuffle filter's byte order, the 8-byte fast path included", "[ou
   }
 }
 
+TEST_CASE("a chunk that repeats the one before takes its compressed bytes, which are its own", "[output]") {
+  // 3,000 hours x 300 regions of 8 bytes: 436-hour chunks, 6 full and an edge chunk. Constant
+  // over time (each region its own value) but for a step in chunk 3; so chunks 1 and 2 repeat
+  // chunk 0, chunk 5 repeats chunk 4, and the edge chunk (zero-padded) repeats none.
+  constexpr size_t kHours = 3000;
+  constexpr size_t kRegions = 300;
+  constexpr size_t kRows = 436;
+  std::vector<double> flat(kHours * kRegions);
+  for (size_t h = 0; h < kHours; ++h) {
+    for (size_t r = 0; r < kRegions; ++r)
+      flat[h * kRegions + r] = 1.5 * static_cast<double>(r) + (h >= 1500 ? 7.0 : 0.0);
+  }
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(flat.data()), flat.size() * 8);
+  const fleetsim::output::detail::RowChunking layout{kRegions * 8, kHours, kRows, 8};
+  // each chunk compressed alone, from its own rows (the edge one padded as the writer does)
+  std::vector<std::vector<unsigned char>> alone;
+  for (size_t first = 0; first < kHours; first += kRows) {
+    const size_t rows = std::min(kRows, kHours - first);
+    const fleetsim::output::detail::RowChunking one{kRegions * 8, rows, kRows, 8};
+    alone.push_back(fleetsim::output::detail::shuffle_deflate_chunks(
+        bytes.subspan(first * kRegions * 8, rows * kRegions * 8), one, 1, 1)[0]);
+  }
+  REQUIRE(alone.size() == 7);
+  CHECK(alone[1] == alone[0]);
+  CHECK(alone[3] != alone[2]);
+  CHECK(alone[6] != alone[5]);
+  for (const unsigned threads : {1U, 2U, 4U}) {
+    INFO(threads << " threads");
+    CHECK((fleetsim::output::detail::shuffle_deflate_chunks(bytes, layout, 1, threads) == alone));
+  }
+  // a chunk the caller has is left empty, and the chunk after it (the same bytes) is compressed
+  const std::vector<char> skip{0, 1, 0, 0, 0, 0, 0};
+  const auto skipped = fleetsim::output::detail::shuffle_deflate_chunks(bytes, layout, 1, 1, skip);
+  CHECK(skipped[1].empty());
+  for (const size_t k : {0, 2, 3, 4, 5, 6}) CHECK((skipped[k] == alone[k]));
+}
+
 TEST_CASE("the series precompressor takes whole rows of data that do not end on a row", "[output]") {
   // 200 hours x 1,000 entities and 5 values more: the hours are the whole rows only
   std::vector<double> data(200 * 1000 + 5, 1.5);
@@ -548,22 +586,25 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
   std::uniform_real_distribution<double> uniform(0.0, 100.0);
   std::vector<double> noise(kHours * kRegions, 0.0);
   std::vector<int64_t> counts(noise.size(), 0);
+  std::vector<double> flat(noise.size(), 0.0);  // constant over time: its chunks repeat
   std::vector<std::string> names;
   for (size_t r = 0; r < kRegions; ++r) names.push_back("region-" + std::to_string(r));
   fleetsim::output::SeriesPrecompressor compressor(1);
   compressor.add("/region/noise", noise, kRegions);
   compressor.add("/region/counts", counts, kRegions);
+  compressor.add("/region/flat", flat, kRegions);
   // the "run": rows filled hour by hour, the compressor told as hours complete
   for (size_t h = 0; h < kHours; ++h) {
     compressor.hours_done(h);
     for (size_t r = 0; r < kRegions; ++r) {
       noise[h * kRegions + r] = uniform(rng);
       counts[h * kRegions + r] = static_cast<int64_t>((h / 24 + r) % 9);
+      flat[h * kRegions + r] = 0.25 * static_cast<double>(r);
     }
   }
   compressor.hours_done(kHours);
   const auto pre = compressor.finish();
-  REQUIRE(pre.size() == 2);
+  REQUIRE(pre.size() == 3);
   CHECK(pre.at("/region/noise").chunks.size() == 10);  // the full chunks and, the series complete, the edge one
   CHECK(pre.at("/region/noise").chunk_rows == fleetsim::output::series_chunk_rows(kHours, kRegions * 8));
   const auto write = [&](const std::string& path, bool use) {
@@ -571,6 +612,7 @@ TEST_CASE("series compressed during a run give the same file, and stale chunks a
     writer.add_series_group("/region", hours(kHours), "region", names);
     writer.write_series("/region", "noise", noise, "1", "noise", use ? &pre.at("/region/noise") : nullptr);
     writer.write_series("/region", "counts", counts, "1", "integers", use ? &pre.at("/region/counts") : nullptr);
+    writer.write_series("/region", "flat", flat, "1", "constant", use ? &pre.at("/region/flat") : nullptr);
     writer.commit();
   };
   write(dir.file("fresh.h5"), false);
