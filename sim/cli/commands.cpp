@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include <iostream>
+#include <new>
 
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -70,6 +71,10 @@ int main_of(int argc, char** argv) {
   } catch (const core::InputError& e) {
     std::cerr << "fleetsim: error: " << e.what() << '\n';
     return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "fleetsim: simulation error: out of memory (the run needs more than this machine gives it: fewer "
+                 "jobs, hours or sites need less; docs/performance.md gives the planet-scale year's peak)\n";
+    return kExitSimulationError;
   } catch (const std::exception& e) {
     std::cerr << "fleetsim: simulation error: " << core::one_line(e.what()) << '\n';
     return kExitSimulationError;

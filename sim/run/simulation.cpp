@@ -56,11 +56,22 @@ double RunResult::summary_value(const std::string& name) const {
   throw std::out_of_range("no summary value named " + name);
 }
 
+namespace {
+// Jobs are numbered with 32-bit ids in the run (one id is kept free).
+constexpr size_t kMostJobs = UINT32_MAX;
+}  // namespace
+
 std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, TraceCounts* counts) {
   // Every source's jobs go straight into one list, reserved once: after the series it is the
   // run's largest block, and each copy of it would be as many fresh pages again.
   size_t room = sc.listed_jobs.size();
   for (const workload::SyntheticSpec& spec : sc.synthetic) room += workload::synthetic_capacity(spec);
+  if (room >= kMostJobs) {  // said before the memory is asked for
+    throw core::SimulationError(
+        "too many jobs for one run: the synthetic generators (workload.synthetic) would make "
+        "about " +
+        std::to_string(room) + ", at most " + std::to_string(kMostJobs - 1) + " fit");
+  }
   std::vector<workload::TraceReadResult> reads(sc.traces.size());
   for (size_t t = 0; t < sc.traces.size(); ++t) {
     const workload::TraceSpec& trace = sc.traces[t];
@@ -1260,7 +1271,10 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
     if (sizing.joinable()) sizing.join();
     if (sizing_error) std::rethrow_exception(sizing_error);
   }
-  if (jobs.size() >= UINT32_MAX) throw core::SimulationError("too many jobs for one run");
+  if (jobs.size() >= kMostJobs) {
+    throw core::SimulationError("too many jobs for one run: " + std::to_string(jobs.size()) + ", at most " +
+                                std::to_string(kMostJobs - 1) + " fit");
+  }
   FleetModel model(sc, std::move(jobs), result);
   // the series' chunks compressed as their hours complete (after the model sized the series)
   std::optional<output::SeriesPrecompressor> compressor;

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import h5py
+import pytest
 
 from conftest import SOURCE_DIR, run_fleetsim
 
@@ -221,3 +222,20 @@ def test_a_sweep_killed_at_any_moment_leaves_only_complete_files(fleetsim_bin: P
     assert run_fleetsim(fleetsim_bin, *args, "-o", str(out)).returncode == 0
     assert (out / "sweep_summary.csv").read_bytes() == (clean / "sweep_summary.csv").read_bytes()
     assert not list(out.glob("*.tmp-*"))
+
+
+def test_running_out_of_memory_fails_in_one_line_and_writes_nothing(fleetsim_bin: Path, tmp_path: Path):
+    """A run that needs more memory than it may have (here: 2 GiB of address space, and some
+    365 million jobs of 160 bytes) says so in one line, exit 1, and leaves no file."""
+    if uses_llvm_openmp(fleetsim_bin):
+        pytest.skip("the sanitizer build reserves terabytes of address space: no address-space limit fits it")
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    out = tmp_path / "q.h5"
+    result = subprocess.run([str(fleetsim_bin), "run", str(QUICKSTART), "-o", str(out), "--quiet",
+                             "--set", "workload.synthetic.0.arrivals_per_day=1e6"],
+                            capture_output=True, text=True, timeout=600, preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("fleetsim: simulation error: out of memory"), result.stderr
+    assert list(tmp_path.iterdir()) == []

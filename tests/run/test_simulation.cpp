@@ -309,3 +309,13 @@ workload:
   CHECK(r.jobs[0].energy_mwh == Approx(2 * mwh_per_h));
   CHECK(r.jobs[0].emissions_t == Approx(mwh_per_h * (0.5 * 100 + 1.0 * 200 + 0.5 * 400) / 1000));
 }
+
+TEST_CASE("a workload of more jobs than a run can number is refused before its memory is asked for", "[run]") {
+  // 1e7 arrivals a day growing 101-fold a year: some 8e10 jobs expected in the quickstart's year
+  const auto sc =
+      scenario::load_scenario(kSource + "/scenarios/quickstart.yaml",
+                              {"workload.synthetic.0.arrivals_per_day=1e7", "workload.synthetic.0.annual_growth=100"});
+  CHECK_THROWS_AS(run::simulate(sc), core::SimulationError);
+  CHECK_THROWS_WITH(run::simulate(sc), Catch::Contains("too many jobs for one run") &&
+                                           Catch::Contains("workload.synthetic") && Catch::Contains("4294967294"));
+}
