@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -93,15 +94,16 @@ struct SeriesPrecompressor::Impl {
           hashes.push_back(
               chunk_hash(std::span<const unsigned char>(part).subspan(at, std::min(chunk_bytes, part.size() - at))));
         }
-        // A first chunk with the same bytes as the last of the job before (a series constant
-        // over time) takes that one's compressed bytes (detail::shuffle_deflate_chunks does the
-        // same within a job). Same bytes: the same hash, as the writer's check of precompressed
-        // chunks takes them (h5_writer.cpp).
+        // A full first chunk with the same bytes as the last of the job before (a series
+        // constant over time) takes that one's compressed bytes (detail::shuffle_deflate_chunks
+        // does the same within a job): the same hash, and the same bytes as that chunk's rows,
+        // which were complete when it was queued and are not written again.
         std::vector<char> repeat(count, 0);
         std::vector<unsigned char> before;
-        if (job.first > 0) {
+        if (job.first > 0 && part.size() >= chunk_bytes) {
           const std::lock_guard held(mutex);
-          if (s.done.size() >= job.first && s.done[job.first - 1] != 0 && s.out.hashes[job.first - 1] == hashes[0]) {
+          if (s.done.size() >= job.first && s.done[job.first - 1] != 0 && s.out.hashes[job.first - 1] == hashes[0] &&
+              std::memcmp(part.data(), s.bytes.data() + (job.first - 1) * chunk_bytes, chunk_bytes) == 0) {
             before = s.out.chunks[job.first - 1];
             repeat[0] = 1;
           }
@@ -117,11 +119,16 @@ struct SeriesPrecompressor::Impl {
       }
       lock.lock();
       Series& s = series[job.series];
-      // the workers finish jobs in any order: each chunk goes to its own place
-      if (s.out.chunks.size() < job.last) {
-        s.out.chunks.resize(job.last);
-        s.out.hashes.resize(job.last);
-        s.done.resize(job.last, 0);
+      try {
+        // the workers finish jobs in any order: each chunk goes to its own place
+        if (s.done.size() < job.last) {  // done grows last: a failed resize is made again
+          s.out.chunks.resize(job.last);
+          s.out.hashes.resize(job.last);
+          s.done.resize(job.last, 0);
+        }
+      } catch (...) {  // out of memory: the chunks are not kept (never an escape from the thread)
+        if (!failure) failure = std::current_exception();
+        continue;
       }
       for (size_t i = 0; i < chunks.size(); ++i) {
         s.out.chunks[job.first + i] = std::move(chunks[i]);

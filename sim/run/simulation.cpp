@@ -6,9 +6,11 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <iomanip>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -64,14 +66,8 @@ constexpr size_t kMostJobs = UINT32_MAX;
 std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, TraceCounts* counts) {
   // Every source's jobs go straight into one list, reserved once: after the series it is the
   // run's largest block, and each copy of it would be as many fresh pages again.
-  size_t room = sc.listed_jobs.size();
-  for (const workload::SyntheticSpec& spec : sc.synthetic) room += workload::synthetic_capacity(spec);
-  if (room >= kMostJobs) {  // said before the memory is asked for
-    throw core::SimulationError(
-        "too many jobs for one run: the synthetic generators (workload.synthetic) would make "
-        "about " +
-        std::to_string(room) + ", at most " + std::to_string(kMostJobs - 1) + " fit");
-  }
+  double expected = static_cast<double>(sc.listed_jobs.size());
+  for (const workload::SyntheticSpec& spec : sc.synthetic) expected += workload::synthetic_expected_count(spec);
   std::vector<workload::TraceReadResult> reads(sc.traces.size());
   for (size_t t = 0; t < sc.traces.size(); ++t) {
     const workload::TraceSpec& trace = sc.traces[t];
@@ -87,8 +83,20 @@ std::vector<workload::TrainingJob> collect_jobs(const scenario::Scenario& sc, Tr
       counts->skipped_never_ran += reads[t].skipped_never_ran;
       counts->skipped_after_horizon += reads[t].skipped_after_horizon;
     }
-    room += reads[t].jobs.size();
+    expected += static_cast<double>(reads[t].jobs.size());
   }
+  if (!(expected < static_cast<double>(kMostJobs))) {  // said before the memory is asked for
+    std::ostringstream about;
+    about << std::setprecision(3) << expected;
+    throw core::SimulationError(
+        "too many jobs for one run: the workload (listed jobs, workload.synthetic, "
+        "workload.traces) would make about " +
+        about.str() + " on average, at most " + std::to_string(kMostJobs - 1) + " fit");
+  }
+  // each synthetic count is then below kMostJobs: no sum here can overflow
+  size_t room = sc.listed_jobs.size();
+  for (const workload::SyntheticSpec& spec : sc.synthetic) room += workload::synthetic_capacity(spec);
+  for (const workload::TraceReadResult& read : reads) room += read.jobs.size();
   std::vector<workload::TrainingJob> jobs;
   jobs.reserve(room);
   jobs.insert(jobs.end(), sc.listed_jobs.begin(), sc.listed_jobs.end());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -173,6 +174,9 @@ SweepRow process_run(const scenario::SweepPlan& plan, const SweepOptions& option
     row.summary = result.summary;
     add_years(result.years, row.summary);
     row.status = "ok";
+  } catch (const std::bad_alloc&) {
+    row.status = "failed";
+    row.error = "out of memory";
   } catch (const std::exception& e) {
     row.status = "failed";
     row.error = e.what();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -54,19 +55,26 @@ void check_synthetic(const SyntheticSpec& s) {
           "in (0, 1]");
 }
 
-size_t synthetic_capacity(const SyntheticSpec& spec) {
+double synthetic_expected_count(const SyntheticSpec& spec) {
   check_synthetic(spec);
-  // the expected count, the integral of the rate over [start, end) (see below), and four
-  // standard deviations of the Poisson count above it
+  // The integral of the rate r0 b^(t/Y) over [start, end) (see below): with D = end - start and
+  // x = ln b D / Y, it is r0 D b^(start/Y) expm1(x) / x, which tends to r0 D as b -> 1 (a
+  // difference of exponentials would lose every digit for a growth near 0).
   const double rate_per_s = spec.arrivals_per_day / static_cast<double>(core::kSecondsPerDay);
   const double year_s = 8760.0 * static_cast<double>(core::kSecondsPerHour);
   const double ln_b = std::log1p(spec.annual_growth);
   const auto start = static_cast<double>(spec.start_s);
-  const auto end = static_cast<double>(spec.end_s);
-  const double expected =
-      ln_b == 0.0 ? rate_per_s * (end - start)
-                  : rate_per_s * year_s / ln_b * (std::exp(ln_b * end / year_s) - std::exp(ln_b * start / year_s));
-  return static_cast<size_t>(expected + 4.0 * std::sqrt(expected)) + 16;
+  const auto span = static_cast<double>(spec.end_s - spec.start_s);
+  const double x = ln_b * span / year_s;
+  const double growth = x == 0.0 ? 1.0 : std::expm1(x) / x;
+  return rate_per_s * span * std::exp(ln_b * start / year_s) * growth;
+}
+
+size_t synthetic_capacity(const SyntheticSpec& spec) {
+  const double expected = synthetic_expected_count(spec);
+  const double room = expected + 4.0 * std::sqrt(expected) + 16.0;
+  // beyond size_t (or infinite): the most there is, which no reserve can give
+  return room < 0x1p63 ? static_cast<size_t>(room) : std::numeric_limits<size_t>::max();
 }
 
 std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity) {

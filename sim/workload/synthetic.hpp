@@ -47,8 +47,13 @@ std::vector<TrainingJob> generate_synthetic(const SyntheticSpec& spec, uint64_t 
 // generator's jobs). Checks the spec first: a spec that fails leaves `jobs` unchanged.
 void append_synthetic(const SyntheticSpec& spec, uint64_t seed, uint64_t entity, std::vector<TrainingJob>& jobs);
 
+// How many jobs a generator makes on average: the integral of its arrival rate (may be
+// infinite for an extreme growth). Checks the spec first.
+double synthetic_expected_count(const SyntheticSpec& spec);
+
 // Room for a generator's jobs, for a reserve: its expected count plus four standard deviations
-// and 16 (more are rare, and still fit, by a reallocation). Checks the spec first.
+// and 16 (more are rare, and still fit, by a reallocation); SIZE_MAX when that is more than a
+// size_t holds. Checks the spec first.
 size_t synthetic_capacity(const SyntheticSpec& spec);
 
 }  // namespace fleetsim::workload

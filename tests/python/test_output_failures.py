@@ -239,3 +239,12 @@ def test_running_out_of_memory_fails_in_one_line_and_writes_nothing(fleetsim_bin
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("fleetsim: simulation error: out of memory"), result.stderr
     assert list(tmp_path.iterdir()) == []
+    # in a sweep, the run is failed with that reason and the summary says so
+    grid = tmp_path.parent / f"{tmp_path.name}-grid.yaml"
+    grid.write_text("name: oom\nmode: grid\nparameters:\n  workload.synthetic.0.arrivals_per_day: [1e6]\n")
+    result = subprocess.run([str(fleetsim_bin), "sweep", str(QUICKSTART), "--grid", str(grid), "-o",
+                             str(tmp_path / "sweep")], capture_output=True, text=True, timeout=600, preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert "failed (out of memory)" in result.stderr, result.stderr
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if not p.name.startswith(".")) == [
+        "sweep_summary.csv", "sweep_summary.h5"]  # no run file

@@ -317,5 +317,10 @@ TEST_CASE("a workload of more jobs than a run can number is refused before its m
                               {"workload.synthetic.0.arrivals_per_day=1e7", "workload.synthetic.0.annual_growth=100"});
   CHECK_THROWS_AS(run::simulate(sc), core::SimulationError);
   CHECK_THROWS_WITH(run::simulate(sc), Catch::Contains("too many jobs for one run") &&
-                                           Catch::Contains("workload.synthetic") && Catch::Contains("4294967294"));
+                                           Catch::Contains("about 8.01e+10") && Catch::Contains("4294967294"));
+  // a growth too large for a double (10 years at 1e7 a day, 101-fold a year): refused the same way
+  const auto huge = scenario::load_scenario(
+      kSource + "/scenarios/quickstart.yaml",
+      {"workload.synthetic.0.arrivals_per_day=1e7", "workload.synthetic.0.annual_growth=100", "hours=87600"});
+  CHECK_THROWS_WITH(run::simulate(huge), Catch::Contains("too many jobs for one run"));
 }

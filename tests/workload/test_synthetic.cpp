@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <vector>
 
 #include "workload/synthetic.hpp"
@@ -138,6 +139,23 @@ TEST_CASE("a generator's jobs fit the room reserved for them, with little to spa
   SyntheticSpec bad = year_spec();
   bad.arrivals_per_day = -1.0;
   CHECK_THROWS_WITH(synthetic_capacity(bad), Catch::Contains("arrivals_per_day"));
+}
+
+TEST_CASE("the expected count of a generator is exact for growths near zero and saturates for huge ones",
+          "[workload]") {
+  SyntheticSpec s = year_spec();  // 100 a day for 365 days
+  s.arrivals_per_day = 1e7;
+  for (const double growth : {1e-300, 1e-17, 1e-15, 1e-9}) {
+    s.annual_growth = growth;
+    INFO("growth " << growth);
+    CHECK(synthetic_expected_count(s) == Approx(3.65e9).epsilon(1e-6));  // not 0, NaN or 11% off
+  }
+  s.annual_growth = 100.0;  // 101-fold a year for 114 years: beyond a double
+  s.end_s = 1000000 * int64_t{3600};
+  CHECK(synthetic_capacity(s) == std::numeric_limits<size_t>::max());
+  s.annual_growth = 1.0;  // 2^114: finite, beyond size_t
+  CHECK(synthetic_expected_count(s) > 1e30);
+  CHECK(synthetic_capacity(s) == std::numeric_limits<size_t>::max());
 }
 
 TEST_CASE("append_synthetic adds a generator's jobs after those already listed", "[workload]") {
