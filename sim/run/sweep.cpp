@@ -1,5 +1,6 @@
 #include "run/sweep.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <exception>
@@ -21,6 +22,8 @@
 #include "run/sweep_lock.hpp"
 #include "scenario/effective.hpp"
 #include "scenario/scenario.hpp"
+#include "workload/synthetic.hpp"
+#include "workload/trace_reader.hpp"
 
 namespace fleetsim::run {
 namespace {
@@ -47,7 +50,74 @@ std::vector<std::string> with(const std::vector<std::string>& base, const std::v
   return all;
 }
 
+// Calls fn(0) ... fn(count - 1), each once, on up to `threads` threads (this one among
+// them), handing out the next index to whichever thread is free.
+template <class Fn>
+void share_out(size_t count, int threads, Fn fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t t = next++; t < count; t = next++) fn(t);
+  };
+  const size_t wanted = std::min<size_t>(static_cast<size_t>(std::max(1, threads)), std::max<size_t>(1, count));
+  std::vector<std::thread> pool;
+  try {
+    pool.reserve(wanted - 1);
+    for (size_t t = 1; t < wanted; ++t) pool.emplace_back(worker);
+  } catch (const std::exception&) {  // no more threads to be had (system_error, bad_alloc): those started share
+  }
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+// Weights of estimated_work, in jobs: in the planet year's profile (docs/performance.md) a
+// job (placement, events, its record) costs ~4.5 us, an hour of a site or region's phase and
+// series ~0.08 us, and an hour of one routed demand-site pair ~0.007 us.
+constexpr double kWorkPerSiteHour = 0.02;
+constexpr double kWorkPerPairHour = 0.0015;
+// A trace row's bytes, to count a trace's jobs from its size without reading it.
+constexpr double kTraceBytesPerJob = 64.0;
+
 }  // namespace
+
+double estimated_work(const scenario::Scenario& sc) {
+  double jobs = static_cast<double>(sc.listed_jobs.size());
+  for (const workload::SyntheticSpec& spec : sc.synthetic) jobs += workload::synthetic_expected_count(spec);
+  for (const workload::TraceSpec& trace : sc.traces) {
+    std::error_code error;
+    const auto bytes = std::filesystem::file_size(trace.path, error);
+    const double rows = error ? 0.0 : static_cast<double>(bytes) / kTraceBytesPerJob;
+    jobs += trace.max_jobs > 0 ? std::min(rows, static_cast<double>(trace.max_jobs)) : rows;
+  }
+  double pairs = 0.0;
+  for (size_t d = 0; d < sc.demand_regions.size() && d < sc.latency_ms.size(); ++d) {
+    for (const double ms : sc.latency_ms[d]) pairs += ms <= sc.demand_regions[d].latency_slo_ms ? 1.0 : 0.0;
+  }
+  const double hours = static_cast<double>(sc.hours);
+  return jobs + hours * (kWorkPerSiteHour * static_cast<double>(sc.sites.size() + sc.regions.size()) +
+                         kWorkPerPairHour * pairs);
+}
+
+void order_longest_first(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState& state, int workers,
+                         int load_threads) {
+  std::vector<size_t>& todo = state.todo;
+  // one worker takes the runs one after another in any order: nothing to gain
+  if (workers < 2 || todo.size() < 2 || todo.size() > kLongestFirstRunsPerWorker * static_cast<size_t>(workers)) return;
+  std::vector<double> work(todo.size(), -1.0);  // -1: the scenario did not load
+  share_out(todo.size(), load_threads, [&](size_t t) {
+    try {
+      const scenario::SweepRun& run = plan.runs[state.runs[todo[t]]];
+      work[t] = estimated_work(
+          scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides), options.sets.size()));
+    } catch (const std::exception&) {  // reported when the run runs
+    }
+  });
+  std::vector<size_t> order(todo.size());
+  for (size_t t = 0; t < order.size(); ++t) order[t] = t;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
+  std::vector<size_t> sorted(todo.size());
+  for (size_t t = 0; t < order.size(); ++t) sorted[t] = todo[order[t]];
+  todo = std::move(sorted);
+}
 
 std::string run_file_name(const scenario::SweepRun& run) {
   return run.name + ".h5";
@@ -320,29 +390,17 @@ SweepOutcome run_sweep(const scenario::SweepPlan& plan, const SweepOptions& opti
       if (outcome.rows[k].reused) options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
     }
   }
+  order_longest_first(plan, options, state, options.jobs, options.jobs);
   const std::vector<size_t>& todo = state.todo;
-  std::atomic<size_t> next{0};
   std::mutex log_mutex;
-  auto worker = [&] {
-    for (size_t t = next++; t < todo.size(); t = next++) {
-      const size_t k = todo[t];
-      outcome.rows[k] = process_run(plan, options, mine[k]);
-      if (options.log) {
-        const std::lock_guard<std::mutex> lock(log_mutex);
-        options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
-      }
+  share_out(todo.size(), options.jobs, [&](size_t t) {
+    const size_t k = todo[t];
+    outcome.rows[k] = process_run(plan, options, mine[k]);
+    if (options.log) {
+      const std::lock_guard<std::mutex> lock(log_mutex);
+      options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
     }
-  };
-  const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<size_t>(1, todo.size()))));
-  std::vector<std::thread> pool;
-  try {
-    pool.reserve(static_cast<size_t>(threads - 1));
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  } catch (
-      const std::exception&) {  // no more threads to be had (system_error, bad_alloc): those started share the runs
-  }
-  worker();
-  for (auto& t : pool) t.join();
+  });
   count(outcome);
   return std::move(outcome);
 }

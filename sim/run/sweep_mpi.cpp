@@ -157,6 +157,8 @@ MpiSweepResult run_sweep_mpi(const scenario::SweepPlan& plan, const SweepOptions
       if (outcome.rows[k].reused) options.log(describe(plan.runs[mine[k]], outcome.rows[k]));
     }
   }
+  // every rank runs one run at a time, and rank 0 one more on its second thread
+  order_longest_first(plan, options, state, result.ranks, 1);
   const std::vector<size_t>& todo = state.todo;
   std::atomic<size_t> next{0};
   auto take = [&]() -> int64_t {
