@@ -163,7 +163,12 @@ void BM_HourOfDecisionsRemembered(benchmark::State& state) {
       if (p.timing.remaining_s <= 0 || (hour + 1) * 3600 > *p.timing.deadline_s)
         p = fresh(i, i < shapes.running.size());
     }
-    hour = hour + 1 < kHours - 240 ? hour + 1 : 24;
+    if (hour + 1 < kHours - 240) {
+      ++hour;
+    } else {  // back to the year's start: jobs of hours ahead would have windows of the whole year
+      hour = 24;
+      for (size_t i = 0; i < planned.size(); ++i) planned[i] = fresh(i, i < shapes.running.size());
+    }
     state.ResumeTiming();
   }
   benchmark::DoNotOptimize(decided);

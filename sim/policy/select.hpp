@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace fleetsim::policy {
@@ -55,6 +56,56 @@ inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) 
       m = gt;
       std::swap(a, scratch);
     }
+  }
+}
+
+// The cheapest run of `whole` hours and a `fraction` of the next among the starts lo..hi
+// (lo <= hi), its cost sums[s + whole] - sums[s] (+ fraction x values[s + whole] when fraction
+// > 0) from prefix sums `sums` of `values` (no NaN in the range read). When a start costs less
+// than `best`, `best` and `start` become the least cost and its first start. The same costs,
+// and the same first least start, as a loop over s in order with `cost < best`; four
+// independent lanes, so the compare-and-keep of one start does not wait for the one before.
+inline void least_window(const double* sums, const double* values, size_t whole, double fraction, size_t lo, size_t hi,
+                         double& best, int64_t& start) {
+  auto cost = [&](size_t s) {
+    return sums[s + whole] - sums[s] + (fraction > 0.0 ? fraction * values[s + whole] : 0.0);
+  };
+  constexpr size_t kLanes = 4;
+  double lane_best[kLanes];
+  size_t lane_start[kLanes];
+  for (size_t j = 0; j < kLanes; ++j) {
+    lane_best[j] = best;
+    lane_start[j] = hi + 1;  // none yet
+  }
+  size_t s = lo;
+  for (; s + kLanes - 1 <= hi; s += kLanes) {
+    for (size_t j = 0; j < kLanes; ++j) {
+      const double c = cost(s + j);
+      const bool less = c < lane_best[j];
+      lane_best[j] = less ? c : lane_best[j];
+      lane_start[j] = less ? s + j : lane_start[j];
+    }
+  }
+  // the lanes' least, the first start among equal ones (every lane start is before the tail's)
+  size_t at = hi + 1;
+  double least = best;
+  for (size_t j = 0; j < kLanes; ++j) {
+    if (lane_start[j] > hi) continue;
+    if (lane_best[j] < least || (lane_best[j] == least && lane_start[j] < at)) {
+      least = lane_best[j];
+      at = lane_start[j];
+    }
+  }
+  for (; s <= hi; ++s) {
+    const double c = cost(s);
+    if (c < least) {
+      least = c;
+      at = s;
+    }
+  }
+  if (at <= hi) {
+    best = least;
+    start = static_cast<int64_t>(at);
   }
 }
 

@@ -1,22 +1,32 @@
-// kth_smallest (the timing rules' cleanest hours) against std::nth_element.
+// kth_smallest (the timing rules' cleanest hours) against std::nth_element; least_window (their
+// cheapest single run) against a loop over the starts in order.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "policy/select.hpp"
 
 using namespace fleetsim;
 
-TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller", "[policy][select]") {
-  uint64_t x = 99;
-  auto next = [&x](uint64_t mod) {
+namespace {
+// A small reproducible generator: next(mod) is uniform on 0 .. mod - 1.
+struct Lcg {
+  uint64_t x;
+  uint64_t operator()(uint64_t mod) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     return (x >> 33) % mod;
-  };
+  }
+};
+}  // namespace
+
+TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller", "[policy][select]") {
+  Lcg next{99};
   int cases = 0;
-  for (const size_t m : {1, 2, 3, 7, 8, 9, 16, 17, 50, 51, 200, 1000, 4321}) {
+  for (const size_t m : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{8}, size_t{9}, size_t{16}, size_t{17},
+                         size_t{50}, size_t{51}, size_t{200}, size_t{1000}, size_t{4321}}) {
     for (int shape = 0; shape < 6; ++shape) {
       std::vector<double> v(m);
       for (size_t i = 0; i < m; ++i) {
@@ -56,4 +66,46 @@ TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller",
     }
   }
   CHECK(cases == 13 * 6 * 4);
+}
+
+TEST_CASE("least_window finds the first cheapest run as a loop over the starts in order does", "[policy][select]") {
+  Lcg next{7};
+  int cases = 0;
+  for (int shape = 0; shape < 3; ++shape) {
+    std::vector<double> values(300);
+    for (size_t i = 0; i < values.size(); ++i) {
+      values[i] = shape == 0   ? static_cast<double>(next(1000000)) / 7.0  // distinct, mostly
+                  : shape == 1 ? static_cast<double>(next(24) % 4)         // many equal runs
+                               : 5.0;                                      // every run equal
+    }
+    std::vector<double> sums(values.size() + 1, 0.0);
+    for (size_t i = 0; i < values.size(); ++i) sums[i + 1] = sums[i] + values[i];
+    for (const size_t whole : {size_t{0}, size_t{1}, size_t{3}, size_t{24}}) {
+      for (const double fraction : {0.0, 0.25}) {
+        for (size_t lo = 0; lo < 9; ++lo) {
+          for (const size_t hi : {lo, lo + 1, lo + 2, lo + 3, lo + 4, lo + 5, lo + 7, lo + 8, lo + 100, size_t{250}}) {
+            for (const double incoming : {std::numeric_limits<double>::infinity(), 0.0, 60.0}) {
+              double want = incoming;
+              int64_t want_start = -2;
+              for (size_t s = lo; s <= hi; ++s) {
+                const double c = sums[s + whole] - sums[s] + (fraction > 0.0 ? fraction * values[s + whole] : 0.0);
+                if (c < want) {
+                  want = c;
+                  want_start = static_cast<int64_t>(s);
+                }
+              }
+              double got = incoming;
+              int64_t got_start = -2;
+              policy::least_window(sums.data(), values.data(), whole, fraction, lo, hi, got, got_start);
+              CAPTURE(shape, whole, fraction, lo, hi, incoming);
+              REQUIRE(got_start == want_start);
+              REQUIRE(got == want);
+              ++cases;
+            }
+          }
+        }
+      }
+    }
+  }
+  CHECK(cases == 3 * 4 * 2 * 9 * 10 * 3);
 }
