@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -106,9 +107,10 @@ void order_longest_first(const scenario::SweepPlan& plan, const SweepOptions& op
   share_out(todo.size(), load_threads, [&](size_t t) {
     try {
       const scenario::SweepRun& run = plan.runs[state.runs[todo[t]]];
-      work[t] = estimated_work(
+      const double w = estimated_work(
           scenario::load_scenario(options.scenario_path, with(options.sets, run.overrides), options.sets.size()));
-    } catch (const std::exception&) {  // reported when the run runs
+      if (!std::isnan(w)) work[t] = w;  // (NaN would break the sort's ordering; infinite sorts first)
+    } catch (const std::exception&) {   // reported when the run runs
     }
   });
   std::vector<size_t> order(todo.size());
