@@ -421,6 +421,7 @@ void SiteRuntime::launch(Running r) {
   cap_reserve_w_ += r.uncapped_dynamic_w - r.dynamic_w;
   if (r.task.priority == 0) clusters_[r.cluster].rigid_gpus += r.gpus;
   running_.insert(r);
+  ++running_version_;
   outcomes_[job].expected_end_s = end_s;
 }
 
@@ -470,6 +471,7 @@ SiteRuntime::Running SiteRuntime::take_off(std::set<Running>::iterator it) {
   const Running r = *it;
   Cluster& c = clusters_[r.cluster];
   running_.erase(it);
+  ++running_version_;
   if (r.task.priority == 0) c.rigid_gpus -= r.gpus;
   c.running_gpu_end_s -= r.gpus * r.end_s;
   return_gpus(r.cluster, r.gpus);
@@ -528,6 +530,16 @@ void SiteRuntime::running(std::vector<RunningView>& out) const {
     out.push_back(RunningView{r.job, r.cluster, r.end_s, std::max<core::Seconds>(0, std::llround(remaining_at(r, now))),
                               r.gpus, r.task.priority});
   }
+}
+
+const std::vector<RunningView>& SiteRuntime::running_views() const {
+  const core::Seconds now = events_.now();
+  if (running_views_version_ != running_version_ || running_views_at_ != now) {
+    running(running_views_);
+    running_views_version_ = running_version_;
+    running_views_at_ = now;
+  }
+  return running_views_;
 }
 
 void SiteRuntime::waiting(std::vector<WaitingView>& out) const {
@@ -598,6 +610,7 @@ void SiteRuntime::set_power_cap(const PowerCap& cap) {
     changed.push_back(*it);
     if (it->task.priority == 0) clusters_[it->cluster].rigid_gpus -= it->gpus;
     it = running_.erase(it);
+    ++running_version_;
   }
   double dynamic_w = dynamic_power_w_;
   for (Running r : changed) {

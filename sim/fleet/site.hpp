@@ -280,6 +280,11 @@ class SiteRuntime {
   core::Seconds held_duration_s(uint32_t job) const;
   // Running tasks, in end order (into `out`, which is cleared first).
   void running(std::vector<RunningView>& out) const;
+  // The same, kept until a task starts or stops running or the time moves on: the global
+  // phase and the policy's plan both read the running tasks of a site in an hour, and the
+  // second read is this vector instead of a walk through the set. The reference is valid until
+  // the next call; do not hold it across a change of the site.
+  const std::vector<RunningView>& running_views() const;
   // Queued tasks that may start, cluster by cluster in queue order (into `out`, cleared first).
   void waiting(std::vector<WaitingView>& out) const;
   // GPUs of a cluster's non-flexible work (Task::priority 0), running or queued and not held.
@@ -420,7 +425,12 @@ class SiteRuntime {
   size_t backfill_depth_;
   std::span<TaskOutcome> outcomes_;
   std::vector<Cluster> clusters_;
-  std::set<Running> running_;  // every running task of the site, by end time
+  std::set<Running> running_;     // every running task of the site, by end time
+  uint64_t running_version_ = 0;  // bumped by every insert into and erase from running_
+  // running_views(): the views, and the version and time they were made at
+  mutable std::vector<RunningView> running_views_;
+  mutable uint64_t running_views_version_ = UINT64_MAX;
+  mutable core::Seconds running_views_at_ = -1;
   uint64_t arrivals_ = 0;
   engine::EventQueue events_;
 

@@ -750,7 +750,7 @@ class ComposedPolicy final : public SchedulingPolicy {
   // rigid_reserve() come outside it and drop the scan).
   void site_views(size_t site, const DecisionContext& ctx) {
     if (views_site_ == site && views_hour_ == ctx.hour) return;
-    ctx.fleet.sites[site].running(running_view_);
+    running_view_ = &ctx.fleet.sites[site].running_views();
     ctx.fleet.sites[site].waiting(waiting_view_);
     views_site_ = site;
     views_hour_ = ctx.hour;
@@ -771,7 +771,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     const int64_t hour = ctx.hour;
     auto last_index = [hour](core::Seconds end_s) { return std::max<int64_t>(0, core::hour_of(end_s - 1) - hour); };
     site_views(site, ctx);
-    for (const fleet::RunningView& r : running_view_) {
+    for (const fleet::RunningView& r : *running_view_) {
       if (r.cluster != cluster || std::binary_search(exclude_.begin(), exclude_.end(), r.job)) continue;
       cal.busy.emplace_back(last_index(r.end_s), r.gpus);
     }
@@ -1212,8 +1212,8 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
   double dearest_ = 0.0;               // and the dearest signal among them
   std::vector<double> select_, select_scratch_;
-  std::vector<Remembered> remembered_;  // by job index
-  std::vector<fleet::RunningView> running_view_;
+  std::vector<Remembered> remembered_;                             // by job index
+  const std::vector<fleet::RunningView>* running_view_ = nullptr;  // the site's own (SiteRuntime::running_views)
   std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;
   std::vector<double> region_score_;

@@ -475,8 +475,7 @@ class FleetModel final : public engine::WindowedModel {
     }
     if (any_interruptible_) {
       for (size_t s = 0; s < sites_.size(); ++s) {
-        sites_[s].running(running_buffer_);
-        for (const fleet::RunningView& r : running_buffer_) {
+        for (const fleet::RunningView& r : sites_[s].running_views()) {
           // cheap tests first (compact per-job arrays): an interruptible job that may still pause
           // (for carbon up to max_pauses times, to make room for more urgent work always)
           const core::Seconds checkpoint_s = interruptible_checkpoint_s_[r.job];
@@ -878,11 +877,10 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<double> expected_load_;
   std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
-  std::vector<fleet::RunningView> running_buffer_;
-  std::vector<policy::PlannedJob> planned_;  // this hour's plan, grouped by site and cluster
-  std::vector<policy::PlannedJob> grouped_;  // planned_ being grouped
-  std::vector<size_t> cluster_base_;         // per site: the flat index of its first cluster; last: the count
-  std::vector<size_t> group_start_;          // per flat cluster index: where its group starts in grouped_
+  std::vector<policy::PlannedJob> planned_;    // this hour's plan, grouped by site and cluster
+  std::vector<policy::PlannedJob> grouped_;    // planned_ being grouped
+  std::vector<size_t> cluster_base_;           // per site: the flat index of its first cluster; last: the count
+  std::vector<size_t> group_start_;            // per flat cluster index: where its group starts in grouped_
   std::vector<uint32_t> released_;
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed

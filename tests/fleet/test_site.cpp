@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -243,6 +244,15 @@ TEST_CASE("a paused task that queues after its release counts the wait as paused
   CHECK(out[0].end_s - out[0].start_s - out[0].paused_s == 2 * 3600 + 600);
 }
 
+namespace {
+bool same_views(const std::vector<RunningView>& a, const std::vector<RunningView>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const RunningView& x, const RunningView& y) {
+    return x.job == y.job && x.cluster == y.cluster && x.end_s == y.end_s && x.remaining_s == y.remaining_s &&
+           x.gpus == y.gpus && x.priority == y.priority;
+  });
+}
+}  // namespace
+
 TEST_CASE("the count of non-flexible GPUs follows every start, end, hold, release and pause", "[fleet][policy]") {
   // rigid_gpus(cluster) is kept up to date as tasks move; it must equal the sum over the
   // running and queued (not held) tasks of priority 0 that the views list.
@@ -266,9 +276,12 @@ TEST_CASE("the count of non-flexible GPUs follows every start, end, hold, releas
       }
       std::vector<RunningView> running;
       site.running(running);
+      CHECK(same_views(site.running_views(), running));  // kept views (read again below after changes)
       for (const RunningView& r : running) {
         if (rng() % 6 == 0 && site.pause(r.job, 600) >= 0) held.push_back(r.job);
       }
+      site.running(running);
+      CHECK(same_views(site.running_views(), running));  // after the pauses, at the same time
       site.set_power_cap(PowerCap{hour % 7 == 3 ? 0.7 : 1.0, 0.3});
       site.reschedule();
       for (int k = 0; k < 3 && next < kJobs; ++k, ++next) {
@@ -282,6 +295,7 @@ TEST_CASE("the count of non-flexible GPUs follows every start, end, hold, releas
       site.run_hour(hour);
       std::vector<int64_t> expected(2, 0);
       site.running(running);
+      CHECK(same_views(site.running_views(), running));  // after an hour's starts and ends
       for (const RunningView& r : running) expected[r.cluster] += r.priority == 0 ? r.gpus : 0;
       std::vector<WaitingView> waiting;
       site.waiting(waiting);
