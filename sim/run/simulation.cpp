@@ -468,10 +468,12 @@ class FleetModel final : public engine::WindowedModel {
     }
     // The hour's plan, cluster by cluster (docs/policies.md, "The rules"): held jobs and running
     // interruptible jobs that may still pause.
-    planned_.clear();
+    // The jobs to plan, then grouped by (site, cluster) keeping the order within a group (held
+    // in the order held, then running): a counting sort over the clusters' flat index, each
+    // job's PlannedJob made once, in its place.
+    to_plan_.clear();
     for (const uint32_t job : held_) {
-      const auto s = static_cast<size_t>(site_of_job_[job]);
-      planned_.push_back(policy::PlannedJob{job, timing(job, s, held_remaining_[job]), false, false});
+      to_plan_.push_back(ToPlan{job, static_cast<uint32_t>(site_of_job_[job]), false, held_remaining_[job]});
     }
     if (any_interruptible_) {
       for (size_t s = 0; s < sites_.size(); ++s) {
@@ -485,19 +487,19 @@ class FleetModel final : public engine::WindowedModel {
               policy_->runs_on(r.job, outcomes_[r.job].pauses, ctx)) {
             continue;
           }
-          planned_.push_back(policy::PlannedJob{r.job, timing(r.job, s, r.remaining_s), true, true});
+          to_plan_.push_back(ToPlan{r.job, static_cast<uint32_t>(s), true, r.remaining_s});
         }
       }
     }
-    // group by (site, cluster), keeping the order within a group (held in the order held, then
-    // running): a counting sort over the clusters' flat index
+    auto group_of = [this](const ToPlan& p) { return cluster_base_[p.site] + cluster_of_job_[p.job]; };
     group_start_.assign(cluster_base_.back() + 1, 0);
-    for (const policy::PlannedJob& p : planned_) ++group_start_[cluster_base_[p.timing.site] + p.timing.cluster + 1];
+    for (const ToPlan& p : to_plan_) ++group_start_[group_of(p) + 1];
     for (size_t g = 1; g < group_start_.size(); ++g) group_start_[g] += group_start_[g - 1];
-    grouped_.resize(planned_.size());
-    for (const policy::PlannedJob& p : planned_)
-      grouped_[group_start_[cluster_base_[p.timing.site] + p.timing.cluster]++] = p;
-    planned_.swap(grouped_);
+    planned_.resize(to_plan_.size());
+    for (const ToPlan& p : to_plan_) {
+      planned_[group_start_[group_of(p)]++] =
+          policy::PlannedJob{p.job, timing(p.job, p.site, p.remaining_s), p.running, p.running};
+    }
     for (size_t first = 0; first < planned_.size();) {
       size_t last = first + 1;
       while (last < planned_.size() && planned_[last].timing.site == planned_[first].timing.site &&
@@ -878,9 +880,15 @@ class FleetModel final : public engine::WindowedModel {
   std::vector<uint32_t> held_;                 // jobs a policy holds back, in the order they were held
   std::vector<core::Seconds> held_remaining_;  // per job: run time it needs when released
   std::vector<policy::PlannedJob> planned_;    // this hour's plan, grouped by site and cluster
-  std::vector<policy::PlannedJob> grouped_;    // planned_ being grouped
-  std::vector<size_t> cluster_base_;           // per site: the flat index of its first cluster; last: the count
-  std::vector<size_t> group_start_;            // per flat cluster index: where its group starts in grouped_
+  struct ToPlan {                              // a job of the hour's plan before it is grouped
+    uint32_t job;
+    uint32_t site;
+    bool running;
+    core::Seconds remaining_s;
+  };
+  std::vector<ToPlan> to_plan_;
+  std::vector<size_t> cluster_base_;  // per site: the flat index of its first cluster; last: the count
+  std::vector<size_t> group_start_;   // per flat cluster index: where its group starts in planned_
   std::vector<uint32_t> released_;
   std::vector<fleet::SiteRuntime::Evicted> evicted_;       // taken back at this hour's capacity steps
   std::vector<core::Seconds> nominal_s_;                   // per job: run time on its cluster at full speed
