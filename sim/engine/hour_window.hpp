@@ -8,10 +8,13 @@
 //   3. ledger phase (over regions): per-region accounting for hour h.
 // Loops are split into one fixed block of indices per thread (engine/worker_pool.hpp) and each
 // phase writes only state owned by its index, so results do not depend on the number of
-// threads. Idle threads sleep rather than spin.
+// threads. Idle threads sleep rather than spin. Whether the loops are shared at all is measured
+// on the run, a block of hours at a time (engine/loop_sharing.hpp).
 
 #include <cstdint>
 #include <functional>
+
+#include "engine/loop_sharing.hpp"
 
 namespace fleetsim::engine {
 
@@ -39,6 +42,7 @@ struct WindowRunOptions {
   size_t sites = 0;
   size_t regions = 0;
   int threads = 1;
+  LoopSharing sharing = LoopSharing::kMeasured;  // with threads > 1
   // Called from the global phase with the hour about to run (may be empty).
   std::function<void(int64_t hour)> on_hour;
 };

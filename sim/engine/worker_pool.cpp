@@ -92,7 +92,7 @@ void WorkerPool::work() {
 }
 
 void WorkerPool::for_each(size_t n, const std::function<void(size_t)>& fn, size_t min_per_thread) {
-  if (threads_ == 1 || n < 2 || n < 2 * min_per_thread) {
+  if (!sharing_ || threads_ == 1 || n < 2 || n < 2 * min_per_thread) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }

@@ -35,6 +35,9 @@ class WorkerPool {
   // A loop of fewer than 2 x min_per_thread indices runs on the caller alone (for cheap
   // indices, waking a worker costs more than it saves).
   void for_each(size_t n, const std::function<void(size_t)>& fn, size_t min_per_thread = 1);
+  // Off: every loop runs on the caller alone (engine/loop_sharing.hpp); on by default.
+  void set_sharing(bool share) { sharing_ = share; }
+  bool sharing() const { return sharing_; }
 
  private:
   void work();
@@ -44,6 +47,7 @@ class WorkerPool {
   static constexpr int64_t kOpen = int64_t{1} << 62;
 
   int threads_ = 1;
+  bool sharing_ = true;
   std::vector<std::thread> workers_;
   std::atomic<uint64_t> generation_{0};  // one more for each loop (and for the stop)
   std::atomic<int64_t> state_{0};

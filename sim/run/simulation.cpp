@@ -1301,6 +1301,7 @@ RunResult simulate(const scenario::Scenario& sc, const RunOptions& options) {
   window.sites = sc.sites.size();
   window.regions = sc.regions.size();
   window.threads = options.threads;
+  window.sharing = options.sharing;
   if (options.progress || compressor) {
     window.on_hour = [&](int64_t hour) {  // every hour before `hour` is complete
       if (compressor) compressor->hours_done(static_cast<size_t>(hour));

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "engine/loop_sharing.hpp"
 #include "output/precompress.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/job.hpp"
@@ -193,6 +194,9 @@ struct RunOptions {
   bool precompress = false;
   // Called once per simulated hour from one thread (may be empty).
   std::function<void(int64_t hour, int64_t hours)> progress;
+  // With threads > 1: whether the hour's loops are shared, measured on the run by default
+  // (engine/loop_sharing.hpp). No result depends on it.
+  engine::LoopSharing sharing = engine::LoopSharing::kMeasured;
 };
 
 // Runs the scenario. Throws core::InputError for bad trace data, core::SimulationError if an

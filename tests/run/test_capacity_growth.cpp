@@ -129,7 +129,9 @@ TEST_CASE("retiring a cluster with work queued on it loses no job and no energy"
 TEST_CASE("a growth run is bit-identical for 1 and 2 threads and its year table reads back", "[run][capacity]") {
   const auto sc = scenario::parse_scenario(kRetirement, "retire.yaml");
   const run::RunResult one = run::simulate(sc, {1, {}});
-  const run::RunResult two = run::simulate(sc, {2, {}});
+  run::RunOptions shared{2, {}};
+  shared.sharing = engine::LoopSharing::kAlways;  // every loop on both threads
+  const run::RunResult two = run::simulate(sc, shared);
   CHECK(one.site_facility_energy_mwh == two.site_facility_energy_mwh);
   CHECK(one.site_gpus_total == two.site_gpus_total);
   REQUIRE(one.jobs.size() == two.jobs.size());

@@ -192,7 +192,9 @@ TEST_CASE("the footprint is the same for any thread count", "[run][footprint][de
   write_inputs(f);
   const auto sc = scenario::parse_scenario(kScenario, (f.path / "fp.yaml").string());
   const run::RunResult one = run::simulate(sc, {1, {}});
-  const run::RunResult two = run::simulate(sc, {2, {}});
+  run::RunOptions shared{2, {}};
+  shared.sharing = engine::LoopSharing::kAlways;  // every loop on both threads
+  const run::RunResult two = run::simulate(sc, shared);
   CHECK(one.site_embodied_it_t == two.site_embodied_it_t);
   CHECK(one.region_energy_cost_usd == two.region_energy_cost_usd);
   CHECK(one.region_water_offsite_l == two.region_water_offsite_l);

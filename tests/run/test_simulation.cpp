@@ -170,15 +170,22 @@ TEST_CASE("the GPT-4-scale training run lands in 51,000-62,000 MWh", "[run]") {
 TEST_CASE("the quickstart is bit-identical for 1 and 2 threads, in memory and on disk", "[run]") {
   const auto sc = scenario::load_scenario(kSource + "/scenarios/quickstart.yaml");
   const auto one = run::simulate(sc, {1, {}});
-  const auto two = run::simulate(sc, {2, {}});
-  CHECK(one.site_facility_energy_mwh == two.site_facility_energy_mwh);
-  CHECK(one.region_load_mwh == two.region_load_mwh);
   const auto dir = temp_dir();
   run::write_run_file(sc, one, (dir / "one.h5").string());
-  run::write_run_file(sc, two, (dir / "two.h5").string());
   const std::string a = file_bytes(dir / "one.h5");
   CHECK(a.size() > 1000);
-  CHECK(a == file_bytes(dir / "two.h5"));
+  // two threads: every loop shared, none, and as measured on the run (the default)
+  for (const engine::LoopSharing sharing :
+       {engine::LoopSharing::kAlways, engine::LoopSharing::kNever, engine::LoopSharing::kMeasured}) {
+    run::RunOptions options{2, {}};
+    options.sharing = sharing;
+    const auto two = run::simulate(sc, options);
+    INFO("sharing " << static_cast<int>(sharing));
+    CHECK(one.site_facility_energy_mwh == two.site_facility_energy_mwh);
+    CHECK(one.region_load_mwh == two.region_load_mwh);
+    run::write_run_file(sc, two, (dir / "two.h5").string());
+    CHECK(a == file_bytes(dir / "two.h5"));
+  }
   std::filesystem::remove_all(dir);
 }
 
