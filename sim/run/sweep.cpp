@@ -101,8 +101,10 @@ double estimated_work(const scenario::Scenario& sc) {
 void order_longest_first(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState& state, int workers,
                          int load_threads) {
   std::vector<size_t>& todo = state.todo;
-  // one worker takes the runs one after another in any order: nothing to gain
-  if (workers < 2 || todo.size() < 2 || todo.size() > kLongestFirstRunsPerWorker * static_cast<size_t>(workers)) return;
+  // one worker takes the runs one after another in any order, and with a worker for each run
+  // they all start at once: nothing to gain
+  const auto per_worker = static_cast<size_t>(std::max(1, workers));
+  if (workers < 2 || todo.size() <= per_worker || todo.size() > kLongestFirstRunsPerWorker * per_worker) return;
   std::vector<double> work(todo.size(), -1.0);  // -1: the scenario did not load
   share_out(todo.size(), load_threads, [&](size_t t) {
     try {

@@ -90,12 +90,11 @@ void count(SweepOutcome& outcome);
 // weighted by its cost beside a job's in the planet year's profile (docs/performance.md).
 double estimated_work(const scenario::Scenario& sc);
 
-// Longest first (the LPT rule): when two or more workers share this shard's runs, at most
-// kLongestFirstRunsPerWorker each, loads each one's scenario (on `load_threads` threads) and reorders
-// state.todo by estimated_work, largest first, equal estimates in run order; a run whose
-// scenario does not load goes last (it fails at once when it runs). With more runs per
-// worker the tail is a small part of the sweep and the order is left as it is. The order
-// changes no file: each run writes its own, and the summaries are in run order.
+// Longest first (the LPT rule): when two or more workers share this shard's runs, more runs
+// than workers and at most kLongestFirstRunsPerWorker each, loads each one's scenario (on `load_threads` threads) and
+// reorders state.todo by estimated_work, largest first, equal estimates in run order; a run whose scenario does not
+// load goes last (it fails at once when it runs). With more runs per worker the tail is a small part of the sweep and
+// the order is left as it is. The order changes no file: each run writes its own, and the summaries are in run order.
 inline constexpr size_t kLongestFirstRunsPerWorker = 8;
 void order_longest_first(const scenario::SweepPlan& plan, const SweepOptions& options, SweepState& state, int workers,
                          int load_threads);

@@ -31,13 +31,17 @@ class CountingModel final : public WindowedModel {
 
 TEST_CASE("the window runner runs every phase every hour, the same for any thread count", "[engine]") {
   CountingModel one(13);
-  CountingModel two(13);
-  run_hour_windows(one, {48, 13, 3, 1, {}});
-  run_hour_windows(two, {48, 13, 3, 2, {}});
+  run_hour_windows(one, {48, 13, 3, 1, fleetsim::engine::LoopSharing::kMeasured, {}});
   CHECK(one.global_hours.size() == 48);
   CHECK(one.global_hours.back() == 47);
-  CHECK(one.site_totals == two.site_totals);  // bit-identical
-  CHECK(one.region_sums == two.region_sums);
+  for (const auto sharing : {fleetsim::engine::LoopSharing::kAlways, fleetsim::engine::LoopSharing::kNever,
+                             fleetsim::engine::LoopSharing::kMeasured}) {
+    CountingModel two(13);
+    run_hour_windows(two, {48, 13, 3, 2, sharing, {}});
+    CHECK(two.global_hours.size() == 48);
+    CHECK(one.site_totals == two.site_totals);  // bit-identical
+    CHECK(one.region_sums == two.region_sums);
+  }
 }
 
 TEST_CASE("an exception in a phase stops the run and reaches the caller", "[engine]") {
@@ -49,5 +53,5 @@ TEST_CASE("an exception in a phase stops the run and reaches the caller", "[engi
     }
     void ledger_phase(size_t, int64_t) override {}
   } model;
-  CHECK_THROWS_WITH(run_hour_windows(model, {10, 4, 1, 2, {}}), "site failed");
+  CHECK_THROWS_WITH(run_hour_windows(model, {10, 4, 1, 2, fleetsim::engine::LoopSharing::kAlways, {}}), "site failed");
 }

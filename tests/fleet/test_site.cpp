@@ -283,7 +283,11 @@ TEST_CASE("the count of non-flexible GPUs follows every start, end, hold, releas
       site.running(running);
       CHECK(same_views(site.running_views(), running));  // after the pauses, at the same time
       site.set_power_cap(PowerCap{hour % 7 == 3 ? 0.7 : 1.0, 0.3});
+      site.running(running);
+      CHECK(same_views(site.running_views(), running));  // after a new cap, at the same time
       site.reschedule();
+      site.running(running);
+      CHECK(same_views(site.running_views(), running));  // after the starts of a reschedule
       for (int k = 0; k < 3 && next < kJobs; ++k, ++next) {
         Task t = make_task(next, 1 + static_cast<int64_t>(rng() % 24), 1800 + static_cast<int64_t>(rng() % 20000),
                            hour * 3600 + static_cast<int64_t>(rng() % 3600));

@@ -83,10 +83,38 @@ TEST_CASE("a run's estimated work counts its jobs, site-hours and routed pair-ho
 TEST_CASE("a sweep with few runs per worker starts the longest first, equal ones in run order", "[run]") {
   CHECK(started_order("[10, 40, 20, 30]", 2) == std::vector<std::string>{"40", "30", "20", "10"});
   CHECK(started_order("[20, 40, 20, 10, 40]", 2) == std::vector<std::string>{"40", "40", "20", "20", "10"});
-  // one worker runs them one after another: the order gains nothing and is kept
+  // one worker runs them one after another, and a worker each starts them all at once: the
+  // order gains nothing and is kept
   CHECK(started_order("[20, 40, 10]", 1) == std::vector<std::string>{"20", "40", "10"});
+  CHECK(started_order("[20, 40, 10]", 3) == std::vector<std::string>{"20", "40", "10"});
   // a run whose scenario does not load (a negative rate) goes last, where it fails at once
   CHECK(started_order("[10, -5, 30]", 2) == std::vector<std::string>{"30", "10", "-5"});
+}
+
+TEST_CASE("runs of equal estimated work keep their run order", "[run]") {
+  // two rates x three seeds: the seed changes no estimate, so each rate's runs tie
+  const fs::path path = write_scenario("ties");
+  const scenario::SweepPlan plan = scenario::parse_sweep(
+      "parameters: {workload.synthetic.0.arrivals_per_day: [10, 40], seed: [1, 2, 3]}", "order.yaml", 1);
+  run::SweepOptions options;
+  options.scenario_path = path.string();
+  run::SweepState state;
+  std::vector<double> work;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    state.runs.push_back(i);
+    state.todo.push_back(i);
+    work.push_back(run::estimated_work(scenario::load_scenario(path.string(), plan.runs[i].overrides)));
+  }
+  run::order_longest_first(plan, options, state, 2, 1);
+  REQUIRE(state.todo.size() == 6);
+  for (size_t t = 1; t < state.todo.size(); ++t) {
+    const size_t a = state.todo[t - 1];
+    const size_t b = state.todo[t];
+    INFO("positions " << t - 1 << ", " << t);
+    CHECK((work[a] > work[b] || (work[a] == work[b] && a < b)));
+  }
+  CHECK(work[state.todo.front()] > work[state.todo.back()]);
+  fs::remove(path);
 }
 
 TEST_CASE("a sweep with many runs per worker keeps its run order", "[run]") {
