@@ -1001,7 +1001,6 @@ class ComposedPolicy final : public SchedulingPolicy {
     const int64_t last = latest < core::hour_start(ctx.hour + 1) ? ctx.hour : core::hour_of(latest);
     const int64_t length = ceil_hours(job.remaining_s);
     start = -1;
-    double best_cost = kInf;
     // run_cost inline: whole hours from the prefix sums, the last fraction from the values
     const int64_t whole = job.remaining_s / core::kSecondsPerHour;
     const double fraction =
@@ -1010,59 +1009,9 @@ class ComposedPolicy final : public SchedulingPolicy {
     const std::span<const double> sums = ctx.signals->forecast_sums(job.region, span_end);
     const std::span<const double> values = ctx.signals->forecast(job.region, span_end);
     if (sums.empty()) return kInf;
-    auto cost = [&](int64_t s) {
-      const auto a = static_cast<size_t>(s);
-      const auto b = a + static_cast<size_t>(whole);
-      return sums[b] - sums[a] + (fraction > 0.0 ? fraction * values[b] : 0.0);
-    };
-    // The starts first..hi whose cost is known: past the first unknown hour every sum is NaN,
-    // so the costs are NaN from some start on (found by bisection).
-    int64_t hi = last - ctx.hour;
-    if (hi < first || std::isnan(cost(first))) return kInf;
-    if (std::isnan(cost(hi))) {
-      int64_t known = first;  // cost(known) is a number, cost(hi) NaN
-      while (hi - known > 1) {
-        const int64_t mid = known + (hi - known) / 2;
-        (std::isnan(cost(mid)) ? hi : known) = mid;
-      }
-      hi = known;
-    }
-    // The cheapest start of the stretch lo..hi (every start with room); a start now is biased
-    // by min_saving. Stretches come in order, so the first cheapest start wins.
-    auto stretch = [&](int64_t lo, int64_t to) {
-      if (lo == 0) {
-        const double now_cost = cost(0) * (1.0 - timing_->min_saving);
-        if (now_cost < best_cost) {
-          best_cost = now_cost;
-          start = 0;
-        }
-        lo = 1;
-      }
-      if (lo <= to) {
-        least_window(sums.data(), values.data(), static_cast<size_t>(whole), fraction, static_cast<size_t>(lo),
-                     static_cast<size_t>(to), best_cost, start);
-      }
-    };
-    if (cal == nullptr) {
-      stretch(first, hi);
-      return best_cost;
-    }
-    int64_t blocked_until = -1;  // starts before this index overlap an hour without room
-    for (int64_t i = first; i < first + length - 1; ++i) {
-      if (cal->free(i) < job.gpus) blocked_until = i + 1;
-    }
-    int64_t open = -1;  // the first start of the stretch with room being gathered
-    for (int64_t s = first; s <= hi; ++s) {
-      if (cal->free(s + length - 1) < job.gpus) blocked_until = s + length;
-      if (s >= blocked_until) {
-        if (open < 0) open = s;
-      } else if (open >= 0) {
-        stretch(open, s - 1);
-        open = -1;
-      }
-    }
-    if (open >= 0) stretch(open, hi);
-    return best_cost;
+    return cheapest_run(
+        sums.data(), values.data(), whole, fraction, length, first, last - ctx.hour, 1.0 - timing_->min_saving,
+        cal != nullptr, [&](int64_t i) { return cal->free(i) < job.gpus; }, start);
   }
 
   // A running job that pauses for more urgent work: its rest, plus the checkpoint, planned as

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 namespace fleetsim::policy {
@@ -107,6 +109,72 @@ inline void least_window(const double* sums, const double* values, size_t whole,
     best = least;
     start = static_cast<int64_t>(at);
   }
+}
+
+// The cheapest single run among the starts first..hi (indices from the decision hour) of a run
+// of `whole` hours and a `fraction` of the next, `length` hours in all, its costs from prefix
+// sums as in least_window. A start now (index 0) costs now_factor times its cost; with
+// check_room, a start whose hours s .. s + length - 1 include one where blocked(i) is skipped.
+// Past the known forecast the costs are NaN (prefix sums carry a NaN on), and the search ends
+// there (its end is found by bisection). Returns the least cost (+inf when there is no start)
+// and sets `start` to its first start (-1 when none): the same as a loop over s = first .. hi
+// in order that skips a blocked start, stops at a NaN cost, biases index 0 and keeps a cost
+// below the best so far (tests/policy/test_select.cpp compares the two).
+template <class Blocked>
+double cheapest_run(const double* sums, const double* values, int64_t whole, double fraction, int64_t length,
+                    int64_t first, int64_t hi, double now_factor, bool check_room, Blocked&& blocked, int64_t& start) {
+  start = -1;
+  double best_cost = std::numeric_limits<double>::infinity();
+  auto cost = [&](int64_t s) {
+    const auto a = static_cast<size_t>(s);
+    const auto b = a + static_cast<size_t>(whole);
+    return sums[b] - sums[a] + (fraction > 0.0 ? fraction * values[b] : 0.0);
+  };
+  if (hi < first || std::isnan(cost(first))) return best_cost;
+  if (std::isnan(cost(hi))) {
+    int64_t known = first;  // cost(known) is a number, cost(hi) NaN
+    while (hi - known > 1) {
+      const int64_t mid = known + (hi - known) / 2;
+      (std::isnan(cost(mid)) ? hi : known) = mid;
+    }
+    hi = known;
+  }
+  // The cheapest start of the stretch lo..to (every start with room). Stretches come in order,
+  // so the first cheapest start wins.
+  auto stretch = [&](int64_t lo, int64_t to) {
+    if (lo == 0) {
+      const double now_cost = cost(0) * now_factor;
+      if (now_cost < best_cost) {
+        best_cost = now_cost;
+        start = 0;
+      }
+      lo = 1;
+    }
+    if (lo <= to) {
+      least_window(sums, values, static_cast<size_t>(whole), fraction, static_cast<size_t>(lo), static_cast<size_t>(to),
+                   best_cost, start);
+    }
+  };
+  if (!check_room) {
+    stretch(first, hi);
+    return best_cost;
+  }
+  int64_t blocked_until = -1;  // starts before this index overlap an hour without room
+  for (int64_t i = first; i < first + length - 1; ++i) {
+    if (blocked(i)) blocked_until = i + 1;
+  }
+  int64_t open = -1;  // the first start of the stretch with room being gathered
+  for (int64_t s = first; s <= hi; ++s) {
+    if (blocked(s + length - 1)) blocked_until = s + length;
+    if (s >= blocked_until) {
+      if (open < 0) open = s;
+    } else if (open >= 0) {
+      stretch(open, s - 1);
+      open = -1;
+    }
+  }
+  if (open >= 0) stretch(open, hi);
+  return best_cost;
 }
 
 }  // namespace fleetsim::policy

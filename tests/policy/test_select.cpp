@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -108,4 +109,78 @@ TEST_CASE("least_window finds the first cheapest run as a loop over the starts i
     }
   }
   CHECK(cases == 3 * 4 * 2 * 9 * 10 * 3);
+}
+
+TEST_CASE("cheapest_run finds the single run a loop over the starts in order finds", "[policy][select]") {
+  // The loop cheapest_run replaced (policy::ComposedPolicy::best_contiguous until 2026-12-04):
+  // a start whose hours include a blocked one is skipped, a NaN cost ends the search, a start
+  // now is biased, and a cost below the best so far is kept.
+  auto loop = [](const std::vector<double>& sums, const std::vector<double>& values, int64_t whole, double fraction,
+                 int64_t length, int64_t first, int64_t hi, double now_factor, bool check_room,
+                 const std::vector<bool>& blocked, int64_t& start) {
+    start = -1;
+    double best = std::numeric_limits<double>::infinity();
+    int64_t blocked_until = -1;
+    if (check_room) {
+      for (int64_t i = first; i < first + length - 1; ++i) {
+        if (blocked[static_cast<size_t>(i)]) blocked_until = i + 1;
+      }
+    }
+    for (int64_t s = first; s <= hi; ++s) {
+      if (check_room && blocked[static_cast<size_t>(s + length - 1)]) blocked_until = s + length;
+      if (s < blocked_until) continue;
+      const auto a = static_cast<size_t>(s);
+      const auto b = a + static_cast<size_t>(whole);
+      double cost = sums[b] - sums[a] + (fraction > 0.0 ? fraction * values[b] : 0.0);
+      if (std::isnan(cost)) break;
+      if (s == 0) cost *= now_factor;
+      if (cost < best) {
+        best = cost;
+        start = s;
+      }
+    }
+    return best;
+  };
+  Lcg next{11};
+  int cases = 0;
+  int found = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const size_t n = 40 + next(200);
+    std::vector<double> values(n);
+    const bool ties = next(3) == 0;
+    for (size_t i = 0; i < n; ++i) {
+      values[i] = ties ? static_cast<double>(next(3)) : static_cast<double>(next(100000)) / 13.0;
+    }
+    // the forecast is known up to a random hour (NaN after it), or all of it
+    const size_t known = next(2) == 0 ? n : next(n);
+    for (size_t i = known; i < n; ++i) values[i] = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> sums(n + 1, 0.0);
+    for (size_t i = 0; i < n; ++i) sums[i + 1] = sums[i] + values[i];
+    const auto whole = static_cast<int64_t>(next(12));
+    const double fraction = next(2) == 0 ? 0.0 : 0.5;
+    const int64_t length = whole + (fraction > 0.0 ? 1 : 0) + (whole == 0 && fraction == 0.0 ? 1 : 0);
+    const auto first = static_cast<int64_t>(next(3));
+    // starts up to hi read sums[hi + whole] and values[hi + whole], and blocked up to hi + length - 1
+    const int64_t room = static_cast<int64_t>(n) - std::max<int64_t>(whole, length - 1) - 1;
+    const int64_t hi = static_cast<int64_t>(next(static_cast<uint64_t>(room + 2))) - 1;  // -1 .. room
+    std::vector<bool> blocked(n);
+    const uint64_t density = next(4);  // none, a few, many, most hours blocked
+    for (size_t i = 0; i < n; ++i) blocked[i] = density != 0 && next(8) < density * 2;
+    const bool check_room = next(2) == 0;
+    const double now_factor = next(2) == 0 ? 1.0 : 0.9;
+    int64_t want_start = -2;
+    const double want =
+        loop(sums, values, whole, fraction, length, first, hi, now_factor, check_room, blocked, want_start);
+    int64_t got_start = -2;
+    const double got = policy::cheapest_run(
+        sums.data(), values.data(), whole, fraction, length, first, hi, now_factor, check_room,
+        [&](int64_t i) { return static_cast<bool>(blocked[static_cast<size_t>(i)]); }, got_start);
+    CAPTURE(round, n, known, whole, fraction, first, hi, density, check_room, now_factor);
+    REQUIRE(got_start == want_start);
+    REQUIRE(((got == want) || (std::isinf(got) && std::isinf(want))));
+    ++cases;
+    found += want_start >= 0 ? 1 : 0;
+  }
+  CHECK(cases == 4000);
+  CHECK(found > 2000);  // most cases have a start; the rest test "none"
 }
