@@ -361,9 +361,9 @@ int64_t ForecastSignals::count_cleaner_hours(size_t region, int64_t until, doubl
     c.cleaner.assign(1, 0);
   }
   if (c.period > 0) {
-    // A repeating forecast: cleaner[j] counts (hour, hour + j] for j <= period, and k = q x
-    // period + r hours hold q periods (each counts as cleaner[period]) and then r hours that
-    // repeat hours 1 ... r.
+    // A repeating forecast: cleaner[j] counts (hour, hour + j] for j <= period; past it,
+    // hours j - period + 1 ... j repeat hours 1 ... period, so cleaner[j] = cleaner[j - period]
+    // + cleaner[period].
     const auto p = static_cast<size_t>(c.period);
     if (c.cleaner.size() <= p) {
       extend(region, hour_ + c.period + 1);
@@ -371,7 +371,11 @@ int64_t ForecastSignals::count_cleaner_hours(size_t region, int64_t until, doubl
       for (auto i = c.cleaner.size(); i <= p; ++i)
         c.cleaner.push_back(c.cleaner.back() + (c.values[i] < threshold ? 1 : 0));
     }
-    return (k / c.period) * c.cleaner[p] + c.cleaner[static_cast<size_t>(k % c.period)];
+    // on past the period by the same counts (twice as far as held at least: a few extensions
+    // an hour, then cleaner_hours() reads the memo inline)
+    const auto to = static_cast<size_t>(std::max<int64_t>(k, 2 * static_cast<int64_t>(c.cleaner.size())));
+    for (auto i = c.cleaner.size(); i <= to; ++i) c.cleaner.push_back(c.cleaner[i - p] + c.cleaner[p]);
+    return c.cleaner[static_cast<size_t>(k)];
   }
   if (static_cast<int64_t>(c.cleaner.size()) <= k) {
     extend(region, hour_ + k + 1);
@@ -567,6 +571,15 @@ class ComposedPolicy final : public SchedulingPolicy {
     Calendar* cal = jobs.front().timing.gpus > 0
                         ? contended(jobs.front().timing.site, jobs.front().timing.cluster, 0, ctx)
                         : nullptr;
+    // Without a calendar the plans do not meet (each job's plan reads only the forecast and
+    // its own remembered plan): in any order, the same plans.
+    if (cal == nullptr) {
+      for (PlannedJob& j : jobs) {
+        if (j.running && j.run) continue;
+        j.run = j.running ? !decide_pause(j.timing, nullptr, ctx) : plan_held(j.timing, nullptr, ctx);
+      }
+      return;
+    }
     // The candidates (they hold their GPUs: they decide first), then the held jobs, each group
     // most urgent first.
     order_keys_.clear();
@@ -633,10 +646,9 @@ class ComposedPolicy final : public SchedulingPolicy {
 
   // A run-on plan made within the last kReplanHours whose next gap is still ahead stands.
   bool runs_on(uint32_t job, int64_t pauses, const DecisionContext& ctx) const override {
-    if (job >= remembered_.size()) return false;
-    const Remembered& memo = remembered_[job];
-    return memo.run_until_hour > ctx.hour && ctx.hour - memo.run_planned_hour < kReplanHours &&
-           memo.run_pauses == pauses;
+    if (job >= run_on_.size()) return false;
+    const RunOnPlan& memo = run_on_[job];
+    return memo.until_hour > ctx.hour && ctx.hour - memo.planned_hour < kReplanHours && memo.pauses == pauses;
   }
 
   bool hold(const JobTiming& job, const DecisionContext& ctx) override {
@@ -949,10 +961,10 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
     if (!(pause_cost < run_cost)) {
       book_run(cal, 0, job.remaining_s, job.gpus);  // keeps running from now
-      if (Remembered* memo = remembered(job); memo != nullptr) {
-        memo->run_until_hour = ctx.hour + run_on_gap;
-        memo->run_planned_hour = ctx.hour;
-        memo->run_pauses = job.pauses;
+      if (RunOnPlan* memo = remembered(run_on_, job); memo != nullptr) {
+        memo->until_hour = ctx.hour + run_on_gap;
+        memo->planned_hour = ctx.hour;
+        memo->pauses = job.pauses;
       }
       return false;
     }
@@ -1035,12 +1047,12 @@ class ComposedPolicy final : public SchedulingPolicy {
     // A plan made within the last kReplanHours whose first hour is still ahead stands while it
     // has room (its hours booked again): a held job's best plan moves only when the forecast
     // does, or the room.
-    Remembered* memo = remembered(job);
+    HeldPlan* memo = remembered(held_, job);
     if (memo != nullptr && memo->start_hour > ctx.hour && ctx.hour - memo->planned_hour < kReplanHours &&
         memo->remaining_s == job.remaining_s) {
-      if (memo->split && split_room(cal, *memo, job.gpus, ctx.hour)) {
+      if (memo->split && split_room(cal, job, job.gpus, ctx.hour)) {
         if (cal != nullptr) {
-          for (const int64_t h : memo->hours) cal->book(h - ctx.hour, job.gpus);
+          for (const int64_t h : held_hours_[static_cast<size_t>(job.job)]) cal->book(h - ctx.hour, job.gpus);
         }
         return false;
       }
@@ -1050,6 +1062,8 @@ class ComposedPolicy final : public SchedulingPolicy {
         return false;
       }
     }
+    int64_t start = -1;
+    double single = kNaN;  // the cleanest single run, once computed
     if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
       candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
       const double split = cleanest(job.remaining_s);
@@ -1058,10 +1072,9 @@ class ComposedPolicy final : public SchedulingPolicy {
         return true;
       }
       const auto gaps = static_cast<int64_t>(runs(-1)) - 1;
-      int64_t start = -1;
       // the cleanest hours, unless they need more pauses than are left or one run costs as little
       // (checkpoints included); best_contiguous leaves chosen_ as it is
-      const double single = best_contiguous(job, 0, cal, ctx, start);
+      single = best_contiguous(job, 0, cal, ctx, start);
       if (gaps <= timing_->max_pauses - job.pauses && split + checkpoint_cost(job, gaps) < single) {
         book_first(cal, job.gpus);
         const int64_t first = chosen_.front();
@@ -1070,16 +1083,21 @@ class ComposedPolicy final : public SchedulingPolicy {
           memo->planned_hour = ctx.hour;
           memo->remaining_s = job.remaining_s;
           memo->split = true;
-          memo->hours.clear();
-          if (cal != nullptr) {
-            for (const int64_t k : chosen_) memo->hours.push_back(ctx.hour + k);
+          const auto id = static_cast<size_t>(job.job);
+          if (cal != nullptr && held_hours_.size() <= id) held_hours_.resize(id + 1);
+          if (id < held_hours_.size()) {
+            std::vector<int64_t>& hours = held_hours_[id];
+            hours.clear();
+            if (cal != nullptr) {
+              for (const int64_t k : chosen_) hours.push_back(ctx.hour + k);
+            }
           }
         }
         return first == 0;
       }
     }
-    int64_t start = 0;
-    if (!std::isfinite(best_contiguous(job, 0, cal, ctx, start))) start = 0;  // no start with room: now
+    if (std::isnan(single)) single = best_contiguous(job, 0, cal, ctx, start);
+    if (!std::isfinite(single)) start = 0;  // no start with room: now
     book_run(cal, start, job.remaining_s, job.gpus);
     if (memo != nullptr) {
       memo->start_hour = ctx.hour + start;
@@ -1090,32 +1108,36 @@ class ComposedPolicy final : public SchedulingPolicy {
     return start == 0;
   }
 
-  struct Remembered {  // a held job's plan: its first hour, when it was made, for what run time
+  // The plans remembered, by job index, in separate arrays: a run-on plan is read for every
+  // running job every hour, so its array is dense.
+  struct HeldPlan {  // a held job's plan: its first hour, when it was made, for what run time
     int64_t start_hour = -1;
     int64_t planned_hour = -1;
     core::Seconds remaining_s = 0;
-    // a running job's run-on plan: runs on until this hour (its first hour off), made when,
-    // after how many pauses
-    int64_t run_until_hour = -1;
-    int64_t run_planned_hour = -1;
-    int64_t run_pauses = -1;
-    bool split = false;          // the held plan is a set of hours (else one run from start_hour)
-    std::vector<int64_t> hours;  // that set, when it was booked in a calendar
+    bool split = false;  // a set of hours (held_hours_, when booked in a calendar), else one run from start_hour
   };
-  // Whether each hour of a remembered set of hours still has room (no calendar: yes).
-  static bool split_room(Calendar* cal, const Remembered& memo, int64_t gpus, int64_t hour) {
+  struct RunOnPlan {  // a running job's: it runs on until this hour (its first hour off), made when, after how many
+                      // pauses
+    int64_t until_hour = -1;
+    int64_t planned_hour = -1;
+    int64_t pauses = -1;
+  };
+  // Whether each hour of a job's remembered set of hours still has room (no calendar: yes).
+  bool split_room(Calendar* cal, const JobTiming& job, int64_t gpus, int64_t hour) const {
     if (cal == nullptr) return true;
-    if (memo.hours.empty()) return false;  // made without a calendar: its hours are unknown
-    for (const int64_t h : memo.hours) {
+    const auto id = static_cast<size_t>(job.job);
+    if (id >= held_hours_.size() || held_hours_[id].empty()) return false;  // made without a calendar: unknown
+    for (const int64_t h : held_hours_[id]) {
       if (cal->free(h - hour) < gpus) return false;
     }
     return true;
   }
-  // The plan remembered for a job (nullptr: the job is unknown).
-  Remembered* remembered(const JobTiming& job) {
+  // The plan of a kind remembered for a job (nullptr: the job is unknown).
+  template <typename Plan>
+  static Plan* remembered(std::vector<Plan>& plans, const JobTiming& job) {
     if (job.job < 0) return nullptr;
-    if (remembered_.size() <= static_cast<size_t>(job.job)) remembered_.resize(static_cast<size_t>(job.job) + 1);
-    return &remembered_[static_cast<size_t>(job.job)];
+    if (plans.size() <= static_cast<size_t>(job.job)) plans.resize(static_cast<size_t>(job.job) + 1);
+    return &plans[static_cast<size_t>(job.job)];
   }
 
   // Whether a run from index `from` has room in every hour (no calendar: always).
@@ -1161,7 +1183,9 @@ class ComposedPolicy final : public SchedulingPolicy {
   std::vector<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
   double dearest_ = 0.0;               // and the dearest signal among them
   std::vector<double> select_, select_scratch_;
-  std::vector<Remembered> remembered_;                             // by job index
+  std::vector<HeldPlan> held_;                                     // by job index
+  std::vector<RunOnPlan> run_on_;                                  // by job index
+  std::vector<std::vector<int64_t>> held_hours_;                   // by job index, only with a calendar
   const std::vector<fleet::RunningView>* running_view_ = nullptr;  // the site's own (SiteRuntime::running_views)
   std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;
