@@ -558,11 +558,11 @@ class ComposedPolicy final : public SchedulingPolicy {
       // Pausing for carbon helps only if the GPUs then stay idle: with other work queued on the
       // cluster the load would not fall, and the job would queue behind it to resume.
       if (t.gpus > 0 && ctx.fleet.sites[t.site].eligible_waiting_gpus(t.cluster) > 0) continue;
-      if (runs_on(j.job, t.pauses, ctx)) continue;
-      JobTiming after = t;
-      after.remaining_s += t.checkpoint_s;
-      if (ctx.signals->cleaner_hours(t.region, until_hour(must_end(after), after.remaining_s), factor) >=
-          ceil_hours(after.remaining_s)) {
+      // (the count first: memoised per region, while the job's own remembered plan is a
+      // scattered read, and most jobs have too few cleaner hours)
+      const core::Seconds after_s = t.remaining_s + t.checkpoint_s;
+      if (ctx.signals->cleaner_hours(t.region, until_hour(must_end(t), after_s), factor) >= ceil_hours(after_s) &&
+          !runs_on(j.job, t.pauses, ctx)) {
         j.run = false;  // a candidate, decided below
         exclude_.push_back(j.job);
       }
@@ -874,9 +874,11 @@ class ComposedPolicy final : public SchedulingPolicy {
     chosen_.clear();
     const size_t m = choice_values_.size();
     if (m < n) return kInf;
-    select_.assign(choice_values_.begin(), choice_values_.end());
-    select_scratch_.resize(m);
-    const KthSmallest nth = kth_smallest(select_.data(), m, n - 1, select_scratch_.data());
+    if (select_.size() < m) {  // room only: kth_smallest reads choice_values_
+      select_.resize(m);
+      select_scratch_.resize(m);
+    }
+    const KthSmallest nth = kth_smallest(choice_values_.data(), select_.data(), m, n - 1, select_scratch_.data());
     dearest_ = nth.value;
     // the hours below it, and of those equal to it the earliest n - below; the last of those
     // is the dearest, at its fraction

@@ -23,10 +23,13 @@ struct KthSmallest {
 // not, and values equal to the pivot (many, in a forecast that repeats a day) end it early.
 // The pivot is the median of three; after 2 log2(m) + 8 rounds (data that defeats the pivot
 // rule) the rest goes to std::nth_element, so the worst case stays O(m log m).
-inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) {
+// With `src` (m values, not changed), the first round reads them from there: no copy into `a`
+// first (room for m values there too).
+inline KthSmallest kth_smallest(const double* src, double* a, size_t m, size_t k, double* scratch) {
   size_t below = 0;
   size_t rounds = 8;
   for (size_t n = m; n > 1; n >>= 1) rounds += 2;
+  if (m <= 8) std::copy(src, src + m, a);
   for (;;) {
     if (m <= 8 || rounds-- == 0) {
       std::nth_element(a, a + k, a + m);
@@ -34,14 +37,14 @@ inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) 
       for (size_t i = 0; i < k; ++i) below += a[i] < v ? 1U : 0U;
       return KthSmallest{v, below};
     }
-    const double x = a[0];
-    const double y = a[m / 2];
-    const double z = a[m - 1];
+    const double x = src[0];
+    const double y = src[m / 2];
+    const double z = src[m - 1];
     const double pivot = std::max(std::min(x, y), std::min(std::max(x, y), z));
     size_t lt = 0;
     size_t gt = 0;
     for (size_t i = 0; i < m; ++i) {  // smaller ones to the front of a (lt <= i), larger to scratch
-      const double v = a[i];
+      const double v = src[i];
       a[lt] = v;
       scratch[gt] = v;
       lt += v < pivot ? 1U : 0U;
@@ -58,7 +61,12 @@ inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) 
       m = gt;
       std::swap(a, scratch);
     }
+    src = a;
   }
+}
+
+inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) {
+  return kth_smallest(a, a, m, k, scratch);
 }
 
 // The cheapest run of `whole` hours and a `fraction` of the next among the starts lo..hi
