@@ -256,12 +256,6 @@ void ForecastSignals::extend(size_t region, int64_t until) {
   }
 }
 
-double ForecastSignals::at(size_t region, int64_t t) {
-  if (t < hour_ || t >= forecaster_->hours()) return kNaN;
-  extend(region, t + 1);
-  return cache_[region].values[static_cast<size_t>(t - hour_)];
-}
-
 double ForecastSignals::window_mean(size_t region, int64_t from, int64_t length) {
   const int64_t hours = forecaster_->hours();
   if (hours <= hour_) return kNaN;
@@ -343,12 +337,6 @@ double ForecastSignals::run_cost(size_t region, int64_t from, core::Seconds run_
   return c.prefix[b] - c.prefix[a] + (fraction > 0.0 ? fraction * c.values[b] : 0.0);
 }
 
-std::span<const double> ForecastSignals::forecast(size_t region, int64_t until) {
-  if (until <= hour_ || forecaster_->hours() <= hour_) return {};
-  extend(region, until);
-  return std::span<const double>(cache_[region].values.data(), static_cast<size_t>(until - hour_));
-}
-
 int64_t ForecastSignals::count_cleaner_hours(size_t region, int64_t until, double factor) {
   const int64_t k = until - hour_ - 1;  // hours in (hour_, until)
   if (k <= 0) return 0;
@@ -385,12 +373,6 @@ int64_t ForecastSignals::count_cleaner_hours(size_t region, int64_t until, doubl
     }
   }
   return c.cleaner[static_cast<size_t>(k)];
-}
-
-std::span<const double> ForecastSignals::forecast_sums(size_t region, int64_t until) {
-  if (until <= hour_ || forecaster_->hours() <= hour_) return {};
-  extend(region, until);
-  return std::span<const double>(cache_[region].prefix.data(), static_cast<size_t>(until - hour_) + 1);
 }
 
 int64_t ForecastSignals::hours() const {
@@ -864,21 +846,31 @@ class ComposedPolicy final : public SchedulingPolicy {
     choice_values_.resize(count);
     choice_hours_.resize(count);
   }
+  // How many of the candidate hours have an index below `end`.
+  size_t candidates_before(int64_t end) const {
+    size_t m = choice_hours_.size();
+    while (m > 0 && choice_hours_[m - 1] >= end) --m;
+    return m;
+  }
   // The cost of running `run_s` seconds in the cleanest candidate hours: the n = ceil(run_s /
   // 1 h) lowest signals (equal signals: the earlier hour first), summed in hour order, the
   // dearest of them (the n-th lowest) at the last hour's fraction. Leaves the chosen hours in
   // chosen_ (in hour order) and the n-th lowest signal in dearest_; +inf (and no chosen hours)
   // when there are too few.
-  double cleanest(core::Seconds run_s) {
+  double cleanest(core::Seconds run_s) { return cleanest(run_s, choice_values_.size()); }
+  // The same among the first m candidates.
+  double cleanest(core::Seconds run_s, size_t m) {
     const auto n = static_cast<size_t>(ceil_hours(run_s));
     chosen_.clear();
-    const size_t m = choice_values_.size();
     if (m < n) return kInf;
     if (select_.size() < m) {  // room only: kth_smallest reads choice_values_
       select_.resize(m);
       select_scratch_.resize(m);
     }
-    const KthSmallest nth = kth_smallest(choice_values_.data(), select_.data(), m, n - 1, select_scratch_.data());
+    // every hour chosen (a job whose window is all it needs): the largest, without a selection
+    const KthSmallest nth = n == m
+                                ? largest(choice_values_.data(), m)
+                                : kth_smallest(choice_values_.data(), select_.data(), m, n - 1, select_scratch_.data());
     dearest_ = nth.value;
     // the hours below it, and of those equal to it the earliest n - below; the last of those
     // is the dearest, at its fraction
@@ -922,10 +914,16 @@ class ComposedPolicy final : public SchedulingPolicy {
       book_run(cal, 0, job.remaining_s, job.gpus);
       return false;
     }
+    const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
+    const core::Seconds rest_s = job.remaining_s - this_hour_s;
+    const int64_t rest_until = rest_s > 0 ? until_hour(must_end(job), rest_s) : until;
+    // Both plans below choose among the hours from the next one on, before their ends (the same
+    // deadline; the last partial hour may count for one only): one list of candidates to the
+    // later end, of which the other's is the part before its end.
+    candidates(job, std::max(until, rest_until), cal, 0, true, ctx);
     // paused: the rest plus the checkpoint in the cleanest hours from the next one on (this
     // pause and one per later gap), or in one run
-    candidates(job, until, cal, 0, true, ctx);
-    double pause_cost = cleanest(after_s);
+    double pause_cost = cleanest(after_s, candidates_before(until - ctx.hour));
     int64_t pause_start = -1;  // >= 0: the paused plan is one run from this index
     if (std::isfinite(pause_cost)) {
       const auto gaps = static_cast<int64_t>(runs(-1)) - 1;  // later pauses
@@ -939,13 +937,10 @@ class ComposedPolicy final : public SchedulingPolicy {
     }
     paused_plan_.swap(chosen_);  // kept: the run-on plan's cleanest() replaces chosen_
     // running on: this hour (its share of the run) and the rest in the cleanest hours, or to the end
-    const core::Seconds this_hour_s = std::min<core::Seconds>(job.remaining_s, core::kSecondsPerHour);
-    const core::Seconds rest_s = job.remaining_s - this_hour_s;
     double run_cost = now * (1.0 - timing_->min_saving) * static_cast<double>(this_hour_s) / core::kSecondsPerHour;
     int64_t run_on_gap = ceil_hours(job.remaining_s);  // the run-on plan's first hour off (index)
     if (rest_s > 0) {
-      candidates(job, until_hour(must_end(job), rest_s), cal, 1, true, ctx);
-      const double rest = cleanest(rest_s);
+      const double rest = cleanest(rest_s, candidates_before(rest_until - ctx.hour));
       const auto gaps = static_cast<int64_t>(runs(0)) - 1;
       const double to_the_end = ctx.signals->run_cost(job.region, ctx.hour, job.remaining_s);
       const double split = run_cost + rest + checkpoint_cost(job, gaps);

@@ -12,6 +12,7 @@
 // unless the perfect-foresight forecast is chosen.
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,7 +92,11 @@ class ForecastSignals {
   void begin_hour(int64_t hour, std::span<const double> expected_load_mwh);
   int64_t hour() const { return hour_; }
   // Forecast dirtiness of `region` in hour t >= hour(); NaN when unknown.
-  double at(size_t region, int64_t t);
+  double at(size_t region, int64_t t) {
+    if (t < hour_ || t >= forecaster_->hours()) return std::numeric_limits<double>::quiet_NaN();
+    ensure(region, t + 1);
+    return cache_[region].values[static_cast<size_t>(t - hour_)];
+  }
   // Mean over the hours [from, from + length), from >= hour(); clipped to the run's last
   // hour (at least one hour is scored). The length is rounded up to the next of 1, 2, 3, 4, 6,
   // 8, 12, 16, 24, 36, 48, 72, 96, 120, 168 h (docs/policies.md). NaN when unknown.
@@ -108,9 +113,17 @@ class ForecastSignals {
   // the forecast repeats the last known day (here and in forecast() and cleaner_hours()).
   double run_cost(size_t region, int64_t from, core::Seconds run_s);
   // The forecast of hours [hour(), until).
-  std::span<const double> forecast(size_t region, int64_t until);
+  std::span<const double> forecast(size_t region, int64_t until) {
+    if (until <= hour_ || forecaster_->hours() <= hour_) return {};
+    ensure(region, until);
+    return std::span<const double>(cache_[region].values.data(), static_cast<size_t>(until - hour_));
+  }
   // Its prefix sums: element i is the sum over [hour(), hour() + i), i <= until - hour().
-  std::span<const double> forecast_sums(size_t region, int64_t until);
+  std::span<const double> forecast_sums(size_t region, int64_t until) {
+    if (until <= hour_ || forecaster_->hours() <= hour_) return {};
+    ensure(region, until);
+    return std::span<const double>(cache_[region].prefix.data(), static_cast<size_t>(until - hour_) + 1);
+  }
   // How many hours t in (hour(), until) have a signal below `factor` x the signal of hour():
   // the hours a job would rather run in. Memoised per region for the hour and factor; 0 when
   // the signal of hour() is unknown.
@@ -144,7 +157,11 @@ class ForecastSignals {
     // period] from i = period on, and cleaner holds one period (count_cleaner_hours)
     int64_t period = 0;
   };
-  void extend(size_t region, int64_t until);                                 // forecast hours [hour, until)
+  void extend(size_t region, int64_t until);   // forecast hours [hour, until)
+  void ensure(size_t region, int64_t until) {  // extend(), its fast path inline
+    const RegionCache& c = cache_[region];
+    if (c.hour != hour_ || hour_ + static_cast<int64_t>(c.values.size()) < until) extend(region, until);
+  }
   int64_t count_cleaner_hours(size_t region, int64_t until, double factor);  // cleaner_hours, memo extended
 
   const Forecaster* forecaster_;

@@ -69,6 +69,15 @@ inline KthSmallest kth_smallest(double* a, size_t m, size_t k, double* scratch) 
   return kth_smallest(a, a, m, k, scratch);
 }
 
+// kth_smallest with k = m - 1 (m >= 1, no NaN): the largest value and how many are smaller.
+inline KthSmallest largest(const double* a, size_t m) {
+  double most = a[0];
+  for (size_t i = 1; i < m; ++i) most = std::max(most, a[i]);
+  size_t below = 0;
+  for (size_t i = 0; i < m; ++i) below += a[i] < most ? 1U : 0U;
+  return KthSmallest{most, below};
+}
+
 // The cheapest run of `whole` hours and a `fraction` of the next among the starts lo..hi
 // (lo <= hi), its cost sums[s + whole] - sums[s] (+ fraction x values[s + whole] when fraction
 // > 0) from prefix sums `sums` of `values` (no NaN in the range read). When a start costs less

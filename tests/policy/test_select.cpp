@@ -69,6 +69,11 @@ TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller",
         REQUIRE(source == v);
         REQUIRE(from_source.value == got.value);
         REQUIRE(from_source.below == got.below);
+        if (k == m - 1) {  // the largest, without a selection
+          const policy::KthSmallest top = policy::largest(v.data(), m);
+          REQUIRE(top.value == got.value);
+          REQUIRE(top.below == got.below);
+        }
         ++cases;
       }
     }
