@@ -3,6 +3,7 @@
 #include "policy/select.hpp"
 
 #include <algorithm>
+#include <boost/container/vector.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -813,8 +814,8 @@ class ComposedPolicy final : public SchedulingPolicy {
   void candidates(const JobTiming& job, int64_t until, Calendar* cal, int64_t own_until, bool skip_now,
                   const DecisionContext& ctx) {
     const std::span<const double> values = ctx.signals->forecast(job.region, until);
-    choice_values_.resize(values.size());
-    choice_hours_.resize(values.size());
+    choice_values_.resize(values.size(), boost::container::default_init);  // each written below
+    choice_hours_.resize(values.size(), boost::container::default_init);
     size_t count = 0;
     const size_t first = skip_now ? 1 : 0;
     if (first == 0 && !values.empty()) {  // now, biased
@@ -864,8 +865,8 @@ class ComposedPolicy final : public SchedulingPolicy {
     chosen_.clear();
     if (m < n) return kInf;
     if (select_.size() < m) {  // room only: kth_smallest reads choice_values_
-      select_.resize(m);
-      select_scratch_.resize(m);
+      select_.resize(m, boost::container::default_init);
+      select_scratch_.resize(m, boost::container::default_init);
     }
     // every hour chosen (a job whose window is all it needs): the largest, without a selection
     const KthSmallest nth = n == m
@@ -875,7 +876,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     // the hours below it, and of those equal to it the earliest n - below; the last of those
     // is the dearest, at its fraction
     size_t equal_left = n - nth.below;
-    chosen_.resize(n + 1);  // written at c <= n always, kept when chosen
+    chosen_.resize(n + 1, boost::container::default_init);  // written at c <= n always, kept when chosen
     size_t c = 0;
     double cost = 0.0;
     for (size_t i = 0; i < m; ++i) {
@@ -1174,12 +1175,17 @@ class ComposedPolicy final : public SchedulingPolicy {
     auto operator<=>(const OrderKey&) const = default;
   };
   std::vector<OrderKey> order_keys_;
-  std::vector<double> choice_values_;  // candidates(): the signals of the candidate hours
-  std::vector<int64_t> choice_hours_;  // and their indices, in hour order
-  std::vector<int64_t> chosen_;        // cleanest(): the chosen indices, in hour order
-  std::vector<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
-  double dearest_ = 0.0;               // and the dearest signal among them
-  std::vector<double> select_, select_scratch_;
+  // The plans' scratch: boost::container::vector, whose resize(n, default_init) leaves the new
+  // elements unwritten (each is written before it is read), where std::vector would zero them
+  // first on every plan.
+  template <typename T>
+  using Scratch = boost::container::vector<T>;
+  Scratch<double> choice_values_;  // candidates(): the signals of the candidate hours
+  Scratch<int64_t> choice_hours_;  // and their indices, in hour order
+  Scratch<int64_t> chosen_;        // cleanest(): the chosen indices, in hour order
+  Scratch<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
+  double dearest_ = 0.0;           // and the dearest signal among them
+  Scratch<double> select_, select_scratch_;
   std::vector<HeldPlan> held_;                                     // by job index
   std::vector<RunOnPlan> run_on_;                                  // by job index
   std::vector<std::vector<int64_t>> held_hours_;                   // by job index, only with a calendar
