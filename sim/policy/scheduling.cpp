@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace fleetsim::policy {
@@ -399,6 +400,34 @@ struct PowerParams {
   double exponent = 0.3;
 };
 
+// Per-job records by job index, in pages of 4,096 made as the indices reach them: a record
+// never moves, and growing copies nothing (a vector doubling would copy every record into
+// fresh memory, which the kernel zeroes page by page again).
+template <typename Record>
+class ByJob {
+ public:
+  // nullptr: no record made at or beyond this index yet (a page's records are made together)
+  const Record* find(size_t id) const {
+    const size_t page = id >> kShift;
+    return page < pages_.size() ? &pages_[page][id & kMask] : nullptr;
+  }
+  Record* find(size_t id) {
+    const size_t page = id >> kShift;
+    return page < pages_.size() ? &pages_[page][id & kMask] : nullptr;
+  }
+  Record& at(size_t id) {
+    const size_t page = id >> kShift;
+    while (pages_.size() <= page) pages_.push_back(std::make_unique<Record[]>(kPage));
+    return pages_[page][id & kMask];
+  }
+
+ private:
+  static constexpr size_t kShift = 12;
+  static constexpr size_t kPage = size_t{1} << kShift;
+  static constexpr size_t kMask = kPage - 1;
+  std::vector<std::unique_ptr<Record[]>> pages_;
+};
+
 class ComposedPolicy final : public SchedulingPolicy {
  public:
   explicit ComposedPolicy(const PolicyConfig& config) : name_(config.name()) {
@@ -629,8 +658,9 @@ class ComposedPolicy final : public SchedulingPolicy {
 
   // A run-on plan made within the last kReplanHours whose next gap is still ahead stands.
   bool runs_on(uint32_t job, int64_t pauses, const DecisionContext& ctx) const override {
-    if (job >= run_on_.size()) return false;
-    const RunOnPlan& memo = run_on_[job];
+    const RunOnPlan* found = run_on_.find(job);
+    if (found == nullptr) return false;
+    const RunOnPlan& memo = *found;
     return memo.until_hour > ctx.hour && ctx.hour - memo.planned_hour < kReplanHours && memo.pauses == pauses;
   }
 
@@ -1050,7 +1080,7 @@ class ComposedPolicy final : public SchedulingPolicy {
         memo->remaining_s == job.remaining_s) {
       if (memo->split && split_room(cal, job, job.gpus, ctx.hour)) {
         if (cal != nullptr) {
-          for (const int64_t h : held_hours_[static_cast<size_t>(job.job)]) cal->book(h - ctx.hour, job.gpus);
+          for (const int64_t h : *held_hours_.find(static_cast<size_t>(job.job))) cal->book(h - ctx.hour, job.gpus);
         }
         return false;
       }
@@ -1082,12 +1112,11 @@ class ComposedPolicy final : public SchedulingPolicy {
           memo->remaining_s = job.remaining_s;
           memo->split = true;
           const auto id = static_cast<size_t>(job.job);
-          if (cal != nullptr && held_hours_.size() <= id) held_hours_.resize(id + 1);
-          if (id < held_hours_.size()) {
-            std::vector<int64_t>& hours = held_hours_[id];
-            hours.clear();
+          std::vector<int64_t>* hours = cal != nullptr ? &held_hours_.at(id) : held_hours_.find(id);
+          if (hours != nullptr) {
+            hours->clear();
             if (cal != nullptr) {
-              for (const int64_t k : chosen_) hours.push_back(ctx.hour + k);
+              for (const int64_t k : chosen_) hours->push_back(ctx.hour + k);
             }
           }
         }
@@ -1124,18 +1153,18 @@ class ComposedPolicy final : public SchedulingPolicy {
   bool split_room(Calendar* cal, const JobTiming& job, int64_t gpus, int64_t hour) const {
     if (cal == nullptr) return true;
     const auto id = static_cast<size_t>(job.job);
-    if (id >= held_hours_.size() || held_hours_[id].empty()) return false;  // made without a calendar: unknown
-    for (const int64_t h : held_hours_[id]) {
+    const std::vector<int64_t>* hours = held_hours_.find(id);
+    if (hours == nullptr || hours->empty()) return false;  // made without a calendar: unknown
+    for (const int64_t h : *hours) {
       if (cal->free(h - hour) < gpus) return false;
     }
     return true;
   }
   // The plan of a kind remembered for a job (nullptr: the job is unknown).
   template <typename Plan>
-  static Plan* remembered(std::vector<Plan>& plans, const JobTiming& job) {
+  static Plan* remembered(ByJob<Plan>& plans, const JobTiming& job) {
     if (job.job < 0) return nullptr;
-    if (plans.size() <= static_cast<size_t>(job.job)) plans.resize(static_cast<size_t>(job.job) + 1);
-    return &plans[static_cast<size_t>(job.job)];
+    return &plans.at(static_cast<size_t>(job.job));
   }
 
   // Whether a run from index `from` has room in every hour (no calendar: always).
@@ -1186,9 +1215,9 @@ class ComposedPolicy final : public SchedulingPolicy {
   Scratch<int64_t> paused_plan_;   // decide_pause(): chosen_ of the paused plan
   double dearest_ = 0.0;           // and the dearest signal among them
   Scratch<double> select_, select_scratch_;
-  std::vector<HeldPlan> held_;                                     // by job index
-  std::vector<RunOnPlan> run_on_;                                  // by job index
-  std::vector<std::vector<int64_t>> held_hours_;                   // by job index, only with a calendar
+  ByJob<HeldPlan> held_;                                           // by job index
+  ByJob<RunOnPlan> run_on_;                                        // by job index
+  ByJob<std::vector<int64_t>> held_hours_;                         // by job index, only with a calendar
   const std::vector<fleet::RunningView>* running_view_ = nullptr;  // the site's own (SiteRuntime::running_views)
   std::vector<fleet::WaitingView> waiting_view_;
   std::vector<std::vector<size_t>> region_sites_;
