@@ -836,13 +836,11 @@ class ComposedPolicy final : public SchedulingPolicy {
     return site_base_[site] + cluster;
   }
 
-  // The candidate hours of a job in [hour, until): known, and (with a calendar) with room for
-  // its GPUs; `own_until`: hour indices < own_until already hold the job's GPUs (a running job).
-  // Their signals (that of index 0 biased by min_saving: a later hour must be that much
-  // cleaner to be preferred) into choice_values_, their indices into choice_hours_, in hour
+  // The candidate hours of a job in [hour, until) (from the next hour on with `skip_now`):
+  // known, and (with a calendar) with room for its GPUs. Their signals (that of index 0 biased by min_saving: a later
+  // hour must be that much cleaner to be preferred) into choice_values_, their indices into choice_hours_, in hour
   // order.
-  void candidates(const JobTiming& job, int64_t until, Calendar* cal, int64_t own_until, bool skip_now,
-                  const DecisionContext& ctx) {
+  void candidates(const JobTiming& job, int64_t until, Calendar* cal, bool skip_now, const DecisionContext& ctx) {
     const std::span<const double> values = ctx.signals->forecast(job.region, until);
     choice_values_.resize(values.size(), boost::container::default_init);  // each written below
     choice_hours_.resize(values.size(), boost::container::default_init);
@@ -850,7 +848,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     const size_t first = skip_now ? 1 : 0;
     if (first == 0 && !values.empty()) {  // now, biased
       const double v = values[0];
-      const bool room = cal == nullptr || own_until > 0 || cal->free(0) >= job.gpus;
+      const bool room = cal == nullptr || cal->free(0) >= job.gpus;
       choice_values_[0] = v * (1.0 - timing_->min_saving);
       choice_hours_[0] = 0;
       count = !std::isnan(v) && room ? 1 : 0;
@@ -867,11 +865,9 @@ class ComposedPolicy final : public SchedulingPolicy {
       const int64_t* used = cal->used.data();
       const int64_t most = cal->capacity - job.gpus;  // an hour has room when used <= most
       for (size_t i = from; i < values.size(); ++i) {
-        const auto k = static_cast<int64_t>(i);
-        const bool room = k < own_until || used[i] <= most;
         choice_values_[count] = values[i];
-        choice_hours_[count] = k;
-        count += !std::isnan(values[i]) && room ? 1U : 0U;
+        choice_hours_[count] = static_cast<int64_t>(i);
+        count += !std::isnan(values[i]) && used[i] <= most ? 1U : 0U;
       }
     }
     choice_values_.resize(count);
@@ -951,7 +947,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     // Both plans below choose among the hours from the next one on, before their ends (the same
     // deadline; the last partial hour may count for one only): one list of candidates to the
     // later end, of which the other's is the part before its end.
-    candidates(job, std::max(until, rest_until), cal, 0, true, ctx);
+    candidates(job, std::max(until, rest_until), cal, true, ctx);
     // paused: the rest plus the checkpoint in the cleanest hours from the next one on (this
     // pause and one per later gap), or in one run
     double pause_cost = cleanest(after_s, candidates_before(until - ctx.hour));
@@ -1093,7 +1089,7 @@ class ComposedPolicy final : public SchedulingPolicy {
     int64_t start = -1;
     double single = kNaN;  // the cleanest single run, once computed
     if (job.flexibility == workload::Flexibility::kInterruptible && job.pauses < timing_->max_pauses) {
-      candidates(job, until_hour(must_end(job), job.remaining_s), cal, 0, false, ctx);
+      candidates(job, until_hour(must_end(job), job.remaining_s), cal, false, ctx);
       const double split = cleanest(job.remaining_s);
       if (!std::isfinite(split)) {  // too few hours left with room: now
         book_run(cal, 0, job.remaining_s, job.gpus);

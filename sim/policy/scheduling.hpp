@@ -154,7 +154,7 @@ class ForecastSignals {
     int64_t cleaner_hour = -1;
     double cleaner_factor = 0.0;
     // the forecast repeats with this period (hours; 0: it does not): values[i] = values[i -
-    // period] from i = period on, and cleaner holds one period (count_cleaner_hours)
+    // period] from i = period on (count_cleaner_hours extends cleaner past it by the same rule)
     int64_t period = 0;
   };
   void extend(size_t region, int64_t until);   // forecast hours [hour, until)

@@ -29,7 +29,7 @@ inline KthSmallest kth_smallest(const double* src, double* a, size_t m, size_t k
   size_t below = 0;
   size_t rounds = 8;
   for (size_t n = m; n > 1; n >>= 1) rounds += 2;
-  if (m <= 8) std::copy(src, src + m, a);
+  if (m <= 8 && src != a) std::copy(src, src + m, a);
   for (;;) {
     if (m <= 8 || rounds-- == 0) {
       std::nth_element(a, a + k, a + m);

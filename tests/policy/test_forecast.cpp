@@ -417,13 +417,16 @@ TEST_CASE("a persistence forecast extended by its period equals the forecast hou
         CHECK(signals.cleaner_hours(0, to, 0.9) == count);
         if (to == hour + 40) CHECK(cleaner_short == count);
       }
-      // and again from the memo (extended past the period by then), the longest first
-      for (const int64_t to : {until, hour + 250, hour + 49, hour + 25, hour + 2}) {
-        int64_t count = 0;
-        for (int64_t t = hour + 1; t < to; ++t)
-          count += expected[static_cast<size_t>(t - hour)] < 0.9 * expected[0] ? 1 : 0;
-        CAPTURE(to);
-        CHECK(signals.cleaner_hours(0, to, 0.9) == count);
+      // and again from the memo (extended past the period by then), the longest first, at
+      // whole periods (k = 24, 48, 72) and with another factor in between (the memo is of one)
+      for (const int64_t to : {until, hour + 250, hour + 73, hour + 49, hour + 25, hour + 2}) {
+        for (const double factor : {0.9, 0.7, 0.9}) {
+          int64_t count = 0;
+          for (int64_t t = hour + 1; t < to; ++t)
+            count += expected[static_cast<size_t>(t - hour)] < factor * expected[0] ? 1 : 0;
+          CAPTURE(to, factor);
+          CHECK(signals.cleaner_hours(0, to, factor) == count);
+        }
       }
     }
   }

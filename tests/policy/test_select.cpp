@@ -54,7 +54,8 @@ TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller",
       }
       for (const size_t k : {size_t{0}, m / 3, m / 2, m - 1}) {
         std::vector<double> a = v;
-        std::vector<double> scratch(m);
+        // NaN in the working room: a read of a slot not written first would show
+        std::vector<double> scratch(m, std::numeric_limits<double>::quiet_NaN());
         const policy::KthSmallest got = policy::kth_smallest(a.data(), m, k, scratch.data());
         std::vector<double> sorted = v;
         std::sort(sorted.begin(), sorted.end());
@@ -64,7 +65,8 @@ TEST_CASE("kth_smallest finds the k-th smallest value and how many are smaller",
                 static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), sorted[k]) - sorted.begin()));
         // read from a separate source: the same answer, the source unchanged
         const std::vector<double> source = v;
-        std::vector<double> room(m, -1.0);
+        std::vector<double> room(m, std::numeric_limits<double>::quiet_NaN());
+        std::fill(scratch.begin(), scratch.end(), std::numeric_limits<double>::quiet_NaN());
         const policy::KthSmallest from_source = policy::kth_smallest(source.data(), room.data(), m, k, scratch.data());
         REQUIRE(source == v);
         REQUIRE(from_source.value == got.value);
