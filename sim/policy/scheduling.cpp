@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace fleetsim::policy {
 namespace {
@@ -411,10 +412,7 @@ class ByJob {
     const size_t page = id >> kShift;
     return page < pages_.size() ? &pages_[page][id & kMask] : nullptr;
   }
-  Record* find(size_t id) {
-    const size_t page = id >> kShift;
-    return page < pages_.size() ? &pages_[page][id & kMask] : nullptr;
-  }
+  Record* find(size_t id) { return const_cast<Record*>(std::as_const(*this).find(id)); }
   Record& at(size_t id) {
     const size_t page = id >> kShift;
     while (pages_.size() <= page) pages_.push_back(std::make_unique<Record[]>(kPage));
